@@ -1,0 +1,1 @@
+"""Bytewax dataflows: wiring only (sources, sinks, get_flow() per flow)."""

@@ -1,0 +1,62 @@
+"""The ``queuepulse`` command line.
+
+Each command group lives in ``queuepulse/commands/<name>.py`` and exposes
+``register(subparsers)``; the list below fixes their order in ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from queuepulse import __version__
+from queuepulse.errors import QueuepulseError
+from queuepulse.logs import configure_logging
+
+COMMAND_MODULES: tuple[str, ...] = ("db",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="queuepulse",
+        description=(
+            "Real-time call-queue monitoring and analytics for 3CX v20. "
+            "Settings come from QUEUEPULSE_* environment variables, .env and Docker secrets; "
+            "options given here win."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"queuepulse {__version__}")
+    parser.add_argument(
+        "--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="log verbosity (default: QUEUEPULSE_OBSERVABILITY__LOG_LEVEL or INFO)",
+    )
+    parser.add_argument(
+        "--log-format", default=None, choices=["text", "json"],
+        help="log line format (default: text)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"queuepulse.commands.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level or "INFO", args.log_format or "text")
+    try:
+        result = args.handler(args)
+    except QueuepulseError as exc:
+        print(f"queuepulse: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("queuepulse: interrupted", file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

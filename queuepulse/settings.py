@@ -1,0 +1,106 @@
+"""One typed settings object for every command.
+
+Values come, in order of precedence, from constructor arguments, environment variables with the
+``QUEUEPULSE_`` prefix (nested sections joined with ``__``, e.g. ``QUEUEPULSE_PBX__URL``), a
+``.env`` file in the working directory, and Docker secrets (files in ``/run/secrets`` named like
+the variable, e.g. ``queuepulse_pbx__client_secret``). Secrets are :class:`SecretStr`, so they
+never show up in reprs, logs or error messages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRETS_DIR = "/run/secrets"
+
+
+class PbxSettings(BaseModel):
+    """How to reach one 3CX PBX's XAPI."""
+
+    pbx_id: str = Field("default", description="Stable name of this PBX in every table (pbx_id).")
+    url: str = Field("http://127.0.0.1:5080", description="PBX root URL (no /xapi/v1 suffix).")
+    client_id: str = Field("queuepulse", description="XAPI client id (an API service account).")
+    client_secret: SecretStr = Field(
+        SecretStr("queuepulse-demo-secret"), description="XAPI client secret."
+    )
+    verify_tls: bool = Field(True, description="Verify the PBX's TLS certificate.")
+    ca_bundle: Path | None = Field(None, description="A private CA bundle to verify TLS against.")
+    timeout_s: float = Field(5.0, gt=0, description="Per-request timeout in seconds.")
+    poll_interval_s: float = Field(1.0, gt=0, description="ActiveCalls poll interval in seconds.")
+    sync_interval_s: float = Field(60.0, gt=0, description="Queues/Users sync interval.")
+    retry_budget_s: float = Field(
+        0.8, gt=0, description="Time one call may spend retrying (keep below the poll interval)."
+    )
+    breaker_failures: int = Field(5, ge=1, description="Consecutive failures that open the breaker.")
+    breaker_reset_s: float = Field(10.0, gt=0, description="Seconds before a half-open probe.")
+
+
+class DatabaseSettings(BaseModel):
+    """Where the TimescaleDB lives."""
+
+    dsn: SecretStr = Field(
+        SecretStr("postgresql://queuepulse@127.0.0.1:55432/queuepulse"),
+        description="libpq connection string of the writer (it may carry a password).",
+    )
+    data_dir: Path = Field(
+        Path(".queuepulse/pgdata"), description="Data directory of the local demo cluster."
+    )
+    port: int = Field(55432, description="Port of the local demo cluster.")
+    batch_rows: int = Field(5000, ge=1, description="Rows per sink batch.")
+    buffer_rows: int = Field(200_000, ge=1, description="Rows held while the database is away.")
+
+
+class PrivacySettings(BaseModel):
+    """What happens to caller numbers (personal data) at ingestion."""
+
+    caller_mode: Literal["keep", "mask", "hash"] = "keep"
+    hash_salt: SecretStr = SecretStr("")
+    mask_keep_digits: int = Field(3, ge=0)
+
+
+class RulesSettings(BaseModel):
+    """Attribution rules for ActiveCalls (see DESIGN.md, 'What ActiveCalls tells us')."""
+
+    waiting_statuses: tuple[str, ...] = ("Ringing", "Routing")
+    talking_statuses: tuple[str, ...] = ("Talking",)
+    moving_statuses: tuple[str, ...] = ("Transferring", "Rerouting")
+    short_abandon_s: float = 5.0
+    default_sla_s: int = 20
+
+
+class ObservabilitySettings(BaseModel):
+    """The /healthz and /metrics endpoint of long-running commands."""
+
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9464
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+
+class Settings(BaseSettings):
+    """Every setting of queuepulse, in sections."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QUEUEPULSE_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        secrets_dir=DEFAULT_SECRETS_DIR if os.path.isdir(DEFAULT_SECRETS_DIR) else None,
+        extra="ignore",
+    )
+
+    pbx: PbxSettings = PbxSettings()
+    db: DatabaseSettings = DatabaseSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    rules: RulesSettings = RulesSettings()
+    observability: ObservabilitySettings = ObservabilitySettings()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings object; keyword arguments win over every other source."""
+    return Settings(**overrides)  # type: ignore[arg-type]
