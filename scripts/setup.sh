@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Set up a Debian 12 machine for queuepulse: PostgreSQL 15, TimescaleDB (built from Debian's
+# source package), and the project's virtualenv. Idempotent: every step checks first and is
+# skipped when already done. Prints each step.
+#
+# Usage: scripts/setup.sh            (as root, or as a user with sudo)
+# Environment:
+#   QUEUEPULSE_CACHE_DIR   build cache (default: ~/.cache/queuepulse)
+#   QUEUEPULSE_PYTHON      interpreter for the virtualenv (default: python3.11)
+#   QUEUEPULSE_SKIP_VENV=1 skip the virtualenv step
+#
+# On a machine this script cannot set up (not Debian 12, no apt, neither root nor sudo), use
+# the containers instead:  docker compose up
+set -euo pipefail
+
+PG_MAJOR=15
+TSDB_VERSION=2.19.3
+TSDB_SOURCE_SUITE=trixie
+PG_CONFIG=/usr/lib/postgresql/${PG_MAJOR}/bin/pg_config
+PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE_DIR="${QUEUEPULSE_CACHE_DIR:-${HOME:-/root}/.cache/queuepulse}"
+TSDB_DIR="${CACHE_DIR}/timescaledb"
+PYTHON="${QUEUEPULSE_PYTHON:-python3.11}"
+APT_PACKAGES=(
+  postgresql-${PG_MAJOR} postgresql-server-dev-${PG_MAJOR} postgresql-contrib
+  cmake build-essential libssl-dev libkrb5-dev dpkg-dev debian-archive-keyring
+  ca-certificates python3-venv
+)
+
+step() { printf '\n==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+die() {
+  printf '\nsetup.sh: error: %s\n' "$*" >&2
+  exit 1
+}
+die_platform() {
+  printf '\nsetup.sh: error: %s\n' "$*" >&2
+  printf 'setup.sh: this script sets up Debian 12 only. Elsewhere run the containers: docker compose up\n' >&2
+  exit 1
+}
+
+# --- privileges -----------------------------------------------------------------------------
+SUDO=()
+check_platform() {
+  step "Checking the platform"
+  [[ -r /etc/os-release ]] || die_platform "cannot read /etc/os-release to identify the system"
+  # shellcheck disable=SC1091
+  . /etc/os-release
+  [[ "${ID:-}" == "debian" && "${VERSION_ID:-}" == "12" ]] \
+    || die_platform "this is '${PRETTY_NAME:-unknown}', not Debian 12 (bookworm)"
+  command -v apt-get >/dev/null || die_platform "apt-get not found"
+  command -v dpkg-query >/dev/null || die_platform "dpkg-query not found"
+  if [[ "$(id -u)" -ne 0 ]]; then
+    command -v sudo >/dev/null || die_platform "not root and sudo is not installed"
+    SUDO=(sudo)
+    info "not root: privileged steps run through sudo"
+  fi
+  info "Debian ${VERSION_ID} ($(uname -m)), user $(id -un)"
+}
+
+as_root() { "${SUDO[@]}" "$@"; }
+
+# --- apt packages ---------------------------------------------------------------------------
+ensure_apt_packages() {
+  step "Checking apt packages"
+  local missing=() pkg status
+  for pkg in "${APT_PACKAGES[@]}"; do
+    status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+    if [[ "$status" != "install ok installed" ]]; then
+      missing+=("$pkg")
+    fi
+  done
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    info "all present: ${APT_PACKAGES[*]}"
+    return
+  fi
+  info "missing: ${missing[*]}"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# --- TimescaleDB ----------------------------------------------------------------------------
+# The Debian mirror the machine's own apt sources name (deb822 *.sources first, then the
+# one-line format); falls back to deb.debian.org.
+debian_mirror() {
+  local f uri
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -r "$f" ]] || continue
+    uri="$(awk '
+      /^[[:space:]]*$/ { if (u != "" && s ~ /bookworm/ && s !~ /security/) { print u; exit } u=""; s=""; next }
+      tolower($1) == "uris:" { u=$2 }
+      tolower($1) == "suites:" { s=$0 }
+      END { if (u != "" && s ~ /bookworm/ && s !~ /security/) print u }' "$f" | head -n1)"
+    if [[ -n "$uri" ]]; then echo "${uri%/}"; return; fi
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [[ -r "$f" ]] || continue
+    uri="$(awk '$1 == "deb" {
+        i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+        if ($(i+1) ~ /^bookworm/ && $(i+1) !~ /security/) { print $i; exit } }' "$f")"
+    if [[ -n "$uri" ]]; then echo "${uri%/}"; return; fi
+  done
+  echo "http://deb.debian.org/debian"
+}
+
+ensure_timescaledb() {
+  step "Checking TimescaleDB for PostgreSQL ${PG_MAJOR}"
+  [[ -x "$PG_CONFIG" ]] || die "$PG_CONFIG not found (is postgresql-server-dev-${PG_MAJOR} installed?)"
+  local pkglibdir
+  pkglibdir="$("$PG_CONFIG" --pkglibdir)"
+  if [[ -e "${pkglibdir}/timescaledb.so" ]]; then
+    info "already installed: ${pkglibdir}/timescaledb.so"
+    return
+  fi
+
+  local mirror apt_dir src_dir keyring
+  mirror="$(debian_mirror)"
+  apt_dir="${TSDB_DIR}/apt"
+  src_dir="${TSDB_DIR}/src"
+  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  [[ -r "$keyring" ]] || die "$keyring not found (install debian-archive-keyring)"
+  info "source package: timescaledb ${TSDB_VERSION} from ${mirror} (${TSDB_SOURCE_SUITE} main)"
+  info "build cache: ${TSDB_DIR}"
+  mkdir -p "${apt_dir}/lists/partial" "${apt_dir}/sourceparts" "$src_dir"
+
+  # A private deb-src list: the system's own sources are never read or touched. Bookworm's
+  # debian-archive-keyring (2023.3+deb12u1 and later) carries the trixie signing keys.
+  echo "deb-src [signed-by=${keyring}] ${mirror} ${TSDB_SOURCE_SUITE} main" >"${apt_dir}/sources.list"
+  local apt_opts=(
+    -o "Dir::Etc::SourceList=${apt_dir}/sources.list"
+    -o "Dir::Etc::SourceParts=${apt_dir}/sourceparts"
+    -o "Dir::State::Lists=${apt_dir}/lists"
+    -o "Dir::Cache=${apt_dir}/cache"
+    -o "APT::Sandbox::User=$(id -un)"
+  )
+  mkdir -p "${apt_dir}/cache/archives/partial"
+
+  step "Fetching the timescaledb source package (apt-get source --download-only)"
+  apt-get "${apt_opts[@]}" update \
+    || die "apt-get update of the private deb-src list failed (mirror ${mirror}; is debian-archive-keyring current? try: apt-get install debian-archive-keyring)"
+  local version
+  version="$(apt-cache "${apt_opts[@]}" showsrc timescaledb \
+    | awk -v want="${TSDB_VERSION}+dfsg" '$1 == "Version:" && index($2, want) == 1 { print $2; exit }')"
+  [[ -n "$version" ]] || die "timescaledb ${TSDB_VERSION}+dfsg not found in ${TSDB_SOURCE_SUITE} on ${mirror}"
+  info "version ${version}"
+  (cd "$src_dir" && apt-get "${apt_opts[@]}" source --download-only "timescaledb=${version}")
+
+  step "Unpacking with dpkg-source"
+  local tree="${src_dir}/timescaledb-${TSDB_VERSION}"
+  rm -rf "$tree"
+  (cd "$src_dir" && dpkg-source -x "timescaledb_${version}.dsc" "$tree")
+
+  step "Configuring (./bootstrap -DAPACHE_ONLY=1, regression and TAP checks off)"
+  (cd "$tree" && BUILD_FORCE_REMOVE=true ./bootstrap \
+    -DPG_CONFIG="$PG_CONFIG" \
+    -DAPACHE_ONLY=1 \
+    -DREGRESS_CHECKS=OFF \
+    -DTAP_CHECKS=OFF \
+    -DWARNINGS_AS_ERRORS=OFF \
+    -DSEND_TELEMETRY_DEFAULT=OFF \
+    -DUSE_TELEMETRY=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+
+  step "Building (make -j2)"
+  make -C "${tree}/build" -j2 --no-print-directory
+
+  step "Installing (make install)"
+  as_root make -C "${tree}/build" install
+  [[ -e "${pkglibdir}/timescaledb.so" ]] || die "make install did not produce ${pkglibdir}/timescaledb.so"
+  info "installed ${pkglibdir}/timescaledb.so"
+}
+
+# --- virtualenv -----------------------------------------------------------------------------
+ensure_venv() {
+  step "Checking the virtualenv (${PROJECT_DIR}/.venv)"
+  if [[ "${QUEUEPULSE_SKIP_VENV:-0}" == "1" ]]; then
+    info "skipped (QUEUEPULSE_SKIP_VENV=1)"
+    return
+  fi
+  command -v "$PYTHON" >/dev/null || die "$PYTHON not found (set QUEUEPULSE_PYTHON)"
+  local venv="${PROJECT_DIR}/.venv" stamp want
+  stamp="${venv}/.queuepulse-setup-stamp"
+  want="$(sha256sum "${PROJECT_DIR}/pyproject.toml" | cut -d' ' -f1)"
+  if [[ ! -x "${venv}/bin/python" ]]; then
+    info "creating it with $PYTHON"
+    "$PYTHON" -m venv "$venv"
+  fi
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    info "up to date with pyproject.toml"
+    return
+  fi
+  step "Installing the project (pip install -e '.[dev]')"
+  "${venv}/bin/python" -m pip install -e "${PROJECT_DIR}[dev]"
+  echo "$want" >"$stamp"
+}
+
+main() {
+  check_platform
+  ensure_apt_packages
+  ensure_timescaledb
+  ensure_venv
+  step "Done"
+  info "next: .venv/bin/queuepulse db upgrade   (against a running TimescaleDB)"
+  info "      .venv/bin/pytest                  (starts its own throwaway PostgreSQL)"
+}
+
+# Sourcing the file (for tests) defines the functions without running anything.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi
