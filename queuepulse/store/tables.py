@@ -1,0 +1,181 @@
+"""How each public table is upserted: its columns, natural key and conflict policy.
+
+The writers (:mod:`queuepulse.store.writers`) are generic; everything table-specific lives in one
+:class:`TableSpec` per table here. Column lists follow DESIGN.md "Public tables" and the
+migrations in ``schema/incremental``. A hypertable's unique index must contain its time column,
+so every key below includes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Row = dict[str, Any]
+"""One row, keyed by column name."""
+
+OnConflict = Literal["nothing", "update"]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The upsert recipe of one table.
+
+    ``on_conflict="nothing"`` keeps the first copy (events are immutable); ``"update"`` sets the
+    non-key columns from the incoming row, or uses ``set_sql`` (column → SQL expression over
+    ``t`` = the stored row and ``EXCLUDED`` = the incoming one) where given. ``where_sql`` limits
+    which stored rows an incoming row may change. ``merge`` folds two rows with the same key inside
+    one batch (PostgreSQL refuses to touch a row twice in one statement); it must agree with
+    ``set_sql``/``where_sql``. Without it the later row wins.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    on_conflict: OnConflict = "update"
+    set_sql: Mapping[str, str] = field(default_factory=dict)
+    where_sql: str | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    merge: Callable[[Row, Row], Row] | None = None
+
+    def __post_init__(self) -> None:
+        missing = [k for k in self.key if k not in self.columns]
+        if missing:
+            raise ValueError(f"table {self.name}: key columns {missing} are not in its columns")
+        unknown = [c for c in self.set_sql if c not in self.columns]
+        if unknown:
+            raise ValueError(f"table {self.name}: set_sql names unknown columns {unknown}")
+
+    @property
+    def update_columns(self) -> tuple[str, ...]:
+        """The columns an update may change: every non-key column."""
+        return tuple(c for c in self.columns if c not in self.key)
+
+
+# --- queue_calls: progressing visits, protected reconciled rows -----------------------------
+
+_VISIT_PROGRESS = ("answered_at", "ended_at", "wait_s", "talk_s", "agent_dn", "caller")
+
+
+def merge_visits(old: Row, new: Row) -> Row:
+    """Fold two versions of one queue visit the way the database upsert does.
+
+    A ``cdr`` (reconciled) row wins over live rows and is replaced only by another ``cdr`` row; a
+    finished visit is never taken back to ``waiting``; live progress never erases a known value.
+    """
+    if old.get("source") == "cdr" and new.get("source") != "cdr":
+        return old
+    if new.get("source") == "cdr":
+        return new
+    if new.get("outcome") == "waiting" and old.get("outcome") not in (None, "waiting"):
+        return old
+    merged = dict(new)
+    for col in _VISIT_PROGRESS:
+        if merged.get(col) is None:
+            merged[col] = old.get(col)
+    return merged
+
+
+def _visit_set_sql() -> dict[str, str]:
+    return {
+        col: f"CASE WHEN EXCLUDED.source = 'cdr' THEN EXCLUDED.{col} "
+        f"ELSE COALESCE(EXCLUDED.{col}, t.{col}) END"
+        for col in _VISIT_PROGRESS
+    }
+
+
+QUEUE_CALLS = TableSpec(
+    name="queue_calls",
+    columns=(
+        "pbx_id", "call_key", "queue_dn", "entered_at", "answered_at", "ended_at", "outcome",
+        "wait_s", "talk_s", "agent_dn", "caller", "source", "reconciled_at",
+    ),
+    key=("pbx_id", "call_key", "queue_dn", "entered_at"),
+    set_sql=_visit_set_sql(),
+    where_sql=(
+        "(t.source IS DISTINCT FROM 'cdr' OR EXCLUDED.source = 'cdr') AND NOT "
+        "(EXCLUDED.source IS DISTINCT FROM 'cdr' AND EXCLUDED.outcome = 'waiting' "
+        "AND t.outcome IS DISTINCT FROM 'waiting')"
+    ),
+    defaults={"source": "live", "outcome": "waiting"},
+    merge=merge_visits,
+)
+
+CALL_EVENTS = TableSpec(
+    name="call_events",
+    columns=(
+        "event_id", "pbx_id", "call_key", "call_id", "event_type", "occurred_at", "observed_at",
+        "queue_dn", "agent_dn", "status", "details",
+    ),
+    key=("event_id", "occurred_at"),
+    on_conflict="nothing",
+    merge=lambda old, _new: old,
+)
+
+QUEUE_KPI_1M = TableSpec(
+    name="queue_kpi_1m",
+    columns=(
+        "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
+        "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
+    ),
+    key=("pbx_id", "queue_dn", "bucket"),
+)
+
+QUEUE_LIVE = TableSpec(
+    name="queue_live",
+    columns=(
+        "pbx_id", "queue_dn", "ts", "waiting", "longest_wait_s", "talking", "agents_logged_in",
+        "agents_talking", "agents_free",
+    ),
+    key=("pbx_id", "queue_dn", "ts"),
+)
+
+AGENT_STATES = TableSpec(
+    name="agent_states",
+    columns=("pbx_id", "agent_dn", "ts", "queue_status", "profile", "registered", "on_call"),
+    key=("pbx_id", "agent_dn", "ts"),
+)
+
+PIPELINE_HEALTH = TableSpec(
+    name="pipeline_health",
+    columns=(
+        "pbx_id", "ts", "poll_latency_ms", "errors", "stale_polls", "gaps", "lag_s",
+        "rows_written",
+    ),
+    key=("pbx_id", "ts"),
+)
+
+QUEUES = TableSpec(
+    name="queues",
+    columns=(
+        "pbx_id", "queue_dn", "valid_from", "valid_to", "queue_id", "name", "sla_time_s",
+        "polling_strategy", "max_callers", "ring_timeout_s", "master_timeout_s",
+        "wrap_up_time_s", "priority_queue",
+    ),
+    key=("pbx_id", "queue_dn", "valid_from"),
+)
+
+AGENTS = TableSpec(
+    name="agents",
+    columns=(
+        "pbx_id", "agent_dn", "valid_from", "valid_to", "user_id", "first_name", "last_name",
+        "display_name", "enabled",
+    ),
+    key=("pbx_id", "agent_dn", "valid_from"),
+)
+
+QUEUE_AGENTS = TableSpec(
+    name="queue_agents",
+    columns=("pbx_id", "queue_dn", "agent_dn", "valid_from", "valid_to", "skill_group"),
+    key=("pbx_id", "queue_dn", "agent_dn", "valid_from"),
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        CALL_EVENTS, QUEUE_CALLS, QUEUE_KPI_1M, QUEUE_LIVE, AGENT_STATES, PIPELINE_HEALTH,
+        QUEUES, AGENTS, QUEUE_AGENTS,
+    )
+}
+"""Every table the writers know, by name."""

@@ -1,0 +1,268 @@
+"""Idempotent, batched upserts into the public tables (psycopg 3).
+
+One batch = one transaction. For each table in the batch the rows are de-duplicated on the
+table's natural key (folded with the table's merge rule), streamed with ``COPY`` into a
+session-local staging table and moved with ``INSERT ... SELECT ... ON CONFLICT``. Writing the same
+batch twice leaves the tables as writing it once: Bytewax delivers at least once, the database
+makes it exactly once in effect.
+
+Rows are mappings or dataclasses whose field names are column names; fields that are not
+columns of the table are ignored, missing columns take the spec's default or NULL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from queuepulse.errors import QueuepulseError
+from queuepulse.store.tables import TABLES, Row, TableSpec
+
+STAGE_PREFIX = "qp_stage_"
+
+
+class StoreWriteError(QueuepulseError):
+    """A batch could not be written, for a reason retrying will not fix (bad row, schema)."""
+
+
+class DatabaseUnavailable(StoreWriteError):
+    """The database cannot be reached or dropped the connection; retrying may succeed."""
+
+
+def as_row(obj: object) -> Row:
+    """Turn a mapping or a dataclass instance into a plain ``{column: value}`` dict."""
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    raise TypeError(
+        f"a row must be a mapping or a dataclass instance, got {type(obj).__name__}"
+    )
+
+
+def _key_of(spec: TableSpec, row: Row) -> tuple[Any, ...]:
+    return tuple(row.get(k) for k in spec.key)
+
+
+def prepare_rows(spec: TableSpec, rows: Iterable[object]) -> list[Row]:
+    """Normalise rows for ``spec``: defaults filled, one row per key (merged in arrival order).
+
+    Raises :class:`StoreWriteError` when a row lacks a key column.
+    """
+    by_key: dict[tuple[Any, ...], Row] = {}
+    for obj in rows:
+        raw = as_row(obj)
+        row = {col: raw.get(col) for col in spec.columns}
+        for col, default in spec.defaults.items():
+            if row.get(col) is None:
+                row[col] = default
+        key = _key_of(spec, row)
+        if any(part is None for part in key):
+            missing = [k for k, v in zip(spec.key, key, strict=True) if v is None]
+            raise StoreWriteError(
+                f"a {spec.name} row has no value for key column(s) {missing}; "
+                "every row needs its natural key"
+            )
+        old = by_key.get(key)
+        if old is None:
+            by_key[key] = row
+        elif spec.merge is not None:
+            by_key[key] = spec.merge(old, row)
+        else:
+            by_key[key] = row
+    return list(by_key.values())
+
+
+def _adapt(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return Jsonb(value)
+    return value
+
+
+def upsert_statement(spec: TableSpec) -> sql.Composed:
+    """``INSERT INTO <table> ... SELECT ... FROM <stage> ON CONFLICT ...`` for ``spec``."""
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in spec.columns)
+    key = sql.SQL(", ").join(sql.Identifier(c) for c in spec.key)
+    head = sql.SQL("INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {stage} ").format(
+        table=sql.Identifier(spec.name), cols=cols, stage=sql.Identifier(STAGE_PREFIX + spec.name)
+    )
+    if spec.on_conflict == "nothing" or not spec.update_columns:
+        return head + sql.SQL("ON CONFLICT ({key}) DO NOTHING").format(key=key)
+    sets = sql.SQL(", ").join(
+        sql.SQL("{col} = {expr}").format(
+            col=sql.Identifier(c),
+            expr=sql.SQL(spec.set_sql[c])
+            if c in spec.set_sql
+            else sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)),
+        )
+        for c in spec.update_columns
+    )
+    stmt = head + sql.SQL("ON CONFLICT ({key}) DO UPDATE SET {sets}").format(key=key, sets=sets)
+    if spec.where_sql:
+        stmt += sql.SQL(" WHERE ") + sql.SQL(spec.where_sql)
+    return stmt
+
+
+@dataclass
+class WriterStats:
+    """Counters of one writer (exported by the metrics endpoint)."""
+
+    batches: int = 0
+    rows_written: int = 0
+    rows_by_table: dict[str, int] = field(default_factory=dict)
+    busy_s: float = 0.0
+
+    @property
+    def rows_per_s(self) -> float:
+        """Rows written per second of write time (0 before the first batch)."""
+        return self.rows_written / self.busy_s if self.busy_s > 0 else 0.0
+
+
+class BatchWriter:
+    """Writes batches of rows for several tables, one transaction per batch.
+
+    ``connect`` opens a psycopg connection (the writer calls it lazily and again after the
+    connection was lost). Connection-level failures raise :class:`DatabaseUnavailable` and drop
+    the connection; any other database error raises :class:`StoreWriteError`. Either way the batch
+    was rolled back, so retrying it is safe.
+    """
+
+    def __init__(
+        self,
+        connect: Callable[[], psycopg.Connection[Any]],
+        tables: Mapping[str, TableSpec] = TABLES,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self._connect = connect
+        self._tables = dict(tables)
+        self._clock = clock
+        self._conn: psycopg.Connection[Any] | None = None
+        self._staged: set[str] = set()
+        self._statements: dict[str, sql.Composed] = {}
+        self.stats = WriterStats()
+
+    @classmethod
+    def from_dsn(cls, dsn: str, connect_timeout_s: int = 5, **kwargs: Any) -> BatchWriter:
+        """A writer that connects with ``dsn`` (autocommit; transactions are explicit)."""
+
+        def connect() -> psycopg.Connection[Any]:
+            return psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout_s)
+
+        return cls(connect, **kwargs)
+
+    def spec(self, table: str) -> TableSpec:
+        """The spec of ``table``; :class:`StoreWriteError` if the writer does not know it."""
+        try:
+            return self._tables[table]
+        except KeyError:
+            raise StoreWriteError(
+                f"no writer for table {table!r}; known tables: {', '.join(sorted(self._tables))}"
+            ) from None
+
+    def close(self) -> None:
+        """Close the connection (a later write reconnects)."""
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+                self._staged.clear()
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._staged.clear()
+            try:
+                self._conn = self._connect()
+            except psycopg.OperationalError as exc:
+                self._conn = None
+                raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(exc)}")\
+                    from exc
+        return self._conn
+
+    def _ensure_stage(self, conn: psycopg.Connection[Any], spec: TableSpec) -> None:
+        if spec.name in self._staged:
+            return
+        cols = sql.SQL(", ").join(sql.Identifier(c) for c in spec.columns)
+        conn.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+                "SELECT {cols} FROM {table} WITH NO DATA"
+            ).format(
+                stage=sql.Identifier(STAGE_PREFIX + spec.name),
+                cols=cols,
+                table=sql.Identifier(spec.name),
+            )
+        )
+        self._staged.add(spec.name)
+
+    def _statement(self, spec: TableSpec) -> sql.Composed:
+        stmt = self._statements.get(spec.name)
+        if stmt is None:
+            stmt = self._statements[spec.name] = upsert_statement(spec)
+        return stmt
+
+    def write(self, batch: Mapping[str, Sequence[object]]) -> int:
+        """Upsert ``{table: rows}`` in one transaction; return the rows handed to the database.
+
+        Raises :class:`DatabaseUnavailable` (retry later) or :class:`StoreWriteError` (a bug or a
+        schema mismatch: the message names the table).
+        """
+        prepared = [(self.spec(t), prepare_rows(self.spec(t), rows)) for t, rows in batch.items()]
+        prepared = [(s, r) for s, r in prepared if r]
+        if not prepared:
+            return 0
+        started = self._clock()
+        conn = self._connection()
+        current = "?"
+        try:
+            for spec, _rows in prepared:
+                current = spec.name
+                self._ensure_stage(conn, spec)
+            with conn.transaction():
+                for spec, rows in prepared:
+                    current = spec.name
+                    with conn.cursor() as cur:
+                        copy_sql = sql.SQL("COPY {stage} ({cols}) FROM STDIN").format(
+                            stage=sql.Identifier(STAGE_PREFIX + spec.name),
+                            cols=sql.SQL(", ").join(sql.Identifier(c) for c in spec.columns),
+                        )
+                        with cur.copy(copy_sql) as copy:
+                            for row in rows:
+                                copy.write_row([_adapt(row[c]) for c in spec.columns])
+                        cur.execute(self._statement(spec))
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            self.close()
+            raise DatabaseUnavailable(
+                f"lost the database while writing {current}: {_first_line(exc)}"
+            ) from exc
+        except psycopg.Error as exc:
+            if conn.closed or conn.broken:
+                self.close()
+                raise DatabaseUnavailable(
+                    f"lost the database while writing {current}: {_first_line(exc)}"
+                ) from exc
+            raise StoreWriteError(
+                f"writing {current} failed: {_first_line(exc)}; the batch was rolled back "
+                "(check that `queuepulse db upgrade` ran and the rows match the table)"
+            ) from exc
+        n = sum(len(rows) for _, rows in prepared)
+        self.stats.batches += 1
+        self.stats.rows_written += n
+        for spec, rows in prepared:
+            self.stats.rows_by_table[spec.name] = (
+                self.stats.rows_by_table.get(spec.name, 0) + len(rows)
+            )
+        self.stats.busy_s += self._clock() - started
+        return n
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
