@@ -1,0 +1,78 @@
+"""Row preparation and the generated upsert SQL (no database)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from queuepulse.store.tables import QUEUE_CALLS, TABLES, merge_visits
+from queuepulse.store.writers import StoreWriteError, prepare_rows, upsert_statement
+
+pytestmark = pytest.mark.unit
+
+T = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def visit(**kw: object) -> dict[str, object]:
+    base: dict[str, object] = {"pbx_id": "p", "call_key": "1@x", "queue_dn": "800",
+                               "entered_at": T, "outcome": "waiting", "source": "live"}
+    base.update(kw)
+    return base
+
+
+@dataclass
+class KpiRow:
+    pbx_id: str
+    queue_dn: str
+    bucket: datetime
+    offered: int
+    extra_field_not_a_column: str = "ignored"
+
+
+def test_dataclass_rows_extra_fields_ignored_missing_columns_null() -> None:
+    rows = prepare_rows(TABLES["queue_kpi_1m"], [KpiRow("p", "800", T, 3)])
+    assert rows[0]["offered"] == 3
+    assert rows[0]["answered"] is None
+    assert "extra_field_not_a_column" not in rows[0]
+
+
+def test_missing_key_column_is_a_clear_error() -> None:
+    with pytest.raises(StoreWriteError, match=r"queue_live.*\['ts'\]"):
+        prepare_rows(TABLES["queue_live"], [{"pbx_id": "p", "queue_dn": "800"}])
+
+
+def test_same_key_in_one_batch_folds_to_one_row() -> None:
+    rows = prepare_rows(QUEUE_CALLS, [
+        visit(), visit(outcome="answered", answered_at=T, agent_dn="101"),
+        visit(outcome="answered", answered_at=T, ended_at=T),
+    ])
+    assert len(rows) == 1
+    assert rows[0]["outcome"] == "answered"
+    assert rows[0]["agent_dn"] == "101"
+    assert rows[0]["ended_at"] == T
+
+
+def test_merge_never_regresses_to_waiting_and_protects_cdr() -> None:
+    answered = visit(outcome="answered", answered_at=T)
+    assert merge_visits(answered, visit())["outcome"] == "answered"
+    cdr = visit(outcome="abandoned", source="cdr")
+    assert merge_visits(cdr, answered) is cdr
+    assert merge_visits(answered, cdr) is cdr
+
+
+def test_event_rows_keep_first_copy() -> None:
+    e = {"event_id": "e1", "occurred_at": T, "pbx_id": "p", "event_type": "answered"}
+    rows = prepare_rows(TABLES["call_events"], [e, dict(e, event_type="changed")])
+    assert [r["event_type"] for r in rows] == ["answered"]
+
+
+def test_upsert_sql_shapes() -> None:
+    events = upsert_statement(TABLES["call_events"]).as_string(None)
+    assert 'ON CONFLICT ("event_id", "occurred_at") DO NOTHING' in events
+    calls = upsert_statement(QUEUE_CALLS).as_string(None)
+    assert "DO UPDATE SET" in calls
+    assert "WHERE (t.source IS DISTINCT FROM 'cdr'" in calls
+    kpi = upsert_statement(TABLES["queue_kpi_1m"]).as_string(None)
+    assert '"offered" = EXCLUDED."offered"' in kpi
