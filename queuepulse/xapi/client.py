@@ -1,0 +1,832 @@
+"""The async 3CX XAPI client: the only door to the PBX.
+
+One :class:`XapiClient` per PBX (per API client id) and process: it owns the
+:class:`~queuepulse.xapi.auth.TokenManager` every request shares, the retry policy and the circuit
+breaker. Every method maps to one documented operation of the official OpenAPI document and
+returns typed models; :meth:`XapiClient.poll_active_calls` (and the queues/users variants) also
+return the raw JSON body and the local receive time, for the recorder and the poller.
+
+Errors are the :mod:`queuepulse.xapi.errors` tree, never an ``httpx`` or ``pydantic`` exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from queuepulse.settings import PbxSettings
+from queuepulse.xapi import reports as rp
+from queuepulse.xapi.auth import TokenManager
+from queuepulse.xapi.errors import (
+    PayloadError,
+    UnavailableError,
+    XapiError,
+    error_from_response,
+    excerpt,
+)
+from queuepulse.xapi.models import (
+    USER_MONITORING_FIELDS,
+    ActiveCall,
+    CallHistoryView,
+    CallLogData,
+    Page,
+    Queue,
+    QueueAgent,
+    QueueManager,
+    SystemStatus,
+    User,
+)
+from queuepulse.xapi.odata import ODataQuery, format_datetime, function_path, iter_pages, key_path
+from queuepulse.xapi.resilience import BreakerState, CircuitBreaker, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/xapi/v1"
+USER_SECRET_FIELDS = frozenset(
+    {"AuthPassword", "AccessPassword", "VMPIN", "DeskphonePassword", "AuthID", "SIPID"}
+)
+"""User fields never requested: credentials and PINs."""
+
+M = TypeVar("M", bound=BaseModel)
+Clock = Callable[[], float]
+WallClock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RawPoll(Generic[M]):
+    """One collection poll: the raw body as the PBX sent it, and its parsed items."""
+
+    kind: str
+    """``active_calls``, ``queues`` or ``users`` (the replay file's ``kind``)."""
+    received_at: datetime
+    """Local (UTC) time the complete response was received."""
+    body: Any
+    """The decoded JSON body, exactly as sent (for the recorder and replay)."""
+    items: list[M]
+    count: int | None
+    elapsed_s: float
+    """Time the call took, retries included."""
+    size_bytes: int
+
+
+@dataclass
+class ClientStats:
+    """Counters for ``/metrics`` and the record command's progress line."""
+
+    requests: int = 0
+    successes: int = 0
+    retries: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    """Failed calls by error class name (``UnavailableError``, ``AuthError``...)."""
+    bytes_received: int = 0
+    last_success_at: datetime | None = None
+    last_latency_s: float | None = None
+
+
+class XapiClient:
+    """Async client for the XAPI endpoints queuepulse uses.
+
+    ``transport`` replaces the network (``httpx.MockTransport`` in tests); ``clock`` (monotonic
+    seconds), ``wall_clock`` (aware UTC datetime) and ``sleep`` are injectable so tests never wait.
+    Use as ``async with XapiClient(settings.pbx) as xapi: ...``.
+    """
+
+    def __init__(
+        self,
+        settings: PbxSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = time.monotonic,
+        wall_clock: WallClock = _utcnow,
+        sleep: Sleep = asyncio.sleep,
+        jitter: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.pbx_url = settings.url.rstrip("/")
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self.auth = TokenManager(
+            self.pbx_url, settings.client_id, settings.client_secret, clock=clock
+        )
+        self.breaker = CircuitBreaker(
+            settings.breaker_failures, settings.breaker_reset_s, clock=clock, name=settings.pbx_id
+        )
+        self.retry = RetryPolicy(
+            budget_s=settings.retry_budget_s, sleep=sleep, clock=clock, jitter=jitter
+        )
+        self.stats = ClientStats()
+        verify: ssl.SSLContext | bool = settings.verify_tls
+        if settings.verify_tls and settings.ca_bundle is not None:
+            verify = ssl.create_default_context(cafile=str(settings.ca_bundle))
+        self._http = httpx.AsyncClient(
+            base_url=self.pbx_url + API_PREFIX,
+            auth=self.auth,
+            transport=transport,
+            verify=verify,
+            timeout=settings.timeout_s,
+            headers={"Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"XapiClient(pbx_id={self.settings.pbx_id!r}, url={self.pbx_url!r})"
+
+    async def __aenter__(self) -> XapiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    @property
+    def breaker_state(self) -> BreakerState:
+        """The circuit breaker's state (0 closed, 1 half-open, 2 open) for metrics."""
+        return self.breaker.state
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        endpoint: str,
+        remaining_s: float,
+    ) -> httpx.Response:
+        timeout = min(self.settings.timeout_s, remaining_s)
+        self.stats.requests += 1
+        try:
+            response = await self._http.request(method, path, params=params, timeout=timeout)
+        except httpx.TimeoutException as exc:
+            raise UnavailableError(
+                f"{endpoint} timed out after {timeout:.2f} s ({type(exc).__name__}); "
+                f"is the PBX at {self.pbx_url} up and reachable?",
+                endpoint=endpoint,
+            ) from None
+        except httpx.DecodingError as exc:
+            raise PayloadError(
+                f"{endpoint} sent a body that cannot be decoded: {exc}", endpoint=endpoint
+            ) from None
+        except httpx.TransportError as exc:
+            raise UnavailableError(
+                f"{endpoint} could not reach the PBX at {self.pbx_url}: "
+                f"{type(exc).__name__}: {exc}",
+                endpoint=endpoint,
+            ) from None
+        if response.is_success:
+            return response
+        raise error_from_response(response, endpoint)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        endpoint: str | None = None,
+    ) -> tuple[httpx.Response, float]:
+        """One call with retries, budget and breaker; returns the response and elapsed time."""
+        endpoint = endpoint or f"{method} {path.split('?', 1)[0]}"
+        started = self._clock()
+        try:
+            self.breaker.before_call(endpoint)
+        except XapiError as exc:
+            self.stats.errors[type(exc).__name__] += 1
+            raise
+
+        def on_retry(exc: BaseException, delay: float) -> None:
+            self.stats.retries += 1
+            log.warning(
+                "xapi retry",
+                extra={"endpoint": endpoint, "error": str(exc), "delay_s": round(delay, 3)},
+            )
+
+        try:
+            response = await self.retry.call(
+                lambda remaining: self._attempt(method, path, params, endpoint, remaining),
+                on_retry=on_retry,
+            )
+        except UnavailableError as exc:
+            self.breaker.record_failure()
+            self.stats.errors[type(exc).__name__] += 1
+            raise
+        except XapiError as exc:
+            self.breaker.record_success()  # the PBX answered, just not as hoped
+            self.stats.errors[type(exc).__name__] += 1
+            raise
+        except BaseException:
+            self.breaker.release_probe()
+            raise
+        self.breaker.record_success()
+        elapsed = self._clock() - started
+        self.stats.successes += 1
+        self.stats.bytes_received += len(response.content)
+        self.stats.last_success_at = self._wall_clock()
+        self.stats.last_latency_s = elapsed
+        return response, elapsed
+
+    def _decode(self, response: httpx.Response, endpoint: str) -> Any:
+        """The JSON body, or :class:`PayloadError` naming the endpoint with an excerpt."""
+        content = response.content
+        ctype = response.headers.get("content-type", "")
+        head = content.lstrip()[:1]
+        if "html" in ctype.lower() or head == b"<":
+            self.stats.errors["PayloadError"] += 1
+            raise PayloadError(
+                f"{endpoint} returned an HTML page instead of JSON "
+                f"(HTTP {response.status_code}, {ctype or 'no content type'}) — a proxy or login "
+                f"page in front of the PBX? Body starts: {excerpt(content)}",
+                endpoint=endpoint,
+                status=response.status_code,
+                excerpt=excerpt(content),
+            )
+        try:
+            return json.loads(content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.stats.errors["PayloadError"] += 1
+            pos = getattr(exc, "pos", None)
+            what = (
+                "truncated JSON (ends early)"
+                if pos is not None and pos >= len(content.rstrip()) - 1
+                else "not valid JSON"
+            )
+            where = f" at byte {pos}" if pos is not None else ""
+            raise PayloadError(
+                f"{endpoint} returned {what}{where} of {len(content)} bytes: {excerpt(content)}",
+                endpoint=endpoint,
+                status=response.status_code,
+                excerpt=excerpt(content),
+            ) from None
+
+    def _validate(self, adapter: TypeAdapter[Any], data: Any, endpoint: str) -> Any:
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as exc:
+            self.stats.errors["PayloadError"] += 1
+            first = exc.errors(include_url=False, include_input=False)[0]
+            loc = ".".join(str(p) for p in first["loc"])
+            text = excerpt(json.dumps(data, default=str))
+            raise PayloadError(
+                f"{endpoint} returned data that does not match the XAPI schema "
+                f"({exc.error_count()} error(s); first at {loc or 'top level'}: {first['msg']}): "
+                f"{text}",
+                endpoint=endpoint,
+                excerpt=text,
+            ) from None
+
+    def _page(self, doc: Any, adapter: TypeAdapter[list[M]], endpoint: str) -> Page[M]:
+        if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
+            self.stats.errors["PayloadError"] += 1
+            text = excerpt(json.dumps(doc, default=str))
+            raise PayloadError(
+                f"{endpoint} did not return the collection envelope "
+                f'{{"@odata.count": ..., "value": [...]}}: {text}',
+                endpoint=endpoint,
+                excerpt=text,
+            )
+        items = self._validate(adapter, doc["value"], endpoint)
+        raw_count = doc.get("@odata.count")
+        count = (
+            raw_count if isinstance(raw_count, int) and not isinstance(raw_count, bool) else None
+        )
+        return Page(items=items, count=count)
+
+    async def _get_page(
+        self, path: str, adapter: TypeAdapter[list[M]], query: ODataQuery | None
+    ) -> Page[M]:
+        endpoint = f"GET {_endpoint_path(path)}"
+        response, _ = await self._send(
+            "GET", path, params=(query or ODataQuery()).to_params(), endpoint=endpoint
+        )
+        return self._page(self._decode(response, endpoint), adapter, endpoint)
+
+    async def _get_all(
+        self,
+        path: str,
+        adapter: TypeAdapter[list[M]],
+        query: ODataQuery | None,
+        page_size: int | None,
+    ) -> list[M]:
+        if page_size is None:
+            return (await self._get_page(path, adapter, query)).items
+        return [item async for item in self._iter(path, adapter, query, page_size)]
+
+    def _iter(
+        self,
+        path: str,
+        adapter: TypeAdapter[list[M]],
+        query: ODataQuery | None,
+        page_size: int,
+    ) -> AsyncIterator[M]:
+        async def fetch(q: ODataQuery) -> tuple[list[M], int | None]:
+            page = await self._get_page(path, adapter, q)
+            return page.items, page.count
+
+        return iter_pages(fetch, query, page_size=page_size)
+
+    async def _get_one(self, path: str, model: type[M], query: ODataQuery | None) -> M:
+        endpoint = f"GET {_endpoint_path(path)}"
+        params = (query or ODataQuery()).single_entity_params()
+        response, _ = await self._send("GET", path, params=params, endpoint=endpoint)
+        doc = self._decode(response, endpoint)
+        if not isinstance(doc, dict):
+            self.stats.errors["PayloadError"] += 1
+            raise PayloadError(
+                f"{endpoint} returned {type(doc).__name__}, expected an object: "
+                f"{excerpt(json.dumps(doc))}",
+                endpoint=endpoint,
+            )
+        result: M = self._validate(_adapter(model), doc, endpoint)
+        return result
+
+    async def _raw_poll(
+        self, kind: str, path: str, adapter: TypeAdapter[list[M]], query: ODataQuery | None
+    ) -> RawPoll[M]:
+        endpoint = f"GET {path}"
+        params = (query or ODataQuery()).to_params()
+        response, elapsed = await self._send("GET", path, params=params, endpoint=endpoint)
+        received_at = self._wall_clock()
+        doc = self._decode(response, endpoint)
+        page = self._page(doc, adapter, endpoint)
+        return RawPoll(
+            kind=kind,
+            received_at=received_at,
+            body=doc,
+            items=page.items,
+            count=page.count,
+            elapsed_s=elapsed,
+            size_bytes=len(response.content),
+        )
+
+    # --- ActiveCalls -----------------------------------------------------------------------
+
+    async def list_active_calls(self, query: ODataQuery | None = None) -> list[ActiveCall]:
+        """``GET /ActiveCalls`` (ListActiveCall)."""
+        return (await self._get_page("/ActiveCalls", _list_adapter(ActiveCall), query)).items
+
+    async def poll_active_calls(self, query: ODataQuery | None = None) -> RawPoll[ActiveCall]:
+        """``GET /ActiveCalls`` with the raw body and the local receive time (for the poller)."""
+        return await self._raw_poll(
+            "active_calls", "/ActiveCalls", _list_adapter(ActiveCall), query
+        )
+
+    async def drop_call(self, call_id: int) -> None:
+        """``POST /ActiveCalls({Id})/Pbx.DropCall`` (DropCall); the reply is an empty object."""
+        path = f"{key_path('/ActiveCalls', call_id)}/Pbx.DropCall"
+        endpoint = f"POST {path}"
+        response, _ = await self._send("POST", path, endpoint=endpoint)
+        if response.content.strip():
+            self._decode(response, endpoint)  # must at least be JSON
+
+    # --- Queues ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _queue_query(query: ODataQuery | None, expand_agents: bool) -> ODataQuery | None:
+        if not expand_agents:
+            return query
+        base = query or ODataQuery()
+        return base.replace(expand=(*base.expand, "Agents"))
+
+    async def list_queues(
+        self,
+        query: ODataQuery | None = None,
+        *,
+        expand_agents: bool = False,
+        page_size: int | None = None,
+    ) -> list[Queue]:
+        """``GET /Queues`` (ListQueue); ``expand_agents`` adds ``$expand=Agents``.
+
+        With ``page_size`` the collection is read page by page (``$top``/``$skip``).
+        """
+        q = self._queue_query(query, expand_agents)
+        return await self._get_all("/Queues", _list_adapter(Queue), q, page_size)
+
+    async def poll_queues(self, *, expand_agents: bool = True) -> RawPoll[Queue]:
+        """``GET /Queues?$expand=Agents`` with the raw body (for the recorder and the sync)."""
+        q = self._queue_query(None, expand_agents)
+        return await self._raw_poll("queues", "/Queues", _list_adapter(Queue), q)
+
+    async def get_queue(self, queue_id: int, *, expand_agents: bool = False) -> Queue:
+        """``GET /Queues({Id})`` (GetQueue)."""
+        q = self._queue_query(None, expand_agents)
+        return await self._get_one(key_path("/Queues", queue_id), Queue, q)
+
+    async def get_queue_by_number(self, number: str, *, expand_agents: bool = False) -> Queue:
+        """``GET /Queues(Number='800')`` (GetQueueByNumber); the number is a string literal."""
+        q = self._queue_query(None, expand_agents)
+        return await self._get_one(key_path("/Queues", str(number), "Number"), Queue, q)
+
+    async def list_queue_agents(
+        self, queue_id: int, query: ODataQuery | None = None
+    ) -> list[QueueAgent]:
+        """``GET /Queues({Id})/Agents`` (ListAgents)."""
+        path = f"{key_path('/Queues', queue_id)}/Agents"
+        return (await self._get_page(path, _list_adapter(QueueAgent), query)).items
+
+    async def list_queue_managers(
+        self, queue_id: int, query: ODataQuery | None = None
+    ) -> list[QueueManager]:
+        """``GET /Queues({Id})/Managers`` (ListManagers)."""
+        path = f"{key_path('/Queues', queue_id)}/Managers"
+        return (await self._get_page(path, _list_adapter(QueueManager), query)).items
+
+    # --- Users (always with $select: the entity carries passwords) --------------------------
+
+    @staticmethod
+    def _user_query(query: ODataQuery | None) -> ODataQuery:
+        base = query or ODataQuery()
+        asked = set(base.select)
+        secret = sorted(asked & USER_SECRET_FIELDS)
+        if secret:
+            raise ValueError(f"refusing to $select User secrets {secret}")
+        extra = tuple(f for f in base.select if f not in USER_MONITORING_FIELDS)
+        return base.replace(select=(*USER_MONITORING_FIELDS, *extra))
+
+    async def list_users(
+        self, query: ODataQuery | None = None, *, page_size: int | None = None
+    ) -> list[User]:
+        """``GET /Users`` (ListUser), always with ``$select`` of the monitoring fields."""
+        return await self._get_all(
+            "/Users", _list_adapter(User), self._user_query(query), page_size
+        )
+
+    async def poll_users(self) -> RawPoll[User]:
+        """``GET /Users?$select=<monitoring fields>`` with the raw body."""
+        return await self._raw_poll("users", "/Users", _list_adapter(User), self._user_query(None))
+
+    async def get_user(self, user_id: int) -> User:
+        """``GET /Users({Id})`` (GetUser) with ``$select``."""
+        return await self._get_one(key_path("/Users", user_id), User, self._user_query(None))
+
+    async def get_user_by_number(self, number: str) -> User:
+        """``GET /Users(Number='100')`` (GetUserByNumber) with ``$select``."""
+        path = key_path("/Users", str(number), "Number")
+        return await self._get_one(path, User, self._user_query(None))
+
+    # --- SystemStatus ----------------------------------------------------------------------
+
+    async def get_system_status(self, query: ODataQuery | None = None) -> SystemStatus:
+        """``GET /SystemStatus`` (GetSystemStatus)."""
+        return await self._get_one("/SystemStatus", SystemStatus, query)
+
+    # --- CallHistoryView -------------------------------------------------------------------
+
+    def iter_call_history_view(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        query: ODataQuery | None = None,
+        page_size: int = 500,
+    ) -> AsyncIterator[CallHistoryView]:
+        """Segments with ``start <= SegmentStartTime < end`` (ListCallHistoryView), paged.
+
+        ``query.filter``, when given, is and-ed with the time window; the order is
+        ``SegmentStartTime, SegmentId`` unless ``query.orderby`` says otherwise.
+        """
+        base = query or ODataQuery()
+        window = (
+            f"SegmentStartTime ge {format_datetime(start)} "
+            f"and SegmentStartTime lt {format_datetime(end)}"
+        )
+        flt = f"{window} and ({base.filter})" if base.filter else window
+        orderby = base.orderby or ("SegmentStartTime asc", "SegmentId asc")
+        q = base.replace(filter=flt, orderby=orderby)
+        return self._iter("/CallHistoryView", _list_adapter(CallHistoryView), q, page_size)
+
+    # --- ReportCallLogData -----------------------------------------------------------------
+
+    @staticmethod
+    def _call_log_path(values: Sequence[tuple[str, object]]) -> str:
+        return function_path("/ReportCallLogData/Pbx.GetCallLogData", values)
+
+    async def get_call_log_data(
+        self,
+        period_from: datetime,
+        period_to: datetime,
+        *,
+        source_type: int = 0,
+        source_filter: str | None = None,
+        destination_type: int = 0,
+        destination_filter: str | None = None,
+        calls_type: int = 0,
+        call_time_filter_type: int = 0,
+        call_time_filter_from: str | None = None,
+        call_time_filter_to: str | None = None,
+        hide_pcalls: bool = False,
+        query: ODataQuery | None = None,
+        page_size: int | None = None,
+    ) -> list[CallLogData]:
+        """``ReportCallLogData/Pbx.GetCallLogData(...)`` (GetCallLogData), every parameter sent.
+
+        The integer codes (``sourceType``, ``callsType``...) have no enum in the spec; 0 is
+        what public integrations pass for "all".
+        """
+        path = self._call_log_path(
+            [
+                ("periodFrom", period_from),
+                ("periodTo", period_to),
+                ("sourceType", source_type),
+                ("sourceFilter", source_filter),
+                ("destinationType", destination_type),
+                ("destinationFilter", destination_filter),
+                ("callsType", calls_type),
+                ("callTimeFilterType", call_time_filter_type),
+                ("callTimeFilterFrom", call_time_filter_from),
+                ("callTimeFilterTo", call_time_filter_to),
+                ("hidePcalls", hide_pcalls),
+            ]
+        )
+        return await self._get_all(path, _list_adapter(CallLogData), query, page_size)
+
+    # --- queue reports ---------------------------------------------------------------------
+
+    async def get_report(
+        self,
+        spec: rp.ReportSpec[M],
+        params: Mapping[str, object],
+        query: ODataQuery | None = None,
+        *,
+        page_size: int | None = None,
+    ) -> list[M]:
+        """Any report of :data:`~queuepulse.xapi.reports.REPORTS`, parameters by spec name."""
+        path = spec.path(params)
+        return await self._get_all(path, _list_adapter(spec.row), query, page_size)
+
+    async def get_queue_performance_overview(
+        self,
+        period_from: datetime,
+        period_to: datetime,
+        queue_dns: str | None = None,
+        wait_interval: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.QueuePerformanceOverview]:
+        """GetQueuePerformanceOverviewData."""
+        return await self.get_report(
+            rp.QUEUE_PERFORMANCE_OVERVIEW,
+            _p(period_from, period_to, queue_dns, wait_interval),
+            query,
+        )
+
+    async def get_queue_performance_totals(
+        self,
+        period_from: datetime,
+        period_to: datetime,
+        queue_dns: str | None = None,
+        wait_interval: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.QueuePerformanceTotals]:
+        """GetQueuePerformanceTotalsData."""
+        return await self.get_report(
+            rp.QUEUE_PERFORMANCE_TOTALS,
+            _p(period_from, period_to, queue_dns, wait_interval),
+            query,
+        )
+
+    async def get_abandoned_queue_calls(
+        self,
+        period_from: datetime,
+        period_to: datetime,
+        queue_dns: str | None = None,
+        wait_interval: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.AbandonedQueueCalls]:
+        """GetAbandonedQueueCallsData."""
+        return await self.get_report(
+            rp.ABANDONED_QUEUE_CALLS,
+            _p(period_from, period_to, queue_dns, wait_interval),
+            query,
+        )
+
+    async def get_statistic_sla(
+        self,
+        start_dt: datetime,
+        end_dt: datetime,
+        queue_dn_str: str | None = None,
+        wait_interval: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.StatisticSla]:
+        """GetStatisticSlaData (3CX's SLA: bad-SLA calls over received)."""
+        return await self.get_report(
+            rp.STATISTIC_SLA, _s(queue_dn_str, start_dt, end_dt, wait_interval), query
+        )
+
+    async def get_breaches_sla(
+        self,
+        start_dt: datetime,
+        end_dt: datetime,
+        queue_dn_str: str | None = None,
+        wait_interval: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.BreachesSla]:
+        """GetBreachesSlaData."""
+        return await self.get_report(
+            rp.BREACHES_SLA, _s(queue_dn_str, start_dt, end_dt, wait_interval), query
+        )
+
+    async def get_agents_in_queue_statistics(
+        self,
+        start_dt: datetime,
+        end_dt: datetime,
+        queue_dn_str: str | None = None,
+        wait_interval: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.AgentsInQueueStatistics]:
+        """GetAgentsInQueueStatisticsData."""
+        return await self.get_report(
+            rp.AGENTS_IN_QUEUE_STATISTICS,
+            _s(queue_dn_str, start_dt, end_dt, wait_interval),
+            query,
+        )
+
+    async def get_team_queue_general_statistics(
+        self,
+        start_dt: datetime,
+        end_dt: datetime,
+        queue_dn_str: str | None = None,
+        wait_interval: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.TeamQueueGeneralStatistics]:
+        """GetTeamQueueGeneralStatisticsData."""
+        return await self.get_report(
+            rp.TEAM_QUEUE_GENERAL_STATISTICS,
+            _s(queue_dn_str, start_dt, end_dt, wait_interval),
+            query,
+        )
+
+    async def get_detailed_queue_statistics(
+        self,
+        start_dt: datetime,
+        end_dt: datetime,
+        queue_dn_str: str | None = None,
+        wait_interval: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.DetailedQueueStatistics]:
+        """GetDetailedQueueStatisticsData."""
+        return await self.get_report(
+            rp.DETAILED_QUEUE_STATISTICS,
+            _s(queue_dn_str, start_dt, end_dt, wait_interval),
+            query,
+        )
+
+    async def get_queue_answered_calls_by_wait_time(
+        self,
+        start_dt: datetime,
+        end_dt: datetime,
+        queue_dn_str: str | None = None,
+        answer_interval: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.QueueAnsweredCallsByWaitTime]:
+        """GetQueueAnsweredCallsByWaitTimeData."""
+        params = {
+            "queueDnStr": queue_dn_str,
+            "startDt": start_dt,
+            "endDt": end_dt,
+            "answerInterval": answer_interval,
+        }
+        return await self.get_report(rp.QUEUE_ANSWERED_CALLS_BY_WAIT_TIME, params, query)
+
+    async def get_queue_callbacks(
+        self,
+        start_dt: datetime,
+        end_dt: datetime,
+        queue_dn_str: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.QueueCallbacks]:
+        """GetQueueCallbacksData."""
+        params = {"queueDnStr": queue_dn_str, "startDt": start_dt, "endDt": end_dt}
+        return await self.get_report(rp.QUEUE_CALLBACKS, params, query)
+
+    async def get_queue_failed_callbacks(
+        self,
+        start_dt: datetime,
+        end_dt: datetime,
+        queue_dn_str: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.QueueFailedCallbacks]:
+        """GetQueueFailedCallbacksData."""
+        params = {"queueDnStr": queue_dn_str, "startDt": start_dt, "endDt": end_dt}
+        return await self.get_report(rp.QUEUE_FAILED_CALLBACKS, params, query)
+
+    async def get_agent_login_history(
+        self,
+        start_dt: datetime,
+        end_dt: datetime,
+        queue_dn_str: str | None = None,
+        agent_dn_str: str | None = None,
+        client_time_zone: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.AgentLoginHistory]:
+        """GetAgentLoginHistoryData."""
+        params = {
+            "clientTimeZone": client_time_zone,
+            "startDt": start_dt,
+            "endDt": end_dt,
+            "queueDnStr": queue_dn_str,
+            "agentDnStr": agent_dn_str,
+        }
+        return await self.get_report(rp.AGENT_LOGIN_HISTORY, params, query)
+
+    async def get_average_queue_waiting_time(
+        self,
+        chart_date: datetime,
+        chart_by: str | None = None,
+        queue_dn_str: str | None = None,
+        wait_interval: str | None = None,
+        client_time_zone: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.TimeReportData]:
+        """GetAverageQueueWaitingTimeData."""
+        params = {
+            "chartDate": chart_date,
+            "chartBy": chart_by,
+            "queueDnStr": queue_dn_str,
+            "waitInterval": wait_interval,
+            "clientTimeZone": client_time_zone,
+        }
+        return await self.get_report(rp.AVERAGE_QUEUE_WAITING_TIME, params, query)
+
+    async def get_queue_an_un_calls(
+        self,
+        chart_date: datetime,
+        chart_by: str | None = None,
+        queue_dn_str: str | None = None,
+        client_time_zone: str | None = None,
+        wait_interval: str | None = None,
+        query: ODataQuery | None = None,
+    ) -> list[rp.TimeReportData]:
+        """GetQueueAnUnCallsData."""
+        params = {
+            "chartDate": chart_date,
+            "chartBy": chart_by,
+            "queueDnStr": queue_dn_str,
+            "clientTimeZone": client_time_zone,
+            "waitInterval": wait_interval,
+        }
+        return await self.get_report(rp.QUEUE_AN_UN_CALLS, params, query)
+
+
+def _p(
+    period_from: datetime, period_to: datetime, queue_dns: str | None, wait_interval: str | None
+) -> dict[str, object]:
+    return {
+        "periodFrom": period_from,
+        "periodTo": period_to,
+        "queueDns": queue_dns,
+        "waitInterval": wait_interval,
+    }
+
+
+def _s(
+    queue_dn_str: str | None, start_dt: datetime, end_dt: datetime, wait_interval: str | None
+) -> dict[str, object]:
+    return {
+        "queueDnStr": queue_dn_str,
+        "startDt": start_dt,
+        "endDt": end_dt,
+        "waitInterval": wait_interval,
+    }
+
+
+def _endpoint_path(path: str) -> str:
+    """A path for messages: a function's parameter list shortened to ``(...)``."""
+    head, sep, _ = path.partition("Pbx.Get")
+    if not sep:
+        return path
+    name = _.split("(", 1)[0]
+    return f"{head}Pbx.Get{name}(...)"
+
+
+_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
+_LIST_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[M]) -> TypeAdapter[M]:
+    if model not in _ADAPTERS:
+        _ADAPTERS[model] = TypeAdapter(model)
+    return _ADAPTERS[model]
+
+
+def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
+    if model not in _LIST_ADAPTERS:
+        _LIST_ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return _LIST_ADAPTERS[model]
