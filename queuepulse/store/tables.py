@@ -27,7 +27,12 @@ class TableSpec:
     ``t`` = the stored row and ``EXCLUDED`` = the incoming one) where given. ``where_sql`` limits
     which stored rows an incoming row may change. ``merge`` folds two rows with the same key inside
     one batch (PostgreSQL refuses to touch a row twice in one statement); it must agree with
-    ``set_sql``/``where_sql``. Without it the later row wins.
+    ``set_sql``/``where_sql``. Without it the later row wins. ``on_update`` adds SET expressions
+    for columns the pipeline never supplies (``updated_at = now()``). ``defaults`` fill columns
+    that are NOT NULL with a default when a row carries None.
+
+    A batch writes only the columns its rows carry (plus key and defaulted columns): columns a
+    row type does not have keep the table's default on insert and their stored value on update.
     """
 
     name: str
@@ -38,6 +43,7 @@ class TableSpec:
     where_sql: str | None = None
     defaults: Mapping[str, Any] = field(default_factory=dict)
     merge: Callable[[Row, Row], Row] | None = None
+    on_update: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         missing = [k for k in self.key if k not in self.columns]
@@ -55,7 +61,10 @@ class TableSpec:
 
 # --- queue_calls: progressing visits, protected reconciled rows -----------------------------
 
-_VISIT_PROGRESS = ("answered_at", "ended_at", "wait_s", "talk_s", "agent_dn", "caller")
+_VISIT_PROGRESS = (
+    "call_id", "answered_at", "ended_at", "wait_s", "talk_s", "agent_dn", "caller",
+    "entry_queue_dn", "visit_seq", "end_uncertainty_s",
+)
 
 
 def merge_visits(old: Row, new: Row) -> Row:
@@ -88,8 +97,9 @@ def _visit_set_sql() -> dict[str, str]:
 QUEUE_CALLS = TableSpec(
     name="queue_calls",
     columns=(
-        "pbx_id", "call_key", "queue_dn", "entered_at", "answered_at", "ended_at", "outcome",
-        "wait_s", "talk_s", "agent_dn", "caller", "source", "reconciled_at",
+        "pbx_id", "call_key", "call_id", "queue_dn", "entered_at", "answered_at", "ended_at",
+        "outcome", "wait_s", "talk_s", "agent_dn", "caller", "entry_queue_dn", "visit_seq",
+        "end_uncertainty_s", "source", "reconciled_at",
     ),
     key=("pbx_id", "call_key", "queue_dn", "entered_at"),
     set_sql=_visit_set_sql(),
@@ -100,6 +110,7 @@ QUEUE_CALLS = TableSpec(
     ),
     defaults={"source": "live", "outcome": "waiting"},
     merge=merge_visits,
+    on_update={"updated_at": "now()"},
 )
 
 CALL_EVENTS = TableSpec(
@@ -110,6 +121,7 @@ CALL_EVENTS = TableSpec(
     ),
     key=("event_id", "occurred_at"),
     on_conflict="nothing",
+    defaults={"details": {}},
     merge=lambda old, _new: old,
 )
 
@@ -117,9 +129,14 @@ QUEUE_KPI_1M = TableSpec(
     name="queue_kpi_1m",
     columns=(
         "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
-        "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
+        "transferred", "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
+        "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count",
     ),
     key=("pbx_id", "queue_dn", "bucket"),
+    defaults=dict.fromkeys(
+        ("offered", "answered", "abandoned", "short_abandoned", "transferred", "answered_in_sla",
+         "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count"), 0),
+    on_update={"updated_at": "now()"},
 )
 
 QUEUE_LIVE = TableSpec(
@@ -129,6 +146,7 @@ QUEUE_LIVE = TableSpec(
         "agents_talking", "agents_free",
     ),
     key=("pbx_id", "queue_dn", "ts"),
+    defaults={"waiting": 0, "talking": 0},
 )
 
 AGENT_STATES = TableSpec(
@@ -140,10 +158,15 @@ AGENT_STATES = TableSpec(
 PIPELINE_HEALTH = TableSpec(
     name="pipeline_health",
     columns=(
-        "pbx_id", "ts", "poll_latency_ms", "errors", "stale_polls", "gaps", "lag_s",
-        "rows_written",
+        "pbx_id", "component", "ts", "poll_latency_ms", "polls", "errors", "error_kind",
+        "stale_polls", "gaps", "gap_s", "lag_s", "rows_written", "write_errors",
+        "token_failures", "breaker_state", "skew_s", "details",
     ),
-    key=("pbx_id", "ts"),
+    key=("pbx_id", "component", "ts"),
+    defaults={
+        "component": "live", "polls": 0, "errors": 0, "stale_polls": 0, "gaps": 0,
+        "rows_written": 0, "write_errors": 0, "token_failures": 0, "details": {},
+    },
 )
 
 QUEUES = TableSpec(

@@ -7,7 +7,9 @@ batch twice leaves the tables as writing it once: Bytewax delivers at least once
 makes it exactly once in effect.
 
 Rows are mappings or dataclasses whose field names are column names; fields that are not
-columns of the table are ignored, missing columns take the spec's default or NULL.
+columns of the table are ignored. A batch writes the columns its rows carry: a column no row
+has keeps the table's default on insert and its stored value on update; within a batch, a row
+without a column another row has writes NULL there (or the spec's default).
 """
 
 from __future__ import annotations
@@ -54,12 +56,16 @@ def _key_of(spec: TableSpec, row: Row) -> tuple[Any, ...]:
 def prepare_rows(spec: TableSpec, rows: Iterable[object]) -> list[Row]:
     """Normalise rows for ``spec``: defaults filled, one row per key (merged in arrival order).
 
-    Raises :class:`StoreWriteError` when a row lacks a key column.
+    Each returned row holds the key columns, the defaulted columns and the columns its source
+    object carries (see :func:`batch_columns`). Raises :class:`StoreWriteError` when a row lacks
+    a key column.
     """
     by_key: dict[tuple[Any, ...], Row] = {}
     for obj in rows:
         raw = as_row(obj)
-        row = {col: raw.get(col) for col in spec.columns}
+        row = {col: raw[col] for col in spec.columns if col in raw}
+        for col in spec.key:
+            row.setdefault(col, None)
         for col, default in spec.defaults.items():
             if row.get(col) is None:
                 row[col] = default
@@ -80,34 +86,58 @@ def prepare_rows(spec: TableSpec, rows: Iterable[object]) -> list[Row]:
     return list(by_key.values())
 
 
+def batch_columns(spec: TableSpec, rows: Sequence[Row]) -> tuple[str, ...]:
+    """The columns a batch writes: those any of its rows carries, in table order.
+
+    Columns no row carries keep the table default on insert and their value on update.
+    """
+    present: set[str] = set()
+    for row in rows:
+        present.update(row)
+    return tuple(c for c in spec.columns if c in present)
+
+
 def _adapt(value: Any) -> Any:
     if isinstance(value, dict | list):
         return Jsonb(value)
     return value
 
 
-def upsert_statement(spec: TableSpec) -> sql.Composed:
-    """``INSERT INTO <table> ... SELECT ... FROM <stage> ON CONFLICT ...`` for ``spec``."""
-    cols = sql.SQL(", ").join(sql.Identifier(c) for c in spec.columns)
+def upsert_statement(spec: TableSpec, columns: Sequence[str] | None = None) -> sql.Composed:
+    """``INSERT INTO <table> ... SELECT ... FROM <stage> ON CONFLICT ...`` for ``columns``
+    (default: all of the spec's columns)."""
+    used = tuple(columns) if columns is not None else spec.columns
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in used)
     key = sql.SQL(", ").join(sql.Identifier(c) for c in spec.key)
     head = sql.SQL("INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {stage} ").format(
         table=sql.Identifier(spec.name), cols=cols, stage=sql.Identifier(STAGE_PREFIX + spec.name)
     )
-    if spec.on_conflict == "nothing" or not spec.update_columns:
+    updates = [c for c in spec.update_columns if c in used]
+    if spec.on_conflict == "nothing" or not (updates or spec.on_update):
         return head + sql.SQL("ON CONFLICT ({key}) DO NOTHING").format(key=key)
-    sets = sql.SQL(", ").join(
+    parts = [
         sql.SQL("{col} = {expr}").format(
             col=sql.Identifier(c),
-            expr=sql.SQL(spec.set_sql[c])
-            if c in spec.set_sql
-            else sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)),
+            expr=_set_expr(spec, c),
         )
-        for c in spec.update_columns
+        for c in updates
+    ]
+    parts += [
+        sql.SQL("{col} = {expr}").format(col=sql.Identifier(c), expr=sql.SQL(expr))
+        for c, expr in spec.on_update.items()
+    ]
+    stmt = head + sql.SQL("ON CONFLICT ({key}) DO UPDATE SET {sets}").format(
+        key=key, sets=sql.SQL(", ").join(parts)
     )
-    stmt = head + sql.SQL("ON CONFLICT ({key}) DO UPDATE SET {sets}").format(key=key, sets=sets)
     if spec.where_sql:
         stmt += sql.SQL(" WHERE ") + sql.SQL(spec.where_sql)
     return stmt
+
+
+def _set_expr(spec: TableSpec, col: str) -> sql.Composable:
+    if col in spec.set_sql:
+        return sql.SQL(spec.set_sql[col])
+    return sql.SQL("EXCLUDED.{}").format(sql.Identifier(col))
 
 
 @dataclass
@@ -145,7 +175,7 @@ class BatchWriter:
         self._clock = clock
         self._conn: psycopg.Connection[Any] | None = None
         self._staged: set[str] = set()
-        self._statements: dict[str, sql.Composed] = {}
+        self._statements: dict[tuple[str, tuple[str, ...]], sql.Composed] = {}
         self.stats = WriterStats()
 
     @classmethod
@@ -202,10 +232,10 @@ class BatchWriter:
         )
         self._staged.add(spec.name)
 
-    def _statement(self, spec: TableSpec) -> sql.Composed:
-        stmt = self._statements.get(spec.name)
+    def _statement(self, spec: TableSpec, columns: tuple[str, ...]) -> sql.Composed:
+        stmt = self._statements.get((spec.name, columns))
         if stmt is None:
-            stmt = self._statements[spec.name] = upsert_statement(spec)
+            stmt = self._statements[(spec.name, columns)] = upsert_statement(spec, columns)
         return stmt
 
     def write(self, batch: Mapping[str, Sequence[object]]) -> int:
@@ -214,29 +244,33 @@ class BatchWriter:
         Raises :class:`DatabaseUnavailable` (retry later) or :class:`StoreWriteError` (a bug or a
         schema mismatch: the message names the table).
         """
-        prepared = [(self.spec(t), prepare_rows(self.spec(t), rows)) for t, rows in batch.items()]
-        prepared = [(s, r) for s, r in prepared if r]
+        prepared = []
+        for table, raw_rows in batch.items():
+            spec = self.spec(table)
+            rows = prepare_rows(spec, raw_rows)
+            if rows:
+                prepared.append((spec, batch_columns(spec, rows), rows))
         if not prepared:
             return 0
         started = self._clock()
         conn = self._connection()
         current = "?"
         try:
-            for spec, _rows in prepared:
+            for spec, _cols, _rows in prepared:
                 current = spec.name
                 self._ensure_stage(conn, spec)
             with conn.transaction():
-                for spec, rows in prepared:
+                for spec, cols, rows in prepared:
                     current = spec.name
                     with conn.cursor() as cur:
                         copy_sql = sql.SQL("COPY {stage} ({cols}) FROM STDIN").format(
                             stage=sql.Identifier(STAGE_PREFIX + spec.name),
-                            cols=sql.SQL(", ").join(sql.Identifier(c) for c in spec.columns),
+                            cols=sql.SQL(", ").join(sql.Identifier(c) for c in cols),
                         )
                         with cur.copy(copy_sql) as copy:
                             for row in rows:
-                                copy.write_row([_adapt(row[c]) for c in spec.columns])
-                        cur.execute(self._statement(spec))
+                                copy.write_row([_adapt(row.get(c)) for c in cols])
+                        cur.execute(self._statement(spec, cols))
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self.close()
             raise DatabaseUnavailable(
@@ -252,10 +286,10 @@ class BatchWriter:
                 f"writing {current} failed: {_first_line(exc)}; the batch was rolled back "
                 "(check that `queuepulse db upgrade` ran and the rows match the table)"
             ) from exc
-        n = sum(len(rows) for _, rows in prepared)
+        n = sum(len(rows) for _, _, rows in prepared)
         self.stats.batches += 1
         self.stats.rows_written += n
-        for spec, rows in prepared:
+        for spec, _cols, rows in prepared:
             self.stats.rows_by_table[spec.name] = (
                 self.stats.rows_by_table.get(spec.name, 0) + len(rows)
             )

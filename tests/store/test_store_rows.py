@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 import pytest
 
 from queuepulse.store.tables import QUEUE_CALLS, TABLES, merge_visits
-from queuepulse.store.writers import StoreWriteError, prepare_rows, upsert_statement
+from queuepulse.store.writers import (
+    StoreWriteError,
+    batch_columns,
+    prepare_rows,
+    upsert_statement,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -31,11 +36,19 @@ class KpiRow:
     extra_field_not_a_column: str = "ignored"
 
 
-def test_dataclass_rows_extra_fields_ignored_missing_columns_null() -> None:
-    rows = prepare_rows(TABLES["queue_kpi_1m"], [KpiRow("p", "800", T, 3)])
+def test_dataclass_rows_extra_fields_ignored_missing_columns_left_out() -> None:
+    spec = TABLES["queue_kpi_1m"]
+    rows = prepare_rows(spec, [KpiRow("p", "800", T, 3)])
     assert rows[0]["offered"] == 3
-    assert rows[0]["answered"] is None
+    assert rows[0]["answered"] == 0  # NOT NULL with a default: the spec's default
+    assert "sla_pct" not in rows[0]  # not carried: the table default applies
     assert "extra_field_not_a_column" not in rows[0]
+    cols = batch_columns(spec, rows)
+    assert "sla_pct" not in cols
+    assert cols[:4] == ("pbx_id", "queue_dn", "bucket", "offered")
+    stmt = upsert_statement(spec, cols).as_string(None)
+    assert "sla_pct" not in stmt
+    assert '"updated_at" = now()' in stmt
 
 
 def test_missing_key_column_is_a_clear_error() -> None:
