@@ -5,6 +5,8 @@ restarts), then fetches ``/Queues?$expand=Agents`` and ``/Users`` (with ``$selec
 every ``settings.pbx.sync_interval_s``, diffs them against the last known configuration
 (:mod:`queuepulse.domain.sync`) and writes the changes in one transaction. The last known
 configuration only advances after a commit, so a failed write is simply redone by the next run.
+The XAPI client is async: run :meth:`ConfigSync.run_forever` in the event loop that owns the
+client (its own thread, for a Bytewax flow), or :meth:`ConfigSync.run_once` from plain code.
 
 :attr:`ConfigSync.directory` is the current :class:`~queuepulse.domain.sync.PbxDirectory`
 (queues with ``SLATime``, agents with memberships and states) for the live flow; it is replaced
@@ -14,6 +16,7 @@ atomically after each successful sync.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import threading
@@ -22,7 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from queuepulse.domain.sync import KnownConfig, PbxDirectory, config_from_xapi, diff_config
+from queuepulse.domain.sync import (
+    KnownConfig,
+    PbxConfig,
+    PbxDirectory,
+    config_from_xapi,
+    diff_config,
+)
 from queuepulse.errors import QueuepulseError
 from queuepulse.store.sync_writer import SyncStore
 
@@ -30,11 +39,11 @@ log = logging.getLogger(__name__)
 
 
 class ConfigClient(Protocol):
-    """What the sync needs from the XAPI client (``queuepulse.xapi`` fits; methods may be
-    coroutines)."""
+    """What the sync needs from the XAPI client (:class:`queuepulse.xapi.client.XapiClient`
+    fits; the methods may return coroutines or plain lists)."""
 
-    def list_queues(self) -> Any:
-        """All queues, with ``Agents`` expanded."""
+    def list_queues(self, *, expand_agents: bool = ...) -> Any:
+        """All queues; with ``expand_agents=True`` each carries its ``Agents``."""
 
     def list_users(self) -> Any:
         """All users with at least Number, names, QueueStatus, CurrentProfileName, IsRegistered."""
@@ -44,14 +53,11 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _resolve(value: Any) -> Any:
-    """Run a coroutine to completion (async clients) or return a plain value."""
-    if inspect.isawaitable(value):
-        async def _await() -> Any:
-            return await value
-
-        return asyncio.run(_await())
-    return value
+async def _value(result: Any) -> Any:
+    """Await a coroutine (async clients) or pass a plain value through (sync clients)."""
+    if inspect.isawaitable(result):
+        return await result
+    return result
 
 
 def _items(result: Any) -> Sequence[Any]:
@@ -128,16 +134,22 @@ class ConfigSync:
         self._directory = PbxDirectory.from_config(self.pbx_id, known.current())
         return known
 
-    def run_once(self) -> SyncResult:
-        """Fetch, diff, write. Raises the fetch's or the write's error (nothing advances)."""
+    async def fetch(self) -> PbxConfig:
+        """Fetch queues (with agents) and users from the PBX as a :class:`PbxConfig`."""
+        queues = _items(await _value(self._client.list_queues(expand_agents=True)))
+        users = _items(await _value(self._client.list_users()))
+        on_call = self._on_call_dns() if self._on_call_dns is not None else None
+        return config_from_xapi(queues, users, on_call)
+
+    def apply(self, config: PbxConfig) -> SyncResult:
+        """Diff ``config`` against the last known one and write the changes (blocking I/O).
+
+        Raises the write's error; then nothing advances and the next run redoes the diff.
+        """
         with self._lock:
             if self._known is None:
                 self.load()
             assert self._known is not None
-            queues = _items(_resolve(self._client.list_queues()))
-            users = _items(_resolve(self._client.list_users()))
-            on_call = self._on_call_dns() if self._on_call_dns is not None else None
-            config = config_from_xapi(queues, users, on_call)
             at = self._clock()
             changes, new_known = diff_config(self.pbx_id, self._known, config, at)
             written = self._store.write(changes)
@@ -146,16 +158,16 @@ class ConfigSync:
             self.stats.runs += 1
             self.stats.rows_written += written
             self.stats.last_success = at
-            result = SyncResult(
-                at=at,
-                queues=len(config.queues),
-                agents=len(config.agents),
-                memberships=len(config.memberships),
-                opened=changes.opened,
-                closed=changes.closed,
-                state_rows=len(changes.agent_states),
-                rows_written=written,
-            )
+        result = SyncResult(
+            at=at,
+            queues=len(config.queues),
+            agents=len(config.agents),
+            memberships=len(config.memberships),
+            opened=changes.opened,
+            closed=changes.closed,
+            state_rows=len(changes.agent_states),
+            rows_written=written,
+        )
         log.info(
             "config synced",
             extra={"pbx_id": self.pbx_id, "queues": result.queues, "agents": result.agents,
@@ -164,23 +176,31 @@ class ConfigSync:
         )
         return result
 
-    def run_forever(
+    async def run_once_async(self) -> SyncResult:
+        """Fetch, diff, write. Raises the fetch's or the write's error (nothing advances)."""
+        config = await self.fetch()
+        return await asyncio.to_thread(self.apply, config)
+
+    def run_once(self) -> SyncResult:
+        """:meth:`run_once_async` from synchronous code (runs its own event loop)."""
+        return asyncio.run(self.run_once_async())
+
+    async def run_forever(
         self,
         interval_s: float,
-        stop: threading.Event,
+        stop: asyncio.Event,
         *,
         retry_s: float | None = None,
     ) -> None:
         """Sync now and every ``interval_s`` until ``stop`` is set.
 
         A failed run (PBX or database away) is logged and counted, and retried after
-        ``retry_s`` (default: a fifth of the interval, at least 1 s) instead of waiting a whole
-        interval.
+        ``retry_s`` (default: a fifth of the interval, at least 1 s) instead of a whole interval.
         """
         retry = retry_s if retry_s is not None else max(1.0, interval_s / 5)
         while not stop.is_set():
             try:
-                self.run_once()
+                await self.run_once_async()
                 wait = interval_s
             except QueuepulseError as exc:
                 self.stats.errors += 1
@@ -188,14 +208,5 @@ class ConfigSync:
                 log.error("config sync failed, will retry",
                           extra={"pbx_id": self.pbx_id, "error": str(exc), "retry_s": retry})
                 wait = retry
-            stop.wait(wait)
-
-    def start_background(self, interval_s: float) -> tuple[threading.Thread, threading.Event]:
-        """Run :meth:`run_forever` in a daemon thread; set the returned event to stop it."""
-        stop = threading.Event()
-        thread = threading.Thread(
-            target=self.run_forever, args=(interval_s, stop), name=f"sync-{self.pbx_id}",
-            daemon=True,
-        )
-        thread.start()
-        return thread, stop
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait)

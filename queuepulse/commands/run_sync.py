@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import signal
-import threading
 from typing import Any
 
 from queuepulse.commands.run import add_target_options, settings_from_args
@@ -31,44 +31,38 @@ def register(run_subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def make_client(settings: Any) -> Any:
-    """The XAPI client for ``settings.pbx`` (a context manager with list_queues/list_users)."""
-    from queuepulse.xapi.client import XapiClient
-
-    return XapiClient.from_settings(settings.pbx)
-
-
 def handle(args: argparse.Namespace) -> int:
     """Run the sync once (``--once``) or until SIGINT/SIGTERM."""
+    return asyncio.run(_main(args))
+
+
+async def _main(args: argparse.Namespace) -> int:
     from queuepulse.store.sync_writer import SyncStore
     from queuepulse.sync import ConfigSync
+    from queuepulse.xapi.client import XapiClient
 
     settings = settings_from_args(args)
     interval = args.interval or settings.pbx.sync_interval_s
     store = SyncStore.from_dsn(settings.db.dsn.get_secret_value())
-    client = make_client(settings)
     try:
-        sync = ConfigSync(settings.pbx.pbx_id, client, store)
-        if args.once:
-            result = sync.run_once()
-            print(
-                f"synced {settings.pbx.pbx_id}: {result.queues} queues, {result.agents} agents, "
-                f"{result.memberships} memberships; {result.opened} rows opened, "
-                f"{result.closed} closed, {result.state_rows} agent state rows"
-            )
+        async with XapiClient(settings.pbx) as client:
+            sync = ConfigSync(settings.pbx.pbx_id, client, store)
+            if args.once:
+                result = await sync.run_once_async()
+                print(
+                    f"synced {settings.pbx.pbx_id}: {result.queues} queues, "
+                    f"{result.agents} agents, {result.memberships} memberships; "
+                    f"{result.opened} rows opened, {result.closed} closed, "
+                    f"{result.state_rows} agent state rows"
+                )
+                return 0
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            log.info("sync running",
+                     extra={"pbx_id": settings.pbx.pbx_id, "interval_s": interval})
+            await sync.run_forever(interval, stop)
             return 0
-        stop = threading.Event()
-
-        def _stop(_signum: int, _frame: Any) -> None:
-            stop.set()
-
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
-        log.info("sync running", extra={"pbx_id": settings.pbx.pbx_id, "interval_s": interval})
-        sync.run_forever(interval, stop)
-        return 0
     finally:
         store.close()
-        close = getattr(client, "close", None)
-        if callable(close):
-            close()
