@@ -69,6 +69,7 @@ class TokenManager(httpx.Auth):
         self._renew_margin_s = renew_margin_s
         self._token: _Token | None = None
         self._alock: asyncio.Lock | None = None
+        self._alock_loop: asyncio.AbstractEventLoop | None = None
         self._tlock = threading.Lock()
         self.token_requests = 0
         """How many token requests were sent (for metrics and tests)."""
@@ -93,8 +94,12 @@ class TokenManager(httpx.Auth):
         return not self.has_valid_token
 
     def _async_lock(self) -> asyncio.Lock:
-        if self._alock is None:
+        # An asyncio.Lock belongs to one event loop; a manager reused under a new loop
+        # (e.g. successive asyncio.run calls) gets a fresh one.
+        loop = asyncio.get_running_loop()
+        if self._alock is None or self._alock_loop is not loop:
             self._alock = asyncio.Lock()
+            self._alock_loop = loop
         return self._alock
 
     # --- the token request -----------------------------------------------------------------

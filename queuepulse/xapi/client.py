@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from queuepulse.settings import PbxSettings
+from queuepulse.settings import PbxSettings, Settings
 from queuepulse.xapi import reports as rp
 from queuepulse.xapi.auth import TokenManager
 from queuepulse.xapi.errors import (
@@ -143,6 +143,12 @@ class XapiClient:
             headers={"Accept": "application/json"},
             follow_redirects=False,
         )
+
+    @classmethod
+    def from_settings(cls, settings: PbxSettings | Settings, **kwargs: Any) -> XapiClient:
+        """A client for ``settings.pbx`` (or a :class:`PbxSettings`); ``kwargs`` as ``__init__``."""
+        pbx = settings.pbx if isinstance(settings, Settings) else settings
+        return cls(pbx, **kwargs)
 
     def __repr__(self) -> str:
         return f"XapiClient(pbx_id={self.settings.pbx_id!r}, url={self.pbx_url!r})"

@@ -1,0 +1,149 @@
+"""``queuepulse record``: capture real XAPI polls into JSON Lines replay files.
+
+Polls ``/ActiveCalls`` every ``--interval`` seconds and ``/Queues`` (with Agents) and ``/Users``
+(monitoring fields only) every ``--sync-interval`` seconds, writing each raw response as one
+replay line (see DESIGN.md) into rotating files under ``--out``. The client secret comes only
+from the settings (``QUEUEPULSE_PBX__CLIENT_SECRET``, ``.env`` or a Docker secret), never from
+the command line. Ctrl-C stops cleanly: the current file is closed and a summary printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from queuepulse.errors import ConfigError
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``record`` command."""
+    parser = subparsers.add_parser(
+        "record",
+        help="capture real XAPI polls to JSON Lines (for replay and calibration)",
+        description=(
+            "Poll a 3CX PBX's XAPI (ActiveCalls every --interval; Queues and Users every "
+            "--sync-interval) and write every raw response to rotating JSON Lines files in the "
+            "replay format. The client secret is read from QUEUEPULSE_PBX__CLIENT_SECRET, .env "
+            "or a Docker secret only."
+        ),
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("recordings"),
+        help="directory for the replay files (default: ./recordings)",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=None,
+        help="stop after this many seconds (default: until Ctrl-C)",
+    )
+    parser.add_argument("--url", help="PBX root URL (default: QUEUEPULSE_PBX__URL)")
+    parser.add_argument("--client-id", help="XAPI client id (default: QUEUEPULSE_PBX__CLIENT_ID)")
+    parser.add_argument("--pbx-id", help="pbx_id written into each line (default: settings)")
+    parser.add_argument(
+        "--interval", type=float, default=None,
+        help="seconds between ActiveCalls polls (default: QUEUEPULSE_PBX__POLL_INTERVAL_S)",
+    )
+    parser.add_argument(
+        "--sync-interval", type=float, default=None,
+        help="seconds between Queues/Users polls (default: QUEUEPULSE_PBX__SYNC_INTERVAL_S)",
+    )
+    parser.add_argument(
+        "--max-bytes", type=int, default=64 * 1024 * 1024,
+        help="start a new file past this size (default: 64 MiB)",
+    )
+    parser.add_argument(
+        "--max-lines", type=int, default=None, help="start a new file after this many lines"
+    )
+    parser.add_argument("--prefix", default="xapi", help="file name prefix (default: xapi)")
+    parser.add_argument("--quiet", action="store_true", help="no progress line")
+    parser.set_defaults(handler=handle)
+
+
+class _ProgressLine:
+    """Rewrites one status line on a terminal (at most once a second), or logs plain lines."""
+
+    def __init__(self, stream: TextIO, files: Any, *, every_s: float = 1.0) -> None:
+        self._stream = stream
+        self._files = files
+        self._every_s = every_s
+        self._last = 0.0
+        self._tty = stream.isatty()
+
+    def __call__(self, progress: Any, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < (self._every_s if self._tty else 10 * self._every_s):
+            return
+        self._last = now
+        line = "record: " + progress.line(len(self._files()))
+        if self._tty:
+            self._stream.write("\r\x1b[2K" + line)
+        else:
+            self._stream.write(line + "\n")
+        self._stream.flush()
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Record until ``--duration`` passes or Ctrl-C."""
+    from queuepulse.settings import load_settings
+    from queuepulse.xapi.client import XapiClient
+    from queuepulse.xapi.recorder import Recorder
+    from queuepulse.xapi.replay_file import RotatingJsonlWriter
+
+    for name in ("duration", "interval", "sync_interval"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            raise ConfigError(f"--{name.replace('_', '-')} must be > 0, got {value}")
+    settings = load_settings()
+    updates = {
+        k: v
+        for k, v in {"url": args.url, "client_id": args.client_id, "pbx_id": args.pbx_id}.items()
+        if v is not None
+    }
+    pbx = settings.pbx.model_copy(update=updates)
+    interval = args.interval or pbx.poll_interval_s
+    sync_interval = args.sync_interval or pbx.sync_interval_s
+    try:
+        writer = RotatingJsonlWriter(
+            args.out, prefix=args.prefix, max_bytes=args.max_bytes, max_lines=args.max_lines
+        )
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot write replay files to {args.out}: {exc}") from None
+    progress_line = None if args.quiet else _ProgressLine(sys.stderr, lambda: writer.files)
+
+    async def main(recorder_box: list[Recorder]) -> None:
+        async with XapiClient(pbx) as client:
+            recorder = Recorder(
+                client,
+                writer,
+                pbx_id=pbx.pbx_id,
+                poll_interval_s=interval,
+                sync_interval_s=sync_interval,
+                on_progress=progress_line,
+            )
+            recorder_box.append(recorder)
+            await recorder.run(duration_s=args.duration)
+
+    box: list[Recorder] = []
+    interrupted = False
+    try:
+        asyncio.run(main(box))
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        writer.close()
+    if box:
+        progress = box[0].progress
+        if progress_line is not None:
+            progress_line(progress, force=True)
+            if sys.stderr.isatty():
+                sys.stderr.write("\n")
+        how = "stopped by Ctrl-C" if interrupted else "done"
+        files = ", ".join(str(f) for f in writer.files) or "none"
+        print(f"record {how}: {progress.line(len(writer.files))}; files: {files}")
+        if progress.polls == 0 and progress.errors:
+            print(f"record: no successful poll; last error: {progress.last_error}", file=sys.stderr)
+            return 1
+    return 130 if interrupted and not box else 0

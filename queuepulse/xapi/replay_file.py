@@ -1,0 +1,207 @@
+"""The JSON Lines replay format of DESIGN.md: writing (rotating files) and reading.
+
+One JSON object per line::
+
+    {"kind": "active_calls" | "queues" | "users", "pbx_id": "...",
+     "received_at": "<ISO-8601>", "body": <the raw XAPI response body>}
+
+``queuepulse record`` writes it with :class:`RotatingJsonlWriter` (files ``<prefix>-00001.jsonl``,
+``-00002``, ... rotated by size and/or line count, never overwriting an existing file);
+``queuepulse replay`` reads it with :func:`iter_replay`, from one file or from a directory of
+rotated files in name order (``.jsonl`` and ``.jsonl.gz``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from queuepulse.xapi.errors import ReplayFormatError, excerpt
+
+KINDS = ("active_calls", "queues", "users")
+
+
+@dataclass(frozen=True)
+class ReplayRecord:
+    """One captured XAPI response."""
+
+    kind: str
+    pbx_id: str
+    received_at: datetime
+    body: Any
+
+    def to_line(self) -> str:
+        """The record as one JSON line (with the trailing newline)."""
+        doc = {
+            "kind": self.kind,
+            "pbx_id": self.pbx_id,
+            "received_at": self.received_at.isoformat(),
+            "body": self.body,
+        }
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def parse_line(line: str, where: str = "<line>") -> ReplayRecord:
+    """Parse one replay line; :class:`ReplayFormatError` says where and what is wrong."""
+    try:
+        doc = json.loads(line)
+    except ValueError as exc:
+        raise ReplayFormatError(f"{where}: not JSON ({exc}): {excerpt(line)}") from None
+    if not isinstance(doc, dict):
+        raise ReplayFormatError(f"{where}: expected a JSON object, got {type(doc).__name__}")
+    missing = [k for k in ("kind", "pbx_id", "received_at", "body") if k not in doc]
+    if missing:
+        raise ReplayFormatError(f"{where}: missing {', '.join(missing)}: {excerpt(line)}")
+    kind = doc["kind"]
+    if kind not in KINDS:
+        raise ReplayFormatError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    if not isinstance(doc["pbx_id"], str) or not doc["pbx_id"]:
+        raise ReplayFormatError(f"{where}: pbx_id must be a non-empty string")
+    try:
+        received_at = datetime.fromisoformat(str(doc["received_at"]).replace("Z", "+00:00"))
+    except ValueError:
+        raise ReplayFormatError(
+            f"{where}: received_at {doc['received_at']!r} is not an ISO-8601 date-time"
+        ) from None
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=UTC)
+    return ReplayRecord(kind=kind, pbx_id=doc["pbx_id"], received_at=received_at, body=doc["body"])
+
+
+def replay_files(path: str | Path) -> list[Path]:
+    """The files a replay path stands for: the file itself, or a directory's files by name."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(
+            f for f in p.iterdir() if f.is_file() and f.name.endswith((".jsonl", ".jsonl.gz"))
+        )
+        if not files:
+            raise ReplayFormatError(f"{p}: directory holds no .jsonl or .jsonl.gz files")
+        return files
+    if not p.exists():
+        raise ReplayFormatError(f"{p}: no such replay file or directory")
+    return [p]
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open("r", encoding="utf-8")
+
+
+def iter_replay(path: str | Path) -> Iterator[ReplayRecord]:
+    """Yield every record of a replay file (or directory of rotated files), in order.
+
+    Blank lines are skipped; a bad line raises :class:`ReplayFormatError` naming file and line.
+    A last line cut short by a crash (no trailing newline, not JSON) is skipped, not an error.
+    """
+    for file in replay_files(path):
+        with _open_text(file) as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                where = f"{file}:{number}"
+                if line.endswith("\n"):
+                    yield parse_line(line, where)
+                    continue
+                # Only the last line can lack its newline: a recorder killed mid-write.
+                try:
+                    record = parse_line(line, where)
+                except ReplayFormatError:
+                    continue
+                yield record
+
+
+_INDEX = re.compile(r"-(\d{5,})\.jsonl$")
+
+
+class RotatingJsonlWriter:
+    """Append replay records to ``<directory>/<prefix>-NNNNN.jsonl``, rotating by size/lines.
+
+    A new file starts when the current one would pass ``max_bytes`` or holds ``max_lines``
+    lines (``None`` = no limit). Numbering continues after the highest existing file, so a
+    second recording into the same directory never overwrites the first.
+    """
+
+    def __init__(
+        self,
+        directory: str | Path,
+        *,
+        prefix: str = "xapi",
+        max_bytes: int | None = 64 * 1024 * 1024,
+        max_lines: int | None = None,
+    ) -> None:
+        if max_bytes is not None and max_bytes < 1:
+            raise ValueError(f"max_bytes must be >= 1, got {max_bytes}")
+        if max_lines is not None and max_lines < 1:
+            raise ValueError(f"max_lines must be >= 1, got {max_lines}")
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.prefix = prefix
+        self.max_bytes = max_bytes
+        self.max_lines = max_lines
+        existing = [
+            int(m.group(1))
+            for f in self.directory.glob(f"{prefix}-*.jsonl")
+            if (m := _INDEX.search(f.name))
+        ]
+        self._index = max(existing, default=0)
+        self._handle: IO[bytes] | None = None
+        self._bytes = 0
+        self._lines = 0
+        self.files: list[Path] = []
+        self.bytes_written = 0
+        self.records_written = 0
+
+    @property
+    def current(self) -> Path | None:
+        """The file being written, if any."""
+        return self.files[-1] if self._handle is not None else None
+
+    def _rotate(self) -> None:
+        self.close()
+        self._index += 1
+        path = self.directory / f"{self.prefix}-{self._index:05d}.jsonl"
+        self._handle = path.open("xb")
+        self.files.append(path)
+        self._bytes = 0
+        self._lines = 0
+
+    def write(self, record: ReplayRecord) -> int:
+        """Append one record (flushed, so a crash loses at most the line being written)."""
+        data = record.to_line().encode("utf-8")
+        full = self._handle is None or (
+            self._lines > 0
+            and (
+                (self.max_bytes is not None and self._bytes + len(data) > self.max_bytes)
+                or (self.max_lines is not None and self._lines >= self.max_lines)
+            )
+        )
+        if full:
+            self._rotate()
+        assert self._handle is not None
+        self._handle.write(data)
+        self._handle.flush()
+        self._bytes += len(data)
+        self._lines += 1
+        self.bytes_written += len(data)
+        self.records_written += 1
+        return len(data)
+
+    def close(self) -> None:
+        """Close the current file (the next write starts a new one)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> RotatingJsonlWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
