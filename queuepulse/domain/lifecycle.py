@@ -1,0 +1,798 @@
+"""The ActiveCalls lifecycle: consecutive polls of one PBX in, events, visits and KPI facts out.
+
+:func:`step` is a pure function ``(state | None, poll, directory, rules) -> (state, output)`` over
+frozen, picklable state, shaped for Bytewax's ``stateful_map`` (one state per PBX). It
+
+* orders polls by PBX time: a poll received before the last applied one is *out of order*, a poll
+  whose ``ServerNow`` is not newer than the last applied one is *stale*; both are counted and
+  skipped;
+* translates receive times to PBX time with the last measured skew (``ServerNow`` - receive time)
+  when a poll carries no calls;
+* keys calls by (``Id``, ``EstablishedAt``), emits ``call_started``, ``status_changed``,
+  ``queue_entered``, ``answered``, ``transferred``, ``abandoned``, ``call_ended`` at
+  ``LastChangeStatus`` (else ``ServerNow``), clamped so each call's events never go back in time;
+* ends a vanished call at the first absent poll's PBX time, with the uncertainty (the span since
+  the last poll that showed it, gaps included) in the event details;
+* records failed polls and long pauses as gaps (``gap_started``/``gap_ended``), never as calls
+  ending: a call seen before and after a gap continues;
+* flags impossible input (a row repeated in one poll, an ended call reappearing) as ``anomaly``
+  events, which never touch visits or KPIs;
+* gives every event a deterministic id (UUIDv5 of PBX, call key, type, per-call sequence), so a
+  replay or a resumed flow yields the same ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from queuepulse.domain.events import PBX_CALL_KEY, CallEvent, event_id
+from queuepulse.domain.kpi import KpiFact, facts_for_visit_change, make_entry_fact
+from queuepulse.domain.live import QueueLive, queue_gauges
+from queuepulse.domain.parties import Directory, party_dn
+from queuepulse.domain.privacy import protect_caller
+from queuepulse.domain.rules import Placement, Rules, infer_agent, place
+from queuepulse.domain.snapshot import ActiveCallRow, Poll, format_datetime
+from queuepulse.domain.visits import Outcome, QueueVisit, seconds_between
+
+__all__ = [
+    "AgentCallChange",
+    "CallTrack",
+    "Counters",
+    "GapState",
+    "PbxState",
+    "StepOutput",
+    "Tombstone",
+    "call_key_of",
+    "initial_state",
+    "step",
+]
+
+_TINY = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Counters:
+    """Cumulative (in :class:`PbxState`) or per-step (``StepOutput.delta``) counts."""
+
+    polls: int = 0
+    applied: int = 0
+    stale: int = 0
+    out_of_order: int = 0
+    failed: int = 0
+    gaps: int = 0
+    unknown_status: int = 0
+    anomalies: int = 0
+    parse_problems: int = 0
+    calls_started: int = 0
+    calls_ended: int = 0
+
+    def __add__(self, other: Counters) -> Counters:
+        return Counters(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def __sub__(self, other: Counters) -> Counters:
+        return Counters(*(getattr(self, f.name) - getattr(other, f.name) for f in fields(self)))
+
+
+@dataclass(frozen=True, slots=True)
+class CallTrack:
+    """What the lifecycle remembers about one active call."""
+
+    call_key: str
+    call_id: int
+    caller_raw: str | None
+    callee_raw: str | None
+    status: str | None
+    last_change: datetime | None
+    caller_dn: str | None
+    callee_dn: str | None
+    caller: str | None  # after the privacy policy
+    seq: int  # next event sequence number of this call
+    last_event_at: datetime
+    visit: QueueVisit | None = None  # the open visit: waiting, or answered and talking
+    entry_queue_dn: str | None = None
+    entry_at: datetime | None = None
+    entry_sla_s: int | None = None
+    answered_any: bool = False
+    last_outcome: Outcome | None = None  # outcome of the last closed visit
+    last_closed_at: datetime | None = None
+    last_entered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    """An ended call key, remembered for ``rules.tombstone_ttl_s``."""
+
+    ended_at: datetime
+    seq: int
+    flagged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GapState:
+    """An open gap: polls failing since ``started_at`` (PBX time)."""
+
+    started_at: datetime
+    failed_polls: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PbxState:
+    """The lifecycle state of one PBX (picklable; the mappings are never mutated once built)."""
+
+    pbx_id: str
+    calls: Mapping[str, CallTrack] = field(default_factory=dict)
+    tombstones: Mapping[str, Tombstone] = field(default_factory=dict)
+    last_server_now: datetime | None = None  # PBX time of the last applied poll
+    last_received_at: datetime | None = None  # receive time of the last accepted poll
+    skew_s: float | None = None  # ServerNow - received_at, last measured
+    gap: GapState | None = None
+    pbx_seq: int = 0
+    pbx_last_event_at: datetime | None = None
+    on_call: frozenset[str] = frozenset()
+    unattributed: frozenset[str] = frozenset()  # answered calls whose agent is not known yet
+    counters: Counters = Counters()
+
+
+@dataclass(frozen=True, slots=True)
+class AgentCallChange:
+    """An agent went on or off a call (its DN appeared in / left every active call)."""
+
+    agent_dn: str
+    on_call: bool
+    ts: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutput:
+    """What one poll produced.
+
+    ``visits`` are upserts of ``queue_calls`` rows (the latest version of each visit touched),
+    ``live`` the gauges of every directory queue at ``server_time`` (empty for skipped or failed
+    polls), ``counters`` the cumulative counts, ``delta`` this poll's, ``skipped`` why a poll was
+    not applied.
+    """
+
+    events: tuple[CallEvent, ...] = ()
+    visits: tuple[QueueVisit, ...] = ()
+    facts: tuple[KpiFact, ...] = ()
+    live: tuple[QueueLive, ...] = ()
+    agent_changes: tuple[AgentCallChange, ...] = ()
+    counters: Counters = Counters()
+    delta: Counters = Counters()
+    server_time: datetime | None = None
+    skew_s: float | None = None
+    skipped: Literal["stale", "out_of_order"] | None = None
+
+
+def initial_state(pbx_id: str) -> PbxState:
+    """The state before the first poll."""
+    return PbxState(pbx_id)
+
+
+def call_key_of(call_id: int, established_at: datetime) -> str:
+    """The call key: ``"<Id>@<EstablishedAt as UTC ISO-8601>"``."""
+    return f"{call_id}@{format_datetime(established_at)}"
+
+
+# --- one step ----------------------------------------------------------------------------------
+
+
+class _Ctx:
+    """Everything one step accumulates (local to the step, never stored)."""
+
+    __slots__ = (
+        "_busy", "_id_index", "delta", "directory", "events", "facts", "newly_on_call",
+        "observed_at", "old_calls", "on_call", "pbx_id", "prev_on_call", "prev_server_time",
+        "rules", "server_time", "visits",
+    )
+
+    def __init__(
+        self, state: PbxState, poll: Poll, server_time: datetime, directory: Directory,
+        rules: Rules,
+    ) -> None:
+        self.pbx_id = state.pbx_id
+        self.observed_at = poll.received_at
+        self.server_time = server_time
+        self.prev_server_time = state.last_server_now
+        self.directory = directory
+        self.rules = rules
+        self.old_calls = state.calls
+        self.prev_on_call = state.on_call
+        self.events: list[CallEvent] = []
+        self.visits: dict[tuple[str, str, datetime], QueueVisit] = {}
+        self.facts: list[KpiFact] = []
+        self.delta: dict[str, int] = {}
+        self.on_call: set[str] = set()
+        self.newly_on_call: set[str] = set()
+        self._busy: set[str] | None = None
+        self._id_index: dict[int, list[str]] | None = None
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.delta[name] = self.delta.get(name, 0) + n
+
+    def busy(self) -> set[str]:
+        """Agents attributed to an answered, still talking visit (built on first need)."""
+        if self._busy is None:
+            self._busy = {
+                t.visit.agent_dn
+                for t in self.old_calls.values()
+                if t.visit is not None and t.visit.agent_dn is not None and t.visit.is_talking
+            }
+        return self._busy
+
+    def keys_for_id(self, call_id: int) -> list[str]:
+        if self._id_index is None:
+            index: dict[int, list[str]] = {}
+            for key, track in self.old_calls.items():
+                index.setdefault(track.call_id, []).append(key)
+            self._id_index = index
+        return self._id_index.get(call_id, [])
+
+    def put_visit(self, visit: QueueVisit) -> None:
+        self.visits[(visit.call_key, visit.queue_dn, visit.entered_at)] = visit
+
+
+class _Work:
+    """A mutable working copy of one call's track during a step."""
+
+    __slots__ = (
+        "answered_any", "call_id", "call_key", "callee_dn", "callee_raw", "caller",
+        "caller_dn", "caller_raw", "entry_at", "entry_queue_dn", "entry_sla_s",
+        "last_change", "last_closed_at", "last_entered_at", "last_event_at", "last_outcome",
+        "seq", "status", "visit",
+    )
+
+    def __init__(self, t: CallTrack) -> None:
+        self.call_key = t.call_key
+        self.call_id = t.call_id
+        self.caller_raw = t.caller_raw
+        self.callee_raw = t.callee_raw
+        self.status = t.status
+        self.last_change = t.last_change
+        self.caller_dn = t.caller_dn
+        self.callee_dn = t.callee_dn
+        self.caller = t.caller
+        self.seq = t.seq
+        self.last_event_at = t.last_event_at
+        self.visit = t.visit
+        self.entry_queue_dn = t.entry_queue_dn
+        self.entry_at = t.entry_at
+        self.entry_sla_s = t.entry_sla_s
+        self.answered_any = t.answered_any
+        self.last_outcome = t.last_outcome
+        self.last_closed_at = t.last_closed_at
+        self.last_entered_at = t.last_entered_at
+
+    def freeze(self) -> CallTrack:
+        return CallTrack(
+            self.call_key, self.call_id, self.caller_raw, self.callee_raw, self.status,
+            self.last_change, self.caller_dn, self.callee_dn, self.caller, self.seq,
+            self.last_event_at, self.visit, self.entry_queue_dn, self.entry_at,
+            self.entry_sla_s, self.answered_any, self.last_outcome, self.last_closed_at,
+            self.last_entered_at,
+        )
+
+    # -- events ---------------------------------------------------------------------------
+
+    def emit(
+        self, ctx: _Ctx, event_type: str, at: datetime, *, queue_dn: str | None = None,
+        agent_dn: str | None = None, details: dict[str, Any] | None = None,
+    ) -> datetime:
+        """Append an event (time clamped to this call's last event); return its time."""
+        if at < self.last_event_at:
+            at = self.last_event_at
+        self.last_event_at = at
+        ctx.events.append(
+            CallEvent(
+                event_id=event_id(ctx.pbx_id, self.call_key, event_type, self.seq),
+                pbx_id=ctx.pbx_id,
+                call_key=self.call_key,
+                call_id=self.call_id,
+                event_type=event_type,
+                occurred_at=at,
+                observed_at=ctx.observed_at,
+                queue_dn=queue_dn,
+                agent_dn=agent_dn,
+                status=self.status,
+                details=details if details is not None else {},
+            )
+        )
+        self.seq += 1
+        return at
+
+    def anomaly(self, ctx: _Ctx, kind: str, details: dict[str, Any]) -> None:
+        ctx.count("anomalies")
+        self.emit(ctx, "anomaly", ctx.server_time, details={"kind": kind, **details})
+
+    # -- visits ---------------------------------------------------------------------------
+
+    def _set_visit(self, ctx: _Ctx, old: QueueVisit | None, new: QueueVisit) -> None:
+        ctx.facts.extend(facts_for_visit_change(old, new, ctx.rules))
+        ctx.put_visit(new)
+        if new.is_closed:
+            self.visit = None
+            self.last_outcome = new.outcome
+            self.last_closed_at = new.ended_at
+        else:
+            self.visit = new
+
+    def open_visit(
+        self, ctx: _Ctx, queue_dn: str, at: datetime, details: dict[str, Any] | None = None
+    ) -> None:
+        if self.last_entered_at is not None and at <= self.last_entered_at:
+            at = self.last_entered_at + _TINY  # two entries at one instant: keep keys distinct
+        at = self.emit(ctx, "queue_entered", at, queue_dn=queue_dn, details=details)
+        self.last_entered_at = at
+        sla = ctx.directory.sla_s(queue_dn, ctx.rules.default_sla_s)
+        if self.entry_queue_dn is None:
+            self.entry_queue_dn, self.entry_at, self.entry_sla_s = queue_dn, at, sla
+            ctx.facts.append(make_entry_fact(ctx.pbx_id, self.call_key, queue_dn, "offered", at,
+                                             ctx.rules))
+        visit = QueueVisit(
+            pbx_id=ctx.pbx_id, call_key=self.call_key, queue_dn=queue_dn, entered_at=at,
+            caller=self.caller, entry_queue_dn=self.entry_queue_dn, call_id=self.call_id,
+            sla_s=sla,
+        )
+        self._set_visit(ctx, None, visit)
+
+    def answer(self, ctx: _Ctx, at: datetime, agent_dn: str | None) -> None:
+        visit = self.visit
+        assert visit is not None
+        details: dict[str, Any] = {}
+        if agent_dn is None:
+            agent_dn, candidates = infer_agent(
+                visit.queue_dn, ctx.directory, ctx.on_call, ctx.busy(), ctx.newly_on_call
+            )
+            details["agent_inferred"] = agent_dn is not None
+            if agent_dn is None:
+                details["agent_candidates"] = list(candidates)
+        elif agent_dn not in ctx.directory.members(visit.queue_dn):
+            details["agent_not_member"] = True
+        if agent_dn is not None:
+            ctx.busy().add(agent_dn)
+        at = self.emit(ctx, "answered", at, queue_dn=visit.queue_dn, agent_dn=agent_dn,
+                       details=details)
+        self._set_visit(ctx, visit, visit.answer(at, agent_dn))
+        if not self.answered_any:
+            self.answered_any = True
+            if self.entry_queue_dn is not None and self.entry_at is not None:
+                ctx.facts.append(make_entry_fact(
+                    ctx.pbx_id, self.call_key, self.entry_queue_dn, "answered", at, ctx.rules,
+                    seconds_between(self.entry_at, at), self.entry_sla_s,
+                ))
+
+    def move_on(self, ctx: _Ctx, at: datetime, details: dict[str, Any]) -> None:
+        """The call leaves its open visit without ending (transfer, overflow, redirect)."""
+        visit = self.visit
+        if visit is None:
+            return
+        details = {"outcome": "transferred" if visit.is_waiting else "answered", **details}
+        at = self.emit(ctx, "transferred", at, queue_dn=visit.queue_dn, agent_dn=visit.agent_dn,
+                       details=details)
+        new = visit.transfer(at) if visit.is_waiting else visit.end_talk(at)
+        self._set_visit(ctx, visit, new)
+
+    def end(self, ctx: _Ctx, at: datetime, details: dict[str, Any]) -> None:
+        """The call vanished: abandon or end its visit, then ``call_ended``."""
+        visit = self.visit
+        uncertainty = details.get("uncertainty_s")
+        if visit is not None:
+            if visit.is_waiting:
+                at = self.emit(ctx, "abandoned", at, queue_dn=visit.queue_dn, details=details)
+                self._set_visit(ctx, visit, visit.abandon(at, uncertainty))
+            else:
+                self._set_visit(ctx, visit, visit.end_talk(at, uncertainty))
+        if not self.answered_any and self.entry_queue_dn is not None and self.entry_at:
+            outcome = self.last_outcome
+            closed = self.last_closed_at
+            if closed is not None and (outcome == "abandoned" or outcome == "transferred"):
+                ctx.facts.append(make_entry_fact(
+                    ctx.pbx_id, self.call_key, self.entry_queue_dn, outcome, closed, ctx.rules,
+                    seconds_between(self.entry_at, closed),
+                ))
+        last_agent = visit.agent_dn if visit is not None else None
+        self.emit(ctx, "call_ended", at, queue_dn=visit.queue_dn if visit else None,
+                  agent_dn=last_agent, details=details)
+        ctx.count("calls_ended")
+
+    def apply(self, ctx: _Ctx, p: Placement, at: datetime, entry_floor: datetime) -> None:
+        """Move the visit state to where the row puts the call."""
+        visit = self.visit
+        kind = p.kind
+        if kind == "unknown":
+            return
+        if kind == "queue_waiting":
+            assert p.queue_dn is not None
+            if visit is not None and visit.queue_dn == p.queue_dn and visit.is_waiting:
+                return
+            if visit is not None:
+                self.move_on(ctx, at, {"to_queue": p.queue_dn})
+            self.open_visit(ctx, p.queue_dn, at)
+        elif kind == "queue_talking":
+            assert p.queue_dn is not None
+            if visit is not None and visit.queue_dn == p.queue_dn:
+                if visit.is_waiting:
+                    self.answer(ctx, at, None)
+                return
+            if visit is not None:
+                self.move_on(ctx, at, {"to_queue": p.queue_dn})
+            entered = min(max(entry_floor, self.last_event_at), at)
+            self.open_visit(ctx, p.queue_dn, entered, {"entry_unseen": True})
+            self.answer(ctx, at, None)
+        elif kind == "agent_talking":
+            if visit is None:
+                return
+            if visit.is_waiting:
+                self.answer(ctx, at, p.agent_dn)
+            elif visit.agent_dn is None and p.agent_dn is not None:
+                self._set_visit(ctx, visit, visit.with_agent(p.agent_dn))
+            elif visit.agent_dn != p.agent_dn:
+                self.move_on(ctx, at, {"to_agent": p.agent_dn})
+        elif kind == "agent_ringing":
+            if visit is None or visit.is_waiting or visit.agent_dn == p.agent_dn:
+                return
+            self.move_on(ctx, at, {"to_agent": p.agent_dn})
+        else:  # moving, elsewhere
+            if visit is not None:
+                self.move_on(ctx, at, {"reason": kind})
+
+
+def _new_work(row: ActiveCallRow, key: str, ctx: _Ctx, at: datetime) -> _Work:
+    return _Work(
+        CallTrack(
+            call_key=key,
+            call_id=row.id,
+            caller_raw=row.caller,
+            callee_raw=row.callee,
+            status=row.status,
+            last_change=row.last_change_status,
+            caller_dn=party_dn(row.caller),
+            callee_dn=party_dn(row.callee),
+            caller=protect_caller(row.caller, ctx.rules.caller_policy),
+            seq=0,
+            last_event_at=at,
+        )
+    )
+
+
+def _row_time(
+    row: ActiveCallRow, server_time: datetime, lower: datetime | None
+) -> tuple[datetime, str]:
+    if row.last_change_status is not None:
+        at, source = row.last_change_status, "last_change"
+    elif row.server_now is not None:
+        at, source = row.server_now, "server_now"
+    else:
+        at, source = server_time, "poll"
+    if at > server_time:
+        at, source = server_time, "capped"
+    if lower is not None and at < lower:
+        at, source = lower, "clamped"
+    return at, source
+
+
+def _poll_server_time(poll: Poll, skew_s: float | None) -> tuple[datetime, float | None]:
+    """The poll's PBX time and the skew it measures (``None`` when it carries no ServerNow)."""
+    latest: datetime | None = None
+    for row in poll.calls:
+        sn = row.server_now
+        if sn is not None and (latest is None or sn > latest):
+            latest = sn
+    if latest is not None:
+        return latest, (latest - poll.received_at).total_seconds()
+    return poll.received_at + timedelta(seconds=skew_s or 0.0), None
+
+
+def _pbx_event(
+    state_seq: int, last_at: datetime | None, pbx_id: str, event_type: str, at: datetime,
+    observed_at: datetime, details: dict[str, Any],
+) -> tuple[CallEvent, int, datetime]:
+    if last_at is not None and at < last_at:
+        at = last_at
+    ev = CallEvent(
+        event_id=event_id(pbx_id, PBX_CALL_KEY, event_type, state_seq),
+        pbx_id=pbx_id, call_key=PBX_CALL_KEY, call_id=None, event_type=event_type,
+        occurred_at=at, observed_at=observed_at, details=details,
+    )
+    return ev, state_seq + 1, at
+
+
+def step(
+    state: PbxState | None, poll: Poll, directory: Directory, rules: Rules
+) -> tuple[PbxState, StepOutput]:
+    """Apply one poll; return the new state and what it produced. Never raises on bad input."""
+    if state is None:
+        state = initial_state(poll.pbx_id)
+    delta: dict[str, int] = {"polls": 1}
+
+    def finish(new_state: PbxState, **out: Any) -> tuple[PbxState, StepOutput]:
+        d = Counters(**delta)
+        total = new_state.counters + d
+        return replace(new_state, counters=total), StepOutput(counters=total, delta=d, **out)
+
+    if state.last_received_at is not None and poll.received_at < state.last_received_at:
+        delta["out_of_order"] = 1
+        return finish(state, skipped="out_of_order", skew_s=state.skew_s)
+
+    if not poll.ok:
+        delta["failed"] = 1
+        delta["parse_problems"] = poll.problems
+        events: list[CallEvent] = []
+        gap = state.gap
+        seq, last_at = state.pbx_seq, state.pbx_last_event_at
+        if gap is None:
+            started = state.last_server_now or (
+                poll.received_at + timedelta(seconds=state.skew_s or 0.0)
+            )
+            delta["gaps"] = 1
+            ev, seq, last_at = _pbx_event(
+                seq, last_at, state.pbx_id, "gap_started", started, poll.received_at,
+                {"reason": "poll_failed", "error": poll.error},
+            )
+            events.append(ev)
+            gap = GapState(started, 1, poll.error)
+        else:
+            gap = replace(gap, failed_polls=gap.failed_polls + 1)
+        new_state = replace(state, gap=gap, last_received_at=poll.received_at, pbx_seq=seq,
+                            pbx_last_event_at=last_at)
+        return finish(new_state, events=tuple(events), skew_s=state.skew_s)
+
+    server_time, measured_skew = _poll_server_time(poll, state.skew_s)
+    if state.last_server_now is not None and server_time <= state.last_server_now:
+        delta["stale"] = 1
+        return finish(state, skipped="stale", skew_s=state.skew_s)
+
+    skew = measured_skew if measured_skew is not None else state.skew_s
+    delta["applied"] = 1
+    if poll.problems:
+        delta["parse_problems"] = poll.problems
+    ctx = _Ctx(state, poll, server_time, directory, rules)
+    ctx.delta = delta
+    prev = state.last_server_now
+
+    # -- gaps ---------------------------------------------------------------------------------
+    pbx_events: list[CallEvent] = []
+    seq, last_at = state.pbx_seq, state.pbx_last_event_at
+    in_gap = state.gap is not None
+    if state.gap is not None:
+        ev, seq, last_at = _pbx_event(
+            seq, last_at, state.pbx_id, "gap_ended", server_time, poll.received_at,
+            {"started_at": format_datetime(state.gap.started_at),
+             "duration_s": seconds_between(state.gap.started_at, server_time),
+             "failed_polls": state.gap.failed_polls, "error": state.gap.error},
+        )
+        pbx_events.append(ev)
+    elif prev is not None and (server_time - prev).total_seconds() > rules.gap_after_s:
+        in_gap = True
+        ctx.count("gaps")
+        for etype, at, gap_details in (
+            ("gap_started", prev, {"reason": "pause"}),
+            ("gap_ended", server_time, {"started_at": format_datetime(prev), "reason": "pause",
+                                        "duration_s": seconds_between(prev, server_time)}),
+        ):
+            ev, seq, last_at = _pbx_event(seq, last_at, state.pbx_id, etype, at,
+                                          poll.received_at, gap_details)
+            pbx_events.append(ev)
+
+    # -- rows: sort out what changed, and who is on a call ----------------------------------
+    old_calls = state.calls
+    tombstones = state.tombstones
+    tomb_changed = False
+    new_calls: dict[str, CallTrack] = {}
+    todo: dict[str, tuple[ActiveCallRow, CallTrack | None]] = {}
+    duplicates: list[tuple[str, ActiveCallRow]] = []
+    on_call = ctx.on_call
+    for row in poll.calls:
+        if row.established_at is not None:
+            key = call_key_of(row.id, row.established_at)
+        else:
+            known = ctx.keys_for_id(row.id)
+            key = known[0] if len(known) == 1 else f"{row.id}@seen:{format_datetime(server_time)}"
+        if key in new_calls or key in todo:
+            duplicates.append((key, row))
+            continue
+        tomb = tombstones.get(key)
+        if tomb is not None:
+            if not tomb.flagged:
+                if not tomb_changed:
+                    tombstones, tomb_changed = dict(tombstones), True
+                ctx.count("anomalies")
+                ctx.events.append(CallEvent(
+                    event_id=event_id(state.pbx_id, key, "anomaly", tomb.seq),
+                    pbx_id=state.pbx_id, call_key=key, call_id=row.id, event_type="anomaly",
+                    occurred_at=max(server_time, tomb.ended_at), observed_at=poll.received_at,
+                    status=row.status,
+                    details={"kind": "reappeared_after_end",
+                             "ended_at": format_datetime(tomb.ended_at)},
+                ))
+                tombstones[key] = replace(tomb, seq=tomb.seq + 1, flagged=True)  # type: ignore[index]
+            continue
+        track = old_calls.get(key)
+        if (
+            track is not None
+            and track.status == row.status
+            and track.callee_raw == row.callee
+            and track.last_change == row.last_change_status
+            and track.caller_raw == row.caller
+        ):
+            new_calls[key] = track
+            if track.caller_dn is not None:
+                on_call.add(track.caller_dn)
+            if track.callee_dn is not None:
+                on_call.add(track.callee_dn)
+            continue
+        todo[key] = (row, track)
+        for dn in (party_dn(row.caller), party_dn(row.callee)):
+            if dn is not None:
+                on_call.add(dn)
+    prev_on_call = state.on_call
+    ctx.newly_on_call = {dn for dn in on_call if dn not in prev_on_call}
+
+    # -- rows: apply new and changed calls ------------------------------------------------------
+    works: dict[str, _Work] = {}
+    for key, (row, track) in todo.items():
+        works[key] = _apply_row(ctx, row, key, track, prev)
+    for key, row in duplicates:
+        w = works.get(key)
+        if w is None:
+            w = works[key] = _Work(new_calls.pop(key))
+        w.anomaly(ctx, "duplicate_row", {"status": row.status, "callee_dn": party_dn(row.callee)})
+
+    # -- vanished calls -----------------------------------------------------------------------
+    ended: list[_Work] = []
+    for key, track in old_calls.items():
+        if key in new_calls or key in works:
+            continue
+        w = _Work(track)
+        details: dict[str, Any] = {
+            "last_seen": format_datetime(prev) if prev is not None else None,
+            "uncertainty_s": seconds_between(prev, server_time) if prev is not None else None,
+            "gap": in_gap,
+        }
+        w.end(ctx, server_time, details)
+        ended.append(w)
+
+    for key, w in works.items():
+        new_calls[key] = w.freeze()
+
+    # -- agents identified late ---------------------------------------------------------------
+    unattributed: set[str] = set()
+    pending = sorted(state.unattributed | {
+        k for k, w in works.items()
+        if w.visit is not None and w.visit.is_talking and w.visit.agent_dn is None
+    })
+    for key in pending:
+        track = new_calls.get(key)
+        if track is None or track.visit is None or not track.visit.is_talking:
+            continue
+        if track.visit.agent_dn is not None:
+            continue
+        agent, _ = infer_agent(track.visit.queue_dn, directory, on_call, ctx.busy(),
+                               ctx.newly_on_call)
+        if agent is None:
+            unattributed.add(key)
+            continue
+        ctx.busy().add(agent)
+        visit = track.visit.with_agent(agent)
+        ctx.put_visit(visit)
+        new_calls[key] = replace(track, visit=visit)
+
+    # -- tombstones ---------------------------------------------------------------------------
+    if ended or tombstones:
+        horizon = server_time - timedelta(seconds=rules.tombstone_ttl_s)
+        expired = 0
+        for t in tombstones.values():
+            if t.ended_at >= horizon:
+                break
+            expired += 1
+        if ended or expired:
+            if not tomb_changed:
+                tombstones = dict(tombstones)
+            kept = dict(list(tombstones.items())[expired:]) if expired else tombstones
+            for w in ended:
+                kept[w.call_key] = Tombstone(server_time, w.seq)  # type: ignore[index]
+            tombstones = kept
+
+    # -- gauges -------------------------------------------------------------------------------
+    waiting: dict[str, int] = {}
+    talking: dict[str, int] = {}
+    oldest: dict[str, datetime] = {}
+    for track in new_calls.values():
+        v = track.visit
+        if v is None:
+            continue
+        q = v.queue_dn
+        if v.outcome == "waiting":
+            waiting[q] = waiting.get(q, 0) + 1
+            o = oldest.get(q)
+            if o is None or v.entered_at < o:
+                oldest[q] = v.entered_at
+        else:
+            talking[q] = talking.get(q, 0) + 1
+    live = queue_gauges(state.pbx_id, server_time, directory, rules, waiting, oldest, talking,
+                        on_call)
+    frozen_on_call = frozenset(on_call)
+    agent_changes = tuple(
+        AgentCallChange(dn, dn in frozen_on_call, server_time)
+        for dn in sorted(frozen_on_call.symmetric_difference(prev_on_call))
+        if directory.is_agent(dn)
+    )
+
+    new_state = PbxState(
+        pbx_id=state.pbx_id,
+        calls=new_calls,
+        tombstones=tombstones,
+        last_server_now=server_time,
+        last_received_at=poll.received_at,
+        skew_s=skew,
+        gap=None,
+        pbx_seq=seq,
+        pbx_last_event_at=last_at,
+        on_call=frozen_on_call,
+        unattributed=frozenset(unattributed),
+        counters=state.counters,
+    )
+    return finish(
+        new_state,
+        events=tuple(pbx_events) + tuple(ctx.events),
+        visits=tuple(ctx.visits.values()),
+        facts=tuple(ctx.facts),
+        live=live,
+        agent_changes=agent_changes,
+        server_time=server_time,
+        skew_s=skew,
+    )
+
+
+def _apply_row(
+    ctx: _Ctx, row: ActiveCallRow, key: str, track: CallTrack | None, prev: datetime | None
+) -> _Work:
+    """Process a new or changed row of one call; return its working copy."""
+    rules, directory = ctx.rules, ctx.directory
+    callee_dn = party_dn(row.callee)
+    kind = rules.status_kind(row.status)
+    if track is None:
+        at, source = _row_time(row, ctx.server_time, None)
+        started = row.established_at if row.established_at is not None else at
+        started = min(started, at)
+        w = _new_work(row, key, ctx, started)
+        ctx.count("calls_started")
+        w.emit(ctx, "call_started", started, details={
+            "callee_dn": callee_dn, "caller": w.caller,
+            "established_at_known": row.established_at is not None, "time_source": source,
+        })
+        if kind == "unknown":
+            ctx.count("unknown_status")
+        floor = started if prev is None else max(started, prev)
+        w.apply(ctx, place(callee_dn, row.status, directory, rules), at, floor)
+        return w
+    w = _Work(track)
+    lower = w.last_event_at if prev is None else max(w.last_event_at, prev)
+    at, source = _row_time(row, ctx.server_time, lower)
+    old_status, old_callee, old_change = w.status, w.callee_dn, w.last_change
+    if row.caller != w.caller_raw:
+        w.caller_raw = row.caller
+        w.caller_dn = party_dn(row.caller)
+        w.caller = protect_caller(row.caller, rules.caller_policy)
+    w.callee_raw = row.callee
+    w.callee_dn = callee_dn
+    w.last_change = row.last_change_status
+    w.status = row.status
+    if old_status == row.status and old_callee == callee_dn and old_change == w.last_change:
+        return w  # only the caller text changed
+    if kind == "unknown" and row.status != old_status:
+        ctx.count("unknown_status")
+    details: dict[str, Any] = {
+        "from_status": old_status, "from_callee_dn": old_callee, "callee_dn": callee_dn,
+        "time_source": source,
+    }
+    if kind == "unknown":
+        details["unknown_status"] = True
+    w.emit(ctx, "status_changed", at,
+           queue_dn=callee_dn if directory.is_queue(callee_dn) else None, details=details)
+    w.apply(ctx, place(callee_dn, row.status, directory, rules), at, lower)
+    return w

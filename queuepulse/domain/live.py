@@ -1,0 +1,86 @@
+"""Live per-queue gauges (rows of the ``queue_live`` table)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from queuepulse.domain.parties import Directory
+from queuepulse.domain.rules import Rules
+from queuepulse.domain.visits import seconds_between
+
+__all__ = ["QUEUE_LIVE_COLUMNS", "QueueLive", "queue_gauges"]
+
+QUEUE_LIVE_COLUMNS: tuple[str, ...] = (
+    "pbx_id", "queue_dn", "ts", "waiting", "longest_wait_s", "talking", "agents_logged_in",
+    "agents_talking", "agents_free",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLive:
+    """The state of one queue at one poll (``ts`` is the poll's PBX time).
+
+    ``longest_wait_s`` is ``ts`` minus the entry time of the longest-waiting call (the entry time
+    is that call's ``LastChangeStatus`` when it began waiting here), 0 when nobody waits.
+    """
+
+    pbx_id: str
+    queue_dn: str
+    ts: datetime
+    waiting: int
+    longest_wait_s: float
+    talking: int
+    agents_logged_in: int
+    agents_talking: int
+    agents_free: int
+
+
+def queue_gauges(
+    pbx_id: str,
+    ts: datetime,
+    directory: Directory,
+    rules: Rules,
+    waiting: Mapping[str, int],
+    oldest_entry: Mapping[str, datetime],
+    talking: Mapping[str, int],
+    on_call: Collection[str],
+) -> tuple[QueueLive, ...]:
+    """One :class:`QueueLive` per directory queue, sorted by queue DN.
+
+    ``waiting``/``talking`` count calls per queue, ``oldest_entry`` is the earliest entry of a
+    waiting call per queue, ``on_call`` holds every DN that appears in an active call. An agent
+    talks when on a call; it is free when logged in, registered, in an available profile and not
+    on a call.
+    """
+    agents = directory.agents
+    out: list[QueueLive] = []
+    for queue_dn in sorted(directory.queues):
+        logged_in = busy = free = 0
+        for agent_dn in directory.queues[queue_dn].agents:
+            info = agents.get(agent_dn)
+            is_on_call = agent_dn in on_call
+            if is_on_call:
+                busy += 1
+            if info is None:
+                continue
+            if info.logged_in:
+                logged_in += 1
+                if not is_on_call and rules.is_free(True, info.registered, info.profile):
+                    free += 1
+        oldest = oldest_entry.get(queue_dn)
+        out.append(
+            QueueLive(
+                pbx_id=pbx_id,
+                queue_dn=queue_dn,
+                ts=ts,
+                waiting=waiting.get(queue_dn, 0),
+                longest_wait_s=seconds_between(oldest, ts) if oldest is not None else 0.0,
+                talking=talking.get(queue_dn, 0),
+                agents_logged_in=logged_in,
+                agents_talking=busy,
+                agents_free=free,
+            )
+        )
+    return tuple(out)
