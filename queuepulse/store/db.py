@@ -1,0 +1,109 @@
+"""Connecting to PostgreSQL/TimescaleDB with clear errors and no leaked passwords.
+
+Every module that opens a connection goes through :func:`connect`, so an unreachable database
+always produces the same message: where we tried (host, port, database, user — never the
+password), why it failed, and what to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import conninfo
+from pydantic import SecretStr
+
+from queuepulse.errors import ConfigError, SetupError
+
+__all__ = [
+    "DatabaseUnavailableError",
+    "connect",
+    "dsn_with",
+    "redact_dsn",
+    "secret_value",
+]
+
+_SECRET_KEYS = frozenset({"password", "sslpassword", "passfile"})
+
+
+class DatabaseUnavailableError(SetupError):
+    """The database cannot be reached or refused the login."""
+
+
+def secret_value(dsn: str | SecretStr) -> str:
+    """The plain connection string of ``dsn`` (a :class:`SecretStr` or a ``str``)."""
+    return dsn.get_secret_value() if isinstance(dsn, SecretStr) else dsn
+
+
+def _parse(dsn: str) -> dict[str, Any]:
+    try:
+        return conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as exc:
+        # libpq's parse errors quote the offending fragment, which may be a password: say less.
+        raise ConfigError(
+            "the database connection string is not valid libpq syntax "
+            "(expected 'postgresql://user@host:port/dbname' or 'host=... dbname=...'); "
+            "check QUEUEPULSE_DB__DSN or --dsn"
+        ) from exc
+
+
+def redact_dsn(dsn: str | SecretStr) -> str:
+    """``dsn`` as ``key=value`` pairs without the password, safe for logs and errors."""
+    try:
+        params = _parse(secret_value(dsn))
+    except ConfigError:
+        return "<unparseable connection string>"
+    shown = {k: v for k, v in params.items() if k not in _SECRET_KEYS}
+    return conninfo.make_conninfo(**shown) or "<libpq defaults>"
+
+
+def dsn_with(dsn: str | SecretStr, **changes: str | int | None) -> str:
+    """``dsn`` with some parameters replaced (``None`` removes one), e.g. another ``dbname``."""
+    params = _parse(secret_value(dsn))
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return conninfo.make_conninfo(**params)
+
+
+def _scrub(message: str, dsn: str) -> str:
+    """Remove the password from a driver message, in case libpq ever echoes it."""
+    try:
+        password = _parse(dsn).get("password")
+    except ConfigError:
+        return message
+    if password:
+        message = message.replace(str(password), "***")
+    return message
+
+
+def connect(
+    dsn: str | SecretStr,
+    *,
+    autocommit: bool = False,
+    connect_timeout_s: int = 5,
+    application_name: str = "queuepulse",
+) -> psycopg.Connection[Any]:
+    """Open a psycopg connection; raise :class:`DatabaseUnavailableError` with a clear message.
+
+    The message names the target (without password), the driver's reason, and the remedy.
+    """
+    plain = secret_value(dsn)
+    _parse(plain)
+    try:
+        return psycopg.connect(
+            plain,
+            autocommit=autocommit,
+            connect_timeout=connect_timeout_s,
+            application_name=application_name,
+        )
+    except psycopg.OperationalError as exc:
+        reason = _scrub(str(exc).strip(), plain).replace("\n", " ")
+        raise DatabaseUnavailableError(
+            f"cannot connect to PostgreSQL ({redact_dsn(plain)}): {reason}. "
+            "Check that the server is running and that QUEUEPULSE_DB__DSN or --dsn points at it "
+            "(a local TimescaleDB: scripts/setup.sh, then 'queuepulse demo'; "
+            "containers: docker compose up timescaledb)"
+        ) from None

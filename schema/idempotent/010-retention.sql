@@ -1,0 +1,76 @@
+-- queuepulse idempotent: retention through drop_chunks, for every TimescaleDB licence.
+-- The flows call queuepulse_apply_retention() periodically; on the Timescale-licensed build the
+-- retention policies of 030-licensed-policies.sql do the same job in the background.
+
+-- Drop the chunks of one queuepulse fact hypertable whose data is all older than p_keep.
+-- Dimensions (queues, agents, queue_agents) are refused: their history is never dropped.
+CREATE OR REPLACE FUNCTION queuepulse_drop_old_chunks(p_table regclass, p_keep interval)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+    dropped integer;
+BEGIN
+    IF p_table NOT IN (
+        'public.call_events'::regclass, 'public.queue_calls'::regclass,
+        'public.queue_kpi_1m'::regclass, 'public.queue_live'::regclass,
+        'public.agent_states'::regclass, 'public.pipeline_health'::regclass,
+        'public.reconciliation_runs'::regclass, 'public.reconciliation_diffs'::regclass,
+        'public.cdr_dead_letters'::regclass, 'public.pbx_queue_reports'::regclass
+    ) THEN
+        RAISE EXCEPTION 'queuepulse_drop_old_chunks: % is not a queuepulse fact table', p_table
+            USING HINT = 'Dimension history (queues, agents, queue_agents) is kept forever.';
+    END IF;
+    IF p_keep IS NULL OR p_keep <= INTERVAL '0' THEN
+        RAISE EXCEPTION 'queuepulse_drop_old_chunks: keep interval must be positive, got %', p_keep;
+    END IF;
+    SELECT count(*) INTO dropped FROM drop_chunks(p_table, older_than => now() - p_keep);
+    RETURN dropped;
+END
+$$;
+
+-- Apply the default retention to every fact table; returns the chunks dropped per table.
+CREATE OR REPLACE FUNCTION queuepulse_apply_retention(
+    p_keep_live   interval DEFAULT INTERVAL '30 days',
+    p_keep_health interval DEFAULT INTERVAL '30 days',
+    p_keep_events interval DEFAULT INTERVAL '365 days',
+    p_keep_facts  interval DEFAULT INTERVAL '730 days'
+)
+RETURNS TABLE (hypertable text, keep interval, dropped_chunks integer)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public
+AS $$
+DECLARE
+    spec record;
+BEGIN
+    FOR spec IN
+        SELECT s.tbl, s.keep_for FROM (VALUES
+            ('queue_live', p_keep_live),
+            ('pipeline_health', p_keep_health),
+            ('call_events', p_keep_events),
+            ('cdr_dead_letters', p_keep_events),
+            ('reconciliation_diffs', p_keep_events),
+            ('queue_calls', p_keep_facts),
+            ('queue_kpi_1m', p_keep_facts),
+            ('agent_states', p_keep_facts),
+            ('reconciliation_runs', p_keep_facts),
+            ('pbx_queue_reports', p_keep_facts)
+        ) AS s(tbl, keep_for)
+        WHERE s.keep_for IS NOT NULL
+    LOOP
+        hypertable := spec.tbl;
+        keep := spec.keep_for;
+        dropped_chunks := queuepulse_drop_old_chunks(('public.' || spec.tbl)::regclass, spec.keep_for);
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+REVOKE ALL ON FUNCTION queuepulse_drop_old_chunks(regclass, interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION queuepulse_apply_retention(interval, interval, interval, interval) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION queuepulse_drop_old_chunks(regclass, interval) TO queuepulse_writer;
+GRANT EXECUTE ON FUNCTION queuepulse_apply_retention(interval, interval, interval, interval)
+    TO queuepulse_writer;
