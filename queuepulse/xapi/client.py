@@ -270,11 +270,11 @@ class XapiClient:
         except (ValueError, UnicodeDecodeError) as exc:
             self.stats.errors["PayloadError"] += 1
             pos = getattr(exc, "pos", None)
-            what = (
-                "truncated JSON (ends early)"
-                if pos is not None and pos >= len(content.rstrip()) - 1
-                else "not valid JSON"
+            msg = str(getattr(exc, "msg", ""))
+            truncated = msg.startswith("Unterminated string") or (
+                pos is not None and pos >= len(content.rstrip()) - 1
             )
+            what = "truncated JSON (ends early)" if truncated else "not valid JSON"
             where = f" at byte {pos}" if pos is not None else ""
             raise PayloadError(
                 f"{endpoint} returned {what}{where} of {len(content)} bytes: {excerpt(content)}",
