@@ -119,7 +119,8 @@ async def test_token_endpoint_refusal_is_auth_error_without_secret(
         with pytest.raises(AuthError) as info:
             await xapi.list_active_calls()
     message = str(info.value)
-    assert "invalid_client" in message and "qp-client" in message
+    assert "invalid_client" in message
+    assert "qp-client" in message
     assert SECRET not in message
     assert SECRET not in caplog.text
     assert pbx.token_calls == 1  # auth errors are not retried
@@ -191,5 +192,6 @@ def test_sync_auth_flow_works_with_sync_client(clock: FakeClock) -> None:
 
 def test_settings_never_show_the_secret() -> None:
     settings = pbx_settings()
-    assert SECRET not in repr(settings) and SECRET not in str(settings)
+    assert SECRET not in repr(settings)
+    assert SECRET not in str(settings)
     assert XapiClient  # imported for the type; the client repr is checked above

@@ -135,7 +135,8 @@ async def test_users_always_carry_select_of_monitoring_fields(pbx: Pbx, make_cli
     assert selects[1] == [*USER_MONITORING_FIELDS, "Mobile"]
     assert selects[2] == list(USER_MONITORING_FIELDS)
     assert pbx.requests[1].url.params["$filter"] == "Enabled eq true"
-    assert "QueueStatus" in selects[0] and "AuthPassword" not in selects[0]
+    assert "QueueStatus" in selects[0]
+    assert "AuthPassword" not in selects[0]
 
 
 async def test_call_history_view_pages_with_time_filter(pbx: Pbx, make_client) -> None:
@@ -213,8 +214,10 @@ async def test_5xx_is_retried_within_budget_then_unavailable(
             await xapi.list_active_calls()
     assert len(pbx.requests) > 1
     assert sum(clock.sleeps) < 0.8
-    assert "GET /ActiveCalls" in str(info.value) and "Busy: try later" in str(info.value)
-    assert info.value.odata is not None and info.value.odata.code == "Busy"
+    assert "GET /ActiveCalls" in str(info.value)
+    assert "Busy: try later" in str(info.value)
+    assert info.value.odata is not None
+    assert info.value.odata.code == "Busy"
     assert xapi.stats.retries == len(pbx.requests) - 1
 
 
@@ -253,7 +256,9 @@ async def test_4xx_is_not_retried(pbx: Pbx, make_client, clock, status, error) -
     assert len(pbx.requests) == 1
     assert clock.sleeps == []
     text = str(info.value)
-    assert "GET /Queues(99)" in text and "no such queue" in text and "detail here" in text
+    assert "GET /Queues(99)" in text
+    assert "no such queue" in text
+    assert "detail here" in text
     assert info.value.status == status
 
 
@@ -279,7 +284,7 @@ async def test_connect_error_is_unavailable(make_client) -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     async with make_client(handler, retry_budget_s=0.3) as xapi:
-        with pytest.raises(UnavailableError, match="could not reach the PBX at https://pbx.test"):
+        with pytest.raises(UnavailableError, match=r"could not reach the PBX at https://pbx\.test"):
             await xapi.get_system_status()
 
 
@@ -363,7 +368,8 @@ async def test_breaker_opens_after_n_failures_then_half_open_probe(
         return httpx.Response(500)
 
     pbx.routes["/ActiveCalls"] = handler
-    async with make_client(pbx, breaker_failures=3, breaker_reset_s=10, retry_budget_s=0.01) as xapi:
+    settings = {"breaker_failures": 3, "breaker_reset_s": 10, "retry_budget_s": 0.01}
+    async with make_client(pbx, **settings) as xapi:
         for _ in range(3):
             with pytest.raises(UnavailableError):
                 await xapi.list_active_calls()
