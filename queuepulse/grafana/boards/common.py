@@ -1,0 +1,102 @@
+"""SQL fragments and dashboard scaffolding shared by the dashboards.
+
+The SQL reads the public tables (DESIGN.md, "Public tables") only. KPI sums are exact over
+any period because every count lands in the minute it happened; SLA % is recomputed from the
+summed counts (never averaged), null when nothing was answered or abandoned.
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard as dash
+from grafana_foundation_sdk.models import common as cm
+from grafana_foundation_sdk.models import dashboard as dm
+
+from queuepulse.grafana.ids import TAG
+
+QUEUE_FILTER = "pbx_id IN ($pbx) AND queue_dn IN ($queue)"
+"""Restrict a KPI/visit/live query to the chosen PBXs and queues."""
+
+
+def queue_filter(alias: str) -> str:
+    """:data:`QUEUE_FILTER` for a table alias."""
+    return f"{alias}.pbx_id IN ($pbx) AND {alias}.queue_dn IN ($queue)"
+
+
+def sla_pct(alias: str = "") -> str:
+    """SLA % from summed counts: in-SLA answers over answered + abandoned - short abandoned."""
+    p = f"{alias}." if alias else ""
+    return (
+        f"round(100.0 * sum({p}answered_in_sla) / nullif(sum({p}answered) + sum({p}abandoned)"
+        f" - sum({p}short_abandoned), 0), 1)"
+    )
+
+
+def abandon_pct(alias: str = "") -> str:
+    """Abandon % (short abandons excluded) of the calls that finished waiting."""
+    p = f"{alias}." if alias else ""
+    return (
+        f"round(100.0 * (sum({p}abandoned) - sum({p}short_abandoned)) / nullif(sum({p}answered)"
+        f" + sum({p}abandoned) - sum({p}short_abandoned), 0), 1)"
+    )
+
+
+def asa_s(alias: str = "") -> str:
+    """Average speed of answer over a period: summed answered waits over answers (exact)."""
+    p = f"{alias}." if alias else ""
+    return f"round((sum({p}wait_answered_s_sum) / nullif(sum({p}answered), 0))::numeric, 1)"
+
+
+def aht_s(alias: str = "") -> str:
+    """Average handle (talk) time over a period: summed talk time over ended talks (exact)."""
+    p = f"{alias}." if alias else ""
+    return f"round((sum({p}talk_s_sum) / nullif(sum({p}talk_count), 0))::numeric, 1)"
+
+
+CURRENT_QUEUES = "q.valid_to IS NULL"
+"""The current configuration row of a queue (dimension rows carry validity times)."""
+
+LATEST_LIVE = """
+    LEFT JOIN LATERAL (
+      SELECT l.ts, l.waiting, l.longest_wait_s, l.talking, l.agents_logged_in,
+             l.agents_talking, l.agents_free
+      FROM queue_live l
+      WHERE l.pbx_id = q.pbx_id AND l.queue_dn = q.queue_dn
+        AND l.ts > now() - interval '1 day'
+      ORDER BY l.ts DESC
+      LIMIT 1
+    ) l ON true"""
+"""Join the newest live gauge row of each queue ``q`` (index-friendly: one row per queue)."""
+
+
+def queue_label(alias: str = "q") -> str:
+    """``"<dn> <name>"`` label of a queue row."""
+    return f"{alias}.queue_dn || coalesce(' ' || {alias}.name, '')"
+
+
+def base_dashboard(
+    uid: str, title: str, description: str, refresh: str, time_from: str, time_to: str = "now"
+) -> dash.Dashboard:
+    """A dashboard with QueuePulse's common settings (tags, links, timezone, refresh)."""
+    return (
+        dash.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags([TAG])
+        .refresh(refresh)
+        .time(time_from, time_to)
+        .timezone(cm.TimeZoneBrowser)
+        .editable()
+        .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+        .link(
+            dash.DashboardLink("QueuePulse")
+            .type(dm.DashboardLinkType.DASHBOARDS)
+            .tags([TAG])
+            .as_dropdown(True)
+            .include_vars(True)
+            .keep_time(True)
+            .icon("external link")
+            .tooltip("")
+            .url("")
+            .target_blank(False)
+        )
+    )

@@ -1,0 +1,130 @@
+"""Grafana file-provisioning documents: datasource, dashboard provider, alerting.
+
+Grafana reads these at start-up from its ``provisioning/`` directory (``datasources/``,
+``dashboards/``, ``alerting/``); every document is ``apiVersion: 1``. Grafana expands
+``$VAR`` / ``${VAR}`` from its environment in provisioning values, so the database password
+never sits in a file.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from queuepulse.grafana.ids import (
+    CONTACT_POINT_NAME,
+    CONTACT_POINT_UID,
+    DATASOURCE_NAME,
+    DATASOURCE_TYPE,
+    DATASOURCE_UID,
+    FOLDER_TITLE,
+    FOLDER_UID,
+)
+
+READER_ROLE: Final = "queuepulse_reader"
+"""The read-only login Grafana uses (created by the schema's grants)."""
+
+PASSWORD_ENV: Final = "QUEUEPULSE_GRAFANA_DB_PASSWORD"  # noqa: S105 - a variable name
+DB_HOST_DEFAULT: Final = "timescaledb:5432"
+DB_NAME_DEFAULT: Final = "queuepulse"
+DASHBOARDS_PATH: Final = "/var/lib/grafana/dashboards/queuepulse"
+"""Where the container mounts ``grafana/dashboards`` (see docker-compose.yml)."""
+
+ALERT_EMAIL_PLACEHOLDER: Final = "oncall@example.com"
+
+
+def datasource_document() -> dict[str, Any]:
+    """``provisioning/datasources/queuepulse.yaml``."""
+    return {
+        "apiVersion": 1,
+        "datasources": [
+            {
+                "name": DATASOURCE_NAME,
+                "type": DATASOURCE_TYPE,
+                "uid": DATASOURCE_UID,
+                "access": "proxy",
+                "url": DB_HOST_DEFAULT,
+                "user": READER_ROLE,
+                "isDefault": False,
+                "editable": False,
+                "jsonData": {
+                    "database": DB_NAME_DEFAULT,
+                    "sslmode": "disable",
+                    "postgresVersion": 1500,
+                    "timescaledb": True,
+                    "maxOpenConns": 10,
+                    "maxIdleConns": 10,
+                    "connMaxLifetime": 14400,
+                    "timeInterval": "1s",
+                },
+                "secureJsonData": {"password": "${" + PASSWORD_ENV + "}"},
+            }
+        ],
+    }
+
+
+def dashboard_provider_document() -> dict[str, Any]:
+    """``provisioning/dashboards/queuepulse.yaml``: a file provider for the JSON folder."""
+    return {
+        "apiVersion": 1,
+        "providers": [
+            {
+                "name": "queuepulse",
+                "orgId": 1,
+                "folder": FOLDER_TITLE,
+                "folderUid": FOLDER_UID,
+                "type": "file",
+                "disableDeletion": False,
+                "allowUiUpdates": False,
+                "updateIntervalSeconds": 30,
+                "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": False},
+            }
+        ],
+    }
+
+
+def contact_point() -> dict[str, Any]:
+    """The on-call contact point (email; edit the address or swap the receiver type)."""
+    return {
+        "orgId": 1,
+        "name": CONTACT_POINT_NAME,
+        "receivers": [
+            {
+                "uid": CONTACT_POINT_UID,
+                "type": "email",
+                "disableResolveMessage": False,
+                "settings": {
+                    "addresses": ALERT_EMAIL_PLACEHOLDER,
+                    "singleEmail": True,
+                },
+            }
+        ],
+    }
+
+
+def contact_points_document() -> dict[str, Any]:
+    """``provisioning/alerting/contact-points.yaml``."""
+    return {"apiVersion": 1, "contactPoints": [contact_point()]}
+
+
+def notification_policy() -> dict[str, Any]:
+    """The notification policy tree: everything to the on-call contact point, critical faster."""
+    return {
+        "receiver": CONTACT_POINT_NAME,
+        "group_by": ["grafana_folder", "alertname", "pbx_id"],
+        "group_wait": "30s",
+        "group_interval": "5m",
+        "repeat_interval": "4h",
+        "routes": [
+            {
+                "receiver": CONTACT_POINT_NAME,
+                "object_matchers": [["app", "=", "queuepulse"], ["severity", "=", "critical"]],
+                "group_wait": "10s",
+                "repeat_interval": "1h",
+            }
+        ],
+    }
+
+
+def policies_document() -> dict[str, Any]:
+    """``provisioning/alerting/policies.yaml`` (replaces the organisation's policy tree)."""
+    return {"apiVersion": 1, "policies": [{"orgId": 1, **notification_policy()}]}

@@ -1,0 +1,170 @@
+"""Install the datasource, folder, dashboards and alert rules into a running Grafana.
+
+Everything goes through ``grafana-client`` and is idempotent: objects are addressed by their
+stable uids, created when missing and updated in place otherwise, so pushing twice changes
+nothing the second time. The contact point is only created when missing (users edit it in
+Grafana afterwards), and the notification policy tree — which replaces the organisation's whole
+tree — is only set when asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from grafana_client import GrafanaApi
+from grafana_client.client import GrafanaClientError, GrafanaException
+
+from queuepulse.errors import QueuepulseError
+from queuepulse.grafana.alerts import GROUP_INTERVALS, api_rule, group_seconds, rules_file
+from queuepulse.grafana.ids import CONTACT_POINT_UID, DATASOURCE_UID, FOLDER_TITLE, FOLDER_UID
+from queuepulse.grafana.provisioning import (
+    contact_point,
+    datasource_document,
+    notification_policy,
+)
+from queuepulse.grafana.render import dashboard_documents, panel_ids
+
+log = logging.getLogger(__name__)
+
+
+class PushError(QueuepulseError):
+    """Grafana refused or could not be reached while pushing."""
+
+
+@dataclass(frozen=True)
+class PushOptions:
+    """Where the datasource points and what to install."""
+
+    db_url: str | None = None
+    db_name: str | None = None
+    db_user: str | None = None
+    db_password: str | None = field(default=None, repr=False)
+    set_policy: bool = False
+
+
+@dataclass
+class PushReport:
+    """What a push created or updated, by kind."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """One line per object."""
+        return (
+            [f"created {x}" for x in self.created]
+            + [f"updated {x}" for x in self.updated]
+            + [f"kept {x}" for x in self.kept]
+        )
+
+
+def connect(url: str, token: str | None, timeout_s: float = 10.0) -> GrafanaApi:
+    """A grafana-client API object (service-account token, or anonymous when None)."""
+    return GrafanaApi.from_url(url, credential=token, timeout=timeout_s)
+
+
+def _exists(getter: Callable[[], Any]) -> bool:
+    try:
+        getter()
+    except GrafanaClientError as exc:
+        if exc.status_code == 404:
+            return False
+        raise
+    return True
+
+
+def _datasource_body(options: PushOptions) -> dict[str, Any]:
+    body: dict[str, Any] = dict(datasource_document()["datasources"][0])
+    body.pop("editable", None)
+    body.pop("secureJsonData", None)
+    if options.db_url:
+        body["url"] = options.db_url
+    if options.db_user:
+        body["user"] = options.db_user
+    if options.db_name:
+        body["jsonData"] = {**body["jsonData"], "database": options.db_name}
+    if options.db_password is not None:
+        body["secureJsonData"] = {"password": options.db_password}
+    return body
+
+
+def push(api: GrafanaApi, options: PushOptions = PushOptions()) -> PushReport:  # noqa: B008
+    """Install or update everything; raise :class:`PushError` with the failing step."""
+    report = PushReport()
+    step = "datasource"
+    try:
+        body = _datasource_body(options)
+        if _exists(lambda: api.datasource.get_datasource_by_uid(DATASOURCE_UID)):
+            api.datasource.update_datasource_by_uid(DATASOURCE_UID, body)
+            report.updated.append(f"datasource {DATASOURCE_UID}")
+        else:
+            api.datasource.create_datasource(body)
+            report.created.append(f"datasource {DATASOURCE_UID}")
+
+        step = "folder"
+        if _exists(lambda: api.folder.get_folder(FOLDER_UID)):
+            report.kept.append(f"folder {FOLDER_UID}")
+        else:
+            api.folder.create_folder(FOLDER_TITLE, uid=FOLDER_UID)
+            report.created.append(f"folder {FOLDER_UID}")
+
+        documents = dashboard_documents()
+        for document in documents.values():
+            step = f"dashboard {document['uid']}"
+            api.dashboard.update_dashboard(
+                {
+                    "dashboard": {**document, "id": None},
+                    "folderUid": FOLDER_UID,
+                    "overwrite": True,
+                    "message": "queuepulse grafana push",
+                }
+            )
+            report.updated.append(f"dashboard {document['uid']}")
+
+        rules = rules_file(DATASOURCE_UID, panel_ids(documents))
+        for group in rules["groups"]:
+            step = f"alert rule group {group['name']}"
+            api.alertingprovisioning.update_rule_group(
+                FOLDER_UID,
+                group["name"],
+                {
+                    "title": group["name"],
+                    "folderUid": FOLDER_UID,
+                    "interval": group_seconds(GROUP_INTERVALS[group["name"]]),
+                    "rules": [api_rule(r, group["name"]) for r in group["rules"]],
+                },
+            )
+            report.updated.append(f"alert rule group {group['name']}")
+
+        step = "contact point"
+        points = api.alertingprovisioning.get_contactpoints() or []
+        if any(p.get("uid") == CONTACT_POINT_UID for p in points):
+            report.kept.append(f"contact point {CONTACT_POINT_UID}")
+        else:
+            receiver = contact_point()["receivers"][0]
+            api.alertingprovisioning.create_contactpoint(
+                {"name": contact_point()["name"], **receiver}, disable_provenance=True
+            )
+            report.created.append(f"contact point {CONTACT_POINT_UID}")
+
+        if options.set_policy:
+            step = "notification policy"
+            api.alertingprovisioning.set_notification_policy_tree(
+                notification_policy(), disable_provenance=True
+            )
+            report.updated.append("notification policy tree")
+    except GrafanaException as exc:
+        raise PushError(
+            f"grafana push failed at {step}: HTTP {exc.status_code}: {exc.message}. "
+            "Check --url, that the token belongs to an Admin/Editor service account, and "
+            "the Grafana log."
+        ) from None
+    except OSError as exc:
+        raise PushError(f"grafana push failed at {step}: cannot reach Grafana ({exc})") from None
+    for line in report.lines():
+        log.info("grafana push: %s", line)
+    return report

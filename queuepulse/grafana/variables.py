@@ -1,0 +1,89 @@
+"""Dashboard template variables: PBX, queue and agent pickers (multi-value, with All).
+
+SQL panels filter with ``pbx_id IN ($pbx) AND queue_dn IN ($queue)``: Grafana's PostgreSQL
+datasource quotes each selected value of a multi/All variable and joins them with commas.
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import dashboard as dash
+from grafana_foundation_sdk.models import dashboard as dm
+
+from queuepulse.grafana.panels import datasource
+from queuepulse.grafana.sqlquery import dedent_sql
+
+PBX_SQL = "SELECT DISTINCT pbx_id AS __text, pbx_id AS __value FROM queues ORDER BY 1"
+
+QUEUE_SQL = """
+    SELECT DISTINCT queue_dn || ' ' || coalesce(name, '') AS __text, queue_dn AS __value
+    FROM queues
+    WHERE pbx_id IN ($pbx) AND valid_to IS NULL
+    ORDER BY 2
+"""
+
+AGENT_SQL = """
+    SELECT DISTINCT agent_dn || ' ' || coalesce(name, '') AS __text, agent_dn AS __value
+    FROM agents
+    WHERE pbx_id IN ($pbx) AND valid_to IS NULL
+    ORDER BY 2
+"""
+
+
+def _picker(name: str, label: str, query: str, description: str) -> dash.QueryVariable:
+    return (
+        dash.QueryVariable(name)
+        .label(label)
+        .description(description)
+        .datasource(datasource())
+        .query(dedent_sql(query))
+        .multi(True)
+        .include_all(True)
+        .current(dm.VariableOption(selected=True, text=["All"], value=["$__all"]))
+        .refresh(dm.VariableRefresh.ON_DASHBOARD_LOAD)
+        .sort(dm.VariableSort.ALPHABETICAL_ASC)
+    )
+
+
+def pbx_variable() -> dash.QueryVariable:
+    """``$pbx``: the PBXs (tenants) to show."""
+    return _picker("pbx", "PBX", PBX_SQL, "PBXs (tenants) to show; pbx_id in every table.")
+
+
+def queue_variable() -> dash.QueryVariable:
+    """``$queue``: queues of the chosen PBXs (current configuration)."""
+    return _picker("queue", "Queue", QUEUE_SQL, "Queues (by DN) of the chosen PBXs.")
+
+
+def agent_variable() -> dash.QueryVariable:
+    """``$agent``: agents (user extensions) of the chosen PBXs."""
+    return _picker("agent", "Agent", AGENT_SQL, "Agents (extension DNs) of the chosen PBXs.")
+
+
+def text_variable(
+    name: str, label: str, description: str, default: str = ""
+) -> dash.TextBoxVariable:
+    """A free-text filter (use it as ``${name:sqlstring}`` so it is quoted safely)."""
+    return (
+        dash.TextBoxVariable(name)
+        .label(label)
+        .description(description)
+        .default_value(default)
+        .current(dm.VariableOption(selected=True, text=default, value=default))
+    )
+
+
+def custom_variable(
+    name: str, label: str, description: str, values: list[str], default: str, *, multi: bool
+) -> dash.CustomVariable:
+    """A fixed list of choices."""
+    variable = (
+        dash.CustomVariable(name)
+        .label(label)
+        .description(description)
+        .values(",".join(values))
+        .multi(multi)
+        .include_all(multi)
+    )
+    if multi:
+        return variable.current(dm.VariableOption(selected=True, text=["All"], value=["$__all"]))
+    return variable.current(dm.VariableOption(selected=True, text=default, value=default))
