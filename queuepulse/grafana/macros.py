@@ -227,7 +227,9 @@ def _fill(args: list[str], interval: timedelta) -> FillMode:
     try:
         return FillMode(interval, "value", float(mode))
     except ValueError:
-        raise MacroError(f"error parsing fill value {mode!r}: use NULL, previous or a number") from None
+        raise MacroError(
+            f"error parsing fill value {mode!r}: use NULL, previous or a number"
+        ) from None
 
 
 def _evaluate(
@@ -240,9 +242,7 @@ def _evaluate(
 
     def group_interval() -> timedelta:
         if len(args) < 2:
-            raise MacroError(
-                f"macro {name} needs time column and interval and optional fill value"
-            )
+            raise MacroError(f"macro {name} needs time column and interval and optional fill value")
         try:
             interval = parse_interval(args[1].strip("'"))
         except MacroError:

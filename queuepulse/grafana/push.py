@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from grafana_client import GrafanaApi
+from grafana_client.api import GrafanaApi
 from grafana_client.client import GrafanaClientError, GrafanaException
 
 from queuepulse.errors import QueuepulseError
@@ -64,7 +64,8 @@ class PushReport:
 
 def connect(url: str, token: str | None, timeout_s: float = 10.0) -> GrafanaApi:
     """A grafana-client API object (service-account token, or anonymous when None)."""
-    return GrafanaApi.from_url(url, credential=token, timeout=timeout_s)
+    api: GrafanaApi = GrafanaApi.from_url(url, credential=token, timeout=timeout_s)
+    return api
 
 
 def _exists(getter: Callable[[], Any]) -> bool:
@@ -92,8 +93,10 @@ def _datasource_body(options: PushOptions) -> dict[str, Any]:
     return body
 
 
-def push(api: GrafanaApi, options: PushOptions = PushOptions()) -> PushReport:  # noqa: B008
+def push(grafana: GrafanaApi, options: PushOptions | None = None) -> PushReport:
     """Install or update everything; raise :class:`PushError` with the failing step."""
+    options = PushOptions() if options is None else options
+    api: Any = grafana  # grafana-client is untyped
     report = PushReport()
     step = "datasource"
     try:
