@@ -1,0 +1,1046 @@
+--
+-- PostgreSQL database dump
+--
+
+
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+--
+-- Name: public; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA public;
+
+
+--
+-- Name: queuepulse_apply_retention(interval, interval, interval, interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_apply_retention(p_keep_live interval DEFAULT '30 days'::interval, p_keep_health interval DEFAULT '30 days'::interval, p_keep_events interval DEFAULT '365 days'::interval, p_keep_facts interval DEFAULT '730 days'::interval) RETURNS TABLE(hypertable text, keep interval, dropped_chunks integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+    spec record;
+BEGIN
+    FOR spec IN
+        SELECT s.tbl, s.keep_for FROM (VALUES
+            ('queue_live', p_keep_live),
+            ('pipeline_health', p_keep_health),
+            ('call_events', p_keep_events),
+            ('cdr_dead_letters', p_keep_events),
+            ('reconciliation_diffs', p_keep_events),
+            ('queue_calls', p_keep_facts),
+            ('queue_kpi_1m', p_keep_facts),
+            ('agent_states', p_keep_facts),
+            ('reconciliation_runs', p_keep_facts),
+            ('pbx_queue_reports', p_keep_facts)
+        ) AS s(tbl, keep_for)
+        WHERE s.keep_for IS NOT NULL
+    LOOP
+        hypertable := spec.tbl;
+        keep := spec.keep_for;
+        dropped_chunks := queuepulse_drop_old_chunks(('public.' || spec.tbl)::regclass, spec.keep_for);
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+
+--
+-- Name: queuepulse_drop_old_chunks(regclass, interval); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+    dropped integer;
+BEGIN
+    IF p_table NOT IN (
+        'public.call_events'::regclass, 'public.queue_calls'::regclass,
+        'public.queue_kpi_1m'::regclass, 'public.queue_live'::regclass,
+        'public.agent_states'::regclass, 'public.pipeline_health'::regclass,
+        'public.reconciliation_runs'::regclass, 'public.reconciliation_diffs'::regclass,
+        'public.cdr_dead_letters'::regclass, 'public.pbx_queue_reports'::regclass
+    ) THEN
+        RAISE EXCEPTION 'queuepulse_drop_old_chunks: % is not a queuepulse fact table', p_table
+            USING HINT = 'Dimension history (queues, agents, queue_agents) is kept forever.';
+    END IF;
+    IF p_keep IS NULL OR p_keep <= INTERVAL '0' THEN
+        RAISE EXCEPTION 'queuepulse_drop_old_chunks: keep interval must be positive, got %', p_keep;
+    END IF;
+    SELECT count(*) INTO dropped FROM drop_chunks(p_table, older_than => now() - p_keep);
+    RETURN dropped;
+END
+$$;
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: agent_states; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agent_states (
+    pbx_id text NOT NULL,
+    agent_dn text NOT NULL,
+    ts timestamp with time zone NOT NULL,
+    queue_status text,
+    profile text,
+    registered boolean,
+    on_call boolean
+);
+
+
+--
+-- Name: agents; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agents (
+    pbx_id text NOT NULL,
+    agent_dn text NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    valid_to timestamp with time zone,
+    user_id bigint,
+    first_name text,
+    last_name text,
+    display_name text,
+    enabled boolean,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT agents_validity_check CHECK (((valid_to IS NULL) OR (valid_to >= valid_from)))
+);
+
+
+--
+-- Name: agents_current; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.agents_current AS
+ SELECT agents.pbx_id,
+    agents.agent_dn,
+    agents.valid_from,
+    agents.valid_to,
+    agents.user_id,
+    agents.first_name,
+    agents.last_name,
+    agents.display_name,
+    agents.enabled,
+    agents.details
+   FROM public.agents
+  WHERE (agents.valid_to IS NULL);
+
+
+--
+-- Name: call_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.call_events (
+    event_id uuid NOT NULL,
+    pbx_id text NOT NULL,
+    call_key text NOT NULL,
+    call_id bigint,
+    event_type text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    observed_at timestamp with time zone NOT NULL,
+    queue_dn text,
+    agent_dn text,
+    status text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+
+--
+-- Name: cdr_dead_letters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.cdr_dead_letters (
+    letter_id uuid NOT NULL,
+    pbx_id text NOT NULL,
+    received_at timestamp with time zone NOT NULL,
+    run_id uuid,
+    endpoint text NOT NULL,
+    reason text NOT NULL,
+    body jsonb NOT NULL
+);
+
+
+--
+-- Name: pbx_queue_reports; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.pbx_queue_reports (
+    pbx_id text NOT NULL,
+    report text NOT NULL,
+    queue_dn text NOT NULL,
+    period_from timestamp with time zone NOT NULL,
+    period_to timestamp with time zone NOT NULL,
+    fetched_at timestamp with time zone NOT NULL,
+    received_count integer,
+    answered_count integer,
+    abandoned_count integer,
+    bad_sla_count integer,
+    sla_pct double precision,
+    figures jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+
+--
+-- Name: pipeline_health; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.pipeline_health (
+    pbx_id text NOT NULL,
+    component text DEFAULT 'live'::text NOT NULL,
+    ts timestamp with time zone NOT NULL,
+    poll_latency_ms double precision,
+    polls integer DEFAULT 0 NOT NULL,
+    errors integer DEFAULT 0 NOT NULL,
+    error_kind text,
+    stale_polls integer DEFAULT 0 NOT NULL,
+    gaps integer DEFAULT 0 NOT NULL,
+    gap_s double precision,
+    lag_s double precision,
+    rows_written integer DEFAULT 0 NOT NULL,
+    write_errors integer DEFAULT 0 NOT NULL,
+    token_failures integer DEFAULT 0 NOT NULL,
+    breaker_state text,
+    skew_s double precision,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+
+--
+-- Name: queue_agents; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_agents (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    agent_dn text NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    valid_to timestamp with time zone,
+    skill_group text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT queue_agents_validity_check CHECK (((valid_to IS NULL) OR (valid_to >= valid_from)))
+);
+
+
+--
+-- Name: queue_agents_current; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.queue_agents_current AS
+ SELECT queue_agents.pbx_id,
+    queue_agents.queue_dn,
+    queue_agents.agent_dn,
+    queue_agents.valid_from,
+    queue_agents.valid_to,
+    queue_agents.skill_group,
+    queue_agents.details
+   FROM public.queue_agents
+  WHERE (queue_agents.valid_to IS NULL);
+
+
+--
+-- Name: queue_calls; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_calls (
+    pbx_id text NOT NULL,
+    call_key text NOT NULL,
+    call_id bigint,
+    queue_dn text NOT NULL,
+    entered_at timestamp with time zone NOT NULL,
+    answered_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    outcome text DEFAULT 'waiting'::text NOT NULL,
+    wait_s double precision,
+    talk_s double precision,
+    agent_dn text,
+    caller text,
+    entry_queue_dn text,
+    visit_seq integer,
+    end_uncertainty_s double precision,
+    source text DEFAULT 'live'::text NOT NULL,
+    reconciled_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT queue_calls_outcome_check CHECK ((outcome = ANY (ARRAY['waiting'::text, 'answered'::text, 'abandoned'::text, 'transferred'::text]))),
+    CONSTRAINT queue_calls_source_check CHECK ((source = ANY (ARRAY['live'::text, 'cdr'::text])))
+);
+
+
+--
+-- Name: queue_kpi_1m; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_kpi_1m (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    bucket timestamp with time zone NOT NULL,
+    offered integer DEFAULT 0 NOT NULL,
+    answered integer DEFAULT 0 NOT NULL,
+    abandoned integer DEFAULT 0 NOT NULL,
+    short_abandoned integer DEFAULT 0 NOT NULL,
+    transferred integer DEFAULT 0 NOT NULL,
+    answered_in_sla integer DEFAULT 0 NOT NULL,
+    sla_pct double precision,
+    asa_s double precision,
+    max_wait_s double precision,
+    aht_s double precision,
+    wait_answered_s_sum double precision DEFAULT 0 NOT NULL,
+    wait_abandoned_s_sum double precision DEFAULT 0 NOT NULL,
+    talk_s_sum double precision DEFAULT 0 NOT NULL,
+    talk_count integer DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: queue_live; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_live (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    ts timestamp with time zone NOT NULL,
+    waiting integer DEFAULT 0 NOT NULL,
+    longest_wait_s double precision,
+    talking integer DEFAULT 0 NOT NULL,
+    agents_logged_in integer,
+    agents_talking integer,
+    agents_free integer
+);
+
+
+--
+-- Name: queuepulse_migrations; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queuepulse_migrations (
+    kind text NOT NULL,
+    name text NOT NULL,
+    sha256 text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT queuepulse_migrations_kind_check CHECK ((kind = ANY (ARRAY['incremental'::text, 'idempotent'::text])))
+);
+
+
+--
+-- Name: queues; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queues (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    valid_to timestamp with time zone,
+    queue_id bigint,
+    name text,
+    sla_time_s integer,
+    polling_strategy text,
+    max_callers integer,
+    ring_timeout_s integer,
+    master_timeout_s integer,
+    wrap_up_time_s integer,
+    priority_queue boolean,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT queues_validity_check CHECK (((valid_to IS NULL) OR (valid_to >= valid_from)))
+);
+
+
+--
+-- Name: queues_current; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.queues_current AS
+ SELECT queues.pbx_id,
+    queues.queue_dn,
+    queues.valid_from,
+    queues.valid_to,
+    queues.queue_id,
+    queues.name,
+    queues.sla_time_s,
+    queues.polling_strategy,
+    queues.max_callers,
+    queues.ring_timeout_s,
+    queues.master_timeout_s,
+    queues.wrap_up_time_s,
+    queues.priority_queue,
+    queues.details
+   FROM public.queues
+  WHERE (queues.valid_to IS NULL);
+
+
+--
+-- Name: reconciliation_diffs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reconciliation_diffs (
+    diff_id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    pbx_id text NOT NULL,
+    detected_at timestamp with time zone NOT NULL,
+    call_key text,
+    queue_dn text,
+    entered_at timestamp with time zone,
+    field text NOT NULL,
+    live_value text,
+    cdr_value text,
+    action text NOT NULL,
+    CONSTRAINT reconciliation_diffs_action_check CHECK ((action = ANY (ARRAY['corrected'::text, 'inserted'::text, 'flagged'::text])))
+);
+
+
+--
+-- Name: reconciliation_runs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reconciliation_runs (
+    run_id uuid NOT NULL,
+    pbx_id text NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    period_from timestamp with time zone NOT NULL,
+    period_to timestamp with time zone NOT NULL,
+    status text DEFAULT 'running'::text NOT NULL,
+    cdr_rows integer DEFAULT 0 NOT NULL,
+    matched integer DEFAULT 0 NOT NULL,
+    corrected integer DEFAULT 0 NOT NULL,
+    inserted integer DEFAULT 0 NOT NULL,
+    diffs integer DEFAULT 0 NOT NULL,
+    dead_letters integer DEFAULT 0 NOT NULL,
+    error text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT reconciliation_runs_status_check CHECK ((status = ANY (ARRAY['running'::text, 'ok'::text, 'failed'::text])))
+);
+
+
+--
+-- Name: agent_states agent_states_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agent_states
+    ADD CONSTRAINT agent_states_key UNIQUE (pbx_id, agent_dn, ts);
+
+
+--
+-- Name: agents agents_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agents
+    ADD CONSTRAINT agents_key UNIQUE (pbx_id, agent_dn, valid_from);
+
+
+--
+-- Name: call_events call_events_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.call_events
+    ADD CONSTRAINT call_events_key UNIQUE (event_id, occurred_at);
+
+
+--
+-- Name: cdr_dead_letters cdr_dead_letters_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.cdr_dead_letters
+    ADD CONSTRAINT cdr_dead_letters_key UNIQUE (letter_id, received_at);
+
+
+--
+-- Name: pbx_queue_reports pbx_queue_reports_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.pbx_queue_reports
+    ADD CONSTRAINT pbx_queue_reports_key UNIQUE (pbx_id, report, queue_dn, period_from, period_to);
+
+
+--
+-- Name: pipeline_health pipeline_health_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.pipeline_health
+    ADD CONSTRAINT pipeline_health_key UNIQUE (pbx_id, component, ts);
+
+
+--
+-- Name: queue_agents queue_agents_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_agents
+    ADD CONSTRAINT queue_agents_key UNIQUE (pbx_id, queue_dn, agent_dn, valid_from);
+
+
+--
+-- Name: queue_calls queue_calls_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_calls
+    ADD CONSTRAINT queue_calls_key UNIQUE (pbx_id, call_key, queue_dn, entered_at);
+
+
+--
+-- Name: queue_kpi_1m queue_kpi_1m_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_kpi_1m
+    ADD CONSTRAINT queue_kpi_1m_key UNIQUE (pbx_id, queue_dn, bucket);
+
+
+--
+-- Name: queue_live queue_live_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_live
+    ADD CONSTRAINT queue_live_key UNIQUE (pbx_id, queue_dn, ts);
+
+
+--
+-- Name: queuepulse_migrations queuepulse_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queuepulse_migrations
+    ADD CONSTRAINT queuepulse_migrations_pkey PRIMARY KEY (kind, name);
+
+
+--
+-- Name: queues queues_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queues
+    ADD CONSTRAINT queues_key UNIQUE (pbx_id, queue_dn, valid_from);
+
+
+--
+-- Name: reconciliation_diffs reconciliation_diffs_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reconciliation_diffs
+    ADD CONSTRAINT reconciliation_diffs_key UNIQUE (diff_id, detected_at);
+
+
+--
+-- Name: reconciliation_runs reconciliation_runs_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reconciliation_runs
+    ADD CONSTRAINT reconciliation_runs_key UNIQUE (run_id, started_at);
+
+
+--
+-- Name: agent_states_pbx_ts_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX agent_states_pbx_ts_idx ON public.agent_states USING btree (pbx_id, ts DESC);
+
+
+--
+-- Name: agent_states_ts_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX agent_states_ts_idx ON public.agent_states USING btree (ts DESC);
+
+
+--
+-- Name: agents_current_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX agents_current_idx ON public.agents USING btree (pbx_id, agent_dn) WHERE (valid_to IS NULL);
+
+
+--
+-- Name: agents_valid_from_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX agents_valid_from_idx ON public.agents USING btree (valid_from DESC);
+
+
+--
+-- Name: call_events_call_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX call_events_call_idx ON public.call_events USING btree (pbx_id, call_key, occurred_at DESC);
+
+
+--
+-- Name: call_events_occurred_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX call_events_occurred_at_idx ON public.call_events USING btree (occurred_at DESC);
+
+
+--
+-- Name: call_events_queue_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX call_events_queue_idx ON public.call_events USING btree (pbx_id, queue_dn, occurred_at DESC) WHERE (queue_dn IS NOT NULL);
+
+
+--
+-- Name: call_events_type_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX call_events_type_idx ON public.call_events USING btree (pbx_id, event_type, occurred_at DESC);
+
+
+--
+-- Name: cdr_dead_letters_pbx_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cdr_dead_letters_pbx_idx ON public.cdr_dead_letters USING btree (pbx_id, received_at DESC);
+
+
+--
+-- Name: cdr_dead_letters_received_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX cdr_dead_letters_received_at_idx ON public.cdr_dead_letters USING btree (received_at DESC);
+
+
+--
+-- Name: pbx_queue_reports_period_from_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pbx_queue_reports_period_from_idx ON public.pbx_queue_reports USING btree (period_from DESC);
+
+
+--
+-- Name: pipeline_health_pbx_ts_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pipeline_health_pbx_ts_idx ON public.pipeline_health USING btree (pbx_id, ts DESC);
+
+
+--
+-- Name: pipeline_health_ts_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX pipeline_health_ts_idx ON public.pipeline_health USING btree (ts DESC);
+
+
+--
+-- Name: queue_agents_agent_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_agents_agent_idx ON public.queue_agents USING btree (pbx_id, agent_dn) WHERE (valid_to IS NULL);
+
+
+--
+-- Name: queue_agents_current_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_agents_current_idx ON public.queue_agents USING btree (pbx_id, queue_dn, agent_dn) WHERE (valid_to IS NULL);
+
+
+--
+-- Name: queue_agents_valid_from_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_agents_valid_from_idx ON public.queue_agents USING btree (valid_from DESC);
+
+
+--
+-- Name: queue_calls_agent_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_calls_agent_idx ON public.queue_calls USING btree (pbx_id, agent_dn, entered_at DESC) WHERE (agent_dn IS NOT NULL);
+
+
+--
+-- Name: queue_calls_entered_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_calls_entered_at_idx ON public.queue_calls USING btree (entered_at DESC);
+
+
+--
+-- Name: queue_calls_entry_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_calls_entry_idx ON public.queue_calls USING btree (pbx_id, entry_queue_dn, entered_at DESC) WHERE (entry_queue_dn IS NOT NULL);
+
+
+--
+-- Name: queue_calls_queue_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_calls_queue_idx ON public.queue_calls USING btree (pbx_id, queue_dn, entered_at DESC);
+
+
+--
+-- Name: queue_calls_waiting_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_calls_waiting_idx ON public.queue_calls USING btree (pbx_id, queue_dn, entered_at) WHERE (outcome = 'waiting'::text);
+
+
+--
+-- Name: queue_kpi_1m_bucket_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_kpi_1m_bucket_idx ON public.queue_kpi_1m USING btree (bucket DESC);
+
+
+--
+-- Name: queue_kpi_1m_pbx_bucket_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_kpi_1m_pbx_bucket_idx ON public.queue_kpi_1m USING btree (pbx_id, bucket DESC);
+
+
+--
+-- Name: queue_live_pbx_ts_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_live_pbx_ts_idx ON public.queue_live USING btree (pbx_id, ts DESC);
+
+
+--
+-- Name: queue_live_ts_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_live_ts_idx ON public.queue_live USING btree (ts DESC);
+
+
+--
+-- Name: queues_current_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queues_current_idx ON public.queues USING btree (pbx_id, queue_dn) WHERE (valid_to IS NULL);
+
+
+--
+-- Name: queues_valid_from_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queues_valid_from_idx ON public.queues USING btree (valid_from DESC);
+
+
+--
+-- Name: reconciliation_diffs_call_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reconciliation_diffs_call_idx ON public.reconciliation_diffs USING btree (pbx_id, call_key, detected_at);
+
+
+--
+-- Name: reconciliation_diffs_detected_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reconciliation_diffs_detected_at_idx ON public.reconciliation_diffs USING btree (detected_at DESC);
+
+
+--
+-- Name: reconciliation_diffs_run_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reconciliation_diffs_run_idx ON public.reconciliation_diffs USING btree (run_id, detected_at);
+
+
+--
+-- Name: reconciliation_runs_pbx_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reconciliation_runs_pbx_idx ON public.reconciliation_runs USING btree (pbx_id, started_at DESC);
+
+
+--
+-- Name: reconciliation_runs_started_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX reconciliation_runs_started_at_idx ON public.reconciliation_runs USING btree (started_at DESC);
+
+
+--
+-- Name: agent_states ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.agent_states FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: agents ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.agents FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: call_events ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.call_events FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: cdr_dead_letters ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.cdr_dead_letters FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: pbx_queue_reports ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.pbx_queue_reports FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: pipeline_health ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.pipeline_health FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: queue_agents ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_agents FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: queue_calls ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_calls FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: queue_kpi_1m ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_kpi_1m FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: queue_live ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_live FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: queues ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queues FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: reconciliation_diffs ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.reconciliation_diffs FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: reconciliation_runs ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.reconciliation_runs FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA public TO queuepulse_reader;
+GRANT USAGE ON SCHEMA public TO queuepulse_writer;
+
+
+--
+-- Name: FUNCTION queuepulse_apply_retention(p_keep_live interval, p_keep_health interval, p_keep_events interval, p_keep_facts interval); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_keep_health interval, p_keep_events interval, p_keep_facts interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_keep_health interval, p_keep_events interval, p_keep_facts interval) TO queuepulse_writer;
+
+
+--
+-- Name: FUNCTION queuepulse_drop_old_chunks(p_table regclass, p_keep interval); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) TO queuepulse_writer;
+
+
+--
+-- Name: TABLE agent_states; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.agent_states TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agent_states TO queuepulse_writer;
+
+
+--
+-- Name: TABLE agents; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.agents TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents TO queuepulse_writer;
+
+
+--
+-- Name: TABLE agents_current; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.agents_current TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents_current TO queuepulse_writer;
+
+
+--
+-- Name: TABLE call_events; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.call_events TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.call_events TO queuepulse_writer;
+
+
+--
+-- Name: TABLE cdr_dead_letters; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.cdr_dead_letters TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse_writer;
+
+
+--
+-- Name: TABLE pbx_queue_reports; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pbx_queue_reports TO queuepulse_writer;
+
+
+--
+-- Name: TABLE pipeline_health; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pipeline_health TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queue_agents; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_agents TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_agents TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queue_agents_current; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_agents_current TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_agents_current TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queue_calls; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_calls TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_calls TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queue_kpi_1m; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_kpi_1m TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_kpi_1m TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queue_live; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_live TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_live TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queuepulse_migrations; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queuepulse_migrations TO queuepulse_reader;
+GRANT SELECT ON TABLE public.queuepulse_migrations TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queues; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queues TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queues TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queues_current; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queues_current TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queues_current TO queuepulse_writer;
+
+
+--
+-- Name: TABLE reconciliation_diffs; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.reconciliation_diffs TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_diffs TO queuepulse_writer;
+
+
+--
+-- Name: TABLE reconciliation_runs; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.reconciliation_runs TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_runs TO queuepulse_writer;
+
+
+--
+-- Name: DEFAULT PRIVILEGES FOR TABLES; Type: DEFAULT ACL; Schema: public; Owner: -
+--
+
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT,INSERT,DELETE,UPDATE ON TABLES  TO queuepulse_writer;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABLES  TO queuepulse_reader;
+
+
+--
+-- PostgreSQL database dump complete
+--
+
+
+-- hypertables (table, time column, chunk interval)
+-- agent_states ts 7 days
+-- agents valid_from 365 days
+-- call_events occurred_at 1 day
+-- cdr_dead_letters received_at 7 days
+-- pbx_queue_reports period_from 30 days
+-- pipeline_health ts 1 day
+-- queue_agents valid_from 365 days
+-- queue_calls entered_at 1 day
+-- queue_kpi_1m bucket 7 days
+-- queue_live ts 1 day
+-- queues valid_from 365 days
+-- reconciliation_diffs detected_at 7 days
+-- reconciliation_runs started_at 30 days
+-- jobs (procedure, table, schedule)

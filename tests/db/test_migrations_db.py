@@ -1,0 +1,216 @@
+"""The migration runner against a real TimescaleDB: apply, re-apply, golden dump, refusals.
+
+Regenerate the golden schema dump after an intended schema change with:
+
+    QUEUEPULSE_UPDATE_GOLDEN=1 .venv/bin/pytest tests/db/test_migrations_db.py -k golden
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from queuepulse.cli import main
+from queuepulse.store.db import connect
+from queuepulse.store.localdb import LocalCluster
+from queuepulse.store.migrations import (
+    ChangedMigrationError,
+    MigrationError,
+    default_schema_dir,
+    load_migrations,
+    migration_status,
+    upgrade,
+)
+
+pytestmark = pytest.mark.db
+
+GOLDEN = Path(__file__).parent / "golden" / "schema.sql"
+
+
+def schema_dump(cluster: LocalCluster, dsn: str) -> str:
+    """pg_dump of the public schema plus the hypertable and job settings, stable across runs."""
+    out = subprocess.run(
+        [
+            str(cluster.pg_bin / "pg_dump"),
+            "--schema-only",
+            "--schema=public",
+            "--no-owner",
+            "--no-comments",
+            "-d",
+            dsn,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    lines = [
+        line
+        for line in out.splitlines()
+        if not line.startswith(("-- Dumped", "\\restrict", "\\unrestrict"))
+    ]
+    with connect(dsn, autocommit=True) as conn:
+        dims = conn.execute(
+            "SELECT hypertable_name, column_name, time_interval::text "
+            "FROM timescaledb_information.dimensions WHERE hypertable_schema = 'public' "
+            "ORDER BY 1, 2"
+        ).fetchall()
+        jobs = conn.execute(
+            "SELECT proc_name, coalesce(hypertable_name, ''), schedule_interval::text "
+            "FROM timescaledb_information.jobs WHERE proc_schema <> '_timescaledb_functions' "
+            "OR hypertable_name IS NOT NULL ORDER BY 1, 2"
+        ).fetchall()
+    lines.append("-- hypertables (table, time column, chunk interval)")
+    lines += [f"-- {t} {c} {i}" for t, c, i in dims]
+    lines.append("-- jobs (procedure, table, schedule)")
+    lines += [f"-- {p} {t} {s}" for p, t, s in jobs]
+    return "\n".join(lines).strip() + "\n"
+
+
+def _upgrade(dsn: str, schema_dir: Path | None = None) -> Any:
+    incremental, idempotent = load_migrations(schema_dir)
+    with connect(dsn, autocommit=True) as conn:
+        return upgrade(conn, incremental, idempotent)
+
+
+def test_migrations_apply_to_an_empty_database(pg_empty_dsn: str) -> None:
+    result = _upgrade(pg_empty_dsn)
+    incremental, idempotent = load_migrations()
+    assert result.applied == [m.name for m in incremental]
+    assert set(result.reapplied) | {name for name, _ in result.skipped} == {
+        m.name for m in idempotent
+    }
+    with connect(pg_empty_dsn, autocommit=True) as conn:
+        count = conn.execute(
+            "SELECT count(*) FROM timescaledb_information.hypertables"
+        ).fetchone()
+        status = migration_status(conn, incremental, idempotent)
+    assert count == (13,)
+    assert status.up_to_date
+
+
+def test_licensed_extras_are_skipped_on_the_apache_build(pg_empty_dsn: str) -> None:
+    result = _upgrade(pg_empty_dsn)
+    with connect(pg_empty_dsn, autocommit=True) as conn:
+        row = conn.execute("SELECT current_setting('timescaledb.license')").fetchone()
+        caggs = conn.execute(
+            "SELECT count(*) FROM timescaledb_information.continuous_aggregates"
+        ).fetchone()
+    if row == ("apache",):
+        assert {name for name, _ in result.skipped} == {
+            "030-licensed-policies.sql",
+            "040-licensed-caggs.sql",
+        }
+        assert caggs == (0,)
+    else:  # a Timescale-licensed server: the extras are there
+        assert result.skipped == []
+        assert caggs == (2,)
+
+
+def test_reapplying_changes_nothing(pg_cluster: LocalCluster, pg_empty_dsn: str) -> None:
+    _upgrade(pg_empty_dsn)
+    before = schema_dump(pg_cluster, pg_empty_dsn)
+    second = _upgrade(pg_empty_dsn)
+    after = schema_dump(pg_cluster, pg_empty_dsn)
+    assert second.applied == []
+    assert after == before
+
+
+def test_schema_matches_the_golden_dump(pg_cluster: LocalCluster, pg_dsn: str) -> None:
+    dump = schema_dump(pg_cluster, pg_dsn)
+    if os.environ.get("QUEUEPULSE_UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(dump)
+    assert GOLDEN.exists(), "no golden file: run with QUEUEPULSE_UPDATE_GOLDEN=1 once"
+    assert dump == GOLDEN.read_text(), (
+        "the schema differs from tests/db/golden/schema.sql; if the change is intended, "
+        "regenerate it with QUEUEPULSE_UPDATE_GOLDEN=1 (see this module's docstring)"
+    )
+
+
+def _copy_schema(tmp_path: Path) -> Path:
+    target = tmp_path / "schema"
+    shutil.copytree(default_schema_dir(), target)
+    return target
+
+
+def test_runner_refuses_a_changed_released_file(tmp_path: Path, pg_empty_dsn: str) -> None:
+    schema = _copy_schema(tmp_path)
+    _upgrade(pg_empty_dsn, schema)
+    released = schema / "incremental" / "001-core-tables.sql"
+    released.write_text(released.read_text() + "\n-- an innocent-looking edit\n")
+    (schema / "incremental" / "999-new.sql").write_text("CREATE TABLE should_not_exist (x int);\n")
+    with pytest.raises(ChangedMigrationError, match=r"001-core-tables\.sql.*new numbered file"):
+        _upgrade(pg_empty_dsn, schema)
+    incremental, idempotent = load_migrations(schema)
+    with connect(pg_empty_dsn, autocommit=True) as conn:
+        status = migration_status(conn, incremental, idempotent)
+        exists = conn.execute("SELECT to_regclass('should_not_exist')").fetchone()
+    assert exists == (None,)
+    assert [m.name for m, _ in status.changed] == ["001-core-tables.sql"]
+    assert [m.name for m in status.pending] == ["999-new.sql"]
+    assert any(line.startswith("CHANGED    001-core-tables.sql") for line in status.lines())
+
+
+def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path, pg_empty_dsn: str) -> None:
+    schema = _copy_schema(tmp_path)
+    (schema / "incremental" / "900-broken.sql").write_text(
+        "CREATE TABLE half_done (x int);\nSELECT * FROM no_such_table;\n"
+    )
+    with pytest.raises(MigrationError, match=r"900-broken\.sql.*no_such_table"):
+        _upgrade(pg_empty_dsn, schema)
+    with connect(pg_empty_dsn, autocommit=True) as conn:
+        half = conn.execute("SELECT to_regclass('half_done')").fetchone()
+        names = [
+            r[0] for r in conn.execute("SELECT name FROM queuepulse_migrations").fetchall()
+        ]
+    assert half == (None,)
+    assert "900-broken.sql" not in names
+    assert "001-core-tables.sql" in names
+
+
+def test_db_status_and_upgrade_commands(
+    pg_empty_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "status", "--dsn", pg_empty_dsn]) == 1
+    out = capsys.readouterr().out
+    assert "pending    001-core-tables.sql" in out
+    assert "status: 0 pending" not in out
+
+    assert main(["db", "upgrade", "--dsn", pg_empty_dsn]) == 0
+    out = capsys.readouterr().out
+    assert "applied    001-core-tables.sql" in out
+    assert "status: up to date" in out
+
+    assert main(["db", "status", "--dsn", pg_empty_dsn]) == 0
+    out = capsys.readouterr().out
+    assert "applied    002-reconciliation.sql" in out
+    assert "idempotent 090-grants.sql  current" in out
+    assert out.rstrip().endswith("status: up to date")
+
+
+def test_db_command_reports_an_unreachable_database_without_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from queuepulse.store.localdb import free_port
+
+    dsn = f"postgresql://qp:sup3r-s3cret@127.0.0.1:{free_port()}/queuepulse"
+    assert main(["db", "status", "--dsn", dsn]) == 2
+    err = capsys.readouterr().err
+    assert "cannot connect to PostgreSQL" in err
+    assert "127.0.0.1" in err
+    assert "sup3r-s3cret" not in err
+
+
+def test_migrate_as_superuser_then_write_as_writer(pg_dsn: str, pg_writer_dsn: str) -> None:
+    """Tables created later by the migrator are covered by the default privileges."""
+    with connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE later_table (x int)")
+    with psycopg.connect(pg_writer_dsn, autocommit=True) as writer:
+        writer.execute("INSERT INTO later_table VALUES (1)")
+        assert writer.execute("SELECT x FROM later_table").fetchall() == [(1,)]
