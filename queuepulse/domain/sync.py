@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
+from queuepulse.domain.parties import AgentInfo, Directory, QueueInfo
+
 T = TypeVar("T")
 Row = dict[str, Any]
 
@@ -431,3 +433,26 @@ class PbxDirectory:
     def state_of(self, agent_dn: str) -> AgentState | None:
         """The agent's last synced state."""
         return self.states.get(agent_dn)
+
+    def to_directory(self) -> Directory:
+        """The lifecycle's :class:`~queuepulse.domain.parties.Directory` of this configuration
+        (queues with ``SLATime`` and agents, agents with state and memberships)."""
+        queues = [
+            QueueInfo(q.queue_dn, q.name, q.sla_time_s, tuple(sorted(self.agents_of(dn))))
+            for dn, q in self.queues.items()
+        ]
+        agents = []
+        for dn, agent in self.agents.items():
+            state = self.states.get(dn)
+            agents.append(
+                AgentInfo(
+                    dn,
+                    agent.display_name
+                    or " ".join(p for p in (agent.first_name, agent.last_name) if p)
+                    or None,
+                    state.queue_status if state else None,
+                    state.profile if state else None,
+                    state.registered if state else None,
+                )
+            )
+        return Directory.build(queues, agents)

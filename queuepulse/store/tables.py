@@ -31,6 +31,10 @@ class TableSpec:
     for columns the pipeline never supplies (``updated_at = now()``). ``defaults`` fill columns
     that are NOT NULL with a default when a row carries None.
 
+    ``aliases`` maps a row field name to the column it fills (for row types whose names differ).
+    ``check`` inspects each incoming row (before columns are picked) and returns a reason to
+    refuse it, or None.
+
     A batch writes only the columns its rows carry (plus key and defaulted columns): columns a
     row type does not have keep the table's default on insert and their stored value on update.
     """
@@ -44,6 +48,8 @@ class TableSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     merge: Callable[[Row, Row], Row] | None = None
     on_update: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    check: Callable[[Row], str | None] | None = None
 
     def __post_init__(self) -> None:
         missing = [k for k in self.key if k not in self.columns]
@@ -137,6 +143,13 @@ QUEUE_KPI_1M = TableSpec(
         ("offered", "answered", "abandoned", "short_abandoned", "transferred", "answered_in_sla",
          "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count"), 0),
     on_update={"updated_at": "now()"},
+    # queuepulse.domain.kpi.QueueKpi names two sums differently from the columns.
+    aliases={"answered_wait_sum_s": "wait_answered_s_sum", "talk_sum_s": "talk_s_sum"},
+    check=lambda row: (
+        None
+        if row.get("scope", "queue") == "queue"
+        else f"scope {row.get('scope')!r} KPIs do not belong in queue_kpi_1m (per-queue only)"
+    ),
 )
 
 QUEUE_LIVE = TableSpec(

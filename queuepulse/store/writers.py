@@ -63,6 +63,13 @@ def prepare_rows(spec: TableSpec, rows: Iterable[object]) -> list[Row]:
     by_key: dict[tuple[Any, ...], Row] = {}
     for obj in rows:
         raw = as_row(obj)
+        if spec.check is not None:
+            reason = spec.check(raw)
+            if reason is not None:
+                raise StoreWriteError(f"refusing a {spec.name} row: {reason}")
+        for field_name, column in spec.aliases.items():
+            if field_name in raw and column not in raw:
+                raw[column] = raw[field_name]
         row = {col: raw[col] for col in spec.columns if col in raw}
         for col in spec.key:
             row.setdefault(col, None)

@@ -89,3 +89,32 @@ def test_upsert_sql_shapes() -> None:
     assert "WHERE (t.source IS DISTINCT FROM 'cdr'" in calls
     kpi = upsert_statement(TABLES["queue_kpi_1m"]).as_string(None)
     assert '"offered" = EXCLUDED."offered"' in kpi
+
+
+def test_domain_kpi_rows_fill_the_sum_columns() -> None:
+    from queuepulse.domain.kpi import QueueKpi
+
+    spec = TABLES["queue_kpi_1m"]
+    kpi = QueueKpi("p", "800", T, offered=2, answered=2, answered_wait_sum_s=7.5,
+                   talk_sum_s=90.0, talk_count=1)
+    (row,) = prepare_rows(spec, [kpi])
+    assert row["wait_answered_s_sum"] == 7.5
+    assert row["talk_s_sum"] == 90.0
+    assert "scope" not in row
+    with pytest.raises(StoreWriteError, match="scope 'entry'"):
+        prepare_rows(spec, [QueueKpi("p", "800", T, scope="entry")])
+
+
+def test_domain_rows_map_onto_columns() -> None:
+    from queuepulse.domain.events import CallEvent
+    from queuepulse.domain.live import QueueLive
+    from queuepulse.domain.visits import QueueVisit
+
+    (ev,) = prepare_rows(TABLES["call_events"], [
+        CallEvent("e1", "p", "1@x", 1, "call_started", T, T)])
+    assert ev["details"] == {}
+    (visit_row,) = prepare_rows(QUEUE_CALLS, [QueueVisit("p", "1@x", "800", T, sla_s=20)])
+    assert "sla_s" not in visit_row
+    assert visit_row["source"] == "live"
+    (gauge,) = prepare_rows(TABLES["queue_live"], [QueueLive("p", "800", T, 1, 2.0, 0, 1, 0, 1)])
+    assert gauge["agents_free"] == 1

@@ -150,3 +150,12 @@ def test_queue_without_number_is_ignored() -> None:
     cfg = _config(queues=[{"Id": 9, "Name": "x"}], users=[])
     assert cfg.queues == {}
     assert replace(cfg).agents == {}
+
+
+def test_to_lifecycle_directory() -> None:
+    d = PbxDirectory.from_config("p", _config()).to_directory()
+    assert d.queues["800"].sla_s == 20
+    assert set(d.queues["800"].agents) == {"101", "102"}
+    assert d.agents["101"].logged_in
+    assert d.agents["102"].queues == ("800",)
+    assert d.agents["101"].name == "Ann A"
