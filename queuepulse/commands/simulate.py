@@ -1,0 +1,149 @@
+"""``queuepulse simulate``: serve the simulated 3CX PBX, or export its ground truth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from queuepulse.errors import ConfigError
+from queuepulse.settings import load_settings
+from queuepulse.simulator.config import SimulatorConfig
+from queuepulse.simulator.faults import FaultSpecError, parse_fault_spec
+from queuepulse.simulator.formats import ms_to_datetime, parse_datetime_ms
+from queuepulse.simulator.model.config import ModelConfig
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``simulate`` command."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "simulate",
+        help="serve a simulated 3CX PBX (XAPI + ground truth)",
+        description=(
+            "Serve a seeded call-centre model as a 3CX v20 XAPI (/connect/token, /xapi/v1) with "
+            "its ground truth under /simulator/truth. With --export-truth DIR, run the model for "
+            "--duration simulated seconds and write the truth as JSON Lines instead of serving."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=5080, help="listen port (default 5080)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--queues", type=int, default=4)
+    p.add_argument("--agents", type=int, default=20)
+    p.add_argument("--queues-per-agent", type=int, default=2)
+    p.add_argument("--rate", type=float, default=1.0,
+                   help="peak calls per minute per queue (default 1.0)")
+    p.add_argument("--profile", default="flat",
+                   help="traffic profile: flat, office, or 24 comma-separated hourly multipliers")
+    p.add_argument("--aht", type=float, default=150.0, help="mean talk time in seconds")
+    p.add_argument("--patience", type=float, default=120.0, help="mean caller patience (s)")
+    p.add_argument("--noise-rate", type=float, default=1.0,
+                   help="internal/outbound calls per minute")
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="simulated seconds per wall second (default 1)")
+    p.add_argument("--manual-clock", action="store_true",
+                   help="simulated time moves only via POST /simulator/control/advance")
+    p.add_argument("--start", default=None, help="simulated start time (ISO-8601; default now)")
+    p.add_argument("--warmup", type=float, default=600.0,
+                   help="simulated seconds to run before serving (default 600)")
+    p.add_argument("--clock-skew", type=float, default=0.0,
+                   help="PBX clock minus wall clock in seconds (when --start is not given)")
+    p.add_argument("--client-id", default=None, help="accepted client id (default: settings)")
+    p.add_argument("--client-secret-env", default=None, metavar="VAR",
+                   help="read the accepted client secret from this environment variable "
+                        "(default: QUEUEPULSE_PBX__CLIENT_SECRET / settings)")
+    p.add_argument("--token-ttl", type=int, default=3600, help="token lifetime in seconds")
+    p.add_argument("--answered-callee", choices=["queue", "agent"], default="queue",
+                   help="Callee of an answered queue call: the queue DN or the agent's DN")
+    p.add_argument("--waiting-status", default="Ringing",
+                   help="Status of a queued call (Ringing or Routing)")
+    p.add_argument("--faults", default="",
+                   help="fault spec, e.g. 'ActiveCalls:status=503@p0.1; token:401@n3' "
+                        "or a JSON list (see docs/simulator.md)")
+    p.add_argument("--pbx-id", default="default", help="pbx_id written in truth rows")
+    p.add_argument("--export-truth", type=Path, default=None, metavar="DIR",
+                   help="write visits/kpi_1m/calls/agent_states JSON Lines to DIR and exit")
+    p.add_argument("--duration", type=float, default=3600.0,
+                   help="with --export-truth: simulated seconds to run (default 3600)")
+    p.set_defaults(handler=run)
+
+
+def _profile(text: str) -> str | tuple[float, ...]:
+    if text in ("flat", "office"):
+        return text
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise ConfigError(
+            f"--profile {text!r} is not flat, office or 24 comma-separated numbers"
+        ) from None
+    if len(values) != 24:
+        raise ConfigError(f"--profile needs 24 hourly multipliers, got {len(values)}")
+    return values
+
+
+def build_config(args: argparse.Namespace) -> SimulatorConfig:
+    """Turn parsed options into a :class:`SimulatorConfig`."""
+    import os
+
+    settings = load_settings()
+    secret = settings.pbx.client_secret.get_secret_value()
+    if args.client_secret_env:
+        if args.client_secret_env not in os.environ:
+            raise ConfigError(f"environment variable {args.client_secret_env} is not set")
+        secret = os.environ[args.client_secret_env]
+    try:
+        faults = parse_fault_spec(args.faults)
+    except FaultSpecError as exc:
+        raise ConfigError(f"--faults: {exc}") from None
+    start = None
+    if args.start:
+        try:
+            start = ms_to_datetime(parse_datetime_ms(args.start))
+        except ValueError as exc:
+            raise ConfigError(f"--start: {exc}") from None
+    model = ModelConfig(
+        seed=args.seed, queues=args.queues, agents=args.agents,
+        queues_per_agent=args.queues_per_agent, calls_per_min_per_queue=args.rate,
+        profile=_profile(args.profile), aht_s=args.aht, patience_s=args.patience,
+        noise_calls_per_min=args.noise_rate, answered_callee=args.answered_callee,
+        waiting_status=args.waiting_status,
+    )
+    try:
+        model.profile_values()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if args.speed <= 0:
+        raise ConfigError(f"--speed must be > 0, got {args.speed}")
+    return SimulatorConfig(
+        model=model, start=start, speed=args.speed, manual_clock=args.manual_clock,
+        warmup_s=args.warmup, clock_skew_s=args.clock_skew,
+        client_id=args.client_id or settings.pbx.client_id, client_secret=secret,
+        token_ttl_s=args.token_ttl, pbx_id=args.pbx_id, faults=faults,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve (or export) the simulator."""
+    config = build_config(args)
+    if args.export_truth is not None:
+        from queuepulse.simulator.runtime import Simulator
+
+        sim = Simulator(config)
+        sim.advance(args.duration)
+        counts = sim.truth.export(args.export_truth)
+        print(json.dumps({"exported_to": str(args.export_truth), "rows": counts}))
+        return 0
+    from queuepulse.simulator.server import serve_forever
+
+    log.info("simulator listening", extra={
+        "url": f"http://{args.host}:{args.port}", "queues": args.queues, "agents": args.agents,
+        "speed": args.speed, "manual_clock": args.manual_clock, "client_id": config.client_id,
+    })
+    serve_forever(config, args.host, args.port)
+    return 0

@@ -1,0 +1,113 @@
+"""Serve a simulated PBX over real HTTP: in a background thread for tests and other helpers, or
+in the foreground for ``queuepulse simulate``.
+
+    with run_simulator(SimulatorConfig(manual_clock=True)) as sim:
+        httpx.post(f"{sim.base_url}/connect/token", data={...})
+        sim.advance(60)
+        rows = sim.truth.visits()
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import uvicorn
+
+from queuepulse.errors import SetupError
+from queuepulse.simulator.app import create_app
+from queuepulse.simulator.config import SimulatorConfig
+from queuepulse.simulator.runtime import Simulator, Truth
+
+
+@dataclass(frozen=True)
+class RunningSimulator:
+    """Handle of a simulator served on ``base_url`` (root: ``/connect/token``, ``/xapi/v1``)."""
+
+    base_url: str
+    host: str
+    port: int
+    client_id: str
+    client_secret: str
+    simulator: Simulator
+
+    @property
+    def xapi_url(self) -> str:
+        """``{base_url}/xapi/v1``."""
+        return f"{self.base_url}/xapi/v1"
+
+    @property
+    def truth(self) -> Truth:
+        """Ground truth (visits, kpi_1m, calls, agent_states, export)."""
+        return self.simulator.truth
+
+    def advance(self, seconds: float) -> int:
+        """Move simulated time forward; return the new time (epoch ms)."""
+        return self.simulator.advance(seconds)
+
+    def now_ms(self) -> int:
+        """Simulated time now (epoch ms)."""
+        return self.simulator.now_ms()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SetupError(
+            f"cannot listen on {host}:{port} for the simulator: {exc}; choose another --port"
+        ) from exc
+    sock.listen(256)
+    return sock
+
+
+def _server(sim: Simulator) -> uvicorn.Server:
+    config = uvicorn.Config(create_app(sim), log_level="warning", access_log=False,
+                            lifespan="on", timeout_keep_alive=30)
+    return uvicorn.Server(config)
+
+
+@contextmanager
+def run_simulator(config: SimulatorConfig | None = None, host: str = "127.0.0.1",
+                  port: int = 0, startup_timeout_s: float = 10.0) -> Iterator[RunningSimulator]:
+    """Serve a new simulator on ``host:port`` (0 = a free port) in a background thread."""
+    config = config or SimulatorConfig()
+    sim = Simulator(config)
+    sock = _bind(host, port)
+    real_port = sock.getsockname()[1]
+    server = _server(sim)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name=f"simulator-{real_port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout_s
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise SetupError(f"the simulator did not start on {host}:{real_port}")
+        time.sleep(0.005)
+    try:
+        yield RunningSimulator(f"http://{host}:{real_port}", host, real_port, config.client_id,
+                               config.client_secret, sim)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def serve_forever(config: SimulatorConfig, host: str, port: int) -> Simulator:
+    """Serve in the foreground until interrupted (``queuepulse simulate``)."""
+    sim = Simulator(config)
+    sock = _bind(host, port)
+    try:
+        _server(sim).run(sockets=[sock])
+    finally:
+        sock.close()
+    return sim
