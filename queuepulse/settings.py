@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 DEFAULT_SECRETS_DIR = "/run/secrets"
 
@@ -36,7 +41,9 @@ class PbxSettings(BaseModel):
     retry_budget_s: float = Field(
         0.8, gt=0, description="Time one call may spend retrying (keep below the poll interval)."
     )
-    breaker_failures: int = Field(5, ge=1, description="Consecutive failures that open the breaker.")
+    breaker_failures: int = Field(
+        5, ge=1, description="Consecutive failures that open the breaker."
+    )
     breaker_reset_s: float = Field(10.0, gt=0, description="Seconds before a half-open probe.")
 
 
@@ -91,6 +98,7 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         secrets_dir=DEFAULT_SECRETS_DIR if os.path.isdir(DEFAULT_SECRETS_DIR) else None,
+        secrets_nested_delimiter="__",
         extra="ignore",
     )
 
@@ -99,6 +107,23 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     rules: RulesSettings = RulesSettings()
     observability: ObservabilitySettings = ObservabilitySettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Read Docker secrets for nested fields too (``queuepulse_pbx__client_secret``)."""
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            NestedSecretsSettingsSource(file_secret_settings),
+        )
 
 
 def load_settings(**overrides: object) -> Settings:
