@@ -155,8 +155,9 @@ async def iter_pages(
 ) -> AsyncIterator[T]:
     """Yield every item of a collection, one ``$top``/``$skip`` page at a time.
 
-    ``fetch(query)`` returns ``(items, @odata.count)``. Paging stops at the first page shorter
-    than ``page_size`` (or empty), once ``@odata.count`` items were seen, or after ``limit``.
+    ``fetch(query)`` returns ``(items, @odata.count)``. Paging stops at an empty page, once
+    ``@odata.count`` items were seen (so a server that caps ``$top`` below ``page_size`` is
+    still read to the end), at a short page when no count came back, or after ``limit``.
     ``$count=true`` is sent so the total is known; ``query.skip`` is the starting offset.
     """
     if page_size < 1:
@@ -173,5 +174,10 @@ async def iter_pages(
             yield item
         seen += len(items)
         skip += len(items)
-        if len(items) < top or (total is not None and skip >= total):
+        if not items:
+            return
+        if total is not None:
+            if skip >= total:
+                return
+        elif len(items) < top:
             return
