@@ -46,7 +46,7 @@ def test_wait_answer_talk_end_callee_stays_queue() -> None:
     answered = r.events_of("answered")[0]
     assert answered.agent_dn == "101"
     assert answered.details["agent_inferred"] is True
-    ended = [e for e in r.events_of("call_ended") if e.call_id == 1][0]
+    ended = next(e for e in r.events_of("call_ended") if e.call_id == 1)
     assert ended.details["uncertainty_s"] == pytest.approx(30.0)
 
 
@@ -361,7 +361,7 @@ def test_state_pickles_and_resumes() -> None:
     ]
     whole = run(polls)
     head = run(polls[:2])
-    tail = run(polls[2:], state=pickle.loads(pickle.dumps(head.state)))
+    tail = run(polls[2:], state=pickle.loads(pickle.dumps(head.state)))  # noqa: S301 (our own bytes)
     assert head.events + tail.events == whole.events
     assert tail.visits == whole.visits
 

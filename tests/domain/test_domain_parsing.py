@@ -56,7 +56,7 @@ def test_format_datetime_round_trips() -> None:
     assert parse_datetime(text) == dt
 
 
-def _body(*rows: dict[str, Any]) -> dict[str, Any]:
+def _body(*rows: object) -> dict[str, Any]:
     return {"@odata.count": len(rows), "value": list(rows)}
 
 
