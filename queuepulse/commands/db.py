@@ -33,12 +33,27 @@ def register(subparsers: Any) -> None:
         help="list applied and pending migrations (exit 1 when not up to date)",
         description="Report applied, pending and changed migrations. Exit code 0 = up to date.",
     )
-    for p in (upgrade, status):
+    login = sub.add_parser(
+        "login-role",
+        help="create or update a log-in role in the reader or writer group",
+        description=(
+            "Create (or update) a LOGIN role that is a member of queuepulse_reader or "
+            "queuepulse_writer, e.g. the user Grafana's datasource logs in as. The password is "
+            "read from a file (a Docker secret) or an environment variable, never an option."
+        ),
+    )
+    login.add_argument("name", help="role name, e.g. grafana")
+    login.add_argument("--member-of", choices=["reader", "writer"], required=True)
+    source = login.add_mutually_exclusive_group()
+    source.add_argument("--password-file", type=Path, help="file holding the password")
+    source.add_argument("--password-env", metavar="VAR", help="environment variable holding it")
+    for p in (upgrade, status, login):
         p.add_argument(
             "--dsn",
             default=None,
             help="libpq connection string (default: QUEUEPULSE_DB__DSN from the settings)",
         )
+    for p in (upgrade, status):
         p.add_argument(
             "--schema-dir",
             type=Path,
@@ -46,6 +61,7 @@ def register(subparsers: Any) -> None:
             help="folder with incremental/ and idempotent/ (default: QUEUEPULSE_SCHEMA_DIR or "
             "the project's schema/)",
         )
+    login.set_defaults(handler=run_login_role)
     upgrade.set_defaults(handler=run_upgrade)
     status.set_defaults(handler=run_status)
 
@@ -95,3 +111,42 @@ def run_status(args: argparse.Namespace) -> int:
     for line in status.lines():
         print(line)
     return 0 if status.up_to_date else 1
+
+
+def _password(args: argparse.Namespace) -> Any:
+    import os
+
+    from pydantic import SecretStr
+
+    from queuepulse.errors import ConfigError
+
+    if args.password_file is not None:
+        try:
+            text = Path(args.password_file).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read the password file {args.password_file}: {exc.strerror}"
+            ) from None
+        if not text:
+            raise ConfigError(f"the password file {args.password_file} is empty")
+        return SecretStr(text)
+    if args.password_env is not None:
+        value = os.environ.get(args.password_env)
+        if not value:
+            raise ConfigError(f"environment variable {args.password_env} is not set or empty")
+        return SecretStr(value)
+    return None
+
+
+def run_login_role(args: argparse.Namespace) -> int:
+    """Handler of ``db login-role``."""
+    from queuepulse.store.db import connect, ensure_login_role
+
+    password = _password(args)
+    with connect(_dsn(args), autocommit=True, application_name="queuepulse-db-login-role") as conn:
+        created = ensure_login_role(
+            conn, args.name, member_of=args.member_of, password=password
+        )
+    action = "created" if created else "updated"
+    print(f"{action} log-in role {args.name} (member of queuepulse_{args.member_of})")
+    return 0

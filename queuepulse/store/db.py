@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from psycopg import conninfo
+from psycopg import conninfo, sql
 from pydantic import SecretStr
 
 from queuepulse.errors import ConfigError, SetupError
@@ -19,6 +19,7 @@ __all__ = [
     "DatabaseUnavailableError",
     "connect",
     "dsn_with",
+    "ensure_login_role",
     "redact_dsn",
     "secret_value",
 ]
@@ -107,3 +108,41 @@ def connect(
             "(a local TimescaleDB: scripts/setup.sh, then 'queuepulse demo'; "
             "containers: docker compose up timescaledb)"
         ) from None
+
+
+GROUP_ROLES = {"reader": "queuepulse_reader", "writer": "queuepulse_writer"}
+
+
+def ensure_login_role(
+    conn: psycopg.Connection[Any],
+    name: str,
+    *,
+    member_of: str,
+    password: SecretStr | None,
+) -> bool:
+    """Create (or update) LOGIN role ``name`` as a member of a queuepulse group role.
+
+    ``member_of`` is ``"reader"`` or ``"writer"``; the group roles come from ``db upgrade``.
+    Sets the password when one is given. Returns whether the role was created.
+    """
+    group = GROUP_ROLES.get(member_of)
+    if group is None:
+        raise ConfigError(f"member_of must be one of {sorted(GROUP_ROLES)}, not {member_of!r}")
+    if name in GROUP_ROLES.values():
+        raise ConfigError(
+            f"{name} is a NOLOGIN group role; choose another name for a log-in role "
+            "(e.g. 'grafana') and make it a member of the group"
+        )
+    has_group = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (group,)).fetchone()
+    if not has_group:
+        raise ConfigError(f"role {group} does not exist yet; run 'queuepulse db upgrade' first")
+    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
+    verb = sql.SQL("ALTER ROLE") if exists else sql.SQL("CREATE ROLE")
+    statement = sql.SQL("{} {} LOGIN").format(verb, sql.Identifier(name))
+    if password is not None:
+        statement = sql.SQL("{} PASSWORD {}").format(
+            statement, sql.Literal(password.get_secret_value())
+        )
+    conn.execute(statement)
+    conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(name)))
+    return not exists

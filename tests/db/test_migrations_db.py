@@ -214,3 +214,26 @@ def test_migrate_as_superuser_then_write_as_writer(pg_dsn: str, pg_writer_dsn: s
     with psycopg.connect(pg_writer_dsn, autocommit=True) as writer:
         writer.execute("INSERT INTO later_table VALUES (1)")
         assert writer.execute("SELECT x FROM later_table").fetchall() == [(1,)]
+
+
+def test_login_role_command_creates_a_reader_login(
+    pg_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from queuepulse.store.db import dsn_with
+
+    secret = tmp_path / "grafana_db_password"
+    secret.write_text("graf-pass-42\n")
+    args = ["db", "login-role", "grafana_t", "--member-of", "reader", "--dsn", pg_dsn]
+    assert main([*args, "--password-file", str(secret)]) == 0
+    assert main([*args, "--password-file", str(secret)]) == 0
+    out = capsys.readouterr().out
+    assert "created log-in role grafana_t" in out
+    assert "updated log-in role grafana_t" in out
+    assert "graf-pass-42" not in out
+    with psycopg.connect(dsn_with(pg_dsn, user="grafana_t"), autocommit=True) as grafana:
+        assert grafana.execute("SELECT count(*) FROM queue_kpi_1m").fetchone() == (0,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            grafana.execute("DELETE FROM queue_kpi_1m")
+    assert main(["db", "login-role", "queuepulse_reader", "--member-of", "reader",
+                 "--dsn", pg_dsn]) == 2
+    assert "NOLOGIN group role" in capsys.readouterr().err
