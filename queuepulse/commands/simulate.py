@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
