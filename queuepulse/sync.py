@@ -20,6 +20,7 @@ import contextlib
 import inspect
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -106,6 +107,7 @@ class ConfigSync:
         *,
         clock: Callable[[], datetime] = _utcnow,
         on_call_dns: Callable[[], frozenset[str] | None] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.pbx_id = pbx_id
         self._client = client
@@ -115,6 +117,8 @@ class ConfigSync:
         self._known: KnownConfig | None = None
         self._directory = PbxDirectory(pbx_id)
         self._lock = threading.Lock()
+        self._monotonic = monotonic
+        self._next_due: float | None = None
         self.stats = SyncStats()
 
     @property
@@ -185,6 +189,33 @@ class ConfigSync:
         """:meth:`run_once_async` from synchronous code (runs its own event loop)."""
         return asyncio.run(self.run_once_async())
 
+    async def run_if_due(
+        self, interval_s: float, *, retry_s: float | None = None
+    ) -> SyncResult | None:
+        """Run once if ``interval_s`` passed since the last success (``retry_s`` after a
+        failure); for a poller that shares its client and event loop with the sync.
+
+        Never raises a :class:`QueuepulseError`: a failure is logged, counted and retried later.
+        """
+        now = self._monotonic()
+        if self._next_due is not None and now < self._next_due:
+            return None
+        retry = retry_s if retry_s is not None else max(1.0, interval_s / 5)
+        try:
+            result = await self.run_once_async()
+        except QueuepulseError as exc:
+            self._failed(exc, retry)
+            self._next_due = now + retry
+            return None
+        self._next_due = now + interval_s
+        return result
+
+    def _failed(self, exc: QueuepulseError, retry_s: float) -> None:
+        self.stats.errors += 1
+        self.stats.last_error = str(exc)
+        log.error("config sync failed, will retry",
+                  extra={"pbx_id": self.pbx_id, "error": str(exc), "retry_s": retry_s})
+
     async def run_forever(
         self,
         interval_s: float,
@@ -203,10 +234,7 @@ class ConfigSync:
                 await self.run_once_async()
                 wait = interval_s
             except QueuepulseError as exc:
-                self.stats.errors += 1
-                self.stats.last_error = str(exc)
-                log.error("config sync failed, will retry",
-                          extra={"pbx_id": self.pbx_id, "error": str(exc), "retry_s": retry})
+                self._failed(exc, retry)
                 wait = retry
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=wait)
