@@ -1,0 +1,23 @@
+# queuepulse flows and CLI (queuepulse run live | sync | reconcile, db upgrade, simulate).
+# Built by docker-compose.yml; the schema/ folder ships beside the package for `db upgrade`.
+FROM python:3.11-slim-bookworm AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY queuepulse ./queuepulse
+COPY flows ./flows
+RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+
+FROM python:3.11-slim-bookworm
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin queuepulse
+WORKDIR /app
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+COPY schema ./schema
+ENV PYTHONUNBUFFERED=1 \
+    QUEUEPULSE_SCHEMA_DIR=/app/schema \
+    QUEUEPULSE_OBSERVABILITY__METRICS_HOST=0.0.0.0 \
+    QUEUEPULSE_OBSERVABILITY__LOG_FORMAT=json
+USER queuepulse
+EXPOSE 9464
+ENTRYPOINT ["queuepulse"]
+CMD ["--help"]

@@ -1,0 +1,154 @@
+"""docker-compose.yml keeps its shape: services, images, volumes, healthchecks, profiles, secrets.
+
+No Docker engine runs here, so this parses the file with PyYAML (merge keys resolved) and checks
+what Compose would need.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+FLOWS = {"migrate", "sync", "live", "reconcile"}
+SECRET_WORDS = re.compile(r"PASSWORD|SECRET|TOKEN|DSN|KEY", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = compose["services"]
+    return result
+
+
+def _env(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    return {str(k): str(v) for k, v in env.items()}
+
+
+def test_services_are_the_expected_ones(services: dict[str, dict[str, Any]]) -> None:
+    assert set(services) == {"timescaledb", "grafana", "simulator", *FLOWS}
+
+
+def test_images(services: dict[str, dict[str, Any]]) -> None:
+    assert re.fullmatch(r"timescale/timescaledb:2\.\d+\.\d+-pg15", services["timescaledb"]["image"])
+    assert re.fullmatch(r"grafana/grafana-oss:11\.6\.\d+", services["grafana"]["image"])
+    for name in (*FLOWS, "simulator"):
+        build = services[name]["build"]
+        assert build["context"] == "."
+        assert (ROOT / build["dockerfile"]).is_file()
+
+
+def test_the_dockerfile_ships_the_schema_and_runs_unprivileged() -> None:
+    text = (ROOT / "Dockerfile").read_text()
+    assert "COPY schema ./schema" in text
+    assert "QUEUEPULSE_SCHEMA_DIR=/app/schema" in text
+    assert re.search(r"^USER (?!root)\w+", text, re.MULTILINE)
+    assert 'ENTRYPOINT ["queuepulse"]' in text
+
+
+def test_named_volumes_are_declared_and_used(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    declared = set(compose["volumes"])
+    used = set()
+    for service in services.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            if not source.startswith((".", "/")):
+                used.add(source)
+    assert used == declared == {"timescaledb-data", "grafana-data"}
+    assert "timescaledb-data:/var/lib/postgresql/data" in services["timescaledb"]["volumes"]
+
+
+def test_grafana_mounts_the_provisioning_and_the_dashboards(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    mounts = {}
+    for volume in services["grafana"]["volumes"]:
+        parts = volume.split(":")
+        mounts[parts[1]] = parts[0]
+    assert mounts["/etc/grafana/provisioning"] == "./grafana/provisioning"
+    provider_file = ROOT / "grafana" / "provisioning" / "dashboards" / "queuepulse.yaml"
+    if provider_file.exists():  # the dashboards provider reads the folder we mount
+        provider = yaml.safe_load(provider_file.read_text())["providers"][0]
+        assert mounts[provider["options"]["path"]] == "./grafana/dashboards"
+
+
+LONG_RUNNING = ["timescaledb", "grafana", "simulator", "sync", "live", "reconcile"]
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_long_running_services_have_healthchecks(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    check = services[name]["healthcheck"]
+    assert not check.get("disable", False)
+    assert check["test"][0] in {"CMD", "CMD-SHELL"}
+    assert check["interval"]
+    assert check["retries"] >= 3
+
+
+def test_flows_wait_for_a_healthy_database_and_the_migration(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    assert services["migrate"]["depends_on"]["timescaledb"]["condition"] == "service_healthy"
+    assert "db upgrade" in " ".join(services["migrate"]["command"])
+    assert services["migrate"]["restart"] == "no"
+    for name in ("sync", "live", "reconcile"):
+        depends = services[name]["depends_on"]
+        assert depends["timescaledb"]["condition"] == "service_healthy"
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+    commands = {name: services[name]["command"] for name in ("sync", "live", "reconcile")}
+    assert commands == {
+        "sync": ["run", "sync"],
+        "live": ["run", "live"],
+        "reconcile": ["run", "reconcile"],
+    }
+
+
+def test_only_the_simulator_is_behind_the_demo_profile(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    profiled = {name: s["profiles"] for name, s in services.items() if "profiles" in s}
+    assert profiled == {"simulator": ["demo"]}
+    for name in ("sync", "live", "reconcile"):  # they run without the demo profile too
+        assert services[name]["depends_on"]["simulator"]["required"] is False
+
+
+def test_no_secret_is_written_inline(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    text = COMPOSE.read_text()
+    assert not re.search(r"postgres(ql)?://[^\s/:@]+:[^\s@]+@", text), "a DSN with a password"
+    for name, service in services.items():
+        for key, value in _env(service).items():
+            if SECRET_WORDS.search(key):
+                assert key.endswith("__FILE") or key.endswith("_FILE"), (name, key)
+                assert value.startswith("/run/secrets/"), (name, key)
+        for secret in service.get("secrets", []):
+            assert secret in compose["secrets"], (name, secret)
+    for name, secret in compose["secrets"].items():
+        assert set(secret) == {"file"}, name
+        assert secret["file"].startswith("./secrets/"), name
+
+
+def test_published_ports_bind_to_localhost_only(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), (name, port)
