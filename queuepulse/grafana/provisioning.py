@@ -20,8 +20,8 @@ from queuepulse.grafana.ids import (
     FOLDER_UID,
 )
 
-READER_ROLE: Final = "queuepulse_reader"
-"""The read-only login Grafana uses (created by the schema's grants)."""
+READER_ROLE: Final = "grafana"
+"""The login Grafana uses: a member of the read-only group role ``queuepulse_reader``."""
 
 PASSWORD_ENV: Final = "QUEUEPULSE_GRAFANA_DB_PASSWORD"  # noqa: S105 - a variable name
 DB_HOST_DEFAULT: Final = "timescaledb:5432"

@@ -15,17 +15,21 @@ from queuepulse.grafana.sqlquery import dedent_sql
 PBX_SQL = "SELECT DISTINCT pbx_id AS __text, pbx_id AS __value FROM queues ORDER BY 1"
 
 QUEUE_SQL = """
-    SELECT DISTINCT queue_dn || ' ' || coalesce(name, '') AS __text, queue_dn AS __value
+    SELECT queue_dn || coalesce(' ' || string_agg(DISTINCT name, ' / '), '') AS __text,
+           queue_dn AS __value
     FROM queues
     WHERE pbx_id IN ($pbx) AND valid_to IS NULL
-    ORDER BY 2
+    GROUP BY queue_dn
+    ORDER BY queue_dn
 """
 
 AGENT_SQL = """
-    SELECT DISTINCT agent_dn || ' ' || coalesce(name, '') AS __text, agent_dn AS __value
+    SELECT agent_dn || coalesce(' ' || string_agg(DISTINCT display_name, ' / '), '') AS __text,
+           agent_dn AS __value
     FROM agents
     WHERE pbx_id IN ($pbx) AND valid_to IS NULL
-    ORDER BY 2
+    GROUP BY agent_dn
+    ORDER BY agent_dn
 """
 
 

@@ -142,7 +142,8 @@ def ranking_table() -> table.Panel:
                 FROM agents a
                 LEFT JOIN (
                   SELECT pbx_id, agent_dn, count(*) AS answered, sum(talk_s) AS talk_s,
-                         round(avg(talk_s), 1) AS aht_s, round(avg(wait_s), 1) AS wait_s
+                         round(avg(talk_s)::numeric, 1) AS aht_s,
+                         round(avg(wait_s)::numeric, 1) AS wait_s
                   FROM queue_calls
                   WHERE $__timeFilter(entered_at) AND outcome = 'answered' AND {AGENT_FILTER}
                   GROUP BY pbx_id, agent_dn

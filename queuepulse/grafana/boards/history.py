@@ -35,7 +35,7 @@ def matching() -> stat.Panel:
             f"""
             SELECT count(*) AS "Visits",
                    count(*) FILTER (WHERE outcome = 'answered') AS "Answered",
-                   round(avg(wait_s), 1) AS "Avg wait (s)"
+                   round(avg(wait_s)::numeric, 1) AS "Avg wait (s)"
             FROM queue_calls
             WHERE {VISIT_FILTER}
             """

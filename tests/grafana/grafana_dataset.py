@@ -1,0 +1,223 @@
+"""A realistic synthetic data set for the Grafana query tests, filled with SQL.
+
+Two PBXs, seven queues, twelve agents; three days of per-minute KPIs, two days of queue visits
+with their lifecycle events, ten minutes of live gauges, twelve hours of agent states, an hour
+of pipeline health, a day of reconciliation runs and 3CX SLA reports. Everything is anchored
+at the database's ``now()`` and seeded (``setseed``), so runs are repeatable.
+
+Deliberate trouble, so every alert rule has something to fire on:
+queue 8003 on pbx-a has had a bad half hour (SLA 0 %, abandonment spike, long waits) and now
+has callers waiting with no agent logged in; pbx-b's last successful poll was 5 minutes ago;
+pbx-b's reconciliation corrected 12 % of the CDR.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+QUEUES: tuple[tuple[str, str, str, int], ...] = (
+    ("pbx-a", "8000", "Sales", 20),
+    ("pbx-a", "8001", "Support", 30),
+    ("pbx-a", "8002", "Billing", 20),
+    ("pbx-a", "8003", "Overflow", 15),
+    ("pbx-a", "8004", "VIP", 10),
+    ("pbx-b", "8000", "Front desk", 20),
+    ("pbx-b", "8001", "Night line", 20),
+)
+BAD_QUEUE = ("pbx-a", "8003")
+STALE_PBX = "pbx-b"
+AGENTS: tuple[tuple[str, str, str], ...] = tuple(
+    ("pbx-a" if i < 8 else "pbx-b", f"1{i:02d}", f"Agent {i:02d}") for i in range(12)
+)
+SAMPLE_CALL_KEY = "9000001@2020-01-01T00:00:00Z"
+
+_DIMENSIONS = """
+INSERT INTO queues (pbx_id, queue_dn, valid_from, valid_to, queue_id, name, sla_time_s)
+SELECT pbx, dn, now() - interval '30 days', NULL, row_number() OVER (), name, sla
+FROM (VALUES {queues}) AS q(pbx, dn, name, sla);
+
+-- a closed historical row: a queue renamed a week ago (must not appear twice in pickers)
+INSERT INTO queues (pbx_id, queue_dn, valid_from, valid_to, queue_id, name, sla_time_s)
+VALUES ('pbx-a', '8000', now() - interval '60 days', now() - interval '30 days', 1,
+        'Sales (old name)', 20);
+
+INSERT INTO agents (pbx_id, agent_dn, valid_from, valid_to, user_id, first_name, last_name,
+                    display_name, enabled)
+SELECT pbx, dn, now() - interval '30 days', NULL, row_number() OVER (), 'Agent', dn, name, true
+FROM (VALUES {agents}) AS a(pbx, dn, name);
+
+-- every pbx-a agent in queues 8000-8002 and 8004, pbx-b agents in both of theirs; nobody in 8003
+INSERT INTO queue_agents (pbx_id, queue_dn, agent_dn, valid_from, valid_to, skill_group)
+SELECT a.pbx_id, q.queue_dn, a.agent_dn, now() - interval '30 days', NULL, 'default'
+FROM agents a JOIN queues q ON q.pbx_id = a.pbx_id AND q.valid_to IS NULL
+WHERE NOT (q.pbx_id = 'pbx-a' AND q.queue_dn = '8003');
+"""
+
+_KPI = """
+SELECT setseed(0.42);
+INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered, answered, abandoned,
+    short_abandoned, transferred, answered_in_sla, sla_pct, asa_s, max_wait_s, aht_s,
+    wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count)
+SELECT pbx_id, queue_dn, bucket, offered, answered, abandoned, short_ab, 0, in_sla,
+       CASE WHEN answered + abandoned - short_ab > 0
+            THEN 100.0 * in_sla / (answered + abandoned - short_ab) END,
+       CASE WHEN answered > 0 THEN wait_sum / answered END,
+       CASE WHEN answered + abandoned > 0 THEN max_wait END,
+       CASE WHEN answered > 0 THEN talk_sum / answered END,
+       wait_sum, abandoned * 40.0, talk_sum, answered
+FROM (
+  SELECT q.pbx_id, q.queue_dn, b.bucket, o.offered,
+         CASE WHEN bad THEN o.offered / 3 ELSE o.offered - (o.offered / 8) END AS answered,
+         CASE WHEN bad THEN o.offered - o.offered / 3 ELSE o.offered / 8 END AS abandoned,
+         CASE WHEN bad THEN 0 ELSE (o.offered / 8) / 2 END AS short_ab,
+         CASE WHEN bad THEN 0
+              ELSE o.offered - (o.offered / 8) - (random() < 0.05 AND o.offered > 1)::int
+         END AS in_sla,
+         CASE WHEN bad THEN 240.0 ELSE 5 + random() * 60 END AS max_wait,
+         (o.offered - o.offered / 8) * (5 + random() * 15) AS wait_sum,
+         (o.offered - o.offered / 8) * (60 + random() * 240) AS talk_sum
+  FROM queues q
+  CROSS JOIN generate_series(date_trunc('minute', now()) - interval '3 days',
+                             date_trunc('minute', now()), interval '1 minute') AS b(bucket)
+  CROSS JOIN LATERAL (
+    SELECT (q.pbx_id, q.queue_dn) = ('pbx-a', '8003')
+           AND b.bucket > now() - interval '30 minutes' AS bad,
+           floor(random() * (2 + 6 * (extract(hour FROM b.bucket) BETWEEN 8 AND 18)::int)
+                 + (b.bucket > now() - interval '30 minutes')::int * 6)::int AS offered
+  ) o
+  WHERE q.valid_to IS NULL
+) k
+WHERE offered > 0;
+"""
+
+_VISITS = """
+SELECT setseed(0.17);
+INSERT INTO queue_calls (pbx_id, call_key, call_id, queue_dn, entered_at, answered_at,
+    ended_at, outcome, wait_s, talk_s, agent_dn, caller, entry_queue_dn, visit_seq, source)
+SELECT pbx_id, call_id || '@' || to_char(entered_at AT TIME ZONE 'UTC',
+                                         'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+       call_id, queue_dn, entered_at,
+       CASE WHEN outcome = 'answered' THEN entered_at + make_interval(secs => wait) END,
+       CASE WHEN outcome = 'waiting' THEN NULL
+            ELSE entered_at + make_interval(secs => wait + coalesce(talk, 0)) END,
+       outcome, CASE WHEN outcome = 'waiting' THEN NULL ELSE wait END,
+       talk, CASE WHEN outcome = 'answered' THEN agent END,
+       '+4930' || lpad((call_id % 100000)::text, 6, '0'), queue_dn, 1,
+       CASE WHEN call_id % 10 = 0 THEN 'cdr' ELSE 'live' END
+FROM (
+  SELECT q.pbx_id, q.queue_dn, t.entered_at,
+         (1000000 + row_number() OVER (ORDER BY q.pbx_id, q.queue_dn, t.entered_at))::bigint
+           AS call_id,
+         CASE WHEN t.entered_at > now() - interval '2 minutes' THEN 'waiting'
+              WHEN r < 0.75 THEN 'answered'
+              WHEN r < 0.93 THEN 'abandoned'
+              ELSE 'transferred' END AS outcome,
+         round((2 + random() * 120)::numeric, 1)::double precision AS wait,
+         CASE WHEN r < 0.75 THEN round((30 + random() * 400)::numeric, 1)::double precision
+         END AS talk,
+         (SELECT a.agent_dn FROM agents a WHERE a.pbx_id = q.pbx_id
+          ORDER BY md5(a.agent_dn || t.entered_at::text) LIMIT 1) AS agent
+  FROM queues q
+  CROSS JOIN generate_series(now() - interval '2 days', now(), interval '3 minutes')
+    AS t(entered_at)
+  CROSS JOIN LATERAL (SELECT random() + 0 * extract(epoch FROM t.entered_at) AS r) rr
+  WHERE q.valid_to IS NULL
+) v;
+
+INSERT INTO queue_calls (pbx_id, call_key, call_id, queue_dn, entered_at, outcome, caller,
+                         source)
+VALUES ('pbx-a', '{sample_key}', 9000001, '8003', now() - interval '20 minutes', 'abandoned',
+        'O''Brien +44', 'live');
+
+INSERT INTO call_events (event_id, pbx_id, call_key, call_id, event_type, occurred_at,
+                         observed_at, queue_dn, agent_dn, status, details)
+SELECT gen_random_uuid(), pbx_id, call_key, call_id, e.event_type, e.at, e.at, queue_dn,
+       CASE WHEN e.event_type = 'answered' THEN agent_dn END, e.status,
+       jsonb_build_object('source', source)
+FROM queue_calls
+CROSS JOIN LATERAL (VALUES ('queue_entered', entered_at, 'Ringing'),
+                           ('answered', answered_at, 'Talking'),
+                           ('call_ended', ended_at, NULL)) AS e(event_type, at, status)
+WHERE e.at IS NOT NULL;
+"""
+
+_LIVE = """
+SELECT setseed(0.23);
+INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+                        agents_logged_in, agents_talking, agents_free)
+SELECT q.pbx_id, q.queue_dn, t.ts,
+       CASE WHEN bad THEN 4 ELSE (random() * 3)::int END,
+       CASE WHEN bad THEN 150 + extract(epoch FROM t.ts - (now() - interval '10 minutes')) / 10
+            ELSE round((random() * 40)::numeric, 1) END,
+       (random() * 5)::int,
+       CASE WHEN bad THEN 0 ELSE 3 + (random() * 3)::int END,
+       CASE WHEN bad THEN 0 ELSE (random() * 3)::int END,
+       CASE WHEN bad THEN 0 ELSE (random() * 2)::int END
+FROM queues q
+CROSS JOIN generate_series(now() - interval '10 minutes', now(), interval '5 seconds') AS t(ts)
+CROSS JOIN LATERAL (SELECT (q.pbx_id, q.queue_dn) = ('pbx-a', '8003') AS bad) b
+WHERE q.valid_to IS NULL;
+"""
+
+_AGENTS = """
+SELECT setseed(0.31);
+INSERT INTO agent_states (pbx_id, agent_dn, ts, queue_status, profile, registered, on_call)
+SELECT a.pbx_id, a.agent_dn, t.ts,
+       CASE WHEN s < 0.1 THEN 'LoggedOut' ELSE 'LoggedIn' END,
+       CASE WHEN s BETWEEN 0.1 AND 0.2 THEN 'Lunch' ELSE 'Available' END,
+       s > 0.03,
+       s > 0.55
+FROM agents a
+CROSS JOIN generate_series(now() - interval '12 hours', now(), interval '10 minutes') AS t(ts)
+CROSS JOIN LATERAL (SELECT random() + 0 * extract(epoch FROM t.ts) AS s) r
+WHERE a.valid_to IS NULL;
+"""
+
+_PIPELINE = """
+SELECT setseed(0.57);
+INSERT INTO pipeline_health (pbx_id, component, ts, poll_latency_ms, polls, errors, stale_polls,
+    gaps, gap_s, lag_s, rows_written, write_errors, token_failures, breaker_state, skew_s)
+SELECT p.pbx_id, 'live', t.ts, 20 + random() * 80, 10, (random() < 0.05)::int,
+       (random() < 0.02)::int, (random() < 0.01)::int, NULL, random() * 2,
+       (50 + random() * 200)::int, 0, 0, 'closed', -0.4 + random() * 0.8
+FROM (VALUES ('pbx-a', interval '0 seconds'), ('pbx-b', interval '5 minutes')) AS p(pbx_id, stop)
+CROSS JOIN generate_series(now() - interval '1 hour', now(), interval '10 seconds') AS t(ts)
+WHERE t.ts <= now() - p.stop;
+
+INSERT INTO reconciliation_runs (run_id, pbx_id, started_at, finished_at, period_from,
+    period_to, status, cdr_rows, matched, corrected, inserted, diffs, dead_letters)
+SELECT gen_random_uuid(), p.pbx_id, t.ts, t.ts + interval '20 seconds',
+       t.ts - interval '2 hours', t.ts - interval '1 hour', 'ok', 200, 200 - p.fix,
+       p.fix, p.fix / 3, p.fix + p.fix / 3, 0
+FROM (VALUES ('pbx-a', 2), ('pbx-b', 18)) AS p(pbx_id, fix)
+CROSS JOIN generate_series(now() - interval '23 hours', now(), interval '1 hour') AS t(ts);
+
+INSERT INTO pbx_queue_reports (pbx_id, report, queue_dn, period_from, period_to, fetched_at,
+    received_count, answered_count, abandoned_count, bad_sla_count, sla_pct)
+SELECT q.pbx_id, 'StatisticSla', q.queue_dn, h.h, h.h + interval '1 hour', now(),
+       40, 33, 7, 6, 85.0
+FROM queues q
+CROSS JOIN generate_series(date_trunc('hour', now()) - interval '2 days',
+                           date_trunc('hour', now()) - interval '1 hour', interval '1 hour')
+  AS h(h)
+WHERE q.valid_to IS NULL;
+"""
+
+
+def _values(rows: tuple[tuple[Any, ...], ...]) -> str:
+    def lit(v: Any) -> str:
+        return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
+
+    return ", ".join("(" + ", ".join(lit(v) for v in row) + ")" for row in rows)
+
+
+def fill_sql() -> list[str]:
+    """The statements that fill a freshly migrated database, in order."""
+    return [
+        _DIMENSIONS.format(queues=_values(QUEUES), agents=_values(AGENTS)),
+        _KPI,
+        _VISITS.format(sample_key=SAMPLE_CALL_KEY),
+        _LIVE,
+        _AGENTS,
+        _PIPELINE,
+    ]
