@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 import httpx
@@ -40,6 +41,7 @@ from queuepulse.xapi.models import (
     ActiveCall,
     CallHistoryView,
     CallLogData,
+    Collection,
     Page,
     Queue,
     QueueAgent,
@@ -76,13 +78,23 @@ class RawPoll(Generic[M]):
     """``active_calls``, ``queues`` or ``users`` (the replay file's ``kind``)."""
     received_at: datetime
     """Local (UTC) time the complete response was received."""
-    body: Any
-    """The decoded JSON body, exactly as sent (for the recorder and replay)."""
+    content: bytes
+    """The response body bytes, exactly as sent."""
     items: list[M]
     count: int | None
+    """``@odata.count`` when the PBX sent it."""
     elapsed_s: float
     """Time the call took, retries included."""
-    size_bytes: int
+
+    @property
+    def size_bytes(self) -> int:
+        """Length of the body."""
+        return len(self.content)
+
+    @cached_property
+    def body(self) -> Any:
+        """The decoded JSON body (for the recorder and replay); decoded on first use."""
+        return json.loads(self.content)
 
 
 @dataclass
@@ -250,8 +262,8 @@ class XapiClient:
         self.stats.last_latency_s = elapsed
         return response, elapsed
 
-    def _decode(self, response: httpx.Response, endpoint: str) -> Any:
-        """The JSON body, or :class:`PayloadError` naming the endpoint with an excerpt."""
+    def _reject_html(self, response: httpx.Response, endpoint: str) -> None:
+        """:class:`PayloadError` when a proxy or login page answered instead of the XAPI."""
         content = response.content
         ctype = response.headers.get("content-type", "")
         head = content.lstrip()[:1]
@@ -265,6 +277,11 @@ class XapiClient:
                 status=response.status_code,
                 excerpt=excerpt(content),
             )
+
+    def _decode(self, response: httpx.Response, endpoint: str) -> Any:
+        """The JSON body, or :class:`PayloadError` naming the endpoint with an excerpt."""
+        self._reject_html(response, endpoint)
+        content = response.content
         try:
             return json.loads(content)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -299,36 +316,60 @@ class XapiClient:
                 excerpt=text,
             ) from None
 
-    def _page(self, doc: Any, adapter: TypeAdapter[list[M]], endpoint: str) -> Page[M]:
-        if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
+    def _page(
+        self, response: httpx.Response, adapter: TypeAdapter[Collection[M]], endpoint: str
+    ) -> Page[M]:
+        """Parse a collection body straight from bytes (pydantic's JSON parser: one pass)."""
+        content = response.content
+        self._reject_html(response, endpoint)
+        try:
+            envelope = adapter.validate_json(content)
+        except ValidationError as exc:
             self.stats.errors["PayloadError"] += 1
-            text = excerpt(json.dumps(doc, default=str))
-            raise PayloadError(
-                f"{endpoint} did not return the collection envelope "
-                f'{{"@odata.count": ..., "value": [...]}}: {text}',
+            raise self._collection_error(exc, content, endpoint) from None
+        return Page(items=envelope.value, count=envelope.odata_count)
+
+    @staticmethod
+    def _collection_error(exc: ValidationError, content: bytes, endpoint: str) -> PayloadError:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        text = excerpt(content)
+        if first["type"] == "json_invalid":
+            detail = str(first.get("ctx", {}).get("error", first["msg"]))
+            what = "truncated JSON (ends early)" if "EOF" in detail else "not valid JSON"
+            return PayloadError(
+                f"{endpoint} returned {what} ({detail}) of {len(content)} bytes: {text}",
                 endpoint=endpoint,
                 excerpt=text,
             )
-        items = self._validate(adapter, doc["value"], endpoint)
-        raw_count = doc.get("@odata.count")
-        count = (
-            raw_count if isinstance(raw_count, int) and not isinstance(raw_count, bool) else None
+        loc = tuple(first["loc"])
+        if loc in ((), ("value",)):
+            return PayloadError(
+                f"{endpoint} did not return the collection envelope "
+                f'{{"@odata.count": ..., "value": [...]}} ({first["msg"]}): {text}',
+                endpoint=endpoint,
+                excerpt=text,
+            )
+        where = ".".join(str(p) for p in loc)
+        return PayloadError(
+            f"{endpoint} returned data that does not match the XAPI schema "
+            f"({exc.error_count()} error(s); first at {where}: {first['msg']}): {text}",
+            endpoint=endpoint,
+            excerpt=text,
         )
-        return Page(items=items, count=count)
 
     async def _get_page(
-        self, path: str, adapter: TypeAdapter[list[M]], query: ODataQuery | None
+        self, path: str, adapter: TypeAdapter[Collection[M]], query: ODataQuery | None
     ) -> Page[M]:
         endpoint = f"GET {_endpoint_path(path)}"
         response, _ = await self._send(
             "GET", path, params=(query or ODataQuery()).to_params(), endpoint=endpoint
         )
-        return self._page(self._decode(response, endpoint), adapter, endpoint)
+        return self._page(response, adapter, endpoint)
 
     async def _get_all(
         self,
         path: str,
-        adapter: TypeAdapter[list[M]],
+        adapter: TypeAdapter[Collection[M]],
         query: ODataQuery | None,
         page_size: int | None,
     ) -> list[M]:
@@ -339,7 +380,7 @@ class XapiClient:
     def _iter(
         self,
         path: str,
-        adapter: TypeAdapter[list[M]],
+        adapter: TypeAdapter[Collection[M]],
         query: ODataQuery | None,
         page_size: int,
     ) -> AsyncIterator[M]:
@@ -365,34 +406,32 @@ class XapiClient:
         return result
 
     async def _raw_poll(
-        self, kind: str, path: str, adapter: TypeAdapter[list[M]], query: ODataQuery | None
+        self, kind: str, path: str, adapter: TypeAdapter[Collection[M]], query: ODataQuery | None
     ) -> RawPoll[M]:
         endpoint = f"GET {path}"
         params = (query or ODataQuery()).to_params()
         response, elapsed = await self._send("GET", path, params=params, endpoint=endpoint)
         received_at = self._wall_clock()
-        doc = self._decode(response, endpoint)
-        page = self._page(doc, adapter, endpoint)
+        page = self._page(response, adapter, endpoint)
         return RawPoll(
             kind=kind,
             received_at=received_at,
-            body=doc,
+            content=response.content,
             items=page.items,
             count=page.count,
             elapsed_s=elapsed,
-            size_bytes=len(response.content),
         )
 
     # --- ActiveCalls -----------------------------------------------------------------------
 
     async def list_active_calls(self, query: ODataQuery | None = None) -> list[ActiveCall]:
         """``GET /ActiveCalls`` (ListActiveCall)."""
-        return (await self._get_page("/ActiveCalls", _list_adapter(ActiveCall), query)).items
+        return (await self._get_page("/ActiveCalls", _collection_adapter(ActiveCall), query)).items
 
     async def poll_active_calls(self, query: ODataQuery | None = None) -> RawPoll[ActiveCall]:
         """``GET /ActiveCalls`` with the raw body and the local receive time (for the poller)."""
         return await self._raw_poll(
-            "active_calls", "/ActiveCalls", _list_adapter(ActiveCall), query
+            "active_calls", "/ActiveCalls", _collection_adapter(ActiveCall), query
         )
 
     async def drop_call(self, call_id: int) -> None:
@@ -424,12 +463,12 @@ class XapiClient:
         With ``page_size`` the collection is read page by page (``$top``/``$skip``).
         """
         q = self._queue_query(query, expand_agents)
-        return await self._get_all("/Queues", _list_adapter(Queue), q, page_size)
+        return await self._get_all("/Queues", _collection_adapter(Queue), q, page_size)
 
     async def poll_queues(self, *, expand_agents: bool = True) -> RawPoll[Queue]:
         """``GET /Queues?$expand=Agents`` with the raw body (for the recorder and the sync)."""
         q = self._queue_query(None, expand_agents)
-        return await self._raw_poll("queues", "/Queues", _list_adapter(Queue), q)
+        return await self._raw_poll("queues", "/Queues", _collection_adapter(Queue), q)
 
     async def get_queue(self, queue_id: int, *, expand_agents: bool = False) -> Queue:
         """``GET /Queues({Id})`` (GetQueue)."""
@@ -446,14 +485,14 @@ class XapiClient:
     ) -> list[QueueAgent]:
         """``GET /Queues({Id})/Agents`` (ListAgents)."""
         path = f"{key_path('/Queues', queue_id)}/Agents"
-        return (await self._get_page(path, _list_adapter(QueueAgent), query)).items
+        return (await self._get_page(path, _collection_adapter(QueueAgent), query)).items
 
     async def list_queue_managers(
         self, queue_id: int, query: ODataQuery | None = None
     ) -> list[QueueManager]:
         """``GET /Queues({Id})/Managers`` (ListManagers)."""
         path = f"{key_path('/Queues', queue_id)}/Managers"
-        return (await self._get_page(path, _list_adapter(QueueManager), query)).items
+        return (await self._get_page(path, _collection_adapter(QueueManager), query)).items
 
     # --- Users (always with $select: the entity carries passwords) --------------------------
 
@@ -472,12 +511,14 @@ class XapiClient:
     ) -> list[User]:
         """``GET /Users`` (ListUser), always with ``$select`` of the monitoring fields."""
         return await self._get_all(
-            "/Users", _list_adapter(User), self._user_query(query), page_size
+            "/Users", _collection_adapter(User), self._user_query(query), page_size
         )
 
     async def poll_users(self) -> RawPoll[User]:
         """``GET /Users?$select=<monitoring fields>`` with the raw body."""
-        return await self._raw_poll("users", "/Users", _list_adapter(User), self._user_query(None))
+        return await self._raw_poll(
+            "users", "/Users", _collection_adapter(User), self._user_query(None)
+        )
 
     async def get_user(self, user_id: int) -> User:
         """``GET /Users({Id})`` (GetUser) with ``$select``."""
@@ -517,7 +558,7 @@ class XapiClient:
         flt = f"{window} and ({base.filter})" if base.filter else window
         orderby = base.orderby or ("SegmentStartTime asc", "SegmentId asc")
         q = base.replace(filter=flt, orderby=orderby)
-        return self._iter("/CallHistoryView", _list_adapter(CallHistoryView), q, page_size)
+        return self._iter("/CallHistoryView", _collection_adapter(CallHistoryView), q, page_size)
 
     # --- ReportCallLogData -----------------------------------------------------------------
 
@@ -562,7 +603,7 @@ class XapiClient:
                 ("hidePcalls", hide_pcalls),
             ]
         )
-        return await self._get_all(path, _list_adapter(CallLogData), query, page_size)
+        return await self._get_all(path, _collection_adapter(CallLogData), query, page_size)
 
     # --- queue reports ---------------------------------------------------------------------
 
@@ -576,7 +617,7 @@ class XapiClient:
     ) -> list[M]:
         """Any report of :data:`~queuepulse.xapi.reports.REPORTS`, parameters by spec name."""
         path = spec.path(params)
-        return await self._get_all(path, _list_adapter(spec.row), query, page_size)
+        return await self._get_all(path, _collection_adapter(spec.row), query, page_size)
 
     async def get_queue_performance_overview(
         self,
@@ -823,7 +864,7 @@ def _endpoint_path(path: str) -> str:
 
 
 _ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
-_LIST_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
+_COLLECTION_ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
 
 
 def _adapter(model: type[M]) -> TypeAdapter[M]:
@@ -832,7 +873,7 @@ def _adapter(model: type[M]) -> TypeAdapter[M]:
     return _ADAPTERS[model]
 
 
-def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
-    if model not in _LIST_ADAPTERS:
-        _LIST_ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
-    return _LIST_ADAPTERS[model]
+def _collection_adapter(model: type[M]) -> TypeAdapter[Collection[M]]:
+    if model not in _COLLECTION_ADAPTERS:
+        _COLLECTION_ADAPTERS[model] = TypeAdapter(Collection[model])  # type: ignore[valid-type]
+    return _COLLECTION_ADAPTERS[model]

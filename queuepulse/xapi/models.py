@@ -96,7 +96,7 @@ class Collection(BaseModel, Generic[ModelT]):
     model_config = ConfigDict(extra="allow", validate_by_name=True, validate_by_alias=True)
 
     odata_count: int | None = Field(None, alias="@odata.count")
-    value: list[ModelT] = Field(default_factory=list)
+    value: list[ModelT]
 
 
 @dataclass(frozen=True)
