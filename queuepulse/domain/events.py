@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,9 +41,26 @@ PBX_CALL_KEY = "pbx"
 EVENT_NAMESPACE = uuid.UUID("6f1c2f4e-8a53-5d0e-9b7a-3c9f0d2b7e41")
 
 
+_NS_BYTES = EVENT_NAMESPACE.bytes
+
+
 def event_id(pbx_id: str, call_key: str, event_type: str, sequence: int) -> str:
-    """UUIDv5 of (PBX, call key, event type, per-call sequence number), as text."""
-    return str(uuid.uuid5(EVENT_NAMESPACE, f"{pbx_id}\x1f{call_key}\x1f{event_type}\x1f{sequence}"))
+    """UUIDv5 of (PBX, call key, event type, per-call sequence number), as text.
+
+    Equal to ``str(uuid.uuid5(EVENT_NAMESPACE, name))``, computed without building UUID objects.
+    """
+    name = f"{pbx_id}\x1f{call_key}\x1f{event_type}\x1f{sequence}"
+    digest = bytearray(hashlib.sha1(_NS_BYTES + name.encode("utf-8")).digest()[:16])  # noqa: S324
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def event_id_reference(pbx_id: str, call_key: str, event_type: str, sequence: int) -> str:
+    """:func:`event_id` through :func:`uuid.uuid5` (the definition; used by tests)."""
+    name = f"{pbx_id}\x1f{call_key}\x1f{event_type}\x1f{sequence}"
+    return str(uuid.uuid5(EVENT_NAMESPACE, name))
 
 
 @dataclass(frozen=True, slots=True)

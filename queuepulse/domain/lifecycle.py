@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any, Literal
 
 from queuepulse.domain.events import PBX_CALL_KEY, CallEvent, event_id
@@ -100,6 +102,13 @@ class CallTrack:
     last_closed_at: datetime | None = None
     last_entered_at: datetime | None = None
 
+    def __reduce__(self) -> tuple[type[CallTrack], tuple[Any, ...]]:
+        # positional pickling: several times faster than the dataclass slots state protocol
+        return (CallTrack, _CALL_TRACK_FIELDS(self))
+
+
+_CALL_TRACK_FIELDS = attrgetter(*(f.name for f in fields(CallTrack)))
+
 
 @dataclass(frozen=True, slots=True)
 class Tombstone:
@@ -173,8 +182,10 @@ def initial_state(pbx_id: str) -> PbxState:
     return PbxState(pbx_id)
 
 
+@lru_cache(maxsize=1 << 16)
 def call_key_of(call_id: int, established_at: datetime) -> str:
-    """The call key: ``"<Id>@<EstablishedAt as UTC ISO-8601>"``."""
+    """The call key: ``"<Id>@<EstablishedAt as UTC ISO-8601>"`` (memoised: it is asked for
+    every row of every poll)."""
     return f"{call_id}@{format_datetime(established_at)}"
 
 
@@ -586,6 +597,7 @@ def step(
     todo: dict[str, tuple[ActiveCallRow, CallTrack | None]] = {}
     duplicates: list[tuple[str, ActiveCallRow]] = []
     on_call = ctx.on_call
+    agents = directory.agents
     for row in poll.calls:
         if row.established_at is not None:
             key = call_key_of(row.id, row.established_at)
@@ -620,14 +632,14 @@ def step(
             and track.caller_raw == row.caller
         ):
             new_calls[key] = track
-            if track.caller_dn is not None:
-                on_call.add(track.caller_dn)
-            if track.callee_dn is not None:
-                on_call.add(track.callee_dn)
+            if track.caller_dn in agents:
+                on_call.add(track.caller_dn)  # type: ignore[arg-type]
+            if track.callee_dn in agents:
+                on_call.add(track.callee_dn)  # type: ignore[arg-type]
             continue
         todo[key] = (row, track)
         for dn in (party_dn(row.caller), party_dn(row.callee)):
-            if dn is not None:
+            if dn is not None and dn in agents:
                 on_call.add(dn)
     prev_on_call = state.on_call
     ctx.newly_on_call = {dn for dn in on_call if dn not in prev_on_call}
@@ -719,7 +731,6 @@ def step(
     agent_changes = tuple(
         AgentCallChange(dn, dn in frozen_on_call, server_time)
         for dn in sorted(frozen_on_call.symmetric_difference(prev_on_call))
-        if directory.is_agent(dn)
     )
 
     new_state = PbxState(

@@ -54,21 +54,12 @@ def queue_gauges(
     talks when on a call; it is free when logged in, registered, in an available profile and not
     on a call.
     """
-    agents = directory.agents
+    staffing = directory.staffing(rules.available_profiles)
     out: list[QueueLive] = []
-    for queue_dn in sorted(directory.queues):
-        logged_in = busy = free = 0
-        for agent_dn in directory.queues[queue_dn].agents:
-            info = agents.get(agent_dn)
-            is_on_call = agent_dn in on_call
-            if is_on_call:
-                busy += 1
-            if info is None:
-                continue
-            if info.logged_in:
-                logged_in += 1
-                if not is_on_call and rules.is_free(True, info.registered, info.profile):
-                    free += 1
+    for queue_dn in sorted(staffing):
+        staff = staffing[queue_dn]
+        busy = sum(1 for a in staff.agents if a in on_call) if on_call else 0
+        free = sum(1 for a in staff.available if a not in on_call)
         oldest = oldest_entry.get(queue_dn)
         out.append(
             QueueLive(
@@ -78,7 +69,7 @@ def queue_gauges(
                 waiting=waiting.get(queue_dn, 0),
                 longest_wait_s=seconds_between(oldest, ts) if oldest is not None else 0.0,
                 talking=talking.get(queue_dn, 0),
-                agents_logged_in=logged_in,
+                agents_logged_in=len(staff.logged_in),
                 agents_talking=busy,
                 agents_free=free,
             )

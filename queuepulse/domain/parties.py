@@ -17,6 +17,7 @@ __all__ = [
     "DnKind",
     "Party",
     "QueueInfo",
+    "QueueStaffing",
     "parse_party",
     "party_dn",
 ]
@@ -82,6 +83,15 @@ class AgentInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueStaffing:
+    """The agents of one queue by state: all, logged in, and free unless on a call."""
+
+    agents: tuple[str, ...]
+    logged_in: tuple[str, ...]
+    available: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Directory:
     """Which DNs are queues and which are agents, with SLA times and memberships.
 
@@ -91,6 +101,9 @@ class Directory:
 
     queues: Mapping[str, QueueInfo] = field(default_factory=dict)
     agents: Mapping[str, AgentInfo] = field(default_factory=dict)
+    _staffing: dict[tuple[str, ...], dict[str, QueueStaffing]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def build(cls, queues: Iterable[QueueInfo], agents: Iterable[AgentInfo] = ()) -> Directory:
@@ -200,6 +213,28 @@ class Directory:
         if q is None or q.sla_s is None or q.sla_s <= 0:
             return default
         return q.sla_s
+
+    def staffing(self, available_profiles: tuple[str, ...]) -> Mapping[str, QueueStaffing]:
+        """Per queue: its agents, those logged in, and those who are free unless on a call
+        (logged in, registered, profile in ``available_profiles``). Computed once per profile
+        list and kept (the directory never changes)."""
+        cached = self._staffing.get(available_profiles)
+        if cached is not None:
+            return cached
+        result: dict[str, QueueStaffing] = {}
+        for dn, q in self.queues.items():
+            logged: list[str] = []
+            free: list[str] = []
+            for agent_dn in q.agents:
+                info = self.agents.get(agent_dn)
+                if info is None or not info.logged_in:
+                    continue
+                logged.append(agent_dn)
+                if info.registered is True and info.profile in available_profiles:
+                    free.append(agent_dn)
+            result[dn] = QueueStaffing(q.agents, tuple(logged), tuple(free))
+        self._staffing[available_profiles] = result
+        return result
 
     def members(self, queue_dn: str) -> tuple[str, ...]:
         """The agent DNs of a queue (empty for an unknown queue)."""

@@ -7,9 +7,10 @@ Transitions return new frozen visits; each one is applied once by the lifecycle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Literal
+from operator import attrgetter
+from typing import Any, Literal
 
 __all__ = ["QUEUE_CALLS_COLUMNS", "Outcome", "QueueVisit", "seconds_between"]
 
@@ -54,6 +55,10 @@ class QueueVisit:
     call_id: int | None = None
     sla_s: int | None = None
     end_uncertainty_s: float | None = None
+
+    def __reduce__(self) -> tuple[type[QueueVisit], tuple[Any, ...]]:
+        # positional pickling: several times faster than the dataclass slots state protocol
+        return (QueueVisit, _VISIT_FIELDS(self))
 
     @property
     def is_waiting(self) -> bool:
@@ -101,3 +106,6 @@ class QueueVisit:
             self, ended_at=at, talk_s=seconds_between(answered, at),
             end_uncertainty_s=uncertainty_s,
         )
+
+
+_VISIT_FIELDS = attrgetter(*(f.name for f in fields(QueueVisit)))

@@ -392,3 +392,14 @@ def test_directory_in_step_is_not_required_to_know_the_queue() -> None:
     assert out.visits == ()
     assert [e.event_type for e in out.events] == ["call_started"]
     assert state.counters.calls_started == 1
+
+
+def test_fast_event_id_equals_uuid5() -> None:
+    import uuid
+
+    from queuepulse.domain.events import event_id_reference
+
+    for args in [("p", "1@2026-01-05T09:00:00Z", "answered", 3), ("é", "", "x", 0)]:
+        fast = event_id(*args)
+        assert fast == event_id_reference(*args)
+        assert uuid.UUID(fast).version == 5
