@@ -43,7 +43,7 @@ async def _main(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     interval = args.interval or settings.pbx.sync_interval_s
-    store = SyncStore.from_dsn(settings.db.dsn.get_secret_value())
+    store = SyncStore.from_dsn(settings.db.dsn)
     try:
         async with XapiClient(settings.pbx) as client:
             sync = ConfigSync(settings.pbx.pbx_id, client, store)

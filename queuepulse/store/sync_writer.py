@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+from pydantic import SecretStr
 
 from queuepulse.domain.sync import (
     AgentConfig,
@@ -24,6 +25,8 @@ from queuepulse.domain.sync import (
     SyncChanges,
     Versioned,
 )
+from queuepulse.store.db import DatabaseUnavailableError
+from queuepulse.store.db import connect as db_connect
 from queuepulse.store.writers import BatchWriter, DatabaseUnavailable, StoreWriteError
 
 T = TypeVar("T")
@@ -85,12 +88,12 @@ class SyncStore:
         self._connect = connect
 
     @classmethod
-    def from_dsn(cls, dsn: str) -> SyncStore:
-        """A store that connects with ``dsn``."""
+    def from_dsn(cls, dsn: str | SecretStr) -> SyncStore:
+        """A store that connects with ``dsn`` (errors never show its password)."""
         writer = BatchWriter.from_dsn(dsn)
 
         def connect() -> psycopg.Connection[Any]:
-            return psycopg.connect(dsn, autocommit=True, connect_timeout=5)
+            return db_connect(dsn, autocommit=True, application_name="queuepulse-sync")
 
         return cls(writer, connect)
 
@@ -106,6 +109,8 @@ class SyncStore:
         try:
             with self._connect() as conn:
                 return load_known(conn, pbx_id)
+        except DatabaseUnavailableError as exc:
+            raise DatabaseUnavailable(str(exc)) from None
         except psycopg.OperationalError as exc:
             raise DatabaseUnavailable(
                 f"cannot read the current configuration of {pbx_id}: "

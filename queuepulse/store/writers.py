@@ -23,8 +23,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
+from pydantic import SecretStr
 
 from queuepulse.errors import QueuepulseError
+from queuepulse.store.db import DatabaseUnavailableError
+from queuepulse.store.db import connect as db_connect
 from queuepulse.store.tables import TABLES, Row, TableSpec
 
 STAGE_PREFIX = "qp_stage_"
@@ -186,11 +189,20 @@ class BatchWriter:
         self.stats = WriterStats()
 
     @classmethod
-    def from_dsn(cls, dsn: str, connect_timeout_s: int = 5, **kwargs: Any) -> BatchWriter:
-        """A writer that connects with ``dsn`` (autocommit; transactions are explicit)."""
+    def from_dsn(
+        cls, dsn: str | SecretStr, connect_timeout_s: int = 5, **kwargs: Any
+    ) -> BatchWriter:
+        """A writer that connects with ``dsn`` (autocommit; transactions are explicit).
+
+        Connection failures name the target without its password
+        (:func:`queuepulse.store.db.connect`).
+        """
 
         def connect() -> psycopg.Connection[Any]:
-            return psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout_s)
+            return db_connect(
+                dsn, autocommit=True, connect_timeout_s=connect_timeout_s,
+                application_name="queuepulse-writer",
+            )
 
         return cls(connect, **kwargs)
 
@@ -217,6 +229,9 @@ class BatchWriter:
             self._staged.clear()
             try:
                 self._conn = self._connect()
+            except DatabaseUnavailableError as exc:
+                self._conn = None
+                raise DatabaseUnavailable(str(exc)) from None
             except psycopg.OperationalError as exc:
                 self._conn = None
                 raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(exc)}")\

@@ -174,3 +174,15 @@ def test_refused_connections_then_the_real_database(pg_dsn: str) -> None:
     assert buf.stats.outages == 1
     assert "cannot connect" in (buf.stats.last_error or "")
     assert count(real, "queue_live", pbx) == (30, 30)
+
+
+def test_connection_errors_never_show_the_password() -> None:
+    dsn = f"postgresql://writer:s3cret-pw-42@127.0.0.1:{free_port()}/queuepulse"
+    buf = WriteBuffer(BatchWriter.from_dsn(dsn, connect_timeout_s=2), sleep=lambda _s: None)
+    buf.put("queue_live", live("pw", 0, 1))
+    assert buf.flush(block=False) == 0
+    error = buf.stats.last_error or ""
+    assert "cannot connect to PostgreSQL" in error
+    assert "user=writer" in error
+    assert "s3cret-pw-42" not in error
+    assert buf.pending == 1
