@@ -78,6 +78,15 @@ class RulesSettings(BaseModel):
     moving_statuses: tuple[str, ...] = ("Transferring", "Rerouting")
     short_abandon_s: float = 5.0
     default_sla_s: int = 20
+    available_profiles: tuple[str, ...] = Field(
+        ("Available",), description="CurrentProfileName values under which an agent is free."
+    )
+    gap_after_s: float = Field(
+        10.0, gt=0, description="A pause between successful polls longer than this is a gap."
+    )
+    tombstone_ttl_s: float = Field(
+        600.0, ge=0, description="How long an ended call key is remembered (flags reappearance)."
+    )
 
 
 class ObservabilitySettings(BaseModel):

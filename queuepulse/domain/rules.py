@@ -83,22 +83,16 @@ class Rules:
     def from_settings(
         cls, rules: RulesSettings, privacy: PrivacySettings | None = None
     ) -> Rules:
-        """Mirror :class:`queuepulse.settings.RulesSettings` (and the caller privacy policy).
-
-        Fields the settings section does not have (yet) keep their defaults.
-        """
-        defaults = cls()
+        """Mirror :class:`queuepulse.settings.RulesSettings` (and the caller privacy policy)."""
         return cls(
             waiting_statuses=tuple(rules.waiting_statuses),
             talking_statuses=tuple(rules.talking_statuses),
             moving_statuses=tuple(rules.moving_statuses),
             short_abandon_s=float(rules.short_abandon_s),
             default_sla_s=int(rules.default_sla_s),
-            available_profiles=tuple(
-                getattr(rules, "available_profiles", defaults.available_profiles)
-            ),
-            gap_after_s=float(getattr(rules, "gap_after_s", defaults.gap_after_s)),
-            tombstone_ttl_s=float(getattr(rules, "tombstone_ttl_s", defaults.tombstone_ttl_s)),
+            available_profiles=tuple(rules.available_profiles),
+            gap_after_s=float(rules.gap_after_s),
+            tombstone_ttl_s=float(rules.tombstone_ttl_s),
             caller_policy=(
                 CallerPolicy.from_settings(privacy) if privacy is not None else CallerPolicy()
             ),
