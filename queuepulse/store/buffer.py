@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Protocol
 
 from queuepulse.store.writers import DatabaseUnavailable
@@ -132,8 +133,7 @@ class WriteBuffer:
     def _next_batch(self) -> tuple[dict[str, list[object]], int]:
         batch: dict[str, list[object]] = {}
         n = min(self.batch_rows, len(self._pending))
-        for i in range(n):
-            table, row = self._pending[i]
+        for table, row in islice(self._pending, n):
             batch.setdefault(table, []).append(row)
         return batch, n
 
