@@ -101,10 +101,11 @@ class QueueKpi:
     """The KPIs of one queue in one bucket (or, merged, in a longer period starting at ``bucket``).
 
     The first twelve fields are the ``queue_kpi_1m`` columns; ``transferred`` and the sums and
-    counts after it make buckets mergeable. ``sla_pct`` is a percentage (0-100) and ``None``
-    when its denominator (answered + abandoned - short_abandoned) is 0; ``asa_s``, ``aht_s``
-    and ``max_wait_s`` are ``None`` when nothing defines them. ``max_wait_s`` is over the waits of
-    answered and abandoned visits.
+    counts after it (``answered_wait_sum_s``, ``talk_sum_s``, ``talk_count``,
+    ``wait_abandoned_s_sum``) make buckets mergeable. ``sla_pct`` is a percentage (0-100) and
+    ``None`` when its denominator (answered + abandoned - short_abandoned) is 0; ``asa_s``,
+    ``aht_s`` and ``max_wait_s`` are ``None`` when nothing defines them. ``max_wait_s`` is over
+    the waits of answered and abandoned visits.
     """
 
     pbx_id: str
@@ -124,6 +125,7 @@ class QueueKpi:
     talk_sum_s: float = 0.0
     talk_count: int = 0
     scope: Scope = "queue"
+    wait_abandoned_s_sum: float = 0.0  # named as its queue_kpi_1m column
 
     def with_derived(self) -> QueueKpi:
         """Recompute ``sla_pct``, ``asa_s`` and ``aht_s`` from the counts and sums."""
@@ -175,6 +177,7 @@ def merge_kpi(a: QueueKpi, b: QueueKpi) -> QueueKpi:
         talk_sum_s=a.talk_sum_s + b.talk_sum_s,
         talk_count=a.talk_count + b.talk_count,
         scope=a.scope,
+        wait_abandoned_s_sum=a.wait_abandoned_s_sum + b.wait_abandoned_s_sum,
     ).with_derived()
 
 
@@ -193,7 +196,7 @@ def fold_bucket(facts: Iterable[KpiFact], key: KpiKey | None = None) -> QueueKpi
         key = next(iter(seen.values())).key
     pbx_id, queue_dn, scope, bucket = key
     offered = answered = abandoned = short = in_sla = transferred = talk_count = 0
-    wait_sum = talk_sum = 0.0
+    wait_sum = talk_sum = abandoned_wait_sum = 0.0
     max_wait: float | None = None
     for fact in seen.values():
         if fact.key != key:
@@ -210,6 +213,7 @@ def fold_bucket(facts: Iterable[KpiFact], key: KpiKey | None = None) -> QueueKpi
                 in_sla += 1
         elif kind == "abandoned":
             abandoned += 1
+            abandoned_wait_sum += fact.wait_s or 0.0
             max_wait = _max(max_wait, fact.wait_s or 0.0)
             if fact.short:
                 short += 1
@@ -233,6 +237,7 @@ def fold_bucket(facts: Iterable[KpiFact], key: KpiKey | None = None) -> QueueKpi
         talk_sum_s=talk_sum,
         talk_count=talk_count,
         scope=scope,
+        wait_abandoned_s_sum=abandoned_wait_sum,
     ).with_derived()
 
 

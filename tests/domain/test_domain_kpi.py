@@ -55,6 +55,7 @@ def test_fold_bucket_by_the_kpi_definitions() -> None:
     assert k.asa_s == pytest.approx(20.0)
     assert k.max_wait_s == pytest.approx(45.0)  # over answered and abandoned waits
     assert k.aht_s == pytest.approx(75.0)
+    assert k.wait_abandoned_s_sum == pytest.approx(48.0)
     assert k.bucket == B
 
 
