@@ -268,15 +268,8 @@ class LocalCluster:
     ) -> subprocess.CompletedProcess[str]:
         program = str(self.pg_bin / argv[0])
         kwargs: dict[str, Any] = {}
-        if self.run_as is not None:
-            try:
-                entry = pwd.getpwnam(self.run_as)
-            except KeyError:
-                raise LocalClusterError(
-                    f"PostgreSQL refuses to run as root and there is no '{self.run_as}' user to "
-                    f"run it as; create one (useradd --system {self.run_as}) or run as a normal "
-                    "user"
-                ) from None
+        entry = self._server_user()
+        if entry is not None:
             kwargs = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
         result = subprocess.run(
             [program, *argv[1:]],
@@ -293,6 +286,19 @@ class LocalCluster:
                 f"{detail}{self._log_tail()}"
             )
         return result
+
+    def _server_user(self) -> pwd.struct_passwd | None:
+        """The account the server programs run as (``None``: this process's own user)."""
+        if self.run_as is None:
+            return None
+        try:
+            return pwd.getpwnam(self.run_as)
+        except KeyError:
+            raise LocalClusterError(
+                f"PostgreSQL refuses to run as root and there is no '{self.run_as}' user to "
+                f"run it as; create one (useradd --system {self.run_as}) or run as a normal "
+                "user"
+            ) from None
 
     def _log_file(self) -> Path:
         return self.data_dir / "queuepulse-server.log"
@@ -312,8 +318,8 @@ class LocalCluster:
                 "choose an empty or missing directory"
             )
         self.data_dir.chmod(0o700)
-        if self.run_as is not None:
-            entry = pwd.getpwnam(self.run_as)
+        entry = self._server_user()
+        if entry is not None:
             os.chown(self.data_dir, entry.pw_uid, entry.pw_gid)
             probe = self._run(["pg_ctl", "--version"], check=False)
             reach = subprocess.run(
@@ -355,11 +361,11 @@ class LocalCluster:
         )
         conf = self.data_dir / "postgresql.conf"
         # The file belongs to the server user; append through it when we are root.
-        if self.run_as is None:
+        entry = self._server_user()
+        if entry is None:
             with conf.open("a") as handle:
                 handle.write(block)
         else:
-            entry = pwd.getpwnam(self.run_as)
             subprocess.run(
                 ["tee", "-a", str(conf)],
                 input=block,
