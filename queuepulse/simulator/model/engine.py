@@ -12,7 +12,9 @@ only on the config, the seed and external commands (drop, restart) — not on ho
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 import math
 import random
 from typing import Any
@@ -92,6 +94,8 @@ class Engine:
                       cfg.sla_s, cfg.wrapup_s, cfg.max_callers, rng.uniform(0.5, 1.5))
             self.queues.append(q)
             self.queue_by_dn[q.dn] = q
+        self._cum_weights = list(itertools.accumulate(q.weight for q in self.queues))
+        self._total_weight = self._cum_weights[-1]
         if cfg.queues > 1:
             for q in self.queues:
                 if rng.random() < cfg.overflow_fraction:
@@ -251,7 +255,7 @@ class Engine:
     # ------------------------------------------------------------------ queue calls
     def _next_arrival(self, now: int) -> None:
         cfg = self.config
-        total = sum(q.weight for q in self.queues) * cfg.calls_per_min_per_queue / 60.0
+        total = self._total_weight * cfg.calls_per_min_per_queue / 60.0
         rate = total * self._profile_max
         if rate > 0:
             self._schedule(now + self._exp(1.0 / rate), E_ARRIVAL)
@@ -261,13 +265,9 @@ class Engine:
         self._next_arrival(now)
         if rng.random() * self._profile_max > self._profile_at(now):
             return  # thinned out: the profile is below its peak now
-        pick = rng.random() * sum(q.weight for q in self.queues)
-        target = self.queues[-1]
-        for q in self.queues:
-            pick -= q.weight
-            if pick < 0:
-                target = q
-                break
+        pick = rng.random() * self._total_weight
+        index = bisect.bisect_right(self._cum_weights, pick)
+        target = self.queues[min(index, len(self.queues) - 1)]
         number = names.external_number(rng)
         cid = self._new_call_id()
         rec = CallRecord(cid, now, names.caller_label(number, rng), number, KIND_QUEUE)
