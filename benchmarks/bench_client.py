@@ -8,7 +8,8 @@ clients over real HTTP on 127.0.0.1, one poll at a time like a poller does:
 * queuepulse: ``XapiClient.poll_active_calls()`` (JSON decode + pydantic models + raw body);
 * sdk: ``threecx.ThreeCXClient.active_calls.list()`` (JSON decode + its pydantic models).
 
-It prints polls per second (wall clock), CPU time per poll of the polling thread
+The two clients poll in alternating rounds (so noise from other processes is shared). It prints
+polls per second (wall clock, polls back to back), CPU time per poll of the polling thread
 (``time.thread_time``; the server runs in its own process) and p50/p95 latency. Figures only —
 no assertions. Usage::
 
@@ -26,10 +27,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 CLIENT_ID = "bench"
-CLIENT_SECRET = "bench-secret"  # a throwaway credential of the local simulator
+CLIENT_SECRET = "bench-secret"  # throwaway credentials of the local simulator
+# 3CX keeps one active token per API client, so the two clients use two API clients.
+SDK_CLIENT_ID = "bench-sdk"
+SDK_CLIENT_SECRET = "bench-sdk-secret"
 
 
 # --- the server process ------------------------------------------------------------------
@@ -54,6 +57,7 @@ def serve(target: int, seed: int) -> None:
         manual_clock=True,
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
+        extra_clients=((SDK_CLIENT_ID, SDK_CLIENT_SECRET),),
         background_tick_s=0.0,
     )
     with run_simulator(config) as sim:
@@ -94,28 +98,38 @@ class Server:
 # --- the clients -------------------------------------------------------------------------
 
 
-def measure(poll: Callable[[], int], polls: int) -> dict[str, float]:
-    """Run ``poll`` ``polls`` times after one warm-up; wall, thread CPU and latencies."""
-    poll()  # warm-up: token, connection, first parse
-    latencies: list[float] = []
-    cpu0, wall0 = time.thread_time(), time.perf_counter()
-    count = 0
-    for _ in range(polls):
-        t = time.perf_counter()
-        count = poll()
-        latencies.append(time.perf_counter() - t)
-    wall, cpu = time.perf_counter() - wall0, time.thread_time() - cpu0
-    latencies.sort()
-    return {
-        "polls_per_s": polls / wall,
-        "cpu_ms_per_poll": 1000 * cpu / polls,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p95_ms": 1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
-        "calls": count,
-    }
+class Stats:
+    """Latencies and thread CPU time of one client's polls."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.cpu_s = 0.0
+        self.wall_s = 0.0
+        self.calls = 0
+
+    def run(self, poll: Callable[[], int], polls: int) -> None:
+        cpu0, wall0 = time.thread_time(), time.perf_counter()
+        for _ in range(polls):
+            t = time.perf_counter()
+            self.calls = poll()
+            self.latencies.append(time.perf_counter() - t)
+        self.wall_s += time.perf_counter() - wall0
+        self.cpu_s += time.thread_time() - cpu0
+
+    def summary(self) -> dict[str, float]:
+        n = len(self.latencies)
+        lat = sorted(self.latencies)
+        return {
+            "polls_per_s": n / self.wall_s,
+            "cpu_ms_per_poll": 1000 * self.cpu_s / n,
+            "p50_ms": 1000 * statistics.median(lat),
+            "p95_ms": 1000 * lat[min(n - 1, int(0.95 * n))],
+            "calls": self.calls,
+        }
 
 
-def bench_queuepulse(url: str, polls: int) -> dict[str, float]:
+def queuepulse_poller(url: str) -> tuple[Callable[[], int], Callable[[], None]]:
+    """``XapiClient.poll_active_calls`` as a blocking call, and a closer."""
     from pydantic import SecretStr
 
     from queuepulse.settings import PbxSettings
@@ -134,25 +148,37 @@ def bench_queuepulse(url: str, polls: int) -> dict[str, float]:
     def poll() -> int:
         return len(loop.run_until_complete(client.poll_active_calls()).items)
 
-    try:
-        return measure(poll, polls)
-    finally:
+    def close() -> None:
         loop.run_until_complete(client.aclose())
         loop.close()
 
+    return poll, close
 
-def bench_sdk(url: str, polls: int) -> dict[str, float]:
+
+def sdk_poller(url: str) -> tuple[Callable[[], int], Callable[[], None]]:
+    """``ThreeCXClient.active_calls.list`` and a closer."""
     from threecx import ThreeCXClient
 
-    client = ThreeCXClient(url, CLIENT_ID, CLIENT_SECRET, timeout=30.0)
+    client = ThreeCXClient(url, SDK_CLIENT_ID, SDK_CLIENT_SECRET, timeout=30.0)
+    return (lambda: len(client.active_calls.list())), client.close
 
-    def poll() -> int:
-        return len(client.active_calls.list())
 
+def compare(url: str, polls: int, rounds: int = 4) -> dict[str, dict[str, float]]:
+    """Both clients against the same server, in alternating rounds so machine noise is shared."""
+    pollers = {"queuepulse": queuepulse_poller(url), "sdk": sdk_poller(url)}
+    stats = {name: Stats() for name in pollers}
     try:
-        return measure(poll, polls)
+        for poll, _ in pollers.values():
+            poll()  # warm-up: token, connection, first parse
+        per_round = max(1, polls // rounds)
+        names = list(pollers)
+        for r in range(rounds):
+            for name in names if r % 2 == 0 else reversed(names):
+                stats[name].run(pollers[name][0], per_round)
     finally:
-        client.close()
+        for _, close in pollers.values():
+            close()
+    return {name: st.summary() for name, st in stats.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,10 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         polls = max(5, args.polls if target <= 2000 else args.polls // 4)
         server = Server(target, args.seed)
         try:
-            results: dict[str, dict[str, Any]] = {
-                "queuepulse": bench_queuepulse(server.url, polls),
-                "sdk": bench_sdk(server.url, polls),
-            }
+            results = compare(server.url, polls)
         finally:
             server.close()
         for name, r in results.items():

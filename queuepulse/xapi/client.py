@@ -12,12 +12,14 @@ Errors are the :mod:`queuepulse.xapi.errors` tree, never an ``httpx`` or ``pydan
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import ssl
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -323,7 +325,8 @@ class XapiClient:
         content = response.content
         self._reject_html(response, endpoint)
         try:
-            envelope = adapter.validate_json(content)
+            with _gc_paused(len(content) >= _GC_PAUSE_BYTES):
+                envelope = adapter.validate_json(content)
         except ValidationError as exc:
             self.stats.errors["PayloadError"] += 1
             raise self._collection_error(exc, content, endpoint) from None
@@ -861,6 +864,28 @@ def _endpoint_path(path: str) -> str:
         return path
     name = _.split("(", 1)[0]
     return f"{head}Pbx.Get{name}(...)"
+
+
+_GC_PAUSE_BYTES = 64 * 1024
+
+
+@contextmanager
+def _gc_paused(pause: bool) -> Iterator[None]:
+    """Pause the cyclic garbage collector around a bulk parse.
+
+    Parsing 10,000 active calls allocates ~50,000 objects; with the collector on, the
+    generation sweeps they trigger cost more than the parse itself (measured: 57 ms → 20 ms CPU
+    per 10,000-call poll). The new objects hold no reference cycles, so nothing is lost by
+    collecting later; the collector is re-enabled (if it was on) as soon as the parse ends.
+    """
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 _ADAPTERS: dict[type[BaseModel], TypeAdapter[Any]] = {}
