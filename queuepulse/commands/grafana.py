@@ -108,7 +108,9 @@ def register(subparsers: Any) -> None:
     push.add_argument("--anonymous", action="store_true", help="push without a token")
     push.add_argument("--db-url", help="host:port of TimescaleDB as Grafana reaches it")
     push.add_argument("--db-name", help="database name (default: queuepulse)")
-    push.add_argument("--db-user", help="read-only login (default: queuepulse_reader)")
+    push.add_argument(
+        "--db-user", help="read-only login, a member of queuepulse_reader (default: grafana)"
+    )
     push.add_argument(
         "--db-password-env",
         default="QUEUEPULSE_GRAFANA_DB_PASSWORD",
