@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any, Literal
@@ -184,9 +184,15 @@ def initial_state(pbx_id: str) -> PbxState:
 
 @lru_cache(maxsize=1 << 16)
 def call_key_of(call_id: int, established_at: datetime) -> str:
-    """The call key: ``"<Id>@<EstablishedAt as UTC ISO-8601>"`` (memoised: it is asked for
-    every row of every poll)."""
-    return f"{call_id}@{format_datetime(established_at)}"
+    """The call key: ``"<Id>@<EstablishedAt>"``, the time in UTC with milliseconds
+    (``2026-01-05T09:00:00.250Z``; microseconds when they are not whole milliseconds).
+
+    Memoised: it is asked for every row of every poll.
+    """
+    v = established_at.astimezone(UTC)
+    micro = v.microsecond
+    frac = f"{micro // 1000:03d}" if micro % 1000 == 0 else f"{micro:06d}"
+    return f"{call_id}@{v.strftime('%Y-%m-%dT%H:%M:%S')}.{frac}Z"
 
 
 # --- one step ----------------------------------------------------------------------------------
