@@ -17,6 +17,8 @@ PG_MAJOR=15
 TSDB_VERSION=2.19.3
 TSDB_SOURCE_SUITE=trixie
 PG_CONFIG=/usr/lib/postgresql/${PG_MAJOR}/bin/pg_config
+OS_RELEASE=/etc/os-release
+APT_ETC=/etc/apt
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_DIR="${QUEUEPULSE_CACHE_DIR:-${HOME:-/root}/.cache/queuepulse}"
 TSDB_DIR="${CACHE_DIR}/timescaledb"
@@ -43,9 +45,9 @@ die_platform() {
 SUDO=()
 check_platform() {
   step "Checking the platform"
-  [[ -r /etc/os-release ]] || die_platform "cannot read /etc/os-release to identify the system"
-  # shellcheck disable=SC1091
-  . /etc/os-release
+  [[ -r "$OS_RELEASE" ]] || die_platform "cannot read $OS_RELEASE to identify the system"
+  # shellcheck disable=SC1090
+  . "$OS_RELEASE"
   [[ "${ID:-}" == "debian" && "${VERSION_ID:-}" == "12" ]] \
     || die_platform "this is '${PRETTY_NAME:-unknown}', not Debian 12 (bookworm)"
   command -v apt-get >/dev/null || die_platform "apt-get not found"
@@ -84,7 +86,7 @@ ensure_apt_packages() {
 # one-line format); falls back to deb.debian.org.
 debian_mirror() {
   local f uri
-  for f in /etc/apt/sources.list.d/*.sources; do
+  for f in "$APT_ETC"/sources.list.d/*.sources; do
     [[ -r "$f" ]] || continue
     uri="$(awk '
       /^[[:space:]]*$/ { if (u != "" && s ~ /bookworm/ && s !~ /security/) { print u; exit } u=""; s=""; next }
@@ -93,7 +95,7 @@ debian_mirror() {
       END { if (u != "" && s ~ /bookworm/ && s !~ /security/) print u }' "$f" | head -n1)"
     if [[ -n "$uri" ]]; then echo "${uri%/}"; return; fi
   done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+  for f in "$APT_ETC"/sources.list "$APT_ETC"/sources.list.d/*.list; do
     [[ -r "$f" ]] || continue
     uri="$(awk '$1 == "deb" {
         i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
