@@ -8,9 +8,10 @@ wants (``2026-01-05T08:00:01.250Z``, ``PT1M5.5S``) and parse OData literals back
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _second_cache: dict[int, str] = {}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def fmt_ms(ms: int) -> str:
@@ -63,16 +64,16 @@ def parse_datetime_ms(text: str) -> int:
         raise ValueError(f"not an ISO-8601 date-time: {text!r}") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return round(parsed.timestamp() * 1000)
+    return (parsed - _EPOCH) // timedelta(milliseconds=1)
 
 
 def ms_to_datetime(ms: int) -> datetime:
-    """Epoch milliseconds as an aware UTC datetime."""
-    return datetime.fromtimestamp(ms / 1000, UTC)
+    """Epoch milliseconds as an aware UTC datetime (exact, no float rounding)."""
+    return _EPOCH + timedelta(milliseconds=ms)
 
 
 def datetime_to_ms(value: datetime) -> int:
     """An aware (or naive = UTC) datetime as epoch milliseconds."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return round(value.timestamp() * 1000)
+    return (value - _EPOCH) // timedelta(milliseconds=1)

@@ -22,8 +22,12 @@ MINUTE_MS = 60_000
 
 
 def call_key(call_id: int, established_ms: int) -> str:
-    """The simulator's call key: ``"<Id>@<EstablishedAt>"`` (Id repeats after a restart)."""
-    return f"{call_id}@{fmt_ms(established_ms)}"
+    """The call key ``"<Id>@<EstablishedAt>"`` exactly as ``queuepulse.domain`` builds it
+    (UTC, ``Z``, six fractional digits only when the time has a fraction), so truth rows join
+    the pipeline's rows on ``call_key``. ``Id`` alone repeats after a restart."""
+    sec, milli = divmod(established_ms, 1000)
+    base = fmt_ms(sec * 1000)[:-5]
+    return f"{call_id}@{base}.{milli * 1000:06d}Z" if milli else f"{call_id}@{base}Z"
 
 
 def visit_row(v: Visit, pbx_id: str) -> dict[str, Any]:

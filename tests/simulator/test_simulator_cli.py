@@ -1,0 +1,52 @@
+"""``queuepulse simulate``: options, truth export, clean errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from queuepulse.cli import build_parser, main
+from queuepulse.commands.simulate import build_config
+
+pytestmark = pytest.mark.unit
+
+
+def test_options_build_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIM_SECRET", "from-env")
+    args = build_parser().parse_args([
+        "simulate", "--queues", "7", "--agents", "30", "--seed", "9", "--speed", "60",
+        "--answered-callee", "agent", "--waiting-status", "Routing", "--profile", "office",
+        "--faults", "ActiveCalls:status=503@p0.1", "--client-id", "svc",
+        "--client-secret-env", "SIM_SECRET", "--start", "2026-01-05T08:00:00Z"])
+    cfg = build_config(args)
+    assert (cfg.model.queues, cfg.model.agents, cfg.model.seed) == (7, 30, 9)
+    assert cfg.speed == 60
+    assert cfg.model.answered_callee == "agent"
+    assert cfg.model.waiting_status == "Routing"
+    assert cfg.client_id == "svc"
+    assert cfg.client_secret == "from-env"
+    assert cfg.faults[0].kind == "status"
+    assert cfg.start is not None
+    assert cfg.start.isoformat() == "2026-01-05T08:00:00+00:00"
+
+
+def test_export_truth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["simulate", "--export-truth", str(tmp_path), "--duration", "900",
+                 "--start", "2026-01-05T09:00:00Z", "--warmup", "0", "--rate", "2"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    visits = [json.loads(line) for line in (tmp_path / "visits.jsonl").read_text().splitlines()]
+    kpis = [json.loads(line) for line in (tmp_path / "kpi_1m.jsonl").read_text().splitlines()]
+    assert report["rows"]["visits"] == len(visits) > 10
+    assert sum(k["offered"] for k in kpis) == len(visits)
+    assert (tmp_path / "calls.jsonl").exists()
+    assert (tmp_path / "agent_states.jsonl").exists()
+
+
+@pytest.mark.parametrize("bad", [["--faults", "x:boom"], ["--profile", "weekend"],
+                                 ["--speed", "0"], ["--client-secret-env", "NOPE_NOT_SET_1"]])
+def test_bad_options_are_clean_errors(bad: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--export-truth", "/nonexistent/never", *bad]) == 2
+    assert "queuepulse: error:" in capsys.readouterr().err
