@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any, Literal
@@ -184,15 +184,13 @@ def initial_state(pbx_id: str) -> PbxState:
 
 @lru_cache(maxsize=1 << 16)
 def call_key_of(call_id: int, established_at: datetime) -> str:
-    """The call key: ``"<Id>@<EstablishedAt>"``, the time in UTC with milliseconds
-    (``2026-01-05T09:00:00.250Z``; microseconds when they are not whole milliseconds).
+    """The call key: ``"<Id>@<EstablishedAt>"``, the time as :func:`format_datetime` writes it
+    (UTC, ``Z``, six fractional digits only when there is a fraction:
+    ``17@2026-01-05T09:00:00Z``, ``17@2026-01-05T09:00:00.250000Z``).
 
     Memoised: it is asked for every row of every poll.
     """
-    v = established_at.astimezone(UTC)
-    micro = v.microsecond
-    frac = f"{micro // 1000:03d}" if micro % 1000 == 0 else f"{micro:06d}"
-    return f"{call_id}@{v.strftime('%Y-%m-%dT%H:%M:%S')}.{frac}Z"
+    return f"{call_id}@{format_datetime(established_at)}"
 
 
 # --- one step ----------------------------------------------------------------------------------
