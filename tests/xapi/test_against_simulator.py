@@ -83,8 +83,10 @@ async def test_queues_agents_managers(xapi: XapiClient) -> None:
     queues = await xapi.list_queues(expand_agents=True)
     assert len(queues) == 4
     first = queues[0]
-    assert first.id is not None and first.number
-    assert first.agents and all(a.number for a in first.agents)
+    assert first.id is not None
+    assert first.number
+    assert first.agents
+    assert all(a.number for a in first.agents)
     assert first.sla_time is not None
     plain = await xapi.list_queues()
     assert plain[0].agents == []  # navigation property only with $expand
