@@ -1,0 +1,172 @@
+"""Benchmark: Grafana panel query times on 30 days of 1-minute KPIs for 100 queues.
+
+Starts a throwaway TimescaleDB cluster, migrates it, fills it with ``generate_series``:
+30 days of ``queue_kpi_1m`` for 100 queues (4.3 M rows), 7 days of queue visits (one per queue
+every 2 minutes), one hour of live gauges per queue every second (360 k rows), agent states
+and memberships. Then every query of the wall board and of the queue-detail dashboard is
+expanded exactly as Grafana would (``queuepulse.grafana.macros``) with each dashboard's default
+time range, run ``--runs`` times as the read-only role, and timed. Prints p50/p95 per panel,
+the wall board's serial total, and whether the wall board fits its 5 s refresh.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_panels.py [--runs 20] [--days 30] [--queues 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from queuepulse.grafana.catalog import (
+    auto_interval,
+    bind,
+    panel_queries,
+    resolve_time,
+    variable_defs,
+)
+from queuepulse.grafana.macros import Variable, expand
+from queuepulse.grafana.render import dashboard_documents
+from queuepulse.store.db import connect, dsn_with
+from queuepulse.store.localdb import LocalCluster
+from queuepulse.store.migrations import load_migrations, upgrade
+
+REFRESH_S = 5.0
+
+FILL = """
+INSERT INTO queues (pbx_id, queue_dn, valid_from, name, sla_time_s)
+SELECT 'pbx-1', (8000 + q)::text, now() - interval '400 days', 'Queue ' || q, 20
+FROM generate_series(0, {queues} - 1) q;
+
+INSERT INTO agents (pbx_id, agent_dn, valid_from, display_name, enabled)
+SELECT 'pbx-1', (1000 + a)::text, now() - interval '400 days', 'Agent ' || a, true
+FROM generate_series(0, {queues} * 5 - 1) a;
+
+INSERT INTO queue_agents (pbx_id, queue_dn, agent_dn, valid_from)
+SELECT 'pbx-1', (8000 + a % {queues})::text, (1000 + a)::text, now() - interval '400 days'
+FROM generate_series(0, {queues} * 5 - 1) a;
+
+INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered, answered, abandoned,
+    short_abandoned, answered_in_sla, sla_pct, asa_s, max_wait_s, aht_s,
+    wait_answered_s_sum, talk_s_sum, talk_count)
+SELECT 'pbx-1', (8000 + q)::text, b, 3, 2, 1, 0, 2, 66.7, 12, 40, 180, 24, 360, 2
+FROM generate_series(0, {queues} - 1) q,
+     generate_series(date_trunc('minute', now()) - interval '{days} days',
+                     date_trunc('minute', now()), interval '1 minute') b;
+
+INSERT INTO queue_calls (pbx_id, call_key, queue_dn, entered_at, answered_at, ended_at,
+    outcome, wait_s, talk_s, agent_dn, caller)
+SELECT 'pbx-1', q || '@' || extract(epoch FROM t)::bigint, (8000 + q)::text, t,
+       t + interval '15 seconds', t + interval '200 seconds',
+       CASE WHEN q % 5 = 0 THEN 'abandoned' ELSE 'answered' END, 15, 185,
+       (1000 + q + {queues} * (extract(minute FROM t)::int % 5))::text, '+4930123456'
+FROM generate_series(0, {queues} - 1) q,
+     generate_series(now() - interval '7 days', now(), interval '2 minutes') t;
+
+INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+    agents_logged_in, agents_talking, agents_free)
+SELECT 'pbx-1', (8000 + q)::text, t, q % 4, (q % 4) * 11.5, 2, 5, 2, 3
+FROM generate_series(0, {queues} - 1) q,
+     generate_series(now() - interval '1 hour', now(), interval '1 second') t;
+
+INSERT INTO agent_states (pbx_id, agent_dn, ts, queue_status, profile, registered, on_call)
+SELECT 'pbx-1', (1000 + a)::text, t, 'LoggedIn', 'Available', true,
+       (a + extract(minute FROM t)::int) % 3 = 0
+FROM generate_series(0, {queues} * 5 - 1) a,
+     generate_series(now() - interval '1 day', now(), interval '10 minutes') t;
+
+ANALYZE;
+"""
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))
+    return ordered[index]
+
+
+def resolve(conn: psycopg.Connection[Any], document: dict[str, Any], now: datetime,
+            selection: dict[str, list[str]]) -> dict[str, Variable]:  # fmt: skip
+    variables: dict[str, Variable] = {}
+    for d in variable_defs(document):
+        if d.kind == "query":
+            sql = expand(d.query, start=now, end=now, variables=variables).sql
+            rows = conn.execute(sql.encode()).fetchall()
+            options = tuple(str(r[1]) for r in rows)
+            variables[d.name] = bind(d, options, selection.get(d.name))
+        else:
+            variables[d.name] = bind(d, d.options)
+    return variables
+
+
+def bench_dashboard(conn: psycopg.Connection[Any], stem: str, runs: int,
+                    selection: dict[str, list[str]]) -> list[tuple[str, float, float]]:  # fmt: skip
+    document = dashboard_documents()[stem]
+    now = datetime.now(UTC)
+    variables = resolve(conn, document, now, selection)
+    rows: list[tuple[str, float, float]] = []
+    for query in panel_queries(document):
+        start = resolve_time(query.dashboard_time_from, now)
+        sql = expand(query.sql, start=start, end=now, variables=variables,
+                     interval=auto_interval(start, now, query.min_interval)).sql  # fmt: skip
+        conn.execute(sql.encode()).fetchall()  # warm-up
+        samples = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            conn.execute(sql.encode()).fetchall()
+            samples.append((time.perf_counter() - t0) * 1000)
+        rows.append((query.panel_title, statistics.median(samples), percentile(samples, 95)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--queues", type=int, default=100)
+    args = parser.parse_args()
+
+    with LocalCluster.throwaway() as cluster:
+        cluster.ensure_running()
+        incremental, idempotent = load_migrations()
+        with connect(cluster.dsn(), autocommit=True) as conn:
+            upgrade(conn, incremental, idempotent)
+            t0 = time.perf_counter()
+            conn.execute(FILL.format(queues=args.queues, days=args.days).encode())
+            kpi_rows = conn.execute("SELECT count(*) FROM queue_kpi_1m").fetchone()
+            print(f"filled in {time.perf_counter() - t0:.1f} s: {kpi_rows[0] if kpi_rows else 0:,}"
+                  f" queue_kpi_1m rows ({args.days} days x {args.queues} queues)")  # fmt: skip
+        cluster.ensure_login_role("bench_reader", member_of=["queuepulse_reader"])
+        with connect(dsn_with(cluster.dsn(), user="bench_reader"), autocommit=True) as reader:
+            wall = bench_dashboard(reader, "wallboard", args.runs, {})
+            detail = bench_dashboard(reader, "queue-detail", args.runs, {"queue": ["8007"]})
+            detail_all = bench_dashboard(reader, "queue-detail", args.runs, {})
+
+    def show(title: str, rows: list[tuple[str, float, float]]) -> None:
+        print(f"\n{title}")
+        print(f"  {'panel':<46} {'p50 ms':>9} {'p95 ms':>9}")
+        for name, p50, p95 in rows:
+            print(f"  {name:<46} {p50:9.1f} {p95:9.1f}")
+        total50 = sum(r[1] for r in rows)
+        total95 = sum(r[2] for r in rows)
+        print(f"  {'all panels, one after another':<46} {total50:9.1f} {total95:9.1f}")
+
+    show(f"wall board ({args.queues} queues, All selected, range now/d..now)", wall)
+    show("queue detail (one queue, range now-24h)", detail)
+    show(f"queue detail (All {args.queues} queues, range now-24h)", detail_all)
+    serial_p95 = sum(r[2] for r in wall) / 1000
+    verdict = "fits" if serial_p95 < REFRESH_S else "does NOT fit"
+    print(
+        f"\nwall board: all {len(wall)} queries one after another take {serial_p95:.3f} s at p95"
+        f" = {100 * serial_p95 / REFRESH_S:.1f} % of the {REFRESH_S:g} s refresh -> {verdict}"
+        " (Grafana runs them concurrently, so real refreshes are shorter)"
+    )
+
+
+if __name__ == "__main__":
+    main()
