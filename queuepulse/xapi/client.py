@@ -145,18 +145,37 @@ class XapiClient:
             budget_s=settings.retry_budget_s, sleep=sleep, clock=clock, jitter=jitter
         )
         self.stats = ClientStats()
-        verify: ssl.SSLContext | bool = settings.verify_tls
+        self._verify: ssl.SSLContext | bool = settings.verify_tls
         if settings.verify_tls and settings.ca_bundle is not None:
-            verify = ssl.create_default_context(cafile=str(settings.ca_bundle))
-        self._http = httpx.AsyncClient(
+            self._verify = ssl.create_default_context(cafile=str(settings.ca_bundle))
+        self._transport = transport
+        self._http = self._new_http()
+        self._http_loop: asyncio.AbstractEventLoop | None = None
+
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
             base_url=self.pbx_url + API_PREFIX,
             auth=self.auth,
-            transport=transport,
-            verify=verify,
-            timeout=settings.timeout_s,
+            transport=self._transport,
+            verify=self._verify,
+            timeout=self.settings.timeout_s,
             headers={"Accept": "application/json"},
             follow_redirects=False,
         )
+
+    def _http_for_loop(self) -> httpx.AsyncClient:
+        """The connection pool, renewed when the client is used from a new event loop.
+
+        Pooled connections belong to the loop that opened them; code that calls
+        ``asyncio.run`` repeatedly with one client (a sync facade, a thread) gets a fresh pool
+        instead of "Event loop is closed". The token manager (and its token) is kept.
+        """
+        loop = asyncio.get_running_loop()
+        if self._http_loop is not loop:
+            if self._http_loop is not None and self._transport is None:
+                self._http = self._new_http()
+            self._http_loop = loop
+        return self._http
 
     @classmethod
     def from_settings(cls, settings: PbxSettings | Settings, **kwargs: Any) -> XapiClient:
@@ -195,7 +214,8 @@ class XapiClient:
         timeout = min(self.settings.timeout_s, remaining_s)
         self.stats.requests += 1
         try:
-            response = await self._http.request(method, path, params=params, timeout=timeout)
+            http = self._http_for_loop()
+            response = await http.request(method, path, params=params, timeout=timeout)
         except httpx.TimeoutException as exc:
             raise UnavailableError(
                 f"{endpoint} timed out after {timeout:.2f} s ({type(exc).__name__}); "
@@ -562,6 +582,21 @@ class XapiClient:
         orderby = base.orderby or ("SegmentStartTime asc", "SegmentId asc")
         q = base.replace(filter=flt, orderby=orderby)
         return self._iter("/CallHistoryView", _collection_adapter(CallHistoryView), q, page_size)
+
+    def iter_collection(
+        self,
+        path: str,
+        model: type[M],
+        query: ODataQuery | None = None,
+        *,
+        page_size: int = 500,
+    ) -> AsyncIterator[M]:
+        """Page through any collection at ``path`` with rows validated as ``model``.
+
+        A lenient model (``extra="allow"``, no fields) keeps rows as sent, for callers that
+        check rows one by one and dead-letter the bad ones (reconciliation).
+        """
+        return self._iter(path, _collection_adapter(model), query, page_size)
 
     # --- ReportCallLogData -----------------------------------------------------------------
 

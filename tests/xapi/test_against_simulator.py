@@ -231,3 +231,17 @@ async def test_not_found_and_bad_credentials(sim: RunningSimulator, xapi: XapiCl
         with pytest.raises(AuthError) as info:
             await client.get_system_status()
     assert "wrong-secret" not in str(info.value)
+
+
+def test_one_client_serves_successive_event_loops(sim: RunningSimulator) -> None:
+    """``asyncio.run`` per call (a sync caller) must not hit "Event loop is closed"."""
+    import asyncio
+
+    settings = PbxSettings(
+        url=sim.base_url, client_id=sim.client_id, client_secret=SecretStr(sim.client_secret)
+    )
+    client = XapiClient(settings)
+    sizes = [len(asyncio.run(client.list_queues())) for _ in range(3)]
+    assert sizes == [4, 4, 4]
+    assert client.auth.token_requests == 1  # the token outlives the loops
+    asyncio.run(client.aclose())
