@@ -1,1 +1,7 @@
-"""queuepulse.store."""
+"""queuepulse.store: everything that talks to TimescaleDB.
+
+- :mod:`queuepulse.store.db` — ``connect()`` with clear, password-free errors; DSN helpers.
+- :mod:`queuepulse.store.migrations` — the ``schema/`` runner behind ``queuepulse db``.
+- :mod:`queuepulse.store.localdb` — a local PostgreSQL 15 + TimescaleDB cluster (demo, tests).
+- writers, buffer and sync writer — idempotent batched upserts used by the flows' sinks.
+"""
