@@ -193,8 +193,8 @@ class XapiClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
+        """Close the connection pool (of the current event loop)."""
+        await self._http_for_loop().aclose()
 
     @property
     def breaker_state(self) -> BreakerState:
@@ -582,21 +582,6 @@ class XapiClient:
         orderby = base.orderby or ("SegmentStartTime asc", "SegmentId asc")
         q = base.replace(filter=flt, orderby=orderby)
         return self._iter("/CallHistoryView", _collection_adapter(CallHistoryView), q, page_size)
-
-    def iter_collection(
-        self,
-        path: str,
-        model: type[M],
-        query: ODataQuery | None = None,
-        *,
-        page_size: int = 500,
-    ) -> AsyncIterator[M]:
-        """Page through any collection at ``path`` with rows validated as ``model``.
-
-        A lenient model (``extra="allow"``, no fields) keeps rows as sent, for callers that
-        check rows one by one and dead-letter the bad ones (reconciliation).
-        """
-        return self._iter(path, _collection_adapter(model), query, page_size)
 
     # --- ReportCallLogData -----------------------------------------------------------------
 
