@@ -143,6 +143,7 @@ class PbxState:
     pbx_last_event_at: datetime | None = None
     on_call: frozenset[str] = frozenset()
     unattributed: frozenset[str] = frozenset()  # answered calls whose agent is not known yet
+    attributed: frozenset[str] = frozenset()  # agents of answered, still talking visits
     counters: Counters = Counters()
 
 
@@ -200,7 +201,8 @@ class _Ctx:
     """Everything one step accumulates (local to the step, never stored)."""
 
     __slots__ = (
-        "_busy", "_id_index", "delta", "directory", "events", "facts", "newly_on_call",
+        "_busy", "_id_index", "attributed", "delta", "directory", "events", "facts",
+        "newly_on_call",
         "observed_at", "old_calls", "on_call", "pbx_id", "prev_on_call", "prev_server_time",
         "rules", "server_time", "visits",
     )
@@ -217,6 +219,7 @@ class _Ctx:
         self.rules = rules
         self.old_calls = state.calls
         self.prev_on_call = state.on_call
+        self.attributed = state.attributed
         self.events: list[CallEvent] = []
         self.visits: dict[tuple[str, str, datetime], QueueVisit] = {}
         self.facts: list[KpiFact] = []
@@ -232,11 +235,7 @@ class _Ctx:
     def busy(self) -> set[str]:
         """Agents attributed to an answered, still talking visit (built on first need)."""
         if self._busy is None:
-            self._busy = {
-                t.visit.agent_dn
-                for t in self.old_calls.values()
-                if t.visit is not None and t.visit.agent_dn is not None and t.visit.is_talking
-            }
+            self._busy = set(self.attributed)
         return self._busy
 
     def keys_for_id(self, call_id: int) -> list[str]:
@@ -611,8 +610,9 @@ def step(
         if key in new_calls or key in todo:
             duplicates.append((key, row))
             continue
-        tomb = tombstones.get(key)
-        if tomb is not None:
+        track = old_calls.get(key)
+        if track is None and key in tombstones:
+            tomb = tombstones[key]
             if not tomb.flagged:
                 if not tomb_changed:
                     tombstones, tomb_changed = dict(tombstones), True
@@ -627,7 +627,6 @@ def step(
                 ))
                 tombstones[key] = replace(tomb, seq=tomb.seq + 1, flagged=True)  # type: ignore[index]
             continue
-        track = old_calls.get(key)
         if (
             track is not None
             and track.status == row.status
@@ -717,6 +716,7 @@ def step(
     waiting: dict[str, int] = {}
     talking: dict[str, int] = {}
     oldest: dict[str, datetime] = {}
+    attributed: set[str] = set()
     for track in new_calls.values():
         v = track.visit
         if v is None:
@@ -729,6 +729,8 @@ def step(
                 oldest[q] = v.entered_at
         else:
             talking[q] = talking.get(q, 0) + 1
+            if v.agent_dn is not None:
+                attributed.add(v.agent_dn)
     live = queue_gauges(state.pbx_id, server_time, directory, rules, waiting, oldest, talking,
                         on_call)
     frozen_on_call = frozenset(on_call)
@@ -749,6 +751,7 @@ def step(
         pbx_last_event_at=last_at,
         on_call=frozen_on_call,
         unattributed=frozenset(unattributed),
+        attributed=frozenset(attributed),
         counters=state.counters,
     )
     return finish(
