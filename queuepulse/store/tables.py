@@ -131,26 +131,38 @@ CALL_EVENTS = TableSpec(
     merge=lambda old, _new: old,
 )
 
-QUEUE_KPI_1M = TableSpec(
-    name="queue_kpi_1m",
-    columns=(
-        "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
-        "transferred", "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
-        "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count",
-    ),
-    key=("pbx_id", "queue_dn", "bucket"),
-    defaults=dict.fromkeys(
-        ("offered", "answered", "abandoned", "short_abandoned", "transferred", "answered_in_sla",
-         "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count"), 0),
-    on_update={"updated_at": "now()"},
-    # queuepulse.domain.kpi.QueueKpi names two sums differently from the columns.
-    aliases={"answered_wait_sum_s": "wait_answered_s_sum", "talk_sum_s": "talk_s_sum"},
-    check=lambda row: (
-        None
-        if row.get("scope", "queue") == "queue"
-        else f"scope {row.get('scope')!r} KPIs do not belong in queue_kpi_1m (per-queue only)"
-    ),
+_KPI_COLUMNS = (
+    "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
+    "transferred", "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
+    "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count",
 )
+_KPI_ZERO_DEFAULTS = dict.fromkeys(
+    ("offered", "answered", "abandoned", "short_abandoned", "transferred", "answered_in_sla",
+     "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count"), 0)
+# queuepulse.domain.kpi.QueueKpi names two sums differently from the columns.
+_KPI_ALIASES = {"answered_wait_sum_s": "wait_answered_s_sum", "talk_sum_s": "talk_s_sum"}
+
+
+def _kpi_spec(name: str, scope: str) -> TableSpec:
+    """A per-minute KPI table: full bucket values replace the stored ones (never increments)."""
+
+    def check(row: Row) -> str | None:
+        got = row.get("scope", "queue")
+        return None if got == scope else f"scope {got!r} KPIs do not belong in {name}"
+
+    return TableSpec(
+        name=name,
+        columns=_KPI_COLUMNS,
+        key=("pbx_id", "queue_dn", "bucket"),
+        defaults=_KPI_ZERO_DEFAULTS,
+        on_update={"updated_at": "now()"},
+        aliases=_KPI_ALIASES,
+        check=check,
+    )
+
+
+QUEUE_KPI_1M = _kpi_spec("queue_kpi_1m", "queue")
+ENTRY_QUEUE_KPI_1M = _kpi_spec("entry_queue_kpi_1m", "entry")
 
 QUEUE_LIVE = TableSpec(
     name="queue_live",
@@ -210,7 +222,8 @@ QUEUE_AGENTS = TableSpec(
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
-        CALL_EVENTS, QUEUE_CALLS, QUEUE_KPI_1M, QUEUE_LIVE, AGENT_STATES, PIPELINE_HEALTH,
+        CALL_EVENTS, QUEUE_CALLS, QUEUE_KPI_1M, ENTRY_QUEUE_KPI_1M, QUEUE_LIVE, AGENT_STATES,
+        PIPELINE_HEALTH,
         QUEUES, AGENTS, QUEUE_AGENTS,
     )
 }

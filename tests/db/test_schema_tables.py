@@ -13,6 +13,7 @@ FACT_TABLES = {
     "call_events": "occurred_at",
     "queue_calls": "entered_at",
     "queue_kpi_1m": "bucket",
+    "entry_queue_kpi_1m": "bucket",
     "queue_live": "ts",
     "agent_states": "ts",
     "pipeline_health": "ts",

@@ -103,6 +103,11 @@ def test_domain_kpi_rows_fill_the_sum_columns() -> None:
     assert "scope" not in row
     with pytest.raises(StoreWriteError, match="scope 'entry'"):
         prepare_rows(spec, [QueueKpi("p", "800", T, scope="entry")])
+    (entry,) = prepare_rows(TABLES["entry_queue_kpi_1m"], [
+        QueueKpi("p", "800", T, scope="entry", offered=1)])
+    assert entry["offered"] == 1
+    with pytest.raises(StoreWriteError, match="scope 'queue'"):
+        prepare_rows(TABLES["entry_queue_kpi_1m"], [QueueKpi("p", "800", T)])
 
 
 def test_domain_rows_map_onto_columns() -> None:

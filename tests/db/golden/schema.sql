@@ -179,6 +179,32 @@ CREATE TABLE public.cdr_dead_letters (
 
 
 --
+-- Name: entry_queue_kpi_1m; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.entry_queue_kpi_1m (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    bucket timestamp with time zone NOT NULL,
+    offered integer DEFAULT 0 NOT NULL,
+    answered integer DEFAULT 0 NOT NULL,
+    abandoned integer DEFAULT 0 NOT NULL,
+    short_abandoned integer DEFAULT 0 NOT NULL,
+    transferred integer DEFAULT 0 NOT NULL,
+    answered_in_sla integer DEFAULT 0 NOT NULL,
+    sla_pct double precision,
+    asa_s double precision,
+    max_wait_s double precision,
+    aht_s double precision,
+    wait_answered_s_sum double precision DEFAULT 0 NOT NULL,
+    wait_abandoned_s_sum double precision DEFAULT 0 NOT NULL,
+    talk_s_sum double precision DEFAULT 0 NOT NULL,
+    talk_count integer DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: pbx_queue_reports; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -462,6 +488,14 @@ ALTER TABLE ONLY public.cdr_dead_letters
 
 
 --
+-- Name: entry_queue_kpi_1m entry_queue_kpi_1m_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.entry_queue_kpi_1m
+    ADD CONSTRAINT entry_queue_kpi_1m_key UNIQUE (pbx_id, queue_dn, bucket);
+
+
+--
 -- Name: pbx_queue_reports pbx_queue_reports_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -609,6 +643,20 @@ CREATE INDEX cdr_dead_letters_pbx_idx ON public.cdr_dead_letters USING btree (pb
 --
 
 CREATE INDEX cdr_dead_letters_received_at_idx ON public.cdr_dead_letters USING btree (received_at DESC);
+
+
+--
+-- Name: entry_queue_kpi_1m_bucket_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX entry_queue_kpi_1m_bucket_idx ON public.entry_queue_kpi_1m USING btree (bucket DESC);
+
+
+--
+-- Name: entry_queue_kpi_1m_pbx_bucket_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX entry_queue_kpi_1m_pbx_bucket_idx ON public.entry_queue_kpi_1m USING btree (pbx_id, bucket DESC);
 
 
 --
@@ -794,6 +842,13 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.cdr_dead_letters FOR EA
 
 
 --
+-- Name: entry_queue_kpi_1m ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.entry_queue_kpi_1m FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
 -- Name: pbx_queue_reports ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -921,6 +976,14 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse
 
 
 --
+-- Name: TABLE entry_queue_kpi_1m; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.entry_queue_kpi_1m TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.entry_queue_kpi_1m TO queuepulse_writer;
+
+
+--
 -- Name: TABLE pbx_queue_reports; Type: ACL; Schema: public; Owner: -
 --
 
@@ -1034,6 +1097,7 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABL
 -- agents valid_from 365 days
 -- call_events occurred_at 1 day
 -- cdr_dead_letters received_at 7 days
+-- entry_queue_kpi_1m bucket 7 days
 -- pbx_queue_reports period_from 30 days
 -- pipeline_health ts 1 day
 -- queue_agents valid_from 365 days
