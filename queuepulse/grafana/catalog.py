@@ -193,4 +193,3 @@ def auto_interval(
     if min_interval:
         chosen = max(chosen, parse_interval(min_interval))
     return chosen
-

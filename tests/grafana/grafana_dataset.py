@@ -90,6 +90,15 @@ FROM (
 WHERE offered > 0;
 """
 
+_ENTRY = """
+INSERT INTO entry_queue_kpi_1m (pbx_id, queue_dn, bucket, offered, answered, abandoned,
+    short_abandoned, answered_in_sla, wait_answered_s_sum, talk_s_sum, talk_count)
+SELECT pbx_id, queue_dn, bucket, offered, answered, abandoned, short_abandoned,
+       answered_in_sla, wait_answered_s_sum, talk_s_sum, talk_count
+FROM queue_kpi_1m
+WHERE queue_dn <> '8004';
+"""
+
 _VISITS = """
 SELECT setseed(0.17);
 INSERT INTO queue_calls (pbx_id, call_key, call_id, queue_dn, entered_at, answered_at,
@@ -216,6 +225,7 @@ def fill_sql() -> list[str]:
     return [
         _DIMENSIONS.format(queues=_values(QUEUES), agents=_values(AGENTS)),
         _KPI,
+        _ENTRY,
         _VISITS.format(sample_key=SAMPLE_CALL_KEY),
         _LIVE,
         _AGENTS,
