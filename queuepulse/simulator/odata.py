@@ -264,7 +264,19 @@ def compile_filter(text: str, fields: frozenset[str] | None = None) -> Predicate
 
 
 def _split_list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    """Split a comma list at top level (``Agents($select=Number,Name),Managers`` is two items)."""
+    items: list[str] = []
+    depth = 0
+    buf: list[str] = []
+    for c in text:
+        if c == "," and depth == 0:
+            items.append("".join(buf).strip())
+            buf = []
+            continue
+        depth += (c == "(") - (c == ")")
+        buf.append(c)
+    items.append("".join(buf).strip())
+    return [item for item in items if item]
 
 
 def _bool_option(params: Mapping[str, str], name: str) -> bool:
@@ -333,7 +345,9 @@ def parse_options(params: Mapping[str, str], fields: frozenset[str] | None = Non
         top=int_option(params, "$top"),
         skip=int_option(params, "$skip"),
         count=_bool_option(params, "$count"),
-        expand=tuple(_split_list(params.get("$expand", ""))),
+        # nested options (``Agents($select=Number)``) are accepted and ignored
+        expand=tuple(item.split("(", 1)[0].strip()
+                     for item in _split_list(params.get("$expand", ""))),
     )
 
 

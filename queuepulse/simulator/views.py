@@ -29,10 +29,17 @@ from queuepulse.simulator.model.entities import (
     Segment,
 )
 from queuepulse.simulator.model.truth import call_key
-
-ACTIVE_CALL_FIELDS = frozenset(
-    {"Id", "Caller", "Callee", "Status", "LastChangeStatus", "EstablishedAt", "ServerNow"}
+from queuepulse.simulator.spec_fields import (
+    ACTIVE_CALL_PROPERTIES,
+    CALL_HISTORY_PROPERTIES,
+    CALL_LOG_PROPERTIES,
+    QUEUE_AGENT_PROPERTIES,
+    QUEUE_PROPERTIES,
+    SYSTEM_STATUS_PROPERTIES,
+    USER_PROPERTIES,
 )
+
+ACTIVE_CALL_FIELDS = ACTIVE_CALL_PROPERTIES
 
 
 def active_call_fragment(call: Call) -> str:
@@ -108,15 +115,8 @@ def queue_entity(engine: Engine, q: Queue, expand: tuple[str, ...] = ()) -> dict
     return row
 
 
-QUEUE_FIELDS = frozenset(
-    {"Id", "Number", "Name", "IsRegistered", "PollingStrategy", "PriorityQueue", "RingTimeout",
-     "MasterTimeout", "SLATime", "WrapUpTime", "MaxCallersInQueue", "AgentAvailabilityMode",
-     "AutoLogoutMissedCalls", "AnnounceQueuePosition", "AnnouncementInterval",
-     "AnnounceEstimatedWaitTime", "CallbackEnableTime", "CallbackOfferOnly", "ForwardNoAnswer",
-     "Recording", "ResetStatisticsScheduleEnabled", "NotifyCodes", "MaxWaitTimeSkillGroupValues",
-     "Agents", "Managers"}
-)
-QUEUE_AGENT_FIELDS = frozenset({"Id", "Number", "Name", "SkillGroup", "Tags"})
+QUEUE_FIELDS = QUEUE_PROPERTIES
+QUEUE_AGENT_FIELDS = QUEUE_AGENT_PROPERTIES
 
 #: User fields that hold secrets: accepted in $select, never emitted.
 USER_SECRET_FIELDS = frozenset({"AuthPassword", "AccessPassword", "VMPIN", "DeskphonePassword"})
@@ -148,11 +148,7 @@ def user_entity(u: Agent | NoiseUser) -> dict[str, Any]:
     }
 
 
-USER_FIELDS = frozenset(
-    {"Id", "Number", "FirstName", "LastName", "DisplayName", "EmailAddress", "Enabled",
-     "IsRegistered", "QueueStatus", "CurrentProfileName", "OfficeHoursProps", "Tags", "AIAgent",
-     "Internal", "AuthID"}
-) | USER_SECRET_FIELDS
+USER_FIELDS = USER_PROPERTIES
 
 
 def system_status(engine: Engine, version: str, fqdn: str) -> dict[str, Any]:
@@ -183,12 +179,7 @@ def system_status(engine: Engine, version: str, fqdn: str) -> dict[str, Any]:
     }
 
 
-SYSTEM_STATUS_FIELDS = frozenset(
-    {"Id", "Version", "FQDN", "CallsActive", "MaxSimCalls", "ExtensionsRegistered",
-     "ExtensionsTotal", "UserExtensions", "MaxUserExtensions", "TrunksRegistered", "TrunksTotal",
-     "HasNotRunningServices", "LicenseActive", "Activated", "ExpirationDate", "OS", "Ip", "IpV4",
-     "Support"}
-)
+SYSTEM_STATUS_FIELDS = SYSTEM_STATUS_PROPERTIES
 
 
 def _party(prefix: str, party: tuple[int, str, int, str, str], participant: int) -> dict[str, Any]:
@@ -224,13 +215,7 @@ def call_history_row(seg: Segment) -> dict[str, Any]:
     return row
 
 
-CALL_HISTORY_FIELDS = frozenset(
-    ["SegmentId", "SegmentStartTime", "SegmentEndTime", "SegmentActionId", "SegmentType",
-     "CallTime", "CallAnswered"]
-    + [f"{p}{f}" for p in ("Src", "Dst") for f in (
-        "Id", "Dn", "DnType", "CallerNumber", "DisplayName", "ExtendedDisplayName", "Internal",
-        "External", "ParticipantId", "RecId")]
-)
+CALL_HISTORY_FIELDS = CALL_HISTORY_PROPERTIES
 
 _REASONS = {
     ACT_ANSWERED: "Answered", ACT_ABANDONED: "Abandoned", ACT_TRANSFERRED: "Transferred",
@@ -287,12 +272,4 @@ def call_log_row(seg: Segment, indent: int) -> dict[str, Any]:
     }
 
 
-CALL_LOG_FIELDS = frozenset(
-    {"CdrId", "CallId", "MainCallHistoryId", "CallHistoryId", "SegmentId", "Indent",
-     "SubrowDescNumber", "StartTime", "RingingDuration", "TalkingDuration", "Answered",
-     "Direction", "CallType", "Status", "Reason", "CallCost", "SourceType", "SourceDn",
-     "SourceCallerId", "SourceDisplayName", "DestinationType", "DestinationDn",
-     "DestinationCallerId", "DestinationDisplayName", "ActionType", "ActionDnType", "actionDnDn",
-     "ActionDnCallerId", "ActionDnDisplayName", "SrcRecId", "DstRecId", "RecordingUrl",
-     "Recordings", "QualityReport", "SentimentScore", "Summary", "Transcription"}
-)
+CALL_LOG_FIELDS = CALL_LOG_PROPERTIES

@@ -64,3 +64,20 @@ def validate(operation_id: str, body: Any, status: str = "200") -> None:
 
     schema = response_schema(operation_id, status)
     OAS30Validator(schema, format_checker=FormatChecker()).validate(body)
+
+
+def schema_properties(schema_name: str) -> set[str]:
+    """Every property name of a component schema (through allOf)."""
+    schemas = spec()["components"]["schemas"]
+
+    def walk(name: str) -> set[str]:
+        node = schemas[name]
+        out: set[str] = set()
+        for part in node.get("allOf", [node]):
+            if "$ref" in part:
+                out |= walk(part["$ref"].split("/")[-1])
+            else:
+                out |= set(part.get("properties", {}))
+        return out
+
+    return walk(schema_name)

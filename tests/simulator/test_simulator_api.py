@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from simulator_helpers import manual_config, validate
+from simulator_helpers import manual_config, schema_properties, validate
 from starlette.testclient import TestClient
 
 from queuepulse.simulator.app import create_app
@@ -315,3 +315,32 @@ def test_control_and_truth_endpoints() -> None:
     assert sim.engine.active == {}
     assert c.post("/simulator/control/advance", json={"seconds": -3}).status_code == 400
     assert c.get("/simulator/truth/visits", params={"from": "yesterday"}).status_code == 400
+
+
+def test_rows_use_only_spec_properties(api: Api) -> None:
+    checks = {
+        "Pbx.ActiveCall": api.get("/ActiveCalls")["value"],
+        "Pbx.Queue": api.get("/Queues", **{"$expand": "Agents($select=Number),Managers"})["value"],
+        "Pbx.QueueAgent": api.get("/Queues(100001)/Agents")["value"],
+        "Pbx.User": api.get("/Users")["value"],
+        "Pbx.SystemStatus": [api.get("/SystemStatus")],
+        "Pbx.CallHistoryView": api.get("/CallHistoryView", **{"$top": "20"})["value"],
+    }
+    for name, args in REPORT_CALLS.items():
+        schema = {"AverageQueueWaitingTime": "TimeReportData",
+                  "QueueAnUnCalls": "TimeReportData"}.get(name, name)
+        checks[f"Pbx.{schema}"] = api.get(f"/Report{name}/Pbx.Get{name}Data({args})")["value"]
+    for schema, rows in checks.items():
+        allowed = schema_properties(schema)
+        for row in rows:
+            assert set(row) <= allowed, (schema, set(row) - allowed)
+    expanded = api.get("/Queues", **{"$expand": "Agents($select=Number),Managers"})["value"]
+    assert expanded[0]["Agents"]
+    assert expanded[0]["Managers"] == []
+
+
+def test_select_of_unmodelled_spec_properties_is_accepted(api: Api) -> None:
+    users = api.get("/Users", **{"$select": "Number,Mobile,Language", "$top": "2"})["value"]
+    assert users == [{"Number": "1000"}, {"Number": "1001"}]
+    queue = api.get("/Queues(100001)", **{"$select": "Number,Groups,CallbackPrefix"})
+    assert queue == {"Number": "800"}
