@@ -130,8 +130,15 @@ class XapiClient:
         wall_clock: WallClock = _utcnow,
         sleep: Sleep = asyncio.sleep,
         jitter: bool = True,
+        bulk_budget_s: float | None = None,
     ) -> None:
         self.settings = settings
+        self.bulk_budget_s = (
+            bulk_budget_s
+            if bulk_budget_s is not None
+            else max(settings.retry_budget_s, 3 * settings.timeout_s)
+        )
+        """Budget of calls other than ActiveCalls polls (sync, reports, history, DropCall)."""
         self.pbx_url = settings.url.rstrip("/")
         self._clock = clock
         self._wall_clock = wall_clock
@@ -243,8 +250,14 @@ class XapiClient:
         *,
         params: Mapping[str, str] | None = None,
         endpoint: str | None = None,
+        poll: bool = False,
     ) -> tuple[httpx.Response, float]:
-        """One call with retries, budget and breaker; returns the response and elapsed time."""
+        """One call with retries, budget and breaker; returns the response and elapsed time.
+
+        ActiveCalls polls (``poll=True``) get ``settings.retry_budget_s``, which the poller keeps
+        below its interval; every other call gets :attr:`bulk_budget_s`.
+        """
+        budget = self.settings.retry_budget_s if poll else self.bulk_budget_s
         endpoint = endpoint or f"{method} {path.split('?', 1)[0]}"
         started = self._clock()
         try:
@@ -264,6 +277,7 @@ class XapiClient:
             response = await self.retry.call(
                 lambda remaining: self._attempt(method, path, params, endpoint, remaining),
                 on_retry=on_retry,
+                budget_s=budget,
             )
         except UnavailableError as exc:
             self.breaker.record_failure()
@@ -385,7 +399,11 @@ class XapiClient:
     ) -> Page[M]:
         endpoint = f"GET {_endpoint_path(path)}"
         response, _ = await self._send(
-            "GET", path, params=(query or ODataQuery()).to_params(), endpoint=endpoint
+            "GET",
+            path,
+            params=(query or ODataQuery()).to_params(),
+            endpoint=endpoint,
+            poll=path == "/ActiveCalls",
         )
         return self._page(response, adapter, endpoint)
 
@@ -433,7 +451,9 @@ class XapiClient:
     ) -> RawPoll[M]:
         endpoint = f"GET {path}"
         params = (query or ODataQuery()).to_params()
-        response, elapsed = await self._send("GET", path, params=params, endpoint=endpoint)
+        response, elapsed = await self._send(
+            "GET", path, params=params, endpoint=endpoint, poll=path == "/ActiveCalls"
+        )
         received_at = self._wall_clock()
         page = self._page(response, adapter, endpoint)
         return RawPoll(

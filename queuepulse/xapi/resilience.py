@@ -62,12 +62,17 @@ class RetryPolicy:
         attempt: Callable[[float], Awaitable[T]],
         *,
         on_retry: Callable[[BaseException, float], None] | None = None,
+        budget_s: float | None = None,
     ) -> T:
-        """Run ``attempt(remaining_budget_s)`` until it succeeds or retrying must stop."""
+        """Run ``attempt(remaining_budget_s)`` until it succeeds or retrying must stop.
+
+        ``budget_s`` overrides the policy's budget for this call.
+        """
         started = self.clock()
+        budget = self.budget_s if budget_s is None else budget_s
 
         def remaining() -> float:
-            return self.budget_s - (self.clock() - started)
+            return budget - (self.clock() - started)
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None

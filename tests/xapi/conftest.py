@@ -118,8 +118,10 @@ def pbx() -> Pbx:
 @pytest.fixture
 def make_client(clock: FakeClock) -> Callable[..., XapiClient]:
     def make(handler: Callable[[httpx.Request], Any], **overrides: Any) -> XapiClient:
+        bulk = overrides.pop("bulk_budget_s", None)
         return XapiClient(
             pbx_settings(**overrides),
+            bulk_budget_s=bulk,
             transport=httpx.MockTransport(handler),
             clock=clock,
             wall_clock=clock.wall,

@@ -276,7 +276,22 @@ async def test_timeouts_are_retried_then_unavailable(pbx: Pbx, make_client) -> N
 async def test_request_timeout_is_capped_by_remaining_budget(pbx: Pbx, make_client) -> None:
     async with make_client(pbx, timeout_s=5.0, retry_budget_s=0.5) as xapi:
         await xapi.list_active_calls()
+        await xapi.list_queues()  # not a poll: the bulk budget (3 x timeout) applies
+        assert xapi.bulk_budget_s == 15.0
     assert pbx.requests[0].extensions["timeout"]["read"] == pytest.approx(0.5)
+    assert pbx.requests[1].extensions["timeout"]["read"] == pytest.approx(5.0)
+
+
+async def test_bulk_calls_retry_longer_than_polls(pbx: Pbx, make_client, clock) -> None:
+    pbx.default = lambda r: httpx.Response(503)
+    async with make_client(pbx, timeout_s=1.0, retry_budget_s=0.1, bulk_budget_s=10.0) as xapi:
+        with pytest.raises(UnavailableError):
+            await xapi.list_active_calls()
+        polls = len(pbx.requests)
+        with pytest.raises(UnavailableError):
+            await xapi.get_system_status()
+    assert polls <= 2
+    assert len(pbx.requests) - polls == 5  # max_attempts within the 10 s bulk budget
 
 
 async def test_connect_error_is_unavailable(make_client) -> None:
