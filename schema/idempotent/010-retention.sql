@@ -13,12 +13,13 @@ AS $$
 DECLARE
     dropped integer;
 BEGIN
-    IF p_table NOT IN (
-        'public.call_events'::regclass, 'public.queue_calls'::regclass,
-        'public.queue_kpi_1m'::regclass, 'public.queue_live'::regclass,
-        'public.agent_states'::regclass, 'public.pipeline_health'::regclass,
-        'public.reconciliation_runs'::regclass, 'public.reconciliation_diffs'::regclass,
-        'public.cdr_dead_letters'::regclass, 'public.pbx_queue_reports'::regclass
+    IF NOT EXISTS (
+        SELECT 1 FROM unnest(ARRAY[
+            'call_events', 'queue_calls', 'queue_kpi_1m', 'entry_queue_kpi_1m', 'queue_live',
+            'agent_states', 'pipeline_health', 'reconciliation_runs', 'reconciliation_diffs',
+            'cdr_dead_letters', 'pbx_queue_reports'
+        ]) AS fact(name)
+        WHERE to_regclass('public.' || fact.name) = p_table
     ) THEN
         RAISE EXCEPTION 'queuepulse_drop_old_chunks: % is not a queuepulse fact table', p_table
             USING HINT = 'Dimension history (queues, agents, queue_agents) is kept forever.';
@@ -55,11 +56,12 @@ BEGIN
             ('reconciliation_diffs', p_keep_events),
             ('queue_calls', p_keep_facts),
             ('queue_kpi_1m', p_keep_facts),
+            ('entry_queue_kpi_1m', p_keep_facts),
             ('agent_states', p_keep_facts),
             ('reconciliation_runs', p_keep_facts),
             ('pbx_queue_reports', p_keep_facts)
         ) AS s(tbl, keep_for)
-        WHERE s.keep_for IS NOT NULL
+        WHERE s.keep_for IS NOT NULL AND to_regclass('public.' || s.tbl) IS NOT NULL
     LOOP
         hypertable := spec.tbl;
         keep := spec.keep_for;
