@@ -185,7 +185,8 @@ class SimulatorApp:
     async def _pre_faults(self, endpoint: str, receive: Receive,
                           client_id: str | None) -> tuple[Response | None, list[FaultRule], bool]:
         """Apply latency/reset/restart/error faults; return (response, remaining faults, reset)."""
-        fired = self.sim.faults.decide(endpoint)
+        sim = self.sim
+        fired = sim.faults.decide(endpoint, (sim.now_ms() - sim.clock.start_ms) / 1000)
         if not fired:
             return None, [], False
         delay = sum(r.arg or 0.0 for r in fired if r.kind == "latency")

@@ -21,7 +21,9 @@ kind            effect                                                          
 ==============  ==============================================================  ===========
 
 Triggers: ``p0.1`` (probability), ``every5`` (every 5th matching request), ``n3`` (the 3rd
-matching request), ``n3-5`` (3rd to 5th), none = every matching request.
+matching request), ``n3-5`` (3rd to 5th), ``t30-90`` (while the simulated clock is 30 s to 90 s
+past the start: an outage window, deterministic under a manual clock), none = every matching
+request.
 Spec strings join rules with ``;``: ``"ActiveCalls:status=503@p0.2; token:401@n3; *:latency=0.3"``;
 JSON (a list of objects with the :class:`FaultRule` field names) is accepted too.
 """
@@ -57,6 +59,8 @@ class FaultRule:
     every: int | None = None
     first: int | None = None
     last: int | None = None
+    from_s: float | None = None
+    until_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -76,11 +80,13 @@ def _parse_trigger(text: str, rule: str) -> dict[str, float | int]:
         return {"probability": float(m.group(1))}
     if m := re.fullmatch(r"every(\d+)", text):
         return {"every": int(m.group(1))}
+    if m := re.fullmatch(r"t(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", text):
+        return {"from_s": float(m.group(1)), "until_s": float(m.group(2))}
     if m := re.fullmatch(r"n(\d+)(-(\d+))?", text):
         first = int(m.group(1))
         return {"first": first, "last": int(m.group(3)) if m.group(3) else first}
     raise FaultSpecError(
-        f"bad trigger {text!r} in fault rule {rule!r}: use p0.1, every5, n3 or n3-5"
+        f"bad trigger {text!r} in fault rule {rule!r}: use p0.1, every5, n3, n3-5 or t30-90"
     )
 
 
@@ -132,8 +138,9 @@ class FaultInjector:
             self._rules = list(rules)
             self._counts = [0] * len(self._rules)
 
-    def decide(self, endpoint: str) -> list[FaultRule]:
-        """The rules that fire for this request to ``endpoint``."""
+    def decide(self, endpoint: str, elapsed_s: float = 0.0) -> list[FaultRule]:
+        """The rules that fire for this request to ``endpoint``, ``elapsed_s`` simulated
+        seconds after the start."""
         fired: list[FaultRule] = []
         with self._lock:
             for i, rule in enumerate(self._rules):
@@ -141,7 +148,10 @@ class FaultInjector:
                     continue
                 self._counts[i] += 1
                 n = self._counts[i]
-                if rule.first is not None:
+                if rule.from_s is not None:
+                    until = rule.until_s if rule.until_s is not None else float("inf")
+                    hit = rule.from_s <= elapsed_s < until
+                elif rule.first is not None:
                     hit = rule.first <= n <= (rule.last if rule.last is not None else rule.first)
                 elif rule.every:
                     hit = n % rule.every == 0

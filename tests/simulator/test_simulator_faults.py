@@ -49,6 +49,20 @@ def test_triggers_count_per_rule_and_endpoint() -> None:
     assert 150 < hits < 250
 
 
+def test_time_window_trigger_is_an_outage() -> None:
+    sim, c, h = _client("*:status=503@t30-60")
+    assert c.get("/xapi/v1/Users", headers=h).status_code == 200
+    sim.advance(30)
+    assert c.get("/xapi/v1/Users", headers=h).status_code == 503
+    assert c.post("/connect/token", data=FORM).status_code == 503
+    sim.advance(29.9)
+    assert c.get("/xapi/v1/ActiveCalls", headers=h).status_code == 503
+    sim.advance(0.1)
+    assert c.get("/xapi/v1/ActiveCalls", headers=h).status_code == 200
+    assert parse_fault_spec("a:reset@t1.5-2") == (
+        FaultRule("reset", "a", from_s=1.5, until_s=2.0),)
+
+
 def _client(spec: str) -> tuple[Simulator, TestClient, dict[str, str]]:
     sim = Simulator(manual_config(faults=parse_fault_spec(spec)))
     client = TestClient(create_app(sim))
