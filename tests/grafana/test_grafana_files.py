@@ -68,6 +68,7 @@ def test_dashboards_are_grafana_11_json_with_stable_uids() -> None:
     assert len(set(uids)) == len(uids)
     for name, board in boards.items():
         assert board["schemaVersion"] == 41, name
+        assert board["annotations"]["list"][0]["builtIn"] == 1, name
         assert all(len(uid) <= 40 for uid in uids)
         ids = [p["id"] for p in board["panels"]]
         assert ids == list(range(1, len(ids) + 1)), name

@@ -87,6 +87,16 @@ def base_dashboard(
         .timezone(cm.TimeZoneBrowser)
         .editable()
         .tooltip(dm.DashboardCursorSync.CROSSHAIR)
+        .annotation(
+            dash.AnnotationQuery()
+            .name("Annotations & Alerts")
+            .datasource(dm.DataSourceRef(type_val="grafana", uid="-- Grafana --"))
+            .built_in(1)
+            .enable(True)
+            .hide(True)
+            .icon_color("rgba(0, 211, 255, 1)")
+            .type("dashboard")
+        )
         .link(
             dash.DashboardLink("QueuePulse")
             .type(dm.DashboardLinkType.DASHBOARDS)
