@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from queuepulse.errors import ConfigError
 from queuepulse.settings import PbxSettings, Settings
 from queuepulse.xapi import reports as rp
 from queuepulse.xapi.auth import TokenManager
@@ -154,7 +155,13 @@ class XapiClient:
         self.stats = ClientStats()
         self._verify: ssl.SSLContext | bool = settings.verify_tls
         if settings.verify_tls and settings.ca_bundle is not None:
-            self._verify = ssl.create_default_context(cafile=str(settings.ca_bundle))
+            try:
+                self._verify = ssl.create_default_context(cafile=str(settings.ca_bundle))
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(
+                    f"cannot load the CA bundle {settings.ca_bundle} (QUEUEPULSE_PBX__CA_BUNDLE): "
+                    f"{exc}; point it at a PEM file of the CA that signed the PBX's certificate"
+                ) from None
         self._transport = transport
         self._http = self._new_http()
         self._http_loop: asyncio.AbstractEventLoop | None = None

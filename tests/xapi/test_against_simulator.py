@@ -245,3 +245,26 @@ def test_one_client_serves_successive_event_loops(sim: RunningSimulator) -> None
     assert sizes == [4, 4, 4]
     assert client.auth.token_requests == 1  # the token outlives the loops
     asyncio.run(client.aclose())
+
+
+async def test_slow_pbx_times_out_within_the_poll_budget(sim: RunningSimulator) -> None:
+    import time
+
+    sim.simulator.faults.set_rules(parse_fault_spec("ActiveCalls:latency=2.0"))
+    settings = PbxSettings(
+        url=sim.base_url,
+        client_id=sim.client_id,
+        client_secret=SecretStr(sim.client_secret),
+        timeout_s=5.0,
+        retry_budget_s=0.3,
+    )
+    try:
+        async with XapiClient(settings) as client:
+            await client.get_system_status()  # token first: only the poll is timed
+            started = time.monotonic()
+            with pytest.raises(UnavailableError, match="timed out"):
+                await client.list_active_calls()
+            took = time.monotonic() - started
+    finally:
+        sim.simulator.faults.set_rules(())
+    assert took < 1.5  # the 0.3 s budget capped the 5 s timeout; without it: >= 2 s

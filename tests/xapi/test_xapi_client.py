@@ -416,3 +416,31 @@ async def test_circuit_open_error_is_not_retried(pbx: Pbx, make_client, clock) -
             await xapi.list_active_calls()
         assert len(clock.sleeps) == sleeps
         assert xapi.stats.errors["CircuitOpenError"] == 1
+
+
+# --- TLS settings ------------------------------------------------------------------------
+
+
+def test_tls_verification_on_by_default_and_switchable() -> None:
+    import ssl
+
+    from conftest import pbx_settings
+
+    from queuepulse.xapi.client import XapiClient
+
+    assert XapiClient(pbx_settings())._verify is True
+    assert XapiClient(pbx_settings(verify_tls=False))._verify is False
+    certifi = pytest.importorskip("certifi")
+    bundle = XapiClient(pbx_settings(ca_bundle=certifi.where()))._verify
+    assert isinstance(bundle, ssl.SSLContext)
+    assert bundle.verify_mode == ssl.CERT_REQUIRED
+
+
+def test_missing_ca_bundle_is_a_config_error(tmp_path) -> None:
+    from conftest import pbx_settings
+
+    from queuepulse.errors import ConfigError
+    from queuepulse.xapi.client import XapiClient
+
+    with pytest.raises(ConfigError, match="cannot load the CA bundle"):
+        XapiClient(pbx_settings(ca_bundle=tmp_path / "missing.pem"))
