@@ -50,6 +50,7 @@ def pg_cluster() -> Iterator[LocalCluster]:
         pytest.fail(f"{_SETUP_MESSAGE} ({exc})", pytrace=False)
     if not installed:
         pytest.fail(_SETUP_MESSAGE, pytrace=False)
+    LocalCluster.reap_orphans()  # clusters left behind by killed test runs
     cluster = LocalCluster.throwaway(dbname="postgres")
     try:
         cluster.ensure_running()

@@ -32,6 +32,7 @@ from queuepulse.errors import SetupError
 from queuepulse.store.db import connect, dsn_with
 
 __all__ = [
+    "OWNER_FILE",
     "LocalCluster",
     "LocalClusterError",
     "find_pg_bin",
@@ -41,6 +42,7 @@ __all__ = [
 
 PG_MAJOR = 15
 SUPERUSER = "postgres"
+OWNER_FILE = "owner.pid"
 _SETUP_HINT = "run scripts/setup.sh (Debian 12), or use the containers: docker compose up"
 
 # Server settings for every local cluster; durable=False adds the test-speed ones.
@@ -167,7 +169,32 @@ class LocalCluster:
             settings=settings,
         )
         cluster._owns_parent = parent
+        (parent / OWNER_FILE).write_text(str(os.getpid()))
         return cluster
+
+    @classmethod
+    def reap_orphans(cls) -> list[Path]:
+        """Stop and delete throwaway clusters whose creating process is gone (e.g. killed).
+
+        Only directories made by :meth:`throwaway` (they hold the owner's pid) are touched.
+        Returns the directories removed.
+        """
+        removed: list[Path] = []
+        for parent in Path(_tmp_root()).glob("queuepulse-pg-*"):
+            owner = parent / OWNER_FILE
+            try:
+                pid = int(owner.read_text().strip())
+            except (OSError, ValueError):
+                continue
+            if _process_alive(pid):
+                continue
+            orphan = cls(parent / "data", 0)
+            orphan._owns_parent = parent
+            with contextlib.suppress(LocalClusterError):
+                orphan.stop(mode="immediate")
+            shutil.rmtree(parent, ignore_errors=True)
+            removed.append(parent)
+        return removed
 
     # ------------------------------------------------------------------ DSNs
     def dsn(self, dbname: str | None = None, user: str = SUPERUSER) -> str:
@@ -394,6 +421,16 @@ class LocalCluster:
                 str(self.start_timeout_s),
             ]
         )
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _tmp_root() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from queuepulse.store.db import connect
+from queuepulse.store.db import DatabaseUnavailableError, connect
 from queuepulse.store.localdb import LocalCluster, LocalClusterError, free_port
 
 pytestmark = pytest.mark.db
@@ -81,3 +81,19 @@ def test_unreachable_data_dir_is_a_clear_error(work_dir: Path) -> None:
     cluster = LocalCluster(private / "pgdata", free_port())
     with pytest.raises(LocalClusterError, match="cannot reach"):
         cluster.ensure_running()
+
+
+def test_orphaned_throwaway_clusters_are_reaped(pg_cluster: LocalCluster) -> None:
+
+    from queuepulse.store.localdb import OWNER_FILE
+
+    cluster = LocalCluster.throwaway()
+    cluster.ensure_running()
+    parent = cluster.data_dir.parent
+    (parent / OWNER_FILE).write_text("999999999")  # no such process
+    removed = LocalCluster.reap_orphans()
+    assert parent in removed
+    assert not parent.exists()
+    with pytest.raises(DatabaseUnavailableError):  # the server was stopped, not just deleted
+        connect(cluster.dsn(), connect_timeout_s=2)
+    assert pg_cluster.is_running()  # the live session's own cluster is left alone
