@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from queuepulse.domain.rules import Rules
@@ -285,8 +286,11 @@ def accumulate(
 # --- facts from visit transitions -----------------------------------------------------------
 
 
+_format_entry = lru_cache(maxsize=1 << 14)(format_datetime)
+
+
 def _visit_fact_id(v: QueueVisit, kind: str) -> str:
-    return f"{v.pbx_id}|{v.call_key}|{v.queue_dn}|{format_datetime(v.entered_at)}|{kind}"
+    return f"{v.pbx_id}|{v.call_key}|{v.queue_dn}|{_format_entry(v.entered_at)}|{kind}"
 
 
 def facts_for_visit_change(

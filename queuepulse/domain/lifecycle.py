@@ -53,6 +53,8 @@ __all__ = [
 ]
 
 _TINY = timedelta(microseconds=1)
+#: How long after an answer an unidentified agent is still looked for (see rules.infer_agent).
+_ATTRIBUTION_WINDOW_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -680,11 +682,15 @@ def step(
         k for k, w in works.items()
         if w.visit is not None and w.visit.is_talking and w.visit.agent_dn is None
     })
+    horizon_s = _ATTRIBUTION_WINDOW_S
     for key in pending:
         track = new_calls.get(key)
         if track is None or track.visit is None or not track.visit.is_talking:
             continue
-        if track.visit.agent_dn is not None:
+        answered_at = track.visit.answered_at
+        if track.visit.agent_dn is not None or (
+            answered_at is not None and (server_time - answered_at).total_seconds() > horizon_s
+        ):
             continue
         agent, _ = infer_agent(track.visit.queue_dn, directory, on_call, ctx.busy(),
                                ctx.newly_on_call)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,7 +45,7 @@ def queue_gauges(
     waiting: Mapping[str, int],
     oldest_entry: Mapping[str, datetime],
     talking: Mapping[str, int],
-    on_call: Collection[str],
+    on_call: set[str] | frozenset[str],
 ) -> tuple[QueueLive, ...]:
     """One :class:`QueueLive` per directory queue, sorted by queue DN.
 
@@ -58,8 +58,11 @@ def queue_gauges(
     out: list[QueueLive] = []
     for queue_dn in sorted(staffing):
         staff = staffing[queue_dn]
-        busy = sum(1 for a in staff.agents if a in on_call) if on_call else 0
-        free = sum(1 for a in staff.available if a not in on_call)
+        if on_call:
+            busy = len(on_call.intersection(staff.agents))
+            free = len(staff.available) - len(on_call.intersection(staff.available))
+        else:
+            busy, free = 0, len(staff.available)
         oldest = oldest_entry.get(queue_dn)
         out.append(
             QueueLive(

@@ -7,7 +7,7 @@ Transitions return new frozen visits; each one is applied once by the lifecycle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import datetime
 from operator import attrgetter
 from typing import Any, Literal
@@ -75,37 +75,43 @@ class QueueVisit:
         """Nothing more will happen to this visit."""
         return self.ended_at is not None
 
+    def _with(self, **changes: Any) -> QueueVisit:
+        # dataclasses.replace without its per-call field introspection (a hot path)
+        values = dict(zip(_VISIT_NAMES, _VISIT_FIELDS(self), strict=True))
+        values.update(changes)
+        return QueueVisit(**values)
+
     def answer(self, at: datetime, agent_dn: str | None) -> QueueVisit:
         """Answered at ``at`` (by ``agent_dn`` when known)."""
-        return replace(
-            self, answered_at=at, outcome="answered",
+        return self._with(
+            answered_at=at, outcome="answered",
             wait_s=seconds_between(self.entered_at, at), agent_dn=agent_dn,
         )
 
     def with_agent(self, agent_dn: str) -> QueueVisit:
         """The answering agent, identified later."""
-        return replace(self, agent_dn=agent_dn)
+        return self._with(agent_dn=agent_dn)
 
     def abandon(self, at: datetime, uncertainty_s: float | None = None) -> QueueVisit:
         """The caller hung up while waiting."""
-        return replace(
-            self, ended_at=at, outcome="abandoned",
+        return self._with(
+            ended_at=at, outcome="abandoned",
             wait_s=seconds_between(self.entered_at, at), end_uncertainty_s=uncertainty_s,
         )
 
     def transfer(self, at: datetime) -> QueueVisit:
         """The call moved on (another queue or destination) while waiting."""
-        return replace(
-            self, ended_at=at, outcome="transferred", wait_s=seconds_between(self.entered_at, at)
+        return self._with(
+            ended_at=at, outcome="transferred", wait_s=seconds_between(self.entered_at, at)
         )
 
     def end_talk(self, at: datetime, uncertainty_s: float | None = None) -> QueueVisit:
         """The answered call ended or left the agent."""
         answered = self.answered_at if self.answered_at is not None else self.entered_at
-        return replace(
-            self, ended_at=at, talk_s=seconds_between(answered, at),
-            end_uncertainty_s=uncertainty_s,
+        return self._with(
+            ended_at=at, talk_s=seconds_between(answered, at), end_uncertainty_s=uncertainty_s,
         )
 
 
-_VISIT_FIELDS = attrgetter(*(f.name for f in fields(QueueVisit)))
+_VISIT_NAMES = tuple(f.name for f in fields(QueueVisit))
+_VISIT_FIELDS = attrgetter(*_VISIT_NAMES)
