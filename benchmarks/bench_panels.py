@@ -3,14 +3,16 @@
 Starts a throwaway TimescaleDB cluster, migrates it, fills it with ``generate_series``:
 30 days of ``queue_kpi_1m`` for 100 queues (4.3 M rows), 7 days of queue visits (one per queue
 every 2 minutes), one hour of live gauges per queue every second (360 k rows), agent states
-and memberships. Then every query of the wall board and of the queue-detail dashboard is
-expanded exactly as Grafana would (``queuepulse.grafana.macros``) with each dashboard's default
-time range, run ``--runs`` times as the read-only role, and timed. Prints p50/p95 per panel,
-the wall board's serial total, and whether the wall board fits its 5 s refresh.
+and memberships (five agents per queue); sizes are options (``--queues 1000`` for 10x).
+Then every query of the wall board and of the queue-detail dashboard is expanded exactly as
+Grafana would (``queuepulse.grafana.macros``) with each dashboard's default time range, run
+``--runs`` times as the read-only role, and timed. Prints p50/p95 per panel, the wall board's
+serial total, and whether the wall board fits its 5 s refresh.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_panels.py [--runs 20] [--days 30] [--queues 100]
+        [--visit-days 7] [--live-minutes 60]
 """
 
 from __future__ import annotations
@@ -66,13 +68,13 @@ SELECT 'pbx-1', q || '@' || extract(epoch FROM t)::bigint, (8000 + q)::text, t,
        CASE WHEN q % 5 = 0 THEN 'abandoned' ELSE 'answered' END, 15, 185,
        (1000 + q + {queues} * (extract(minute FROM t)::int % 5))::text, '+4930123456'
 FROM generate_series(0, {queues} - 1) q,
-     generate_series(now() - interval '7 days', now(), interval '2 minutes') t;
+     generate_series(now() - interval '{visit_days} days', now(), interval '2 minutes') t;
 
 INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
     agents_logged_in, agents_talking, agents_free)
 SELECT 'pbx-1', (8000 + q)::text, t, q % 4, (q % 4) * 11.5, 2, 5, 2, 3
 FROM generate_series(0, {queues} - 1) q,
-     generate_series(now() - interval '1 hour', now(), interval '1 second') t;
+     generate_series(now() - interval '{live_minutes} minutes', now(), interval '1 second') t;
 
 INSERT INTO agent_states (pbx_id, agent_dn, ts, queue_status, profile, registered, on_call)
 SELECT 'pbx-1', (1000 + a)::text, t, 'LoggedIn', 'Available', true,
@@ -129,6 +131,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--queues", type=int, default=100)
+    parser.add_argument("--visit-days", type=int, default=7, help="days of queue visits")
+    parser.add_argument("--live-minutes", type=int, default=60, help="minutes of 1 s gauges")
     args = parser.parse_args()
 
     with LocalCluster.throwaway() as cluster:
@@ -137,7 +141,12 @@ def main() -> None:
         with connect(cluster.dsn(), autocommit=True) as conn:
             upgrade(conn, incremental, idempotent)
             t0 = time.perf_counter()
-            conn.execute(FILL.format(queues=args.queues, days=args.days).encode())
+            conn.execute(
+                FILL.format(
+                    queues=args.queues, days=args.days, visit_days=args.visit_days,
+                    live_minutes=args.live_minutes,
+                ).encode()
+            )
             kpi_rows = conn.execute("SELECT count(*) FROM queue_kpi_1m").fetchone()
             print(f"filled in {time.perf_counter() - t0:.1f} s: {kpi_rows[0] if kpi_rows else 0:,}"
                   f" queue_kpi_1m rows ({args.days} days x {args.queues} queues)")  # fmt: skip
