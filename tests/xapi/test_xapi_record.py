@@ -247,3 +247,18 @@ def test_record_command_rejects_bad_numbers() -> None:
     args = parser.parse_args(["record", "--duration", "-1"])
     with pytest.raises(ConfigError, match="--duration must be > 0"):
         args.handler(args)
+
+
+def test_record_items_parse_by_kind() -> None:
+    from queuepulse.xapi.models import ActiveCall, Queue, User
+
+    calls = ReplayRecord("active_calls", "p", AT, {"value": [{"Id": 1, "Status": "Talking"}]})
+    assert calls.items() == [ActiveCall.model_validate({"Id": 1, "Status": "Talking"})]
+    queues = ReplayRecord("queues", "p", AT, {"value": [{"Number": "800", "Agents": []}]})
+    assert isinstance(queues.items()[0], Queue)
+    users = ReplayRecord("users", "p", AT, {"@odata.count": 1, "value": [{"Number": "100"}]})
+    assert isinstance(users.items()[0], User)
+    with pytest.raises(ReplayFormatError, match="does not hold an XAPI collection"):
+        ReplayRecord("active_calls", "p", AT, {"calls": []}).items()
+    with pytest.raises(ReplayFormatError, match=r"value\.0\.Id"):
+        ReplayRecord("active_calls", "p", AT, {"value": [{"Id": "x"}]}).items()
