@@ -1,0 +1,96 @@
+"""Bytewax sources of the live flow: one partition per PBX (polling) or per recording (replay).
+
+Wiring only: the feeds in :mod:`queuepulse.live.feeds` do the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
+
+from queuepulse.domain.sync import KnownConfig
+from queuepulse.live.feeds import PollerFeed, ReplayFeed, SnapshotFeed
+from queuepulse.live.items import SourceItem
+from queuepulse.live.poller import PbxPoller
+from queuepulse.live.replay_reader import ReplayPosition, ReplayReader
+from queuepulse.settings import PbxSettings
+
+__all__ = ["FeedPartition", "PollingSource", "ReplaySource"]
+
+
+class FeedPartition(StatefulSourcePartition[SourceItem, Any]):
+    """A non-blocking partition over a :class:`SnapshotFeed`."""
+
+    def __init__(self, feed: SnapshotFeed, batch_size: int = 64) -> None:
+        self.feed = feed
+        self.batch_size = batch_size
+        self._awake: datetime | None = None
+
+    def next_batch(self) -> list[SourceItem]:
+        items = self.feed.read(self.batch_size)
+        if not items and self.feed.finished:
+            raise StopIteration
+        wait = 0.0 if items else self.feed.wait_s()
+        self._awake = None if wait <= 0 else datetime.now(UTC) + timedelta(seconds=wait)
+        return items
+
+    def next_awake(self) -> datetime | None:
+        return self._awake
+
+    def snapshot(self) -> Any:
+        return self.feed.snapshot()
+
+    def close(self) -> None:
+        self.feed.close()
+
+
+class PollingSource(FixedPartitionedSource[SourceItem, Any]):
+    """Polls each PBX in ``targets`` (partition = ``pbx_id``) through a :class:`PbxPoller`."""
+
+    def __init__(
+        self,
+        targets: tuple[PbxSettings, ...],
+        *,
+        hold: Callable[[], bool] = lambda: False,
+        known_loader: Callable[[str], KnownConfig] | None = None,
+        client_factory: Callable[[PbxSettings], Any] | None = None,
+        run_for_s: float | None = None,
+        queue_size: int = 16,
+    ) -> None:
+        self.targets = {t.pbx_id: t for t in targets}
+        self.hold = hold
+        self.known_loader = known_loader
+        self.client_factory = client_factory
+        self.run_for_s = run_for_s
+        self.queue_size = queue_size
+
+    def list_parts(self) -> list[str]:
+        return sorted(self.targets)
+
+    def build_part(self, step_id: str, for_part: str, resume_state: Any) -> FeedPartition:
+        poller = PbxPoller(
+            self.targets[for_part], queue_size=self.queue_size, hold=self.hold,
+            client_factory=self.client_factory, known_loader=self.known_loader,
+            run_for_s=self.run_for_s,
+        )
+        return FeedPartition(PollerFeed(poller.start()))
+
+
+class ReplaySource(FixedPartitionedSource[SourceItem, ReplayPosition]):
+    """Replays one recording (file or directory of rotated files) as one partition."""
+
+    def __init__(self, path: Path, *, speed: float | None = None) -> None:
+        self.path = Path(path)
+        self.speed = speed
+
+    def list_parts(self) -> list[str]:
+        return [f"replay:{self.path.name}"]
+
+    def build_part(
+        self, step_id: str, for_part: str, resume_state: ReplayPosition | None
+    ) -> FeedPartition:
+        return FeedPartition(ReplayFeed(ReplayReader(self.path, resume_state, speed=self.speed)))

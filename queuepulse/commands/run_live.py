@@ -1,0 +1,97 @@
+"""``queuepulse run live``: poll ActiveCalls (and Queues/Users) into the database, live."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from queuepulse.commands.run import add_target_options, settings_from_args
+
+log = logging.getLogger(__name__)
+
+
+def register(run_subparsers: Any) -> None:
+    """Add ``run live``."""
+    parser = run_subparsers.add_parser(
+        "live", help="the live flow: ActiveCalls lifecycle, queue visits, KPIs, gauges",
+        description=(
+            "Poll each PBX's ActiveCalls every QUEUEPULSE_PBX__POLL_INTERVAL_S (and Queues/Users "
+            "every sync interval) and write call_events, queue_calls, queue_kpi_1m, queue_live, "
+            "agent_states, pipeline_health and the dimensions. Serves /healthz and /metrics."
+        ),
+    )
+    add_target_options(parser)
+    parser.add_argument("--pbx-file", type=Path, default=None,
+                        help="YAML list of PBX sections (several PBXs, one partition each)")
+    parser.add_argument("--workers", type=int, default=1, help="Bytewax workers per process")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="run as a cluster of N local processes (PBXs spread over them)")
+    parser.add_argument("--process-id", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--addresses", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--recovery-dir", type=Path, default=None,
+                        help="Bytewax recovery directory (created on first use)")
+    parser.add_argument("--snapshot-s", type=float, default=10.0,
+                        help="epoch / recovery snapshot interval in seconds (default 10)")
+    parser.add_argument("--metrics-port", type=int, default=None,
+                        help="port of /healthz and /metrics (default: settings, 9464; "
+                             "process N of a cluster uses port + N; 0 = off)")
+    parser.add_argument("--run-for", type=float, default=None,
+                        help="stop after this many seconds (default: until Ctrl-C)")
+    parser.add_argument("--kpi-lateness-s", type=float, default=300.0,
+                        help="how late a KPI fact may come and still correct its minute")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the live flow (or a local cluster of it)."""
+    from flows.live import build_flow
+    from queuepulse.live.config import LiveFlowConfig, load_pbx_file
+    from queuepulse.live.metrics import HealthServer
+    from queuepulse.live.runner import run_flow, spawn_cluster
+
+    if args.processes > 1 and args.process_id is None:
+        return spawn_cluster(_child_argv(sys.argv[1:]), args.processes)
+    settings = settings_from_args(args)
+    targets = load_pbx_file(args.pbx_file, settings.pbx) if args.pbx_file else None
+    config = LiveFlowConfig.from_settings(
+        settings, targets=targets, run_for_s=args.run_for, kpi_lateness_s=args.kpi_lateness_s)
+    port = args.metrics_port if args.metrics_port is not None else (
+        settings.observability.metrics_port)
+    server = None
+    if port:
+        server = HealthServer(settings.observability.metrics_host,
+                              port + (args.process_id or 0),
+                              stale_after_s=max(5.0, 3 * settings.pbx.poll_interval_s)).start()
+        log.info("serving /healthz and /metrics", extra={"port": server.port})
+    addresses = args.addresses.split(";") if args.addresses else None
+    log.info("live flow starting", extra={
+        "pbx": [t.pbx_id for t in config.targets], "workers": args.workers,
+        "process_id": args.process_id})
+    try:
+        run_flow(build_flow(config), workers=args.workers, snapshot_s=args.snapshot_s,
+                 recovery_dir=args.recovery_dir, process_id=args.process_id,
+                 addresses=addresses)
+    finally:
+        if server is not None:
+            server.stop()
+    return 0
+
+
+def _child_argv(argv: list[str]) -> list[str]:
+    """The command line without ``--processes N`` (each child is one member)."""
+    out: list[str] = []
+    skip = False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg == "--processes":
+            skip = i + 1 < len(argv)
+            continue
+        if arg.startswith("--processes="):
+            continue
+        out.append(arg)
+    return out

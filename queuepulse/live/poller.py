@@ -1,0 +1,230 @@
+"""A background poller per PBX: the live source's I/O, off the Bytewax worker thread.
+
+:class:`PbxPoller` runs the async :class:`~queuepulse.xapi.client.XapiClient` in its own thread
+and event loop. Every ``poll_interval_s`` (fixed rate; missed ticks are skipped, not bunched) it
+fetches ``/ActiveCalls`` and puts a :class:`~queuepulse.live.items.PollItem` on a bounded queue;
+a failed fetch becomes ``Poll(ok=False)`` (a gap marker). At start and every
+``sync_interval_s`` it fetches ``/Queues?$expand=Agents`` and ``/Users`` and puts a
+:class:`~queuepulse.live.items.ConfigItem` first. When the queue is full or ``hold()`` says the
+sink is behind, the poller *holds*: it skips poll ticks (counted) instead of piling up data, and
+the lifecycle records the pause as a gap if it lasts.
+
+The Bytewax source partition calls :meth:`PbxPoller.drain` (never blocks) and
+:meth:`PbxPoller.next_due` to schedule its next wake-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from queuepulse.domain.snapshot import ActiveCallRow, Poll
+from queuepulse.domain.sync import KnownConfig
+from queuepulse.errors import QueuepulseError
+from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem, body_values
+from queuepulse.live.metrics import METRICS, LiveMetrics
+from queuepulse.settings import PbxSettings
+
+__all__ = ["PbxPoller", "rows_from_models"]
+
+log = logging.getLogger(__name__)
+
+_BREAKER_NAMES = {0: "closed", 1: "half_open", 2: "open"}
+
+
+def rows_from_models(items: list[Any]) -> tuple[ActiveCallRow, ...]:
+    """Domain rows from validated ``ActiveCall`` models (rows without an ``Id`` are skipped)."""
+    return tuple(
+        ActiveCallRow(c.id, c.caller, c.callee, c.status, c.last_change_status,
+                      c.established_at, c.server_now)
+        for c in items if c.id is not None
+    )
+
+
+class PbxPoller:
+    """Polls one PBX in a background thread; see the module docstring.
+
+    ``client_factory`` builds the client inside the poller's thread (default: an
+    :class:`XapiClient` for ``pbx``); ``known_loader`` reads the database's current
+    configuration once at start (sent as a :class:`KnownConfigItem` before anything else);
+    ``run_for_s`` stops polling after that many seconds (``None``: until :meth:`stop`).
+    """
+
+    def __init__(
+        self,
+        pbx: PbxSettings,
+        *,
+        queue_size: int = 16,
+        hold: Callable[[], bool] = lambda: False,
+        client_factory: Callable[[PbxSettings], Any] | None = None,
+        known_loader: Callable[[str], KnownConfig] | None = None,
+        run_for_s: float | None = None,
+        metrics: LiveMetrics = METRICS,
+    ) -> None:
+        self.pbx = pbx
+        self.pbx_id = pbx.pbx_id
+        self.interval_s = pbx.poll_interval_s
+        self.sync_interval_s = pbx.sync_interval_s
+        self._queue: queue.Queue[SourceItem] = queue.Queue(maxsize=max(2, queue_size))
+        self._hold = hold
+        self._client_factory = client_factory
+        self._known_loader = known_loader
+        self._run_for_s = run_for_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._thread_main, name=f"poller-{self.pbx_id}",
+                                        daemon=True)
+        self._next_due = time.time()
+        self.metrics = metrics
+        self.error: BaseException | None = None
+        self.polls = 0
+        self.held = 0
+        metrics.expect(self.pbx_id)
+
+    # --- the partition's side --------------------------------------------------------------
+
+    def start(self) -> PbxPoller:
+        """Start the thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the thread to stop and wait for it (at most a few seconds)."""
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout=10)
+
+    @property
+    def finished(self) -> bool:
+        """The thread ended (stopped, ran out of time, or failed) and everything was drained."""
+        return not self._thread.is_alive() and self._queue.empty() and self._started
+
+    @property
+    def _started(self) -> bool:
+        return self._thread.ident is not None
+
+    def drain(self, limit: int = 64) -> list[SourceItem]:
+        """What the poller has (at most ``limit`` items), without waiting."""
+        out: list[SourceItem] = []
+        while len(out) < limit:
+            try:
+                out.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return out
+
+    def has_items(self) -> bool:
+        """Items are waiting."""
+        return not self._queue.empty()
+
+    def next_due(self) -> datetime:
+        """When the next poll is expected (wall clock, UTC)."""
+        return datetime.fromtimestamp(self._next_due, UTC)
+
+    # --- the thread ------------------------------------------------------------------------
+
+    def _thread_main(self) -> None:
+        try:
+            asyncio.run(self._run())
+        except BaseException as exc:  # reported by the partition, never swallowed silently
+            self.error = exc
+            log.exception("poller failed", extra={"pbx_id": self.pbx_id})
+
+    def _client(self) -> Any:
+        if self._client_factory is not None:
+            return self._client_factory(self.pbx)
+        from queuepulse.xapi.client import XapiClient
+
+        return XapiClient(self.pbx)
+
+    def _put(self, item: SourceItem) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    async def _run(self) -> None:
+        if self._known_loader is not None:
+            known = await asyncio.to_thread(self._known_loader, self.pbx_id)
+            self._put(KnownConfigItem(self.pbx_id, known))
+        client = self._client()
+        started = time.monotonic()
+        deadline = started + self._run_for_s if self._run_for_s is not None else None
+        next_sync = started
+        next_tick = started
+        try:
+            while not self._stop.is_set():
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    break
+                if now >= next_sync:
+                    ok = await self._sync(client)
+                    next_sync = now + (self.sync_interval_s if ok
+                                       else max(1.0, self.sync_interval_s / 5))
+                if self._hold() or self._queue.full():
+                    self.held += 1
+                    self.metrics.held_polls.labels(self.pbx_id).inc()
+                else:
+                    await self._poll(client)
+                next_tick += self.interval_s
+                now = time.monotonic()
+                if next_tick <= now:  # behind: skip missed ticks instead of bunching them
+                    next_tick = now + self.interval_s - ((now - next_tick) % self.interval_s)
+                self._next_due = time.time() + (next_tick - now)
+                await asyncio.sleep(max(0.0, next_tick - now))
+        finally:
+            await client.aclose()
+
+    async def _sync(self, client: Any) -> bool:
+        try:
+            queues = await client.poll_queues(expand_agents=True)
+            users = await client.poll_users()
+        except QueuepulseError as exc:
+            log.error("config fetch failed, will retry",
+                      extra={"pbx_id": self.pbx_id, "error": str(exc)})
+            self.metrics.poll_errors.labels(self.pbx_id, "config_" + type(exc).__name__).inc()
+            return False
+        self._put(ConfigItem(self.pbx_id, queues.received_at, body_values(queues.body),
+                             body_values(users.body)))
+        return True
+
+    async def _poll(self, client: Any) -> None:
+        pbx_id = self.pbx_id
+        auth_before = client.stats.errors.get("AuthError", 0)
+        t0 = time.perf_counter()
+        try:
+            raw = await client.poll_active_calls()
+        except QueuepulseError as exc:
+            latency = time.perf_counter() - t0
+            kind = type(exc).__name__
+            poll = Poll(pbx_id, datetime.now(UTC), (), ok=False, error=str(exc)[:300])
+            self.metrics.poll_errors.labels(pbx_id, kind).inc()
+            item = PollItem(poll, round(latency * 1000, 3), kind, self._breaker(client),
+                            client.stats.errors.get("AuthError", 0) - auth_before)
+        else:
+            latency = time.perf_counter() - t0
+            poll = Poll(pbx_id, raw.received_at, rows_from_models(raw.items))
+            self.metrics.poll_succeeded(pbx_id)
+            self.metrics.poll_latency.labels(pbx_id).observe(latency)
+            self.metrics.active_calls.labels(pbx_id).set(len(poll.calls))
+            item = PollItem(poll, round(latency * 1000, 3), None, self._breaker(client),
+                            client.stats.errors.get("AuthError", 0) - auth_before)
+        self.polls += 1
+        self.metrics.polls.labels(pbx_id).inc()
+        self._put(item)
+
+    def _breaker(self, client: Any) -> str | None:
+        state = getattr(client, "breaker_state", None)
+        if state is None:
+            return None
+        value = int(state)
+        self.metrics.breaker.labels(self.pbx_id).set(value)
+        return _BREAKER_NAMES.get(value, str(value))
+
