@@ -87,6 +87,24 @@ class RulesSettings(BaseModel):
     tombstone_ttl_s: float = Field(
         600.0, ge=0, description="How long an ended call key is remembered (flags reappearance)."
     )
+    reconcile_period_s: int = Field(
+        900, ge=60, description="Reconciliation period length and cadence (aligned to the epoch)."
+    )
+    reconcile_settle_s: float = Field(
+        900.0, ge=0, description="A period is reconciled only this long after it closed."
+    )
+    reconcile_match_tolerance_s: float = Field(
+        120.0, gt=0, description="Largest entry-time difference between a live and a CDR visit."
+    )
+    reconcile_lookback_s: float = Field(
+        1800.0, ge=0, description="CDR fetched before a period, for a call's earlier queues."
+    )
+    reconcile_lookahead_s: float = Field(
+        3600.0, ge=0, description="CDR fetched after a period, for talks that end after it."
+    )
+    cdr_rules_file: Path | None = Field(
+        None, description="YAML/JSON file overriding the CDR segment rules (see docs)."
+    )
 
 
 class ObservabilitySettings(BaseModel):

@@ -1,0 +1,78 @@
+"""Per-minute queue KPIs of reconciled buckets, recomputed from visits. Pure.
+
+A correction can move facts between buckets (a later answer, a different end), so every bucket
+that the old *or* the new version of a changed visit touches is recomputed in full from the
+visits that count in it — with the domain's fact fold (:mod:`queuepulse.domain.kpi`), never by
+adding increments. A bucket left without facts is deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from queuepulse.domain.kpi import KpiFact, KpiKey, QueueKpi, facts_for_visit_change, fold_bucket
+from queuepulse.domain.rules import Rules
+from queuepulse.domain.visits import QueueVisit
+
+__all__ = ["affected_buckets", "recompute_buckets", "sla_for"]
+
+MINUTE = timedelta(minutes=1)
+
+
+def sla_for(v: QueueVisit, sla_by_queue: Mapping[str, float], rules: Rules) -> float:
+    """The SLA threshold of a visit: its queue's ``SLATime``, else the visit's, else default."""
+    sla = sla_by_queue.get(v.queue_dn)
+    if sla is not None and sla > 0:
+        return float(sla)
+    if v.sla_s:
+        return float(v.sla_s)
+    return float(rules.default_sla_s)
+
+
+def affected_buckets(
+    visits: Iterable[QueueVisit], sla_by_queue: Mapping[str, float], rules: Rules
+) -> set[KpiKey]:
+    """Every queue-scope bucket key any fact of these visits lands in."""
+    keys: set[KpiKey] = set()
+    for v in visits:
+        for fact in facts_for_visit_change(None, v, rules, sla_for(v, sla_by_queue, rules)):
+            keys.add(fact.key)
+    return keys
+
+
+def recompute_buckets(
+    keys: Iterable[KpiKey],
+    visits: Iterable[QueueVisit],
+    sla_by_queue: Mapping[str, float],
+    rules: Rules,
+) -> tuple[list[tuple[QueueKpi, float]], list[KpiKey]]:
+    """The full value of each bucket in ``keys`` from ``visits`` (every visit that may count in
+    them, the current version of each); returns (buckets with facts, each with the sum of its
+    abandoned waits (the ``wait_abandoned_s_sum`` column), and the keys left empty)."""
+    wanted = set(keys)
+    facts_by_key: dict[KpiKey, list[KpiFact]] = {k: [] for k in wanted}
+    for v in visits:
+        for fact in facts_for_visit_change(None, v, rules, sla_for(v, sla_by_queue, rules)):
+            bucket = facts_by_key.get(fact.key)
+            if bucket is not None:
+                bucket.append(fact)
+    full: list[tuple[QueueKpi, float]] = []
+    empty: list[KpiKey] = []
+    for key in sorted(wanted):
+        facts = facts_by_key[key]
+        if facts:
+            abandoned = sum(f.wait_s or 0.0 for f in {f.fact_id: f for f in facts}.values()
+                            if f.kind == "abandoned")
+            full.append((fold_bucket(facts, key), abandoned))
+        else:
+            empty.append(key)
+    return full, empty
+
+
+def bucket_range(keys: Iterable[KpiKey]) -> tuple[datetime, datetime] | None:
+    """``[first bucket, last bucket + 1 min)`` of ``keys``; None when empty."""
+    buckets = [k[3] for k in keys]
+    if not buckets:
+        return None
+    return min(buckets), max(buckets) + MINUTE

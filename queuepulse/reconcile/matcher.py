@@ -1,0 +1,256 @@
+"""Match CDR visits with the stored (live) visits of a period and plan the corrections. Pure.
+
+Matching is one-to-one within a queue: a stored visit is a candidate for a CDR visit when it is
+in the same queue and entered within ``tolerance_s``; among candidates the same call key wins,
+then the same call id, then the same caller number, then the nearest entry time. A matched
+visit is rewritten from the CDR (``source='cdr'``), keeping the stored call key so that it still
+joins ``call_events``; a CDR visit without a match is inserted (missed by live polling); a stored
+live visit without a match is an extra live visit (removed, or only flagged when the period had
+dead letters and the CDR may be incomplete).
+
+Every difference is a :class:`Diff` (a ``reconciliation_diffs`` row). Re-planning a period that
+was already reconciled finds stored ``cdr`` rows equal to the CDR and plans nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from queuepulse.domain.parties import parse_party
+from queuepulse.domain.visits import QueueVisit
+
+__all__ = [
+    "DIFF_FIELDS",
+    "Action",
+    "Diff",
+    "Plan",
+    "plan_corrections",
+    "visit_key",
+]
+
+Action = Literal["corrected", "inserted", "flagged"]
+
+#: The kinds of difference the audit records (``reconciliation_diffs.field``).
+DIFF_FIELDS: tuple[str, ...] = (
+    "missed_visit", "extra_live_visit", "outcome", "wait_s", "agent_dn", "entered_at",
+    "talk_s", "ended_at",
+)
+
+VisitKey = tuple[str, str, str, datetime]
+
+
+def visit_key(v: QueueVisit) -> VisitKey:
+    """The natural key of ``queue_calls``: (pbx_id, call_key, queue_dn, entered_at)."""
+    return (v.pbx_id, v.call_key, v.queue_dn, v.entered_at)
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    """One difference between the stored view of a visit and the CDR, and what was done."""
+
+    call_key: str | None
+    queue_dn: str | None
+    entered_at: datetime | None
+    field: str
+    live_value: str | None
+    cdr_value: str | None
+    action: Action
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What reconciling one period changes.
+
+    ``upserts`` are the visits to write (``source='cdr'``), ``deletes`` stored visits to remove
+    (extra live visits, and live rows whose key the CDR corrects), ``old`` the stored versions
+    of everything changed (their KPI buckets need recomputing too).
+    """
+
+    upserts: list[QueueVisit] = field(default_factory=list)
+    deletes: list[QueueVisit] = field(default_factory=list)
+    old: list[QueueVisit] = field(default_factory=list)
+    diffs: list[Diff] = field(default_factory=list)
+    matched: int = 0
+    corrected: int = 0
+    inserted: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+    @property
+    def changes(self) -> bool:
+        """Whether applying the plan writes anything to ``queue_calls``."""
+        return bool(self.upserts or self.deletes)
+
+
+def _number(caller: str | None) -> str | None:
+    return parse_party(caller).dn if caller else None
+
+
+def _fmt(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _floats_differ(a: float | None, b: float | None, tol: float) -> bool:
+    if a is None or b is None:
+        return a is not b
+    return not math.isclose(a, b, abs_tol=tol)
+
+
+def _times_differ(a: datetime | None, b: datetime | None, tol: float) -> bool:
+    if a is None or b is None:
+        return a is not b
+    return abs((a - b).total_seconds()) > tol
+
+
+def _field_diffs(stored: QueueVisit, cdr: QueueVisit, tol: float) -> list[tuple[str, object,
+                                                                                  object]]:
+    out: list[tuple[str, object, object]] = []
+    if _times_differ(stored.entered_at, cdr.entered_at, tol):
+        out.append(("entered_at", stored.entered_at, cdr.entered_at))
+    if stored.outcome != cdr.outcome:
+        out.append(("outcome", stored.outcome, cdr.outcome))
+    if _floats_differ(stored.wait_s, cdr.wait_s, tol):
+        out.append(("wait_s", stored.wait_s, cdr.wait_s))
+    if (stored.agent_dn or None) != (cdr.agent_dn or None):
+        out.append(("agent_dn", stored.agent_dn, cdr.agent_dn))
+    if _floats_differ(stored.talk_s, cdr.talk_s, tol):
+        out.append(("talk_s", stored.talk_s, cdr.talk_s))
+    if _times_differ(stored.ended_at, cdr.ended_at, tol):
+        out.append(("ended_at", stored.ended_at, cdr.ended_at))
+    return out
+
+
+def _same_row(stored: QueueVisit, new: QueueVisit, tol: float) -> bool:
+    """Whether writing ``new`` over ``stored`` would change nothing."""
+    return (
+        visit_key(stored) == visit_key(new)
+        and stored.source == new.source
+        and not _field_diffs(stored, new, tol)
+        and not _times_differ(stored.answered_at, new.answered_at, tol)
+        and stored.caller == new.caller
+        and stored.entry_queue_dn == new.entry_queue_dn
+        and stored.call_id == new.call_id
+    )
+
+
+def _summary(v: QueueVisit) -> str:
+    wait = f"{v.wait_s:.3f}" if v.wait_s is not None else "-"
+    return f"{v.outcome} entered {v.entered_at.isoformat()} wait {wait} agent {v.agent_dn or '-'}"
+
+
+def _match(
+    cdr: Sequence[QueueVisit], stored: Sequence[QueueVisit], tolerance_s: float
+) -> dict[int, int]:
+    """CDR index → stored index, one-to-one, best candidates first."""
+    by_queue: dict[str, list[int]] = {}
+    for j, s in enumerate(stored):
+        by_queue.setdefault(s.queue_dn, []).append(j)
+    candidates: list[tuple[tuple[int, int, int, float], int, int]] = []
+    for i, c in enumerate(cdr):
+        c_number = _number(c.caller)
+        for j in by_queue.get(c.queue_dn, ()):
+            s = stored[j]
+            delta = abs((s.entered_at - c.entered_at).total_seconds())
+            if delta > tolerance_s:
+                continue
+            score = (
+                0 if s.call_key == c.call_key else 1,
+                0 if c.call_id is not None and s.call_id == c.call_id else 1,
+                0 if c_number is not None and _number(s.caller) == c_number else 1,
+                delta,
+            )
+            candidates.append((score, i, j))
+    candidates.sort()
+    pairs: dict[int, int] = {}
+    taken: set[int] = set()
+    for _score, i, j in candidates:
+        if i in pairs or j in taken:
+            continue
+        pairs[i] = j
+        taken.add(j)
+    return pairs
+
+
+def plan_corrections(
+    cdr_visits: Sequence[QueueVisit],
+    stored_visits: Sequence[QueueVisit],
+    period_from: datetime,
+    period_to: datetime,
+    *,
+    tolerance_s: float = 120.0,
+    value_tolerance_s: float = 0.001,
+    remove_extra: bool = True,
+) -> Plan:
+    """Plan the corrections of one period.
+
+    ``stored_visits`` are what ``queue_calls`` holds around the period (entered within
+    ``tolerance_s`` of it); only those entered inside ``[period_from, period_to)`` can be extra.
+    ``value_tolerance_s`` absorbs float noise in times and durations.
+    """
+    pairs = _match(cdr_visits, stored_visits, tolerance_s)
+    # a call's CDR key → the stored key, learnt from any matched visit of that call
+    key_map: dict[str, str] = {}
+    for i, j in pairs.items():
+        if stored_visits[j].call_key != cdr_visits[i].call_key:
+            key_map.setdefault(cdr_visits[i].call_key, stored_visits[j].call_key)
+    tol = value_tolerance_s
+    upserts: list[QueueVisit] = []
+    deletes: list[QueueVisit] = []
+    old: list[QueueVisit] = []
+    diffs: list[Diff] = []
+    missed: list[QueueVisit] = []
+    matched = corrected = unchanged = removed = 0
+    for i, c in enumerate(cdr_visits):
+        c = replace(c, call_key=key_map.get(c.call_key, c.call_key), source="cdr")
+        found = pairs.get(i)
+        if found is None:
+            missed.append(c)
+            continue
+        s = stored_visits[found]
+        new = replace(
+            c,
+            entry_queue_dn=c.entry_queue_dn or s.entry_queue_dn,
+            call_id=c.call_id if c.call_id is not None else s.call_id,
+        )
+        matched += 1
+        if _same_row(s, new, tol):
+            unchanged += 1
+            continue
+        for name, live_value, cdr_value in _field_diffs(s, new, tol):
+            diffs.append(Diff(s.call_key, s.queue_dn, s.entered_at, name,
+                              _fmt(live_value), _fmt(cdr_value), "corrected"))
+        upserts.append(new)
+        old.append(s)
+        if visit_key(s) != visit_key(new):
+            deletes.append(s)
+        corrected += 1
+    for c in missed:
+        upserts.append(c)
+        diffs.append(Diff(c.call_key, c.queue_dn, c.entered_at, "missed_visit", None,
+                          _summary(c), "inserted"))
+    matched_stored = set(pairs.values())
+    for j, s in enumerate(stored_visits):
+        if j in matched_stored or not period_from <= s.entered_at < period_to:
+            continue
+        if s.source == "cdr":
+            continue  # an earlier reconciliation's row: never removed by a later one
+        action: Action = "corrected" if remove_extra else "flagged"
+        diffs.append(Diff(s.call_key, s.queue_dn, s.entered_at, "extra_live_visit",
+                          _summary(s), None, action))
+        if remove_extra:
+            deletes.append(s)
+            old.append(s)
+            removed += 1
+    return Plan(upserts=upserts, deletes=deletes, old=old, diffs=diffs, matched=matched,
+                corrected=corrected, inserted=len(missed), removed=removed,
+                unchanged=unchanged)

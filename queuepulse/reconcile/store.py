@@ -1,0 +1,290 @@
+"""Reconciliation's database side (psycopg 3, sync): read stored visits, apply a period's
+corrections in one transaction, record runs, and know which periods are done.
+
+Tables: ``queue_calls``, ``queue_kpi_1m`` (corrected), ``reconciliation_runs`` (one row per run;
+a run with ``status='ok'`` marks its period done: that is the backfill's resume state),
+``reconciliation_diffs``, ``cdr_dead_letters`` and ``pbx_queue_reports`` (schema 002).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from queuepulse.domain.kpi import KpiKey
+from queuepulse.domain.rules import Rules
+from queuepulse.domain.visits import QueueVisit
+from queuepulse.reconcile.kpis import affected_buckets, bucket_range, recompute_buckets
+from queuepulse.reconcile.matcher import Diff, Plan
+from queuepulse.reconcile.periods import Period
+from queuepulse.reconcile.segments import DeadLetter
+
+__all__ = [
+    "ApplyResult",
+    "RunRecord",
+    "apply_period",
+    "done_periods",
+    "finish_run",
+    "load_visits",
+    "mark_interrupted",
+    "start_run",
+    "try_lock",
+]
+
+_NS = uuid.UUID("0b7a4a52-6d0e-4c39-b1c4-7a2f8f0f5d11")
+_VISIT_COLUMNS = (
+    "pbx_id", "call_key", "queue_dn", "entered_at", "answered_at", "ended_at", "outcome",
+    "wait_s", "talk_s", "agent_dn", "caller", "source", "entry_queue_dn", "call_id",
+    "end_uncertainty_s",
+)
+_SELECT_VISITS = f"SELECT {', '.join(_VISIT_COLUMNS)} FROM queue_calls "
+_KPI_COLUMNS = (
+    "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
+    "transferred", "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
+    "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count",
+)
+_REPORT_COLUMNS = (
+    "pbx_id", "report", "queue_dn", "period_from", "period_to", "fetched_at", "received_count",
+    "answered_count", "abandoned_count", "bad_sla_count", "sla_pct", "figures",
+)
+Conn = psycopg.Connection[Any]
+
+
+def _visit(row: Sequence[Any]) -> QueueVisit:
+    d = dict(zip(_VISIT_COLUMNS, row, strict=True))
+    return QueueVisit(**d)
+
+
+def load_visits(conn: Conn, pbx_id: str, lo: datetime, hi: datetime) -> list[QueueVisit]:
+    """Stored visits of ``pbx_id`` entered in ``[lo, hi)``."""
+    rows = conn.execute(
+        _SELECT_VISITS + "WHERE pbx_id = %s AND entered_at >= %s AND entered_at < %s "
+        "ORDER BY entered_at, queue_dn, call_key", (pbx_id, lo, hi)).fetchall()
+    return [_visit(r) for r in rows]
+
+
+def _bucket_visits(conn: Conn, pbx_id: str, queues: Sequence[str], lo: datetime,
+                   hi: datetime, span_s: float) -> list[QueueVisit]:
+    """Visits of these queues with a fact (entry, answer or end) in ``[lo, hi)``."""
+    rows = conn.execute(
+        _SELECT_VISITS + "WHERE pbx_id = %s AND queue_dn = ANY(%s) "
+        "AND entered_at >= %s AND entered_at < %s "
+        "AND (entered_at >= %s OR answered_at >= %s OR ended_at >= %s)",
+        (pbx_id, list(queues), lo - timedelta(seconds=span_s), hi, lo, lo, lo)).fetchall()
+    return [_visit(r) for r in rows]
+
+
+def try_lock(conn: Conn, pbx_id: str) -> bool:
+    """Take the session advisory lock of ``pbx_id``'s reconciliation (one runner per PBX)."""
+    row = conn.execute("SELECT pg_try_advisory_lock(hashtext('queuepulse-reconcile:' || %s))",
+                       (pbx_id,)).fetchone()
+    return bool(row and row[0])
+
+
+def mark_interrupted(conn: Conn, pbx_id: str, at: datetime) -> int:
+    """Close runs left ``running`` by an interrupted runner (call with the lock held)."""
+    cur = conn.execute(
+        "UPDATE reconciliation_runs SET status = 'failed', finished_at = %s, "
+        "error = 'interrupted before it finished; the period will be redone' "
+        "WHERE pbx_id = %s AND status = 'running'", (at, pbx_id))
+    return cur.rowcount
+
+
+def done_periods(conn: Conn, pbx_id: str, lo: datetime, hi: datetime) -> set[Period]:
+    """Periods inside ``[lo, hi]`` with a successful run (the backfill's resume state)."""
+    rows = conn.execute(
+        "SELECT DISTINCT period_from, period_to FROM reconciliation_runs "
+        "WHERE pbx_id = %s AND status = 'ok' AND period_from >= %s AND period_to <= %s",
+        (pbx_id, lo, hi)).fetchall()
+    return {(r[0], r[1]) for r in rows}
+
+
+class RunRecord:
+    """Identity of one run: id, PBX, start time (``detected_at`` of its diffs) and period."""
+
+    __slots__ = ("pbx_id", "period", "run_id", "started_at")
+
+    def __init__(self, run_id: uuid.UUID, pbx_id: str, started_at: datetime,
+                 period: Period) -> None:
+        self.run_id = run_id
+        self.pbx_id = pbx_id
+        self.started_at = started_at
+        self.period = period
+
+
+def start_run(conn: Conn, pbx_id: str, period: Period, at: datetime) -> RunRecord:
+    """Insert a ``running`` run row (committed at once, so an interruption leaves a trace)."""
+    run = RunRecord(uuid.uuid4(), pbx_id, at, period)
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO reconciliation_runs (run_id, pbx_id, started_at, period_from, "
+            "period_to, status) VALUES (%s, %s, %s, %s, %s, 'running')",
+            (run.run_id, pbx_id, at, period[0], period[1]))
+    return run
+
+
+def finish_run(conn: Conn, run: RunRecord, at: datetime, status: str,
+               counts: dict[str, int], details: dict[str, Any],
+               error: str | None = None) -> None:
+    """Close a run row with its counts (``ok`` marks the period done) or its error."""
+    with conn.transaction():
+        conn.execute(
+            "UPDATE reconciliation_runs SET finished_at = %s, status = %s, cdr_rows = %s, "
+            "matched = %s, corrected = %s, inserted = %s, diffs = %s, dead_letters = %s, "
+            "error = %s, details = %s WHERE run_id = %s AND started_at = %s",
+            (at, status, counts.get("cdr_rows", 0), counts.get("matched", 0),
+             counts.get("corrected", 0), counts.get("inserted", 0), counts.get("diffs", 0),
+             counts.get("dead_letters", 0), error, Jsonb(details), run.run_id,
+             run.started_at))
+
+
+class ApplyResult:
+    """What one period's transaction wrote."""
+
+    __slots__ = ("buckets_deleted", "buckets_written", "dead_letters_new", "visits_deleted",
+                 "visits_written")
+
+    def __init__(self) -> None:
+        self.visits_written = self.visits_deleted = 0
+        self.buckets_written = self.buckets_deleted = 0
+        self.dead_letters_new = 0
+
+
+def _upsert_visits(conn: Conn, visits: Iterable[QueueVisit], reconciled_at: datetime) -> int:
+    cols = (*_VISIT_COLUMNS, "reconciled_at")
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols[4:])
+    sql = (f"INSERT INTO queue_calls ({', '.join(cols)}) VALUES "
+           f"({', '.join(['%s'] * len(cols))}) "
+           "ON CONFLICT (pbx_id, call_key, queue_dn, entered_at) DO UPDATE SET "
+           f"{sets}, updated_at = now()")
+    params = [
+        (v.pbx_id, v.call_key, v.queue_dn, v.entered_at, v.answered_at, v.ended_at, v.outcome,
+         v.wait_s, v.talk_s, v.agent_dn, v.caller, "cdr", v.entry_queue_dn, v.call_id,
+         v.end_uncertainty_s, reconciled_at)
+        for v in visits
+    ]
+    if params:
+        with conn.cursor() as cur:
+            cur.executemany(sql, params)
+    return len(params)
+
+
+def _delete_visits(conn: Conn, visits: Iterable[QueueVisit]) -> int:
+    params = [(v.pbx_id, v.call_key, v.queue_dn, v.entered_at) for v in visits]
+    if params:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "DELETE FROM queue_calls WHERE pbx_id = %s AND call_key = %s AND queue_dn = %s "
+                "AND entered_at = %s AND source <> 'cdr'", params)
+    return len(params)
+
+
+def _write_kpis(conn: Conn, pbx_id: str, keys: set[KpiKey], sla_by_queue: dict[str, float],
+                rules: Rules, span_s: float) -> tuple[int, int]:
+    span = bucket_range(keys)
+    if span is None:
+        return 0, 0
+    queues = sorted({k[1] for k in keys})
+    visits = _bucket_visits(conn, pbx_id, queues, span[0], span[1], span_s)
+    full, empty = recompute_buckets(keys, visits, sla_by_queue, rules)
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in _KPI_COLUMNS[3:])
+    sql = (f"INSERT INTO queue_kpi_1m ({', '.join(_KPI_COLUMNS)}) VALUES "
+           f"({', '.join(['%s'] * len(_KPI_COLUMNS))}) "
+           f"ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET {sets}, updated_at = now()")
+    params = [
+        (k.pbx_id, k.queue_dn, k.bucket, k.offered, k.answered, k.abandoned, k.short_abandoned,
+         k.transferred, k.answered_in_sla, k.sla_pct, k.asa_s, k.max_wait_s, k.aht_s,
+         k.answered_wait_sum_s, abandoned_sum, k.talk_sum_s, k.talk_count)
+        for k, abandoned_sum in full
+    ]
+    with conn.cursor() as cur:
+        if params:
+            cur.executemany(sql, params)
+        if empty:
+            cur.executemany(
+                "DELETE FROM queue_kpi_1m WHERE pbx_id = %s AND queue_dn = %s AND bucket = %s",
+                [(k[0], k[1], k[3]) for k in empty])
+    return len(params), len(empty)
+
+
+def _diff_id(run: RunRecord, d: Diff) -> uuid.UUID:
+    at = d.entered_at.isoformat() if d.entered_at else ""
+    return uuid.uuid5(_NS, f"{run.run_id}|{d.call_key}|{d.queue_dn}|{at}|{d.field}")
+
+
+def _write_diffs(conn: Conn, run: RunRecord, diffs: Iterable[Diff]) -> None:
+    params = [
+        (_diff_id(run, d), run.run_id, run.pbx_id, run.started_at, d.call_key, d.queue_dn,
+         d.entered_at, d.field, d.live_value, d.cdr_value, d.action)
+        for d in diffs
+    ]
+    if params:
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO reconciliation_diffs (diff_id, run_id, pbx_id, detected_at, "
+                "call_key, queue_dn, entered_at, field, live_value, cdr_value, action) VALUES "
+                "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", params)
+
+
+def _write_dead_letters(conn: Conn, run: RunRecord, letters: Iterable[DeadLetter]) -> int:
+    new = 0
+    with conn.cursor() as cur:
+        for letter in letters:
+            letter_id = letter.letter_id(run.pbx_id)
+            cur.execute(
+                "INSERT INTO cdr_dead_letters (letter_id, pbx_id, received_at, run_id, endpoint, "
+                "reason, body) SELECT %s, %s, %s, %s, %s, %s, %s WHERE NOT EXISTS "
+                "(SELECT 1 FROM cdr_dead_letters WHERE letter_id = %s AND pbx_id = %s)",
+                (letter_id, run.pbx_id, run.period[0], run.run_id, letter.endpoint,
+                 letter.reason, Jsonb(dict(letter.body)), letter_id, run.pbx_id))
+            new += cur.rowcount
+    return new
+
+
+def _write_reports(conn: Conn, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    changing = ("received_count", "answered_count", "abandoned_count", "bad_sla_count",
+                "sla_pct", "figures")
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in ("fetched_at", *changing))
+    differs = " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in changing)
+    sql = (f"INSERT INTO pbx_queue_reports AS t ({', '.join(_REPORT_COLUMNS)}) VALUES "
+           f"({', '.join(['%s'] * len(_REPORT_COLUMNS))}) "
+           "ON CONFLICT (pbx_id, report, queue_dn, period_from, period_to) DO UPDATE SET "
+           f"{sets} WHERE {differs}")
+    with conn.cursor() as cur:
+        cur.executemany(sql, [
+            tuple(Jsonb(r[c]) if c == "figures" else r[c] for c in _REPORT_COLUMNS)
+            for r in rows
+        ])
+
+
+def apply_period(
+    conn: Conn,
+    run: RunRecord,
+    plan: Plan,
+    dead_letters: Sequence[DeadLetter],
+    report_rows: Sequence[dict[str, Any]],
+    sla_by_queue: dict[str, float],
+    rules: Rules,
+    reconciled_at: datetime,
+    max_visit_span_s: float,
+) -> ApplyResult:
+    """Write one period's corrections, recomputed KPI buckets, diffs, dead letters and 3CX
+    figures in one transaction (all or nothing)."""
+    result = ApplyResult()
+    keys = affected_buckets([*plan.old, *plan.upserts], sla_by_queue, rules)
+    with conn.transaction():
+        result.visits_deleted = _delete_visits(conn, plan.deletes)
+        result.visits_written = _upsert_visits(conn, plan.upserts, reconciled_at)
+        result.buckets_written, result.buckets_deleted = _write_kpis(
+            conn, run.pbx_id, keys, sla_by_queue, rules, max_visit_span_s)
+        _write_diffs(conn, run, plan.diffs)
+        result.dead_letters_new = _write_dead_letters(conn, run, dead_letters)
+        _write_reports(conn, report_rows)
+    return result
