@@ -15,6 +15,8 @@ trusts local TCP logins (it is a development and test cluster: never expose it).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
 import os
 import pwd
 import shutil
@@ -43,6 +45,8 @@ __all__ = [
 PG_MAJOR = 15
 SUPERUSER = "postgres"
 OWNER_FILE = "owner.pid"
+FALLBACK_ROOT = Path("/var/lib/queuepulse/clusters")
+log = logging.getLogger(__name__)
 _SETUP_HINT = "run scripts/setup.sh (Debian 12), or use the containers: docker compose up"
 
 # Server settings for every local cluster; durable=False adds the test-speed ones.
@@ -134,8 +138,9 @@ class LocalCluster:
         run_as: str | None = None,
         pg_bin: Path | None = None,
         start_timeout_s: int = 60,
+        fallback_root: Path | None = None,
     ) -> None:
-        self.data_dir = Path(data_dir).absolute()
+        self.requested_data_dir = Path(data_dir).absolute()
         self.port = port
         self.host = "127.0.0.1"
         self.dbname = dbname
@@ -145,6 +150,7 @@ class LocalCluster:
         self.pg_bin = pg_bin or find_pg_bin()
         self.start_timeout_s = start_timeout_s
         self._owns_parent: Path | None = None
+        self.data_dir = self._placement(fallback_root or FALLBACK_ROOT)
 
     def __repr__(self) -> str:
         return f"LocalCluster(data_dir={str(self.data_dir)!r}, port={self.port})"
@@ -290,6 +296,39 @@ class LocalCluster:
                 )
 
     # ------------------------------------------------------------------ internals
+    def _placement(self, fallback_root: Path) -> Path:
+        """Where the data really goes: the requested directory when the server user can reach
+        it, else (root running the server as ``postgres`` from a private tree such as /root)
+        a directory under ``fallback_root`` named after the requested path."""
+        requested = self.requested_data_dir
+        if self.run_as is None:
+            return requested
+        try:
+            entry = pwd.getpwnam(self.run_as)
+        except KeyError:
+            return requested  # reported by ensure_running
+        probe = requested
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        reach = subprocess.run(
+            ["test", "-x", str(probe)],
+            user=entry.pw_uid,
+            group=entry.pw_gid,
+            extra_groups=[],
+            check=False,
+            cwd="/",
+        )
+        if reach.returncode == 0:
+            return requested
+        digest = hashlib.sha256(str(requested).encode()).hexdigest()[:12]
+        placed = fallback_root / digest / requested.name
+        log.warning(
+            "local cluster data placed elsewhere: the server user cannot reach the requested "
+            "directory",
+            extra={"requested": str(requested), "data_dir": str(placed), "user": self.run_as},
+        )
+        return placed
+
     def _run(
         self, argv: Sequence[str], *, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
@@ -338,7 +377,11 @@ class LocalCluster:
         return ""
 
     def _prepare_data_dir(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        missing = [p for p in (self.data_dir, *self.data_dir.parents) if not p.exists()]
+        for directory in reversed(missing):
+            directory.mkdir()
+            if directory != self.data_dir:
+                directory.chmod(0o755)  # the server user must traverse it whatever the umask
         if any(self.data_dir.iterdir()):
             raise LocalClusterError(
                 f"{self.data_dir} is not empty and holds no PostgreSQL cluster (no PG_VERSION); "

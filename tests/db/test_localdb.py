@@ -75,12 +75,22 @@ def test_unknown_server_user_is_a_clear_error(work_dir: Path) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
-def test_unreachable_data_dir_is_a_clear_error(work_dir: Path) -> None:
-    private = work_dir / "private"
+def test_a_data_dir_the_server_user_cannot_reach_is_placed_elsewhere(work_dir: Path) -> None:
+    private = work_dir / "private"  # like a clone under /root (mode 700)
     private.mkdir(mode=0o700)
-    cluster = LocalCluster(private / "pgdata", free_port())
-    with pytest.raises(LocalClusterError, match="cannot reach"):
-        cluster.ensure_running()
+    fallback = work_dir / "fallback"
+    cluster = LocalCluster(private / "pgdata", free_port(), fallback_root=fallback)
+    assert cluster.requested_data_dir == private / "pgdata"
+    assert cluster.data_dir.is_relative_to(fallback)
+    try:
+        with connect(cluster.ensure_running(), autocommit=True) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        again = LocalCluster(private / "pgdata", cluster.port, fallback_root=fallback)
+        assert again.data_dir == cluster.data_dir  # the same place every time
+        assert again.is_running()
+    finally:
+        cluster.stop(mode="immediate")
+    assert not (private / "pgdata").exists()
 
 
 def test_orphaned_throwaway_clusters_are_reaped(pg_cluster: LocalCluster) -> None:
