@@ -16,6 +16,7 @@ from queuepulse.domain.events import CallEvent, event_id
 from queuepulse.domain.kpi import (
     KpiBucket,
     KpiFact,
+    KpiWindows,
     QueueKpi,
     accumulate,
     bucket_of,
@@ -24,6 +25,7 @@ from queuepulse.domain.kpi import (
     fold_facts,
     kpis_from_visits,
     merge_kpi,
+    window_step,
 )
 from queuepulse.domain.lifecycle import (
     AgentCallChange,
@@ -58,6 +60,7 @@ __all__ = [
     "Directory",
     "KpiBucket",
     "KpiFact",
+    "KpiWindows",
     "PbxState",
     "Poll",
     "QueueInfo",
@@ -83,4 +86,5 @@ __all__ = [
     "protect_caller",
     "rows_from_json",
     "step",
+    "window_step",
 ]

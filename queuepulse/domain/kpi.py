@@ -35,6 +35,7 @@ __all__ = [
     "KpiBucket",
     "KpiFact",
     "KpiKey",
+    "KpiWindows",
     "QueueKpi",
     "Scope",
     "accumulate",
@@ -49,6 +50,7 @@ __all__ = [
     "kpis_from_visits",
     "make_entry_fact",
     "merge_kpi",
+    "window_step",
 ]
 
 FactKind = Literal["offered", "answered", "abandoned", "transferred", "talk_ended"]
@@ -281,6 +283,61 @@ def accumulate(
         merged.setdefault(fact.fact_id, fact)
     new_state = KpiBucket(state.key, merged)
     return new_state, fold_bucket(merged.values(), state.key)
+
+
+@dataclass(frozen=True, slots=True)
+class KpiWindows:
+    """Streaming state of every open bucket of one PBX (a ``stateful_map`` state).
+
+    Each bucket keeps its running :class:`QueueKpi` and the ids of the facts in it. A bucket
+    closes once ``lateness_s`` has passed after its end; its last emitted value is final, and a
+    fact arriving for it later is counted in ``too_late`` and dropped (never a partial value
+    that would overwrite the full one).
+    """
+
+    buckets: Mapping[KpiKey, tuple[QueueKpi, frozenset[str]]] = field(default_factory=dict)
+    watermark: datetime | None = None  # buckets starting before this are closed
+    too_late: int = 0
+
+
+def window_step(
+    state: KpiWindows | None,
+    facts: Iterable[KpiFact],
+    now: datetime,
+    lateness_s: float = 120.0,
+) -> tuple[KpiWindows, tuple[QueueKpi, ...]]:
+    """Add facts; return the full current value of every bucket they changed (for an upsert).
+
+    ``now`` is the PBX time of the poll that produced the facts. Re-delivered facts change
+    nothing; cost is proportional to the new facts, not to the bucket sizes.
+    """
+    if state is None:
+        state = KpiWindows()
+    buckets = dict(state.buckets)
+    watermark = state.watermark
+    too_late = state.too_late
+    touched: dict[KpiKey, QueueKpi] = {}
+    for fact in facts:
+        key = fact.key
+        if watermark is not None and key[3] < watermark:
+            too_late += 1
+            continue
+        current = buckets.get(key)
+        if current is None:
+            buckets[key] = (fold_bucket((fact,), key), frozenset((fact.fact_id,)))
+        else:
+            running, ids = current
+            if fact.fact_id in ids:
+                continue
+            buckets[key] = (merge_kpi(running, fold_bucket((fact,), key)), ids | {fact.fact_id})
+        touched[key] = buckets[key][0]
+    # a bucket [b, b+1min) closes once now >= b + 1min + lateness
+    cutoff = bucket_of(now - timedelta(seconds=lateness_s) - _MINUTE) + _MINUTE
+    if watermark is None or cutoff > watermark:
+        for k in [k for k in buckets if k[3] < cutoff]:
+            del buckets[k]
+        watermark = cutoff
+    return KpiWindows(buckets, watermark, too_late), tuple(touched[k] for k in sorted(touched))
 
 
 # --- facts from visit transitions -----------------------------------------------------------

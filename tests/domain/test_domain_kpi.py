@@ -197,3 +197,46 @@ def test_facts_for_visit_change_only_adds_what_is_new() -> None:
 
 def test_directory_sla_reaches_the_facts() -> None:
     assert DIRECTORY.sla_s("801", 20) == 30
+
+
+def test_window_step_emits_full_buckets_and_closes_them() -> None:
+    from queuepulse.domain.kpi import window_step
+
+    f1 = fact(1, "offered", 10.0)
+    f2 = fact(2, "answered", 20.0, wait_s=8.0, in_sla=True)
+    state, out = window_step(None, [f1, f2], at(21))
+    (k,) = out
+    assert (k.offered, k.answered, k.sla_pct) == (1, 1, 100.0)
+    state, out = window_step(state, [f1], at(22))  # re-delivered: nothing changes
+    assert out == ()
+    state, out = window_step(state, [fact(3, "abandoned", 50.0, wait_s=30.0, short=False)],
+                             at(90))  # late but within the allowance: the full bucket again
+    (k,) = out
+    assert (k.offered, k.answered, k.abandoned, k.sla_pct) == (1, 1, 1, 50.0)
+    assert k == fold_bucket([f1, f2, fact(3, "abandoned", 50.0, wait_s=30.0, short=False)])
+    state, out = window_step(state, [], at(179))  # 09:00 bucket closes at 09:03:00
+    assert state.buckets != {}
+    state, out = window_step(state, [], at(180))
+    assert state.buckets == {}
+    state, out = window_step(state, [fact(4, "offered", 30.0)], at(182))
+    assert out == ()
+    assert state.too_late == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(fact_strategy, max_size=40), st.integers(1, 5))
+def test_window_step_equals_one_fold(facts: list[KpiFact], chunks: int) -> None:
+    from queuepulse.domain.kpi import window_step
+
+    state = None
+    latest: dict[tuple[object, ...], QueueKpi] = {}
+    size = max(len(facts) // chunks, 1)
+    for i in range(0, max(len(facts), 1), size):
+        state, out = window_step(state, facts[i:i + size], at(60))
+        for k in out:
+            latest[(k.pbx_id, k.queue_dn, k.scope, k.bucket)] = k
+    first: dict[str, KpiFact] = {}
+    for f in facts:
+        first.setdefault(f.fact_id, f)  # a fact id names one fact: the first copy counts
+    if first:
+        _close(latest[KEY], fold_bucket(first.values(), KEY))
