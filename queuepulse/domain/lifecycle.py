@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any, Literal
@@ -520,9 +520,15 @@ def _pbx_event(
 def step(
     state: PbxState | None, poll: Poll, directory: Directory, rules: Rules
 ) -> tuple[PbxState, StepOutput]:
-    """Apply one poll; return the new state and what it produced. Never raises on bad input."""
+    """Apply one poll; return the new state and what it produced. Never raises on bad input.
+
+    Times must be timezone-aware (``parse_datetime`` gives UTC; a naive ``received_at`` is read
+    as UTC).
+    """
     if state is None:
         state = initial_state(poll.pbx_id)
+    if poll.received_at.tzinfo is None:  # a naive receive time is read as UTC
+        poll = replace(poll, received_at=poll.received_at.replace(tzinfo=UTC))
     delta: dict[str, int] = {"polls": 1}
 
     def finish(new_state: PbxState, **out: Any) -> tuple[PbxState, StepOutput]:

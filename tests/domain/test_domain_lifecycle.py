@@ -413,3 +413,10 @@ def test_call_key_format() -> None:
     assert call_key_of(17, datetime(2026, 1, 5, 10, 0, 0, 250000,
                                     tzinfo=timezone(timedelta(hours=1)))) == (
         "17@2026-01-05T09:00:00.250000Z")
+
+
+def test_naive_receive_time_is_read_as_utc() -> None:
+    naive = Poll(PBX, at(1).replace(tzinfo=None), (row(1, "800 Sales", "Ringing", 0.5, 1),))
+    state, out = step(None, naive, DIRECTORY, RULES)
+    assert out.skew_s == 0.0
+    assert state.last_received_at == at(1)
