@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import FakeClock
 from pydantic import SecretStr
+from xapi_fakes import FakeClock
 
 from queuepulse.settings import PbxSettings
 from queuepulse.simulator.config import SimulatorConfig

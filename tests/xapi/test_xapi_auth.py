@@ -8,8 +8,8 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from conftest import SECRET, TOKEN, FakeClock, Pbx, pbx_settings
 from pydantic import SecretStr
+from xapi_fakes import SECRET, TOKEN, FakeClock, Pbx, pbx_settings
 
 from queuepulse.xapi.auth import TokenManager
 from queuepulse.xapi.client import XapiClient

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
-from conftest import FakeClock, Pbx
+from xapi_fakes import FakeClock, Pbx
 
 from queuepulse.xapi.errors import (
     BadRequestError,
@@ -424,7 +424,7 @@ async def test_circuit_open_error_is_not_retried(pbx: Pbx, make_client, clock) -
 def test_tls_verification_on_by_default_and_switchable() -> None:
     import ssl
 
-    from conftest import pbx_settings
+    from xapi_fakes import pbx_settings
 
     from queuepulse.xapi.client import XapiClient
 
@@ -437,7 +437,7 @@ def test_tls_verification_on_by_default_and_switchable() -> None:
 
 
 def test_missing_ca_bundle_is_a_config_error(tmp_path) -> None:
-    from conftest import pbx_settings
+    from xapi_fakes import pbx_settings
 
     from queuepulse.errors import ConfigError
     from queuepulse.xapi.client import XapiClient

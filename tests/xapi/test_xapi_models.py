@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import SHARED
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
+from xapi_fakes import SHARED
 
 from queuepulse.xapi import models as m
 from queuepulse.xapi.durations import format_duration, parse_duration

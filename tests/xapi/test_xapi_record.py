@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import SECRET, FakeClock, Pbx
+from xapi_fakes import SECRET, FakeClock, Pbx
 
 from queuepulse.xapi.errors import ReplayFormatError
 from queuepulse.xapi.recorder import Recorder
