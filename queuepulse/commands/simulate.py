@@ -65,6 +65,9 @@ def register(subparsers: Any) -> None:
                    help="fault spec, e.g. 'ActiveCalls:status=503@p0.1; token:401@n3' "
                         "or a JSON list (see docs/simulator.md)")
     p.add_argument("--pbx-id", default="default", help="pbx_id written in truth rows")
+    p.add_argument("--tenants", type=int, default=1,
+                   help="serve this many PBXs on one port, PBX i under /pbx/i "
+                        "(seeds seed+i, pbx ids pbx-i); default 1 (served at /)")
     p.add_argument("--export-truth", type=Path, default=None, metavar="DIR",
                    help="write visits/kpi_1m/calls/agent_states JSON Lines to DIR and exit")
     p.add_argument("--duration", type=float, default=3600.0,
@@ -143,6 +146,9 @@ def run(args: argparse.Namespace) -> int:
     log.info("simulator listening", extra={
         "url": f"http://{args.host}:{args.port}", "queues": args.queues, "agents": args.agents,
         "speed": args.speed, "manual_clock": args.manual_clock, "client_id": config.client_id,
+        "tenants": args.tenants,
     })
-    serve_forever(config, args.host, args.port)
+    if args.tenants < 1:
+        raise ConfigError(f"--tenants must be >= 1, got {args.tenants}")
+    serve_forever(config, args.host, args.port, args.tenants)
     return 0

@@ -510,3 +510,59 @@ def _dump(body: Any) -> bytes:
 def create_app(sim: Simulator) -> SimulatorApp:
     """The ASGI app serving ``sim``."""
     return SimulatorApp(sim)
+
+
+class FleetApp:
+    """Many simulated PBXs on one port: PBX ``i`` lives under ``/pbx/{i}`` (its own model,
+    clock, tokens and faults), e.g. ``/pbx/3/connect/token`` and ``/pbx/3/xapi/v1/ActiveCalls``.
+
+    This is the managed-service shape of DESIGN.md (hundreds of small PBXs, one token each).
+    """
+
+    def __init__(self, sims: list[Simulator]) -> None:
+        self.apps = [SimulatorApp(sim) for sim in sims]
+        self._ticker: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        m = re.match(r"^/pbx/(\d+)(/.*)?$", path)
+        if m is None or int(m.group(1)) >= len(self.apps):
+            await _odata_error(404, "NotFound", f"no PBX at {path}; use /pbx/0 .. "
+                               f"/pbx/{len(self.apps) - 1}")(scope, receive, send)
+            return
+        child = dict(scope)
+        child["path"] = m.group(2) or "/"
+        child["root_path"] = scope.get("root_path", "") + f"/pbx/{m.group(1)}"
+        await self.apps[int(m.group(1))](child, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                ticks = [a.sim.config.background_tick_s for a in self.apps
+                         if a.sim.config.background_tick_s > 0 and not a.sim.config.manual_clock]
+                if ticks:
+                    self._ticker = asyncio.create_task(self._tick(min(ticks)))
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._ticker is not None:
+                    self._ticker.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._ticker
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _tick(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            for app in self.apps:
+                try:
+                    app.sim.sync()
+                except Exception:  # pragma: no cover - keep serving whatever happens
+                    log.exception("simulator tick failed")
+                await asyncio.sleep(0)

@@ -156,3 +156,28 @@ def test_reset_truncated_and_latency_over_real_http() -> None:
             assert c.get("/xapi/v1/SystemStatus", headers=h).status_code == 200
             assert time.perf_counter() - started >= 0.05
         assert sim.simulator.faults.fired == {"reset": 1, "truncated": 1, "latency": 1}
+
+
+def test_fleet_serves_independent_pbxs_on_one_port() -> None:
+    from queuepulse.simulator.server import fleet_configs, run_fleet
+
+    with run_fleet(fleet_configs(manual_config(), 3)) as fleet:
+        assert [s.base_url.rsplit("/", 2)[-2:] for s in fleet] == [["pbx", "0"], ["pbx", "1"],
+                                                                 ["pbx", "2"]]
+        with httpx.Client(timeout=5) as c:
+            tokens = [c.post(f"{s.base_url}/connect/token", data=FORM).json()["access_token"]
+                      for s in fleet]
+            bodies = []
+            for s, tok in zip(fleet, tokens, strict=True):
+                r = c.get(f"{s.xapi_url}/ActiveCalls", headers={"Authorization": f"Bearer {tok}"})
+                assert r.status_code == 200
+                validate("ListActiveCall", r.json())
+                bodies.append(r.json()["value"])
+            assert bodies[0] != bodies[1]
+            # one token per PBX: PBX 1 does not accept PBX 0's token
+            other = c.get(f"{fleet[1].xapi_url}/SystemStatus",
+                          headers={"Authorization": f"Bearer {tokens[0]}"})
+            assert other.status_code == 401
+            assert c.get(f"{fleet[0].base_url[:-6]}/pbx/7/xapi/v1/SystemStatus").status_code == 404
+            assert fleet[2].simulator.config.pbx_id == "pbx-2"
+            assert fleet[2].truth.visits()[0]["pbx_id"] == "pbx-2"
