@@ -248,6 +248,14 @@ class _Ctx:
             self._id_index = index
         return self._id_index.get(call_id, [])
 
+    def safe_dn(self, dn: str | None) -> str | None:
+        """A DN for event details: queues and agents as they are, any other number (an outbound
+        call's callee is personal data too) through the caller privacy policy."""
+        policy = self.rules.caller_policy
+        if dn is None or policy.mode == "keep" or self.directory.kind(dn) != "other":
+            return dn
+        return protect_caller(dn, policy)
+
     def put_visit(self, visit: QueueVisit) -> None:
         self.visits[(visit.call_key, visit.queue_dn, visit.entered_at)] = visit
 
@@ -663,7 +671,8 @@ def step(
         w = works.get(key)
         if w is None:
             w = works[key] = _Work(new_calls.pop(key))
-        w.anomaly(ctx, "duplicate_row", {"status": row.status, "callee_dn": party_dn(row.callee)})
+        w.anomaly(ctx, "duplicate_row",
+                  {"status": row.status, "callee_dn": ctx.safe_dn(party_dn(row.callee))})
 
     # -- vanished calls -----------------------------------------------------------------------
     ended: list[_Work] = []
@@ -792,7 +801,7 @@ def _apply_row(
         w = _new_work(row, key, ctx, started)
         ctx.count("calls_started")
         w.emit(ctx, "call_started", started, details={
-            "callee_dn": callee_dn, "caller": w.caller,
+            "callee_dn": ctx.safe_dn(callee_dn), "caller": w.caller,
             "established_at_known": row.established_at is not None, "time_source": source,
         })
         if kind == "unknown":
@@ -817,7 +826,8 @@ def _apply_row(
     if kind == "unknown" and row.status != old_status:
         ctx.count("unknown_status")
     details: dict[str, Any] = {
-        "from_status": old_status, "from_callee_dn": old_callee, "callee_dn": callee_dn,
+        "from_status": old_status, "from_callee_dn": ctx.safe_dn(old_callee),
+        "callee_dn": ctx.safe_dn(callee_dn),
         "time_source": source,
     }
     if kind == "unknown":

@@ -372,6 +372,14 @@ def test_caller_privacy_applies_to_visits_and_events() -> None:
     assert r.visits[0].caller == "+*******456"
     assert r.events[0].details["caller"] == "+*******456"
     assert "Bob" not in repr(r.events)
+    outbound = run([poll(1, row(1, "+4940999888 Eve", "Ringing", 0.5, 1, caller="101 Alice")),
+                    poll(2, row(1, "+4940999888 Eve", "Talking", 1.5, 2, caller="101 Alice"))],
+                   rules=rules)
+    text = repr(outbound.events)
+    assert "999888" not in text.replace("*******888", "")
+    assert " Eve" not in text
+    assert outbound.events[-1].details["callee_dn"] == "+*******888"
+    assert "800" in repr(r.events)  # queue DNs stay readable
 
 
 def test_rules_from_settings() -> None:
