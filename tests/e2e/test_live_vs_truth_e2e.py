@@ -1,0 +1,132 @@
+"""The live flow against the simulator's ground truth, with and without injected faults.
+
+A manual-clock simulator is polled once per simulated second over real HTTP (token, retries,
+breaker) and the recording is fed through the live flow into a test database. Then, for every
+true queue visit that entered after the first poll, finished before the last one and waited
+longer than two poll intervals: the flow has the visit, with the same outcome (so offered,
+answered and abandoned counts per queue are exact), and its wait is within one poll interval
+(or within the visit's recorded end uncertainty, when polls failed around its end).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import psycopg
+import pytest
+from live_helpers import START, record
+
+from queuepulse.live.config import LiveFlowConfig
+
+pytestmark = pytest.mark.e2e
+
+POLL_S = 1.0
+SECONDS = 240
+FAULTS = (
+    "ActiveCalls:status=503@p0.04; ActiveCalls:429=0@p0.03; ActiveCalls:stale@p0.04; "
+    "ActiveCalls:latency=0.4@p0.02; token:status=500@n2; ActiveCalls:status=503@n120-160"
+)
+
+
+def _ts(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _run_flow(path: Path, dsn: str) -> None:
+    from bytewax.testing import run_main
+
+    from flows.live import build_flow
+
+    run_main(build_flow(LiveFlowConfig(replay=path, dsn=dsn)))
+
+
+@pytest.mark.parametrize(
+    ("seed", "answered_callee", "faults"),
+    [(1, "queue", ""), (2, "agent", ""), (3, "queue", FAULTS)],
+    ids=["seed1-callee-queue", "seed2-callee-agent", "seed3-faults"],
+)
+def test_queue_calls_and_kpis_match_truth(
+    pg_dsn: str, tmp_path: Path, seed: int, answered_callee: str, faults: str
+) -> None:
+    path = tmp_path / "rec.jsonl"
+    rec, truth_visits, truth_kpis = record(
+        path, seed=seed, seconds=SECONDS, faults=faults, answered_callee=answered_callee,
+        timeout_s=0.3)
+    _run_flow(path, pg_dsn)
+
+    first = START + timedelta(seconds=2 * POLL_S)
+    last = START + timedelta(seconds=SECONDS - 2 * POLL_S)
+    with psycopg.connect(pg_dsn) as conn:
+        rows = conn.execute(
+            "SELECT call_key, queue_dn, entered_at, outcome, wait_s, end_uncertainty_s "
+            "FROM queue_calls WHERE pbx_id = 'sim'").fetchall()
+        kpi_rows = conn.execute(
+            "SELECT queue_dn, sum(offered), sum(answered), sum(abandoned) FROM queue_kpi_1m "
+            "WHERE pbx_id = 'sim' AND bucket >= %s AND bucket < %s GROUP BY queue_dn",
+            (START + timedelta(minutes=1), START + timedelta(minutes=3))).fetchall()
+    by_key: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_key.setdefault((row[0], row[1]), []).append(row)
+
+    checked = missing = wrong_outcome = wait_bad = 0
+    wait_errors: list[float] = []
+    counts_truth: Counter[tuple[str, str]] = Counter()
+    counts_flow: Counter[tuple[str, str]] = Counter()
+    for v in truth_visits:
+        entered, ended = _ts(v["entered_at"]), _ts(v["ended_at"])
+        if entered is None or entered < first or ended is None or ended > last:
+            continue
+        if v["wait_s"] is None or v["wait_s"] <= 2 * POLL_S:
+            continue
+        checked += 1
+        counts_truth[(v["queue_dn"], v["outcome"])] += 1
+        candidates = by_key.get((v["call_key"], v["queue_dn"]), [])
+        if not candidates:
+            missing += 1
+            continue
+        got = min(candidates, key=lambda r: abs((r[2] - entered).total_seconds()))
+        counts_flow[(v["queue_dn"], got[3])] += 1
+        if got[3] != v["outcome"]:
+            wrong_outcome += 1
+            continue
+        err = abs((got[4] or 0.0) - v["wait_s"])
+        wait_errors.append(err)
+        if err > max(POLL_S, got[5] or 0.0) + 1e-3:
+            wait_bad += 1
+
+    buckets = Counter(min(int(e / 0.25), 4) for e in wait_errors)
+    print(f"\n[{seed}/{answered_callee}/{'faults' if faults else 'clean'}] "
+          f"polls recorded={sum(1 for r in rec.records if r.kind == 'active_calls')} "
+          f"failed={rec.failed_polls} errors={rec.errors}")
+    print(f"  visits checked={checked} missing={missing} wrong_outcome={wrong_outcome} "
+          f"wait_beyond_bound={wait_bad}")
+    if wait_errors:
+        print(f"  wait error: median={median(wait_errors):.3f}s max={max(wait_errors):.3f}s "
+              "distribution: " + ", ".join(
+                  f"[{b * 0.25:.2f},{(b + 1) * 0.25:.2f})={buckets[b]}" if b < 4
+                  else f">=1.00={buckets[b]}" for b in sorted(buckets)))
+    truth_kpi: dict[str, list[int]] = {}
+    for k in truth_kpis:
+        bucket = _ts(k["bucket"])
+        assert bucket is not None
+        if START + timedelta(minutes=1) <= bucket < START + timedelta(minutes=3):
+            t = truth_kpi.setdefault(k["queue_dn"], [0, 0, 0])
+            t[0] += k["offered"]
+            t[1] += k["answered"]
+            t[2] += k["abandoned"]
+    for queue_dn, offered, answered, abandoned in sorted(kpi_rows):
+        t = truth_kpi.get(queue_dn, [0, 0, 0])
+        print(f"  kpi minutes 1-2 queue {queue_dn}: offered {offered}/{t[0]} "
+              f"answered {answered}/{t[1]} abandoned {abandoned}/{t[2]} (flow/truth)")
+
+    assert checked >= 10, "too few visits to judge: raise SECONDS or the traffic"
+    assert missing == 0
+    assert wrong_outcome == 0
+    assert wait_bad == 0
+    assert counts_flow == counts_truth
