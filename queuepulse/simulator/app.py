@@ -448,6 +448,9 @@ class SimulatorApp:
                 if path == "/simulator/truth/kpi_1m":
                     short = float(q.get("short_abandon_s", "5"))
                     return _json({"value": sim.truth.kpi_1m(start, end, short)})
+                if path == "/simulator/truth/entry_kpi_1m":
+                    short = float(q.get("short_abandon_s", "5"))
+                    return _json({"value": sim.truth.entry_kpi_1m(start, end, short)})
                 if path == "/simulator/truth/calls":
                     return _json({"value": sim.truth.calls(start, end)})
                 if path == "/simulator/truth/agent_states":

@@ -21,7 +21,7 @@ from queuepulse.simulator.faults import FaultInjector
 from queuepulse.simulator.formats import datetime_to_ms, fmt_ms, parse_datetime_ms
 from queuepulse.simulator.model.clock import SimClock
 from queuepulse.simulator.model.engine import Engine
-from queuepulse.simulator.model.truth import call_row, kpi_1m, visit_row
+from queuepulse.simulator.model.truth import call_row, entry_kpi_1m, kpi_1m, visit_row
 from queuepulse.simulator.views import active_call_fragment
 
 TimeArg = datetime | str | int | None
@@ -64,6 +64,15 @@ class Truth:
             return kpi_1m(sim.engine.visits, _to_ms(start, -(2**62)), _to_ms(end, 2**62),
                           sim.config.pbx_id, short_abandon_s)
 
+    def entry_kpi_1m(self, start: TimeArg = None, end: TimeArg = None,
+                     short_abandon_s: float = 5.0) -> list[dict[str, Any]]:
+        """End-to-end KPIs by entry queue (first queue; first answer anywhere), per minute."""
+        sim = self._sim
+        with sim.lock:
+            sim.sync()
+            return entry_kpi_1m(sim.engine.calls, _to_ms(start, -(2**62)), _to_ms(end, 2**62),
+                                sim.config.pbx_id, short_abandon_s)
+
     def calls(self, start: TimeArg = None, end: TimeArg = None) -> list[dict[str, Any]]:
         """Every call established in ``[start, end)`` with its whole timeline."""
         sim = self._sim
@@ -88,6 +97,7 @@ class Truth:
         directory.mkdir(parents=True, exist_ok=True)
         counts = {}
         for name, rows in (("visits", self.visits()), ("kpi_1m", self.kpi_1m()),
+                           ("entry_kpi_1m", self.entry_kpi_1m()),
                            ("calls", self.calls()), ("agent_states", self.agent_states())):
             with (directory / f"{name}.jsonl").open("w", encoding="utf-8") as fh:
                 for row in rows:

@@ -82,3 +82,46 @@ def test_domain_visits_match_truth(mode: str) -> None:
                 timedelta(0) <= got.ended_at - t_end <= timedelta(seconds=1)):
             mismatches.append(("ended_at", t, got.ended_at))
     assert not mismatches, f"{len(mismatches)} of {len(truth)} differ, e.g. {mismatches[:3]}"
+
+
+def _domain_visit(row: dict[str, Any]) -> Any:
+    visits_mod = pytest.importorskip("queuepulse.domain.visits")
+
+    def dt(text: str | None) -> Any:
+        return None if text is None else ms_to_datetime(parse_datetime_ms(text))
+
+    return visits_mod.QueueVisit(
+        pbx_id=row["pbx_id"], call_key=row["call_key"], queue_dn=row["queue_dn"],
+        entered_at=dt(row["entered_at"]), answered_at=dt(row["answered_at"]),
+        ended_at=dt(row["ended_at"]), outcome=row["outcome"], wait_s=row["wait_s"],
+        talk_s=row["talk_s"], agent_dn=row["agent_dn"], caller=row["caller"],
+        entry_queue_dn=row["entry_queue_dn"], call_id=row["call_id"], sla_s=20,
+    )
+
+
+def _compare(mine: list[dict[str, Any]], theirs: list[Any]) -> None:
+    by_key = {(r["queue_dn"], parse_datetime_ms(r["bucket"])): r for r in mine}
+    assert len(by_key) == len(theirs)
+    for k in theirs:
+        r = by_key[(k.queue_dn, round(k.bucket.timestamp() * 1000))]
+        for name in ("offered", "answered", "abandoned", "short_abandoned", "answered_in_sla",
+                     "transferred"):
+            assert r[name] == getattr(k, name), (name, r, k)
+        for name in ("sla_pct", "asa_s", "max_wait_s", "aht_s"):
+            if r[name] is None:
+                assert getattr(k, name) is None, (name, r, k)
+            else:
+                assert getattr(k, name) == pytest.approx(r[name], abs=1e-6), (name, r, k)
+
+
+def test_truth_kpis_equal_the_domain_kpis_of_the_same_visits() -> None:
+    kpi = pytest.importorskip("queuepulse.domain.kpi")
+    sim = Simulator(manual_config(transfer_prob=0.15, overflow_fraction=1.0,
+                                  master_timeout_s=45))
+    sim.advance(3600)
+    rows = sim.truth.visits()
+    visits = [_domain_visit(r) for r in rows]
+    rules = rules_mod.Rules()
+    sla = {q.dn: float(q.sla_s) for q in sim.engine.queues}
+    _compare(sim.truth.kpi_1m(), kpi.kpis_from_visits(visits, sla, rules))
+    _compare(sim.truth.entry_kpi_1m(), kpi.entry_kpis_from_visits(visits, sla, rules))

@@ -12,7 +12,7 @@ longest wait among visits answered or abandoned in the minute. ``answered_in_sla
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from queuepulse.simulator.formats import fmt_ms
@@ -94,59 +94,78 @@ class _Bucket:
         self.max_wait = -1
 
 
-def kpi_1m(visits: Iterable[Visit], from_ms: int, to_ms: int, pbx_id: str,
-           short_abandon_s: float = 5.0) -> list[dict[str, Any]]:
-    """True ``queue_kpi_1m`` rows for buckets starting in ``[from_ms, to_ms)``.
+#: (kind, queue_dn, at_ms, wait_ms, sla_s, talk_ms); kinds: offered, answered, abandoned,
+#: transferred, talk_ended.
+Fact = tuple[str, str, int, int, int, int]
 
-    Only buckets with at least one fact appear; rows are sorted by (queue_dn, bucket).
-    """
-    buckets: dict[tuple[str, int], _Bucket] = {}
-    short_ms = round(short_abandon_s * 1000)
 
-    def get(dn: str, t: int) -> _Bucket | None:
-        b0 = t - t % MINUTE_MS
-        if b0 < from_ms or b0 >= to_ms:
-            return None
-        key = (dn, b0)
-        b = buckets.get(key)
-        if b is None:
-            b = buckets[key] = _Bucket()
-        return b
-
+def queue_facts(visits: Iterable[Visit]) -> Iterator[Fact]:
+    """Queue-scope facts: each count at the moment it happened (DESIGN.md)."""
     for v in visits:
         dn = v.queue.dn
-        b = get(dn, v.entered_ms)
-        if b is not None:
-            b.offered += 1
+        yield ("offered", dn, v.entered_ms, 0, v.sla_s, 0)
         if v.answered_ms >= 0:
-            wait = v.answered_ms - v.entered_ms
-            b = get(dn, v.answered_ms)
-            if b is not None:
-                b.answered += 1
-                b.wait_sum += wait
-                b.max_wait = max(b.max_wait, wait)
-                if wait <= v.sla_s * 1000:
-                    b.in_sla += 1
+            yield ("answered", dn, v.answered_ms, v.answered_ms - v.entered_ms, v.sla_s, 0)
             if v.talk_ms >= 0:
-                b = get(dn, v.ended_ms)
-                if b is not None:
-                    b.aht_n += 1
-                    b.aht_sum += v.talk_ms
-        elif v.ended_ms >= 0:
-            wait = v.ended_ms - v.entered_ms
-            b = get(dn, v.ended_ms)
-            if b is not None:
-                if v.outcome == "abandoned":
-                    b.abandoned += 1
-                    b.max_wait = max(b.max_wait, wait)
-                    if wait <= short_ms:
-                        b.short += 1
-                else:
-                    b.transferred += 1
+                yield ("talk_ended", dn, v.ended_ms, 0, v.sla_s, v.talk_ms)
+        elif v.ended_ms >= 0 and v.outcome in ("abandoned", "transferred"):
+            yield (v.outcome, dn, v.ended_ms, v.ended_ms - v.entered_ms, v.sla_s, 0)
+
+
+def entry_facts(calls: Iterable[CallRecord]) -> Iterator[Fact]:
+    """End-to-end facts by entry queue (the call's first queue): offered at the first entry,
+    answered at the first answer anywhere (wait from the first entry, the entry queue's
+    SLATime); never answered: the last visit's abandon or transfer at its end."""
+    for rec in calls:
+        if not rec.visits:
+            continue
+        first = rec.visits[0]
+        dn, sla = first.queue.dn, first.sla_s
+        yield ("offered", dn, first.entered_ms, 0, sla, 0)
+        answers = [v.answered_ms for v in rec.visits if v.answered_ms >= 0]
+        if answers:
+            at = min(answers)
+            yield ("answered", dn, at, at - first.entered_ms, sla, 0)
+            continue
+        last = rec.visits[-1]
+        if last.ended_ms >= 0 and last.outcome in ("abandoned", "transferred"):
+            yield (last.outcome, dn, last.ended_ms, last.ended_ms - first.entered_ms, sla, 0)
+
+
+def fold_facts(facts: Iterable[Fact], from_ms: int, to_ms: int, pbx_id: str,
+               short_abandon_s: float = 5.0, scope: str | None = None) -> list[dict[str, Any]]:
+    """Per-queue, per-minute rows of the facts whose minute starts in ``[from_ms, to_ms)``."""
+    buckets: dict[tuple[str, int], _Bucket] = {}
+    short_ms = round(short_abandon_s * 1000)
+    for kind, dn, at, wait, sla_s, talk in facts:
+        b0 = at - at % MINUTE_MS
+        if b0 < from_ms or b0 >= to_ms:
+            continue
+        b = buckets.get((dn, b0))
+        if b is None:
+            b = buckets[(dn, b0)] = _Bucket()
+        if kind == "offered":
+            b.offered += 1
+        elif kind == "answered":
+            b.answered += 1
+            b.wait_sum += wait
+            b.max_wait = max(b.max_wait, wait)
+            if wait <= sla_s * 1000:
+                b.in_sla += 1
+        elif kind == "abandoned":
+            b.abandoned += 1
+            b.max_wait = max(b.max_wait, wait)
+            if wait <= short_ms:
+                b.short += 1
+        elif kind == "transferred":
+            b.transferred += 1
+        elif kind == "talk_ended":
+            b.aht_n += 1
+            b.aht_sum += talk
     rows = []
     for (dn, b0), b in sorted(buckets.items()):
         denom = b.answered + b.abandoned - b.short
-        rows.append({
+        row: dict[str, Any] = {
             "pbx_id": pbx_id,
             "queue_dn": dn,
             "bucket": fmt_ms(b0),
@@ -156,9 +175,27 @@ def kpi_1m(visits: Iterable[Visit], from_ms: int, to_ms: int, pbx_id: str,
             "short_abandoned": b.short,
             "transferred": b.transferred,
             "answered_in_sla": b.in_sla,
-            "sla_pct": round(100.0 * b.in_sla / denom, 6) if denom > 0 else None,
-            "asa_s": round(b.wait_sum / b.answered / 1000, 6) if b.answered else None,
+            "sla_pct": 100.0 * b.in_sla / denom if denom > 0 else None,
+            "asa_s": b.wait_sum / b.answered / 1000 if b.answered else None,
             "max_wait_s": b.max_wait / 1000 if b.max_wait >= 0 else None,
-            "aht_s": round(b.aht_sum / b.aht_n / 1000, 6) if b.aht_n else None,
-        })
+            "aht_s": b.aht_sum / b.aht_n / 1000 if b.aht_n else None,
+        }
+        if scope is not None:
+            row["scope"] = scope
+        rows.append(row)
     return rows
+
+
+def kpi_1m(visits: Iterable[Visit], from_ms: int, to_ms: int, pbx_id: str,
+           short_abandon_s: float = 5.0) -> list[dict[str, Any]]:
+    """True ``queue_kpi_1m`` rows (queue scope) for buckets starting in ``[from_ms, to_ms)``.
+
+    Only buckets with at least one fact appear; rows are sorted by (queue_dn, bucket).
+    """
+    return fold_facts(queue_facts(visits), from_ms, to_ms, pbx_id, short_abandon_s)
+
+
+def entry_kpi_1m(calls: Iterable[CallRecord], from_ms: int, to_ms: int, pbx_id: str,
+                 short_abandon_s: float = 5.0) -> list[dict[str, Any]]:
+    """End-to-end KPIs by entry queue (``scope`` = ``"entry"``; ``aht_s`` is always null)."""
+    return fold_facts(entry_facts(calls), from_ms, to_ms, pbx_id, short_abandon_s, "entry")
