@@ -4,13 +4,16 @@ Polls ``/ActiveCalls`` every ``--interval`` seconds and ``/Queues`` (with Agents
 (monitoring fields only) every ``--sync-interval`` seconds, writing each raw response as one
 replay line (see DESIGN.md) into rotating files under ``--out``. The client secret comes only
 from the settings (``QUEUEPULSE_PBX__CLIENT_SECRET``, ``.env`` or a Docker secret), never from
-the command line. Ctrl-C stops cleanly: the current file is closed and a summary printed.
+the command line. Ctrl-C (SIGINT) or SIGTERM stops cleanly within one poll interval: the current
+file is closed and a summary printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import signal
 import sys
 import time
 from pathlib import Path
@@ -113,7 +116,19 @@ def handle(args: argparse.Namespace) -> int:
         raise ConfigError(f"cannot write replay files to {args.out}: {exc}") from None
     progress_line = None if args.quiet else _ProgressLine(sys.stderr, lambda: writer.files)
 
+    stopped_by: list[str] = []
+
     async def main(recorder_box: list[Recorder]) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+
+            def on_signal(name: str = sig.name) -> None:
+                stopped_by.append(name)
+                stop.set()
+
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Unix
+                loop.add_signal_handler(sig, on_signal)
         async with XapiClient(pbx) as client:
             recorder = Recorder(
                 client,
@@ -124,23 +139,23 @@ def handle(args: argparse.Namespace) -> int:
                 on_progress=progress_line,
             )
             recorder_box.append(recorder)
-            await recorder.run(duration_s=args.duration)
+            await recorder.run(duration_s=args.duration, stop=stop)
 
     box: list[Recorder] = []
-    interrupted = False
     try:
         asyncio.run(main(box))
     except KeyboardInterrupt:
-        interrupted = True
+        stopped_by.append("SIGINT")
     finally:
         writer.close()
+    interrupted = bool(stopped_by)
     if box:
         progress = box[0].progress
         if progress_line is not None:
             progress_line(progress, force=True)
             if sys.stderr.isatty():
                 sys.stderr.write("\n")
-        how = "stopped by Ctrl-C" if interrupted else "done"
+        how = f"stopped by {stopped_by[0]}" if interrupted else "done"
         files = ", ".join(str(f) for f in writer.files) or "none"
         print(f"record {how}: {progress.line(len(writer.files))}; files: {files}")
         if progress.polls == 0 and progress.errors:

@@ -262,3 +262,19 @@ def test_record_items_parse_by_kind() -> None:
         ReplayRecord("active_calls", "p", AT, {"calls": []}).items()
     with pytest.raises(ReplayFormatError, match=r"value\.0\.Id"):
         ReplayRecord("active_calls", "p", AT, {"value": [{"Id": "x"}]}).items()
+
+
+async def test_recorder_stops_when_the_stop_event_is_set(
+    tmp_path: Path, make_client, clock: FakeClock
+) -> None:
+    import asyncio
+
+    stop = asyncio.Event()
+    async with make_client(_pbx_with_calls()) as xapi:
+        recorder = Recorder(
+            xapi, RotatingJsonlWriter(tmp_path), pbx_id="p", clock=clock, sleep=clock.sleep,
+            on_progress=lambda p: stop.set() if p.polls == 3 else None,
+        )
+        await recorder.run(stop=stop)  # no duration: only the event ends it
+    assert recorder.progress.polls == 3
+    assert recorder.writer.current is None  # file closed
