@@ -359,6 +359,27 @@ def migration_status(
     return status
 
 
+def _require_timescaledb(conn: psycopg.Connection[Any]) -> None:
+    """Fail early, and clearly, on a server that cannot load TimescaleDB."""
+    available = conn.execute(
+        "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
+    ).fetchone()
+    if not available:
+        raise MigrationError(
+            "the PostgreSQL server has no TimescaleDB extension installed; install it "
+            "(scripts/setup.sh on Debian 12, or use the timescale/timescaledb image: "
+            "docker compose up timescaledb) and retry"
+        )
+    row = conn.execute("SHOW shared_preload_libraries").fetchone()
+    preload = str(row[0]) if row else ""
+    if "timescaledb" not in preload:
+        raise MigrationError(
+            "TimescaleDB is installed but not preloaded (shared_preload_libraries = "
+            f"{preload!r}); add timescaledb to shared_preload_libraries in postgresql.conf, "
+            "restart the server and retry"
+        )
+
+
 def _refuse_changed(status: MigrationStatus) -> None:
     if status.changed:
         names = ", ".join(
@@ -418,6 +439,7 @@ def upgrade(
             "upgrade() needs an autocommit connection (connect(..., autocommit=True))"
         )
     result = UpgradeResult()
+    _require_timescaledb(conn)
     conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
     try:
         _ensure_ledger(conn)

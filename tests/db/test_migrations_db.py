@@ -243,3 +243,15 @@ def test_login_role_command_creates_a_reader_login(
     assert main(["db", "login-role", "queuepulse_reader", "--member-of", "reader",
                  "--dsn", pg_dsn]) == 2
     assert "NOLOGIN group role" in capsys.readouterr().err
+
+
+def test_upgrade_on_a_server_without_timescaledb_preloaded_says_so(
+    pg_cluster: LocalCluster,
+) -> None:
+    del pg_cluster  # the shared fixture reports a missing TimescaleDB first
+    with LocalCluster.throwaway(settings={"shared_preload_libraries": "''"}) as plain:
+        with pytest.raises(MigrationError, match=r"not preloaded.*shared_preload_libraries"):
+            _upgrade(plain.dsn())
+        with connect(plain.dsn(), autocommit=True) as conn:
+            ledger = conn.execute("SELECT to_regclass('queuepulse_migrations')").fetchone()
+        assert ledger == (None,)
