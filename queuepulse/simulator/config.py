@@ -38,3 +38,5 @@ class SimulatorConfig:
     fqdn: str = "sim.queuepulse.local"
     #: Wall seconds between background model advances while serving (0 = only on requests).
     background_tick_s: float = 0.25
+    #: Keep this many simulated seconds of finished history (truth, CDR, reports); None = all.
+    history_s: float | None = None

@@ -129,6 +129,7 @@ class Simulator:
         self._body_key: tuple[int, int, bool] | None = None
         self._body = b""
         self.last_active_body: bytes | None = None
+        self._pruned_at = start_ms
 
     def sync(self) -> int:
         """Advance the model to the clock's current simulated time; return it (epoch ms)."""
@@ -136,6 +137,10 @@ class Simulator:
             now = self.clock.now_ms()
             if now > self.engine.now:
                 self.engine.advance_to(now)
+            history = self.config.history_s
+            if history is not None and now - self._pruned_at >= 60_000:
+                self.engine.prune(now - round(history * 1000))
+                self._pruned_at = now
             return self.engine.now
 
     def now_ms(self) -> int:

@@ -278,3 +278,19 @@ def test_clock_speed_and_manual_mode() -> None:
     assert manual.advance(2.5) == T0 + 2_500
     with pytest.raises(ValueError, match="forward"):
         manual.advance(-1)
+
+
+def test_prune_forgets_old_history_only() -> None:
+    engine = Engine(ModelConfig(queues=2, agents=8, calls_per_min_per_queue=3.0), T0)
+    engine.advance_to(T0 + 3_600_000)
+    cut = T0 + 1_800_000
+    before = len(engine.calls)
+    dropped = engine.prune(cut)
+    assert 0 < dropped < before
+    assert all(c.ended_ms < 0 or c.ended_ms >= cut for c in engine.calls)
+    assert all(v.call.ended_ms < 0 or v.call.ended_ms >= cut for v in engine.visits)
+    assert all(s.record.ended_ms < 0 or s.record.ended_ms >= cut for s in engine.segments)
+    assert all(a[0] >= cut for a in engine.agent_states)
+    check_invariants(engine)
+    engine.advance_to(T0 + 4_000_000)
+    check_invariants(engine)

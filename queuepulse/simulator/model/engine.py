@@ -653,6 +653,25 @@ class Engine:
             return
         self._end_call(call, reason)  # moving between queues
 
+    def prune(self, before_ms: int) -> int:
+        """Forget calls that ended before ``before_ms`` (with their visits and CDR segments),
+        agent-state rows and closed logins older than that; return how many calls went.
+
+        Keeps memory flat in long runs; truth and reports then cover only what remains.
+        """
+        def kept(rec: CallRecord) -> bool:
+            return rec.ended_ms < 0 or rec.ended_ms >= before_ms
+
+        calls = [c for c in self.calls if kept(c)]
+        dropped = len(self.calls) - len(calls)
+        if dropped:
+            self.calls = calls
+            self.visits = [v for v in self.visits if kept(v.call)]
+            self.segments = [g for g in self.segments if kept(g.record)]
+        self.agent_states = [a for a in self.agent_states if a[0] >= before_ms]
+        self.logins = [r for r in self.logins if r[2] < 0 or r[2] >= before_ms]
+        return dropped
+
     def restart(self) -> None:
         """A PBX restart: every active call is cut off and call ids start over."""
         for call in list(self.active.values()):
