@@ -19,6 +19,7 @@ from queuepulse.domain.privacy import CallerPolicy, protect_caller
 from queuepulse.domain.snapshot import parse_datetime
 from queuepulse.domain.visits import QueueVisit
 from queuepulse.reconcile.cdr_rules import CdrRules
+from queuepulse.reconcile.matcher import SYNTHETIC_PREFIX
 from queuepulse.reconcile.segments import (
     HISTORY_ENDPOINT,
     CallRef,
@@ -54,8 +55,8 @@ def call_key_from_history(ref: CallRef, separator: str, first_start: datetime) -
             at = parse_datetime(tail)
             if at is not None:
                 return call_key_of(int(head), at)
-        return f"cdr:{hid}"
-    return f"cdr:{ref.call_id}@{first_start.isoformat()}"
+        return f"{SYNTHETIC_PREFIX}{hid}"
+    return f"{SYNTHETIC_PREFIX}{ref.call_id}@{first_start.isoformat()}"
 
 
 def is_queue_segment(seg: CdrSegment, rules: CdrRules, queue_dns: frozenset[str]) -> bool:

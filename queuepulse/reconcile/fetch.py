@@ -59,8 +59,18 @@ class _Collection(ReportSpec[RawRow]):
         return self.collection_path
 
 
+@dataclass(frozen=True)
+class _CallLogFunction(ReportSpec[RawRow]):
+    """``GetCallLogData`` is a report-style function, but not named ``Report<X>/Get<X>Data``."""
+
+    @property
+    def base_path(self) -> str:
+        """``/ReportCallLogData/Pbx.GetCallLogData``."""
+        return "/ReportCallLogData/Pbx.GetCallLogData"
+
+
 CALL_HISTORY = _Collection("CallHistoryView", (), RawRow, "/CallHistoryView")
-CALL_LOG = ReportSpec(
+CALL_LOG = _CallLogFunction(
     "CallLogData",
     ("periodFrom", "periodTo", "sourceType", "sourceFilter", "destinationType",
      "destinationFilter", "callsType", "callTimeFilterType", "callTimeFilterFrom",

@@ -1,8 +1,9 @@
 """Match CDR visits with the stored (live) visits of a period and plan the corrections. Pure.
 
 Matching is one-to-one within a queue: a stored visit is a candidate for a CDR visit when it is
-in the same queue and entered within ``tolerance_s``; among candidates the same call key wins,
-then the same call id, then the same caller number, then the nearest entry time. A matched
+in the same queue, entered within ``tolerance_s`` and is not known to be another call (a CDR key
+in our own format that differs, or a different call id); among candidates the same call key
+wins, then the same call id, then the same caller number, then the nearest entry time. A matched
 visit is rewritten from the CDR (``source='cdr'``), keeping the stored call key so that it still
 joins ``call_events``; a CDR visit without a match is inserted (missed by live polling); a stored
 live visit without a match is an extra live visit (removed, or only flagged when the period had
@@ -25,9 +26,11 @@ from queuepulse.domain.visits import QueueVisit
 
 __all__ = [
     "DIFF_FIELDS",
+    "SYNTHETIC_PREFIX",
     "Action",
     "Diff",
     "Plan",
+    "is_synthetic_key",
     "plan_corrections",
     "visit_key",
 ]
@@ -41,6 +44,7 @@ DIFF_FIELDS: tuple[str, ...] = (
 )
 
 VisitKey = tuple[str, str, str, datetime]
+SYNTHETIC_PREFIX = "cdr:"
 
 
 def visit_key(v: QueueVisit) -> VisitKey:
@@ -148,6 +152,20 @@ def _summary(v: QueueVisit) -> str:
     return f"{v.outcome} entered {v.entered_at.isoformat()} wait {wait} agent {v.agent_dn or '-'}"
 
 
+def is_synthetic_key(call_key: str) -> bool:
+    """A key the builder made up (``cdr:...``) because the CDR id is not our call key."""
+    return call_key.startswith(SYNTHETIC_PREFIX)
+
+
+def _different_calls(cdr: QueueVisit, stored: QueueVisit) -> bool:
+    """Known to be different calls: both keys real and unequal, or both call ids known and
+    unequal."""
+    if not is_synthetic_key(cdr.call_key) and cdr.call_key != stored.call_key:
+        return True
+    return cdr.call_id is not None and stored.call_id is not None \
+        and cdr.call_id != stored.call_id
+
+
 def _match(
     cdr: Sequence[QueueVisit], stored: Sequence[QueueVisit], tolerance_s: float
 ) -> dict[int, int]:
@@ -161,7 +179,7 @@ def _match(
         for j in by_queue.get(c.queue_dn, ()):
             s = stored[j]
             delta = abs((s.entered_at - c.entered_at).total_seconds())
-            if delta > tolerance_s:
+            if delta > tolerance_s or _different_calls(c, s):
                 continue
             score = (
                 0 if s.call_key == c.call_key else 1,
@@ -201,7 +219,7 @@ def plan_corrections(
     # a call's CDR key → the stored key, learnt from any matched visit of that call
     key_map: dict[str, str] = {}
     for i, j in pairs.items():
-        if stored_visits[j].call_key != cdr_visits[i].call_key:
+        if is_synthetic_key(cdr_visits[i].call_key):
             key_map.setdefault(cdr_visits[i].call_key, stored_visits[j].call_key)
     tol = value_tolerance_s
     upserts: list[QueueVisit] = []
