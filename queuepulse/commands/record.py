@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from queuepulse.errors import ConfigError
+from queuepulse.errors import ConfigError, SetupError
 
 
 def register(subparsers: Any) -> None:
@@ -146,6 +146,10 @@ def handle(args: argparse.Namespace) -> int:
         asyncio.run(main(box))
     except KeyboardInterrupt:
         stopped_by.append("SIGINT")
+    except OSError as exc:  # network errors arrive as XapiError; this is the replay file
+        raise SetupError(
+            f"cannot write the replay file in {args.out}: {exc}; free some space or pick --out"
+        ) from None
     finally:
         writer.close()
     interrupted = bool(stopped_by)
