@@ -30,7 +30,9 @@ def register(subparsers: Any) -> None:
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=5080, help="listen port (default 5080)")
+    p.add_argument("--port", type=int, default=5080,
+                   help="listen port (default 5080; 0 = a free port, printed on stdout as "
+                        '{"simulator_url": ...})')
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--queues", type=int, default=4)
     p.add_argument("--agents", type=int, default=20)
@@ -68,6 +70,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--tenants", type=int, default=1,
                    help="serve this many PBXs on one port, PBX i under /pbx/i "
                         "(seeds seed+i, pbx ids pbx-i); default 1 (served at /)")
+    p.add_argument("--history", type=float, default=None, metavar="SECONDS",
+                   help="keep only this much finished history (simulated seconds); default all")
     p.add_argument("--export-truth", type=Path, default=None, metavar="DIR",
                    help="write visits/kpi_1m/calls/agent_states JSON Lines to DIR and exit")
     p.add_argument("--duration", type=float, default=3600.0,
@@ -126,7 +130,7 @@ def build_config(args: argparse.Namespace) -> SimulatorConfig:
         model=model, start=start, speed=args.speed, manual_clock=args.manual_clock,
         warmup_s=args.warmup, clock_skew_s=args.clock_skew,
         client_id=args.client_id or settings.pbx.client_id, client_secret=secret,
-        token_ttl_s=args.token_ttl, pbx_id=args.pbx_id, faults=faults,
+        token_ttl_s=args.token_ttl, pbx_id=args.pbx_id, faults=faults, history_s=args.history,
     )
 
 
@@ -143,8 +147,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from queuepulse.simulator.server import serve_forever
 
-    log.info("simulator listening", extra={
-        "url": f"http://{args.host}:{args.port}", "queues": args.queues, "agents": args.agents,
+    log.info("simulator starting", extra={
+        "host": args.host, "port": args.port, "queues": args.queues, "agents": args.agents,
         "speed": args.speed, "manual_clock": args.manual_clock, "client_id": config.client_id,
         "tenants": args.tenants,
     })

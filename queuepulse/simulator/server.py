@@ -9,6 +9,7 @@ in the foreground for ``queuepulse simulate``.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -137,6 +138,10 @@ def serve_forever(config: SimulatorConfig, host: str, port: int, tenants: int = 
     else:
         app = create_app(Simulator(config))
     sock = _bind(host, port)
+    real_port = sock.getsockname()[1]
+    # one machine-readable line, so a parent process started with --port 0 learns the URL
+    print(json.dumps({"simulator_url": f"http://{host}:{real_port}", "tenants": tenants}),
+          flush=True)
     try:
         _server(app).run(sockets=[sock])
     finally:

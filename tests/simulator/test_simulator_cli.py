@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from queuepulse.cli import build_parser, main
@@ -50,3 +53,23 @@ def test_export_truth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_bad_options_are_clean_errors(bad: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--export-truth", "/nonexistent/never", *bad]) == 2
     assert "queuepulse: error:" in capsys.readouterr().err
+
+
+def test_served_as_a_subprocess_on_a_free_port() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "queuepulse.cli", "simulate", "--port", "0", "--manual-clock",
+         "--start", "2026-01-05T09:00:00Z", "--warmup", "300", "--tenants", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        url = first["simulator_url"]
+        assert first["tenants"] == 2
+        with httpx.Client(timeout=10) as c:
+            # the socket listens before uvicorn starts; the request waits in the backlog
+            state = c.get(f"{url}/pbx/1/simulator/state").json()
+            assert state["now"] == "2026-01-05T09:00:00.000Z"
+            assert state["pbx_id"] == "pbx-1"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
