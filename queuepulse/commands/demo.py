@@ -1,0 +1,122 @@
+"""``queuepulse demo``: simulator + local TimescaleDB + migrations + live flow + a summary."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    """Add ``demo``."""
+    parser = subparsers.add_parser(
+        "demo", help="the embedded default: simulated PBX, local TimescaleDB, live flow",
+        description=(
+            "Start a simulated 3CX PBX and a local PostgreSQL+TimescaleDB cluster (in "
+            "--data-dir), apply the migrations, run the live flow (with the Queues/Users sync) "
+            "against them and print a per-queue summary every second. Ctrl-C stops everything, "
+            "including the cluster it started."
+        ),
+    )
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="stop after this many (wall) minutes (default: until Ctrl-C)")
+    parser.add_argument("--speed", type=float, default=1.0,
+                        help="simulated seconds per wall second (polls keep pace; default 1)")
+    parser.add_argument("--queues", type=int, default=8, help="simulated queues (default 8)")
+    parser.add_argument("--agents", type=int, default=40, help="simulated agents (default 40)")
+    parser.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
+    parser.add_argument("--calls-per-min", type=float, default=2.0,
+                        help="peak arrivals per queue and minute (default 2)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="cluster data directory (default: QUEUEPULSE_DB__DATA_DIR, "
+                             ".queuepulse/pgdata)")
+    parser.add_argument("--db-port", type=int, default=None,
+                        help="cluster port (default: QUEUEPULSE_DB__PORT, 55432)")
+    parser.add_argument("--metrics-port", type=int, default=None,
+                        help="/healthz and /metrics port (default: settings, 9464; 0 = off)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the demo until --minutes pass or Ctrl-C."""
+    from pydantic import SecretStr
+
+    from flows.live import build_flow
+    from queuepulse.errors import ConfigError
+    from queuepulse.live.config import LiveFlowConfig
+    from queuepulse.live.metrics import HealthServer
+    from queuepulse.live.runner import run_flow
+    from queuepulse.live.summary import SummaryPrinter
+    from queuepulse.settings import load_settings
+    from queuepulse.simulator.config import SimulatorConfig
+    from queuepulse.simulator.model.config import ModelConfig
+    from queuepulse.simulator.server import run_simulator
+    from queuepulse.store.db import connect
+    from queuepulse.store.localdb import LocalCluster
+    from queuepulse.store.migrations import load_migrations, upgrade
+
+    if args.speed <= 0 or args.queues < 1 or args.agents < 1:
+        raise ConfigError("--speed, --queues and --agents must be positive")
+    settings = load_settings()
+    cluster = LocalCluster(args.data_dir or settings.db.data_dir,
+                           args.db_port or settings.db.port)
+    print(f"starting the local TimescaleDB cluster in {cluster.data_dir} "
+          f"(port {cluster.port})...", flush=True)
+    dsn = cluster.ensure_running()
+    server = None
+    try:
+        with connect(dsn, autocommit=True) as conn:
+            result = upgrade(conn, *load_migrations())
+        print(f"database ready ({len(result.applied)} migrations applied)", flush=True)
+        model = ModelConfig(seed=args.seed, queues=args.queues, agents=args.agents,
+                            calls_per_min_per_queue=args.calls_per_min)
+        sim_config = SimulatorConfig(model=model, speed=args.speed, warmup_s=900,
+                                     pbx_id="demo")
+        with run_simulator(sim_config) as sim:
+            print(f"simulated PBX at {sim.base_url} ({args.queues} queues, {args.agents} "
+                  f"agents, speed x{args.speed:g})", flush=True)
+            pbx = settings.pbx.model_copy(update={
+                "pbx_id": "demo", "url": sim.base_url, "client_id": sim.client_id,
+                "client_secret": SecretStr(sim.client_secret),
+                "poll_interval_s": max(0.05, 1.0 / args.speed),
+                "sync_interval_s": max(1.0, 60.0 / args.speed),
+            })
+            db = settings.db.model_copy(update={"dsn": SecretStr(dsn)})
+            config = LiveFlowConfig.from_settings(
+                settings.model_copy(update={"pbx": pbx, "db": db}),
+                run_for_s=args.minutes * 60 if args.minutes else None)
+            port = (args.metrics_port if args.metrics_port is not None
+                    else settings.observability.metrics_port)
+            if port:
+                try:
+                    server = HealthServer(settings.observability.metrics_host, port).start()
+                except Exception as exc:  # a busy port must not stop the demo
+                    log.warning("no /healthz, /metrics", extra={"error": str(exc)})
+            started = time.monotonic()
+
+            def footer() -> str:
+                elapsed = time.monotonic() - started
+                tail = f" of {args.minutes:g} min" if args.minutes else " (Ctrl-C to stop)"
+                metrics = f", /metrics on :{server.port}" if server else ""
+                return f"running {elapsed:5.0f} s{tail}{metrics}"
+
+            printer = SummaryPrinter(dsn, "demo", footer=footer).start()
+            try:
+                run_flow(build_flow(config), snapshot_s=5.0)
+            finally:
+                printer.stop()
+        print("demo finished", flush=True)
+        return 0
+    except KeyboardInterrupt:
+        print("\nstopping...", flush=True)
+        return 0
+    finally:
+        if server is not None:
+            server.stop()
+        cluster.stop()
+        print(f"local cluster stopped (data kept in {cluster.data_dir}; DSN was {dsn})",
+              flush=True)
