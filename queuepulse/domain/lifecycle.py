@@ -328,9 +328,12 @@ class _Work:
         self.seq += 1
         return at
 
-    def anomaly(self, ctx: _Ctx, kind: str, details: dict[str, Any]) -> None:
+    def anomaly(
+        self, ctx: _Ctx, kind: str, details: dict[str, Any], at: datetime | None = None
+    ) -> None:
         ctx.count("anomalies")
-        self.emit(ctx, "anomaly", ctx.server_time, details={"kind": kind, **details})
+        self.emit(ctx, "anomaly", at if at is not None else ctx.server_time,
+                  details={"kind": kind, **details})
 
     # -- visits ---------------------------------------------------------------------------
 
@@ -834,5 +837,15 @@ def _apply_row(
         details["unknown_status"] = True
     w.emit(ctx, "status_changed", at,
            queue_dn=callee_dn if directory.is_queue(callee_dn) else None, details=details)
+    if (
+        row.status != old_status
+        and row.last_change_status is not None
+        and old_change is not None
+        and row.last_change_status < old_change
+    ):  # a new status cannot have begun before the previous one
+        w.anomaly(ctx, "last_change_went_back", {
+            "last_change": format_datetime(row.last_change_status),
+            "previous_last_change": format_datetime(old_change),
+        }, at)
     w.apply(ctx, place(callee_dn, row.status, directory, rules), at, lower)
     return w

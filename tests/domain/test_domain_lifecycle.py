@@ -428,3 +428,16 @@ def test_naive_receive_time_is_read_as_utc() -> None:
     state, out = step(None, naive, DIRECTORY, RULES)
     assert out.skew_s == 0.0
     assert state.last_received_at == at(1)
+
+
+def test_a_status_beginning_before_the_previous_one_is_an_anomaly() -> None:
+    r = run([
+        poll(1, row(1, "800 Sales", "Ringing", 0.8, 1)),
+        poll(2, row(1, "800 Sales", "Talking", 0.4, 2)),
+    ])
+    assert r.types() == ["call_started", "queue_entered", "status_changed", "anomaly",
+                         "answered"]
+    assert r.events_of("anomaly")[0].details["kind"] == "last_change_went_back"
+    (visit,) = r.visits
+    assert visit.answered_at == at(1)  # clamped to the previous poll: never before the entry
+    assert visit.wait_s == pytest.approx(0.2)
