@@ -294,3 +294,22 @@ def test_prune_forgets_old_history_only() -> None:
     check_invariants(engine)
     engine.advance_to(T0 + 4_000_000)
     check_invariants(engine)
+
+
+def test_agents_make_outbound_calls_and_are_busy_meanwhile() -> None:
+    engine = Engine(ModelConfig(queues=2, agents=6, noise_calls_per_min=6.0,
+                                agent_noise_share=0.5), T0)
+    agent_dns = {a.dn for a in engine.agents}
+    seen = 0
+    for step in range(1, 121):
+        engine.advance_to(T0 + step * 15_000)
+        check_invariants(engine)
+        for c in engine.active.values():
+            if c.kind == "outbound" and c.record.caller_number in agent_dns:
+                seen += 1
+                assert c.agent is not None
+                assert c.agent.busy
+                assert c.agent.call is c
+    assert seen > 0
+    mine = [c for c in engine.calls if c.kind == "outbound" and c.caller_number in agent_dns]
+    assert any(c.ended_ms >= 0 for c in mine)

@@ -52,6 +52,8 @@ class ModelConfig:
     noise_users: int = 10
     noise_talk_s: float = 90.0
     noise_unanswered_prob: float = 0.2
+    #: Share of noise calls that are outbound calls by a free queue agent (busy meanwhile).
+    agent_noise_share: float = 0.25
     strategies: tuple[str, ...] = ("RingAll", "Hunt", "LongestWaiting")
     logged_in_prob: float = 0.9
     break_every_s: float = 2700.0

@@ -532,8 +532,13 @@ class Engine:
         now, rng, cfg = self.now, self.rng, self.config
         self._next_noise(now)
         users = self.noise_users
-        src = rng.choice(users)
-        internal = len(users) > 1 and rng.random() < 0.5
+        src: NoiseUser | Agent = rng.choice(users)
+        agent: Agent | None = None
+        if self.agents and rng.random() < cfg.agent_noise_share:
+            candidate = rng.choice(self.agents)
+            if candidate.available():
+                src = agent = candidate
+        internal = agent is None and len(users) > 1 and rng.random() < 0.5
         if internal:
             dst = rng.choice([u for u in users if u is not src]) if len(users) < 64 else src
             while dst is src:
@@ -550,6 +555,12 @@ class Engine:
         call.callee = callee
         call.status = "Ringing"
         call.token += 1
+        if agent is not None:
+            # an agent's own outbound call: busy for queues, but not a queue call
+            agent.busy = True
+            agent.call = call
+            call.agent = agent
+            self._record_agent(agent)
         self.active[cid] = call
         self._touch(call)
         self._event(call, "call_started")
@@ -583,6 +594,15 @@ class Engine:
         self._segment(call, call.record.established_ms, src, dst, answered,
                       SEG_TALK if answered else SEG_RING, ACT_ENDED, None)
         self._end_call(call, "completed" if answered else "unanswered")
+        self._release_noise_agent(call)
+
+    def _release_noise_agent(self, call: Call) -> None:
+        agent = call.agent
+        if agent is not None:
+            call.agent = None
+            agent.call = None
+            self._record_agent(agent)
+            self._free(agent)
 
     # ------------------------------------------------------------------ agents
     def _on_agent(self, a: Agent, sub: int) -> None:
@@ -633,6 +653,7 @@ class Engine:
             self._segment(call, call.record.established_ms, src, dst, answered,
                           SEG_TALK if answered else SEG_RING, ACT_DROPPED, None)
             self._end_call(call, reason)
+            self._release_noise_agent(call)
             return
         visit = call.visit
         if visit is not None and visit.outcome == "waiting":
