@@ -166,3 +166,30 @@ async def test_iter_pages_handles_a_server_side_page_cap() -> None:
     got = [x async for x in iter_pages(fetch, page_size=10)]
     # fewer than asked, but @odata.count says there is more: keep going
     assert got == list(range(30))
+
+
+@given(st.text())
+def test_path_literal_decodes_back_and_keeps_separators_out(text: str) -> None:
+    from urllib.parse import unquote
+
+    encoded = path_literal(text)
+    assert unquote(encoded) == odata_literal(text)
+    assert not set(encoded) & set(",=+/?#& ")  # cannot break the function-call syntax
+
+
+@given(
+    n=st.integers(0, 60),
+    page_size=st.integers(1, 25),
+    cap=st.one_of(st.none(), st.integers(1, 25)),
+    with_count=st.booleans(),
+)
+async def test_iter_pages_property(
+    n: int, page_size: int, cap: int | None, with_count: bool
+) -> None:
+    fetch, seen = _server(n, with_count=with_count, cap=cap)
+    got = [x async for x in iter_pages(fetch, page_size=page_size)]
+    if with_count or cap is None or cap >= page_size:
+        assert got == list(range(n))  # everything, once, in order
+    else:
+        assert got == list(range(min(n, cap)))  # no count and a capped page: stops early
+    assert len(seen) <= n + 1
