@@ -315,7 +315,8 @@ class SimulatorApp:
                 return b"{}"
             if endpoint == "CallHistoryView":
                 opts = parse_options(params, CALL_HISTORY_FIELDS)
-                page, total = apply_options((call_history_row(s) for s in engine.segments), opts)
+                rows = (call_history_row(s) for s in engine.segments if s.record.ended_ms >= 0)
+                page, total = apply_options(rows, opts)
                 return _dump(collection(page, total, opts))
             if endpoint == "CallLogData":
                 fparams = parse_function_params(match.group("args"))
@@ -325,7 +326,7 @@ class SimulatorApp:
                 seen: dict[int, int] = {}
                 rows_list = []
                 for s in engine.segments:
-                    if lo <= s.start_ms < hi:
+                    if lo <= s.start_ms < hi and s.record.ended_ms >= 0:
                         n = seen.get(id(s.record), 0)
                         seen[id(s.record)] = n + 1
                         rows_list.append(call_log_row(s, n))
