@@ -49,6 +49,7 @@ from queuepulse.simulator.views import (
     call_log_row,
     queue_agent,
     queue_entity,
+    queue_managers,
     system_status,
     user_entity,
 )
@@ -315,8 +316,9 @@ class SimulatorApp:
                 return b"{}"
             if endpoint == "CallHistoryView":
                 opts = parse_options(params, CALL_HISTORY_FIELDS)
-                rows = (call_history_row(s) for s in engine.segments if s.record.ended_ms >= 0)
-                page, total = apply_options(rows, opts)
+                history = (call_history_row(s) for s in engine.segments
+                           if s.record.ended_ms >= 0)
+                page, total = apply_options(history, opts)
                 return _dump(collection(page, total, opts))
             if endpoint == "CallLogData":
                 fparams = parse_function_params(match.group("args"))
@@ -382,7 +384,7 @@ class SimulatorApp:
             if groups["nav"] == "Agents":
                 rows = [queue_agent(engine.agents[i]) for i in q.agents]
             else:
-                rows = []
+                rows = queue_managers(engine, q)
             opts = parse_options(params, QUEUE_AGENT_FIELDS)
             page, total = apply_options(rows, opts)
             return _dump(collection(page, total, opts))

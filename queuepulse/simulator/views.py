@@ -74,6 +74,12 @@ def queue_agent(a: Agent) -> dict[str, Any]:
     return {"Id": a.user_id, "Number": a.dn, "Name": a.name, "SkillGroup": None, "Tags": []}
 
 
+def queue_managers(engine: Engine, q: Queue) -> list[dict[str, Any]]:
+    """Pbx.QueueManager rows: the queue's first member supervises it."""
+    return [{"Id": a.user_id, "Number": a.dn, "Name": a.name, "Tags": []}
+            for a in (engine.agents[i] for i in q.agents[:1])]
+
+
 def queue_entity(engine: Engine, q: Queue, expand: tuple[str, ...] = ()) -> dict[str, Any]:
     """A Pbx.Queue (monitoring fields; Agents/Managers only when expanded)."""
     if q.overflow_to >= 0:
@@ -111,7 +117,7 @@ def queue_entity(engine: Engine, q: Queue, expand: tuple[str, ...] = ()) -> dict
     if "Agents" in expand:
         row["Agents"] = [queue_agent(engine.agents[i]) for i in q.agents]
     if "Managers" in expand:
-        row["Managers"] = []
+        row["Managers"] = queue_managers(engine, q)
     return row
 
 
