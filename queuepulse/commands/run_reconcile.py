@@ -1,0 +1,119 @@
+"""``queuepulse run reconcile``: correct finished calls from the PBX's call history (CDR).
+
+With ``--since``/``--until`` it backfills that range once (resumable: periods already done are
+skipped) and exits; without them it runs continuously, reconciling each period once it closed
+and settled. See docs/reconciliation.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from queuepulse.commands.run import add_target_options, settings_from_args
+from queuepulse.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def parse_when(text: str) -> datetime:
+    """An ISO-8601 date or date-time (``2026-01-05``, ``2026-01-05T09:00Z``); naive is UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO-8601 date or date-time (e.g. 2026-01-05T09:00Z)"
+        ) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def register(run_subparsers: Any) -> None:
+    """Add ``run reconcile``."""
+    parser = run_subparsers.add_parser(
+        "reconcile", help="correct finished calls and KPIs from the PBX's call history (CDR)",
+        description=(
+            "Read /CallHistoryView and GetCallLogData for closed periods, rebuild queue visits, "
+            "correct queue_calls and recompute queue_kpi_1m, record what differed "
+            "(reconciliation_diffs), store 3CX's own report figures (pbx_queue_reports). With "
+            "--since/--until: backfill once (resumable); without: run continuously."
+        ),
+    )
+    add_target_options(parser)
+    parser.add_argument("--since", type=parse_when,
+                        help="first period to reconcile (ISO-8601; backfill mode)")
+    parser.add_argument("--until", type=parse_when,
+                        help="end of the range (default: now; backfill mode)")
+    parser.add_argument("--period", type=int, default=None,
+                        help="period length and cadence in seconds "
+                             "(default: QUEUEPULSE_RULES__RECONCILE_PERIOD_S, 900)")
+    parser.add_argument("--settle", type=float, default=None,
+                        help="seconds after a period's end before it is reconciled "
+                             "(default: QUEUEPULSE_RULES__RECONCILE_SETTLE_S, 900)")
+    parser.add_argument("--cdr-rules", type=Path, default=None,
+                        help="YAML/JSON file overriding the CDR segment rules")
+    parser.add_argument("--force", action="store_true",
+                        help="redo periods already reconciled (idempotent)")
+    parser.add_argument("--no-reports", action="store_true",
+                        help="do not fetch 3CX's own report figures")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Backfill (``--since``) or run continuously until SIGINT/SIGTERM."""
+    return asyncio.run(_main(args))
+
+
+async def _main(args: argparse.Namespace) -> int:
+    from queuepulse.reconcile.cdr_rules import load_cdr_rules
+    from queuepulse.reconcile.progress import Progress, TextProgress
+    from queuepulse.reconcile.runner import ReconcileConfig, Reconciler
+    from queuepulse.store.db import connect
+    from queuepulse.xapi.client import XapiClient
+
+    settings = settings_from_args(args)
+    if args.until is not None and args.since is None:
+        raise ConfigError("--until needs --since (without both, reconcile runs continuously)")
+    overrides: dict[str, Any] = {
+        "period_s": args.period, "settle_s": args.settle,
+        "fetch_reports": False if args.no_reports else None,
+    }
+    if args.cdr_rules is not None:
+        overrides["cdr_rules"] = load_cdr_rules(args.cdr_rules)
+    config = ReconcileConfig.from_settings(settings, **overrides)
+    dsn = settings.db.dsn
+    progress: Progress = Progress() if args.no_progress else TextProgress()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with XapiClient(settings.pbx) as client:
+        reconciler = Reconciler(config, client, lambda: connect(
+            dsn, autocommit=True, application_name="queuepulse-reconcile"))
+        if args.since is None:
+            log.info("reconcile running", extra={"pbx_id": config.pbx_id,
+                                                 "period_s": config.period_s})
+            await reconciler.run_forever(stop, progress=progress)
+            return 0
+        until = args.until or datetime.now(UTC)
+        result = await reconciler.backfill(args.since, until, force=args.force,
+                                           progress=progress, stop=stop)
+    rows = sum(r.cdr_rows for r in result.results)
+    print(
+        f"reconciled {config.pbx_id}: {len(result.results)} period(s) run, {result.skipped} "
+        f"already done, {result.failed} failed; {rows} CDR rows, "
+        f"{sum(r.inserted for r in result.results)} visits inserted, "
+        f"{sum(r.corrected for r in result.results)} corrected, "
+        f"{sum(r.removed for r in result.results)} removed, "
+        f"{sum(r.dead_letters for r in result.results)} dead letters"
+        + (" (stopped; run again to resume)" if result.stopped else "")
+    )
+    for r in result.results:
+        if not r.ok:
+            print(f"  failed {r.period[0].isoformat()}: {r.error}")
+    return 1 if result.failed else 0
