@@ -39,7 +39,10 @@ _EXPORTS = {
     "fleet_configs": "queuepulse.simulator.server",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Engine", "FaultRule", "ModelConfig", "RunningSimulator", "Simulator", "SimulatorConfig",
+    "Truth", "create_app", "fleet_configs", "parse_fault_spec", "run_fleet", "run_simulator",
+]
 
 
 def __getattr__(name: str) -> Any:
