@@ -1,0 +1,161 @@
+"""The live flow's glue without a database: the per-PBX step, KPI windows, the replay reader,
+feeds and the whole flow on Bytewax's TestingSource/TestingSink."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bytewax.testing import TestingSink, TestingSource, run_main
+
+from flows.live import build_flow
+from queuepulse.domain.kpi import KpiFact
+from queuepulse.domain.snapshot import ActiveCallRow, Poll
+from queuepulse.live.config import LiveFlowConfig, load_pbx_file
+from queuepulse.live.items import ConfigItem, PollItem
+from queuepulse.live.kpi_window import KpiWindower
+from queuepulse.live.pbx_step import PbxStepper
+from queuepulse.live.replay_reader import ReplayReader
+from queuepulse.live.summary import QueueSummary, render
+from queuepulse.settings import PbxSettings
+from queuepulse.xapi.replay_file import ReplayRecord
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+QUEUES = ({"Number": "800", "Name": "Sales", "SLATime": 20, "Agents": [{"Number": "1001"}]},)
+USERS = ({"Number": "1001", "FirstName": "Ann", "QueueStatus": "LoggedIn",
+          "CurrentProfileName": "Available", "IsRegistered": True},)
+
+
+def _row(call_id: int, callee: str, status: str, changed: datetime, now: datetime) -> ActiveCallRow:
+    return ActiveCallRow(call_id, "+15550001 Bob", callee, status, changed, T0, now)
+
+
+def _polls() -> list[Any]:
+    """Config, then a call that waits 12 s in queue 800 and is answered by 1001, then ends."""
+    items: list[Any] = [ConfigItem("p1", T0, QUEUES, USERS)]
+    for s in range(0, 40):
+        now = T0 + timedelta(seconds=s + 1)
+        if s < 12:
+            calls: tuple[ActiveCallRow, ...] = (_row(7, "800 Sales", "Ringing", T0, now),)
+        elif s < 30:
+            calls = (_row(7, "1001 Ann", "Talking", T0 + timedelta(seconds=12), now),)
+        else:
+            calls = ()
+        items.append(PollItem(Poll("p1", now, calls), latency_ms=3.0))
+    return items
+
+
+def test_stepper_turns_polls_into_rows_and_facts() -> None:
+    stepper = PbxStepper(LiveFlowConfig(replay=Path("x")).rules, clock=lambda: T0.timestamp())
+    state = None
+    tables: dict[str, int] = {}
+    facts: list[KpiFact] = []
+    for item in _polls():
+        state, out = stepper(state, item)
+        for table, _ in out.rows:
+            tables[table] = tables.get(table, 0) + 1
+        facts.extend(out.facts)
+    assert tables["queues"] == 1
+    assert tables["agents"] == 1
+    assert tables["pipeline_health"] == 40
+    assert tables["queue_live"] == 40
+    kinds = sorted(f.kind for f in facts if f.scope == "queue")
+    assert kinds == ["answered", "offered", "talk_ended"]
+    answered = next(f for f in facts if f.kind == "answered" and f.scope == "queue")
+    assert answered.wait_s == pytest.approx(12.0)
+    assert state is not None
+    assert state.directory.is_queue("800")
+
+
+def test_kpi_window_corrects_late_facts_and_drops_too_late_ones() -> None:
+    windower = KpiWindower(lateness_s=60)
+
+    def fact(i: int, at: datetime) -> KpiFact:
+        return KpiFact(f"f{i}", "p1", "800", "queue", "offered", at)
+
+    state, out = windower(None, [fact(1, T0 + timedelta(seconds=5))])
+    assert [k.offered for k in out] == [1]
+    state, out = windower(state, [fact(1, T0 + timedelta(seconds=5))])  # re-delivered
+    assert out == []
+    state, out = windower(state, [fact(2, T0 + timedelta(seconds=90))])
+    state, out = windower(state, [fact(3, T0 + timedelta(seconds=30))])  # late, still open
+    assert [(k.bucket, k.offered) for k in out] == [(T0, 2)]
+    state, _ = windower(state, [fact(4, T0 + timedelta(minutes=5))])  # closes minute 0
+    state, out = windower(state, [fact(5, T0 + timedelta(seconds=40))])
+    assert out == []
+    assert state.late_dropped == 1
+
+
+def test_flow_on_testing_source_emits_every_table() -> None:
+    out: list[Any] = []
+    flow = build_flow(LiveFlowConfig(replay=Path("unused")), sink=TestingSink(out),
+                      source=TestingSource(_polls()))
+    run_main(flow)
+    tables = {t for t, _ in out}
+    assert {"call_events", "queue_calls", "queue_live", "pipeline_health", "queue_kpi_1m",
+            "queues", "agents", "queue_agents", "agent_states"} <= tables
+    visits = [r for t, r in out if t == "queue_calls"]
+    final = visits[-1]
+    assert final.outcome == "answered"
+    assert final.agent_dn == "1001"
+    assert final.wait_s == pytest.approx(12.0)
+    assert final.ended_at is not None
+
+
+def test_replay_reader_resumes_from_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    records = [ReplayRecord("queues", "p1", T0, {"value": list(QUEUES)}),
+               ReplayRecord("users", "p1", T0, {"value": list(USERS)})]
+    records += [ReplayRecord("active_calls", "p1", T0 + timedelta(seconds=i), {"value": []})
+                for i in range(1, 6)]
+    path.write_text("".join(r.to_line() for r in records))
+    reader = ReplayReader(path)
+    first = reader.read(3)
+    assert [type(i).__name__ for i in first] == ["ConfigItem", "ConfigItem", "PollItem"]
+    resumed = ReplayReader(path, reader.position)
+    rest = resumed.read(100)
+    assert len(rest) == 4
+    assert resumed.exhausted
+    assert [i.poll.received_at for i in rest] == [  # type: ignore[union-attr]
+        T0 + timedelta(seconds=i) for i in range(2, 6)]
+
+
+def test_replay_reader_paces_by_recorded_time(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(
+        ReplayRecord("active_calls", "p1", T0 + timedelta(seconds=i), {"value": []}).to_line()
+        for i in range(3)))
+    now = [100.0]
+    reader = ReplayReader(path, speed=2.0, clock=lambda: now[0])
+    assert len(reader.read(10)) == 1
+    assert reader.wait_s() == pytest.approx(0.5)
+    now[0] += 0.5
+    assert len(reader.read(10)) == 1
+
+
+def test_config_needs_exactly_one_source_and_unique_pbx_ids(tmp_path: Path) -> None:
+    from queuepulse.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        LiveFlowConfig()
+    with pytest.raises(ConfigError):
+        LiveFlowConfig(targets=(PbxSettings(), PbxSettings()))
+    pbx_file = tmp_path / "pbx.yaml"
+    pbx_file.write_text("- pbx_id: a\n  url: http://127.0.0.1:1\n- pbx_id: b\n")
+    targets = load_pbx_file(pbx_file, PbxSettings(client_id="shared"))
+    assert [t.pbx_id for t in targets] == ["a", "b"]
+    assert targets[1].client_id == "shared"
+
+
+def test_summary_render_shows_sla_and_totals() -> None:
+    rows = [QueueSummary("800", waiting=2, longest_wait_s=31, offered=10, answered=8,
+                         abandoned=2, short_abandoned=1, answered_in_sla=6),
+            QueueSummary("801")]
+    text = render(T0, rows, "footer")
+    assert "66.7" in text  # 6 / (8 + 2 - 1)
+    assert text.splitlines()[-2].split()[:3] == ["all", "2", "31s"]
+    assert text.endswith("footer")
