@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import uvicorn
@@ -34,8 +34,8 @@ class RunningSimulator:
     host: str
     port: int
     client_id: str
-    client_secret: str
-    simulator: Simulator
+    client_secret: str = field(repr=False)
+    simulator: Simulator = field(repr=False)
 
     @property
     def xapi_url(self) -> str:

@@ -181,3 +181,4 @@ def test_fleet_serves_independent_pbxs_on_one_port() -> None:
             assert c.get(f"{fleet[0].base_url[:-6]}/pbx/7/xapi/v1/SystemStatus").status_code == 404
             assert fleet[2].simulator.config.pbx_id == "pbx-2"
             assert fleet[2].truth.visits()[0]["pbx_id"] == "pbx-2"
+            assert fleet[0].client_secret not in repr(fleet[0])
