@@ -132,6 +132,13 @@ def bench_scale(scale: int, seconds: float) -> None:
           f"max {max(steps, default=0):.1f} ms")
     print(f"poll-to-commit        p50 {pct(commits, 50):.0f} ms  p99 {pct(commits, 99):.0f} ms"
           f"  max {max(commits, default=0):.0f} ms")
+    steady = commits[5:]
+    print(f"  steady state (after the first 5 polls, which carry the initial config sync): "
+          f"p50 {pct(steady, 50):.0f} ms  p99 {pct(steady, 99):.0f} ms  "
+          f"max {max(steady, default=0):.0f} ms")
+    steady_steps = steps[5:]
+    print(f"  per-poll processing after the first 5 polls: p50 {pct(steady_steps, 50):.1f} ms"
+          f"  p99 {pct(steady_steps, 99):.1f} ms")
     print(f"rows written          {rows} ({rows / elapsed:.0f} rows/s): "
           + ", ".join(f"{t}={n}" for t, n in counts.items() if n))
     print(f"peak RSS              flow process "
