@@ -38,7 +38,8 @@ def test_flow_reconciles_closed_periods_once(pg_dsn: str) -> None:
         )
         out: list[str] = []
         try:
-            run_main(build_flow(service, TestingSource([now, now]), TestingSink(out)))
+            flow = build_flow(service, TestingSource([now, now]), TestingSink(out))
+            run_main(flow)  # type: ignore[no-untyped-call]
         finally:
             service.close()
     print("\n" + "\n".join(out))
