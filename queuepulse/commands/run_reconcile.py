@@ -61,6 +61,9 @@ def register(run_subparsers: Any) -> None:
     parser.add_argument("--no-reports", action="store_true",
                         help="do not fetch 3CX's own report figures")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--metrics-port", type=int, default=None,
+                        help="continuous mode: port of /healthz and /metrics (default: "
+                             "QUEUEPULSE_OBSERVABILITY__METRICS_PORT + 2; 0 = off)")
     parser.set_defaults(handler=handle)
 
 
@@ -96,10 +99,7 @@ async def _main(args: argparse.Namespace) -> int:
         reconciler = Reconciler(config, client, lambda: connect(
             dsn, autocommit=True, application_name="queuepulse-reconcile"))
         if args.since is None:
-            log.info("reconcile running", extra={"pbx_id": config.pbx_id,
-                                                 "period_s": config.period_s})
-            await reconciler.run_forever(stop, progress=progress)
-            return 0
+            return await _continuous(args, settings, config, reconciler, stop, progress)
         until = args.until or datetime.now(UTC)
         result = await reconciler.backfill(args.since, until, force=args.force,
                                            progress=progress, stop=stop)
@@ -117,3 +117,30 @@ async def _main(args: argparse.Namespace) -> int:
         if not r.ok:
             print(f"  failed {r.period[0].isoformat()}: {r.error}")
     return 1 if result.failed else 0
+
+
+async def _continuous(args: argparse.Namespace, settings: Any, config: Any, reconciler: Any,
+                      stop: asyncio.Event, progress: Any) -> int:
+    """Run until stopped, serving /healthz (ready while rounds finish) and /metrics."""
+    from queuepulse.live.metrics import HealthServer
+    from queuepulse.reconcile.metrics import ReconcileMetrics
+
+    metrics = ReconcileMetrics()
+    metrics.expect(config.pbx_id)
+    port = args.metrics_port if args.metrics_port is not None else (
+        settings.observability.metrics_port + 2)
+    server = None
+    if port:
+        server = HealthServer(settings.observability.metrics_host, port,
+                              stale_after_s=2.0 * config.period_s + 60.0,
+                              metrics=metrics.base).start()
+        log.info("serving /healthz and /metrics", extra={"port": server.port})
+    log.info("reconcile running", extra={"pbx_id": config.pbx_id, "period_s": config.period_s})
+    try:
+        await reconciler.run_forever(
+            stop, progress=progress,
+            on_round=lambda result: metrics.round_done(config.pbx_id, result))
+    finally:
+        if server is not None:
+            server.stop()
+    return 0

@@ -310,14 +310,18 @@ class Reconciler:
         stop: asyncio.Event,
         since: datetime | None = None,
         progress: Progress | None = None,
+        on_round: Callable[[BackfillResult], None] | None = None,
     ) -> None:
         """Continuous mode: every period length, reconcile the periods that closed (from
-        ``since``, default the last closed period at start) until ``stop`` is set."""
+        ``since``, default the last closed period at start) until ``stop`` is set.
+        ``on_round`` sees each finished round (metrics, readiness)."""
         cfg = self.config
         start = since or (period_floor(self._clock() - timedelta(seconds=cfg.settle_s),
                                        cfg.period_s) - timedelta(seconds=cfg.period_s))
         while not stop.is_set():
             result = await self.backfill(start, self._clock(), progress=progress, stop=stop)
+            if on_round is not None:
+                on_round(result)
             if result.results and all(r.ok for r in result.results):
                 start = max(start, result.results[-1].period[1] - timedelta(
                     seconds=cfg.period_s))
