@@ -51,8 +51,10 @@ def _live_rows(live: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
     return out
 
 
-async def test_reconciled_visits_and_kpis_equal_the_truth(pg_dsn: str) -> None:
-    with simulator() as sim:
+@pytest.mark.parametrize("answered_callee", ["queue", "agent"])
+async def test_reconciled_visits_and_kpis_equal_the_truth(pg_dsn: str,
+                                                          answered_callee: str) -> None:
+    with simulator(answered_callee=answered_callee) as sim:
         async with XapiClient(pbx_settings(sim), jitter=False) as client:
             live = run_live(sim, await directory(client), LIVE_S, GAPS)
             write_live(pg_dsn, live)
@@ -97,6 +99,10 @@ async def test_reconciled_visits_and_kpis_equal_the_truth(pg_dsn: str) -> None:
           f"{sum(r.diffs for r in first.results)} diffs, "
           f"{sum(r.open_talks for r in first.results)} open talks; "
           f"runs by status {dict(runs)}; reports {reports}")
+    fields: dict[str, int] = {}
+    for row in diffs:
+        fields[row[3]] = fields.get(row[3], 0) + 1
+    print(f"diffs by field: {dict(sorted(fields.items()))}")
 
     # live polling really was wrong, so the test proves something
     assert missed, "the gaps and short calls should make live polling miss visits"
