@@ -11,11 +11,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from queuepulse.domain.kpi import KpiFact, KpiKey, QueueKpi, facts_for_visit_change, fold_bucket
+from queuepulse.domain.kpi import (
+    KpiFact,
+    KpiKey,
+    QueueKpi,
+    entry_facts_from_visits,
+    facts_for_visit_change,
+    fold_bucket,
+)
 from queuepulse.domain.rules import Rules
 from queuepulse.domain.visits import QueueVisit
 
-__all__ = ["affected_buckets", "recompute_buckets", "sla_for"]
+__all__ = [
+    "affected_buckets",
+    "affected_entry_buckets",
+    "bucket_range",
+    "fold_keys",
+    "recompute_buckets",
+    "recompute_entry_buckets",
+    "sla_for",
+]
 
 MINUTE = timedelta(minutes=1)
 
@@ -41,33 +56,70 @@ def affected_buckets(
     return keys
 
 
+def fold_keys(
+    keys: Iterable[KpiKey], facts: Iterable[KpiFact]
+) -> tuple[list[tuple[QueueKpi, float]], list[KpiKey]]:
+    """Fold the facts of each bucket in ``keys`` (other facts are ignored); returns (buckets with
+    facts, each with the sum of its abandoned waits (the ``wait_abandoned_s_sum`` column), and
+    the keys left empty)."""
+    wanted = set(keys)
+    facts_by_key: dict[KpiKey, dict[str, KpiFact]] = {k: {} for k in wanted}
+    for fact in facts:
+        bucket = facts_by_key.get(fact.key)
+        if bucket is not None:
+            bucket.setdefault(fact.fact_id, fact)
+    full: list[tuple[QueueKpi, float]] = []
+    empty: list[KpiKey] = []
+    for key in sorted(wanted):
+        found = facts_by_key[key]
+        if found:
+            abandoned = sum(f.wait_s or 0.0 for f in found.values() if f.kind == "abandoned")
+            full.append((fold_bucket(found.values(), key), abandoned))
+        else:
+            empty.append(key)
+    return full, empty
+
+
+def _queue_facts(visits: Iterable[QueueVisit], sla_by_queue: Mapping[str, float],
+                 rules: Rules) -> list[KpiFact]:
+    facts: list[KpiFact] = []
+    for v in visits:
+        facts.extend(facts_for_visit_change(None, v, rules, sla_for(v, sla_by_queue, rules)))
+    return facts
+
+
 def recompute_buckets(
     keys: Iterable[KpiKey],
     visits: Iterable[QueueVisit],
     sla_by_queue: Mapping[str, float],
     rules: Rules,
 ) -> tuple[list[tuple[QueueKpi, float]], list[KpiKey]]:
-    """The full value of each bucket in ``keys`` from ``visits`` (every visit that may count in
-    them, the current version of each); returns (buckets with facts, each with the sum of its
-    abandoned waits (the ``wait_abandoned_s_sum`` column), and the keys left empty)."""
-    wanted = set(keys)
-    facts_by_key: dict[KpiKey, list[KpiFact]] = {k: [] for k in wanted}
-    for v in visits:
-        for fact in facts_for_visit_change(None, v, rules, sla_for(v, sla_by_queue, rules)):
-            bucket = facts_by_key.get(fact.key)
-            if bucket is not None:
-                bucket.append(fact)
-    full: list[tuple[QueueKpi, float]] = []
-    empty: list[KpiKey] = []
-    for key in sorted(wanted):
-        facts = facts_by_key[key]
-        if facts:
-            abandoned = sum(f.wait_s or 0.0 for f in {f.fact_id: f for f in facts}.values()
-                            if f.kind == "abandoned")
-            full.append((fold_bucket(facts, key), abandoned))
-        else:
-            empty.append(key)
-    return full, empty
+    """The full value of each queue bucket in ``keys`` from ``visits`` (every visit that may
+    count in them, the current version of each); see :func:`fold_keys`."""
+    return fold_keys(keys, _queue_facts(visits, sla_by_queue, rules))
+
+
+def _positive(sla_by_queue: Mapping[str, float]) -> dict[str, float]:
+    return {q: s for q, s in sla_by_queue.items() if s and s > 0}
+
+
+def affected_entry_buckets(
+    call_visits: Iterable[QueueVisit], sla_by_queue: Mapping[str, float], rules: Rules
+) -> set[KpiKey]:
+    """Every entry-scope bucket key (``entry_queue_kpi_1m``) the calls of ``call_visits`` (all
+    visits of each call) have a fact in."""
+    return {f.key for f in entry_facts_from_visits(call_visits, _positive(sla_by_queue), rules)}
+
+
+def recompute_entry_buckets(
+    keys: Iterable[KpiKey],
+    call_visits: Iterable[QueueVisit],
+    sla_by_queue: Mapping[str, float],
+    rules: Rules,
+) -> tuple[list[tuple[QueueKpi, float]], list[KpiKey]]:
+    """The full value of each entry bucket in ``keys`` from every visit of every call that may
+    count in them (end-to-end by entry queue, :func:`entry_facts_from_visits`)."""
+    return fold_keys(keys, entry_facts_from_visits(call_visits, _positive(sla_by_queue), rules))
 
 
 def bucket_range(keys: Iterable[KpiKey]) -> tuple[datetime, datetime] | None:

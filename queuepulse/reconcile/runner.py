@@ -256,6 +256,7 @@ class Reconciler:
             "dead_letters_new": applied.dead_letters_new,
             "buckets_written": applied.buckets_written,
             "buckets_deleted": applied.buckets_deleted,
+            "entry_buckets_written": applied.entry_buckets_written,
             "report_rows": len(reports.rows), "report_errors": reports.errors,
             "cdr_rules": cfg.cdr_rules.to_mapping(),
         }

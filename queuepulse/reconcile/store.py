@@ -3,7 +3,9 @@ corrections in one transaction, record runs, and know which periods are done.
 
 Tables: ``queue_calls``, ``queue_kpi_1m`` (corrected), ``reconciliation_runs`` (one row per run;
 a run with ``status='ok'`` marks its period done: that is the backfill's resume state),
-``reconciliation_diffs``, ``cdr_dead_letters`` and ``pbx_queue_reports`` (schema 002).
+``reconciliation_diffs``, ``cdr_dead_letters`` and ``pbx_queue_reports`` (schema 002), and
+``entry_queue_kpi_1m`` (schema 003: end-to-end KPIs by entry queue, recomputed for every call a
+correction touches).
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from queuepulse.domain.kpi import KpiKey
+from queuepulse.domain.kpi import KpiKey, QueueKpi
 from queuepulse.domain.rules import Rules
 from queuepulse.domain.visits import QueueVisit
-from queuepulse.reconcile.kpis import affected_buckets, bucket_range, recompute_buckets
+from queuepulse.reconcile.kpis import (
+    affected_buckets,
+    affected_entry_buckets,
+    bucket_range,
+    recompute_buckets,
+    recompute_entry_buckets,
+)
 from queuepulse.reconcile.matcher import Diff, Plan
 from queuepulse.reconcile.periods import Period
 from queuepulse.reconcile.segments import DeadLetter
@@ -146,12 +154,12 @@ def finish_run(conn: Conn, run: RunRecord, at: datetime, status: str,
 class ApplyResult:
     """What one period's transaction wrote."""
 
-    __slots__ = ("buckets_deleted", "buckets_written", "dead_letters_new", "visits_deleted",
-                 "visits_written")
+    __slots__ = ("buckets_deleted", "buckets_written", "dead_letters_new",
+                 "entry_buckets_written", "visits_deleted", "visits_written")
 
     def __init__(self) -> None:
         self.visits_written = self.visits_deleted = 0
-        self.buckets_written = self.buckets_deleted = 0
+        self.buckets_written = self.buckets_deleted = self.entry_buckets_written = 0
         self.dead_letters_new = 0
 
 
@@ -184,16 +192,10 @@ def _delete_visits(conn: Conn, visits: Iterable[QueueVisit]) -> int:
     return len(params)
 
 
-def _write_kpis(conn: Conn, pbx_id: str, keys: set[KpiKey], sla_by_queue: dict[str, float],
-                rules: Rules, span_s: float) -> tuple[int, int]:
-    span = bucket_range(keys)
-    if span is None:
-        return 0, 0
-    queues = sorted({k[1] for k in keys})
-    visits = _bucket_visits(conn, pbx_id, queues, span[0], span[1], span_s)
-    full, empty = recompute_buckets(keys, visits, sla_by_queue, rules)
+def _upsert_kpis(conn: Conn, table: str, full: Sequence[tuple[QueueKpi, float]],
+                 empty: Sequence[KpiKey]) -> tuple[int, int]:
     sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in _KPI_COLUMNS[3:])
-    sql = (f"INSERT INTO queue_kpi_1m ({', '.join(_KPI_COLUMNS)}) VALUES "
+    sql = (f"INSERT INTO {table} ({', '.join(_KPI_COLUMNS)}) VALUES "
            f"({', '.join(['%s'] * len(_KPI_COLUMNS))}) "
            f"ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET {sets}, updated_at = now()")
     params = [
@@ -207,9 +209,50 @@ def _write_kpis(conn: Conn, pbx_id: str, keys: set[KpiKey], sla_by_queue: dict[s
             cur.executemany(sql, params)
         if empty:
             cur.executemany(
-                "DELETE FROM queue_kpi_1m WHERE pbx_id = %s AND queue_dn = %s AND bucket = %s",
+                f"DELETE FROM {table} WHERE pbx_id = %s AND queue_dn = %s AND bucket = %s",
                 [(k[0], k[1], k[3]) for k in empty])
     return len(params), len(empty)
+
+
+def _write_kpis(conn: Conn, pbx_id: str, keys: set[KpiKey], sla_by_queue: dict[str, float],
+                rules: Rules, span_s: float) -> tuple[int, int]:
+    span = bucket_range(keys)
+    if span is None:
+        return 0, 0
+    queues = sorted({k[1] for k in keys})
+    visits = _bucket_visits(conn, pbx_id, queues, span[0], span[1], span_s)
+    full, empty = recompute_buckets(keys, visits, sla_by_queue, rules)
+    return _upsert_kpis(conn, "queue_kpi_1m", full, empty)
+
+
+def _call_visits(conn: Conn, pbx_id: str, call_keys: Iterable[str],
+                 since: datetime) -> list[QueueVisit]:
+    """Every visit of these calls entered since ``since``."""
+    keys = sorted(set(call_keys))
+    if not keys:
+        return []
+    rows = conn.execute(
+        _SELECT_VISITS + "WHERE pbx_id = %s AND call_key = ANY(%s) AND entered_at >= %s",
+        (pbx_id, keys, since)).fetchall()
+    return [_visit(r) for r in rows]
+
+
+def _write_entry_kpis(conn: Conn, pbx_id: str, keys: set[KpiKey],
+                      sla_by_queue: dict[str, float], rules: Rules,
+                      span_s: float) -> tuple[int, int]:
+    span = bucket_range(keys)
+    if span is None:
+        return 0, 0
+    lo, hi = span
+    rows = conn.execute(
+        "SELECT DISTINCT call_key FROM queue_calls WHERE pbx_id = %s "
+        "AND entered_at >= %s AND entered_at < %s "
+        "AND (entered_at >= %s OR answered_at >= %s OR ended_at >= %s)",
+        (pbx_id, lo - timedelta(seconds=span_s), hi, lo, lo, lo)).fetchall()
+    visits = _call_visits(conn, pbx_id, (r[0] for r in rows),
+                          lo - timedelta(seconds=2 * span_s))
+    full, empty = recompute_entry_buckets(keys, visits, sla_by_queue, rules)
+    return _upsert_kpis(conn, "entry_queue_kpi_1m", full, empty)
 
 
 def _diff_id(run: RunRecord, d: Diff) -> uuid.UUID:
@@ -275,15 +318,25 @@ def apply_period(
     reconciled_at: datetime,
     max_visit_span_s: float,
 ) -> ApplyResult:
-    """Write one period's corrections, recomputed KPI buckets, diffs, dead letters and 3CX
-    figures in one transaction (all or nothing)."""
+    """Write one period's corrections, recomputed KPI buckets (per queue and by entry queue),
+    diffs, dead letters and 3CX figures in one transaction (all or nothing)."""
     result = ApplyResult()
-    keys = affected_buckets([*plan.old, *plan.upserts], sla_by_queue, rules)
+    changed = [*plan.old, *plan.upserts]
+    keys = affected_buckets(changed, sla_by_queue, rules)
+    calls = {v.call_key for v in changed}
+    since = min((v.entered_at for v in changed), default=run.period[0]) - timedelta(
+        seconds=2 * max_visit_span_s)
     with conn.transaction():
+        entry_keys = affected_entry_buckets(
+            _call_visits(conn, run.pbx_id, calls, since), sla_by_queue, rules)
         result.visits_deleted = _delete_visits(conn, plan.deletes)
         result.visits_written = _upsert_visits(conn, plan.upserts, reconciled_at)
+        entry_keys |= affected_entry_buckets(
+            _call_visits(conn, run.pbx_id, calls, since), sla_by_queue, rules)
         result.buckets_written, result.buckets_deleted = _write_kpis(
             conn, run.pbx_id, keys, sla_by_queue, rules, max_visit_span_s)
+        result.entry_buckets_written, _ = _write_entry_kpis(
+            conn, run.pbx_id, entry_keys, sla_by_queue, rules, max_visit_span_s)
         _write_diffs(conn, run, plan.diffs)
         result.dead_letters_new = _write_dead_letters(conn, run, dead_letters)
         _write_reports(conn, report_rows)

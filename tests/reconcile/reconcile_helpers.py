@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from pydantic import SecretStr
 
-from queuepulse.domain.kpi import KpiFact, fold_facts
+from queuepulse.domain.kpi import KpiFact, entry_kpis_from_visits, fold_facts
 from queuepulse.domain.lifecycle import PbxState, step
 from queuepulse.domain.parties import Directory
 from queuepulse.domain.rules import Rules
@@ -76,7 +76,8 @@ async def directory(client: XapiClient) -> Directory:
 
 @dataclass
 class LiveSide:
-    """What live polling saw: the latest version of each visit, and its queue KPI facts."""
+    """What live polling saw: the latest version of each visit, and its KPI facts (queue and
+    entry scope)."""
 
     visits: dict[tuple[str, str, str, datetime], QueueVisit] = field(default_factory=dict)
     facts: list[KpiFact] = field(default_factory=list)
@@ -104,7 +105,7 @@ def run_live(sim: RunningSimulator, dire: Directory, seconds: int,
         out.polls += 1
         for v in output.visits:
             out.visits[(v.pbx_id, v.call_key, v.queue_dn, v.entered_at)] = v
-        out.facts.extend(f for f in output.facts if f.scope == "queue")
+        out.facts.extend(output.facts)
     return out
 
 
@@ -112,8 +113,11 @@ def write_live(dsn: str, live: LiveSide) -> None:
     """Store the live side as the live flow would (queue_calls and queue_kpi_1m)."""
     writer = BatchWriter.from_dsn(dsn)
     try:
-        writer.write({"queue_calls": list(live.visits.values()),
-                      "queue_kpi_1m": fold_facts(live.facts)})
+        writer.write({
+            "queue_calls": list(live.visits.values()),
+            "queue_kpi_1m": fold_facts(f for f in live.facts if f.scope == "queue"),
+            "entry_queue_kpi_1m": fold_facts(f for f in live.facts if f.scope == "entry"),
+        })
     finally:
         writer.close()
 
@@ -206,10 +210,41 @@ def snapshot(conn: psycopg.Connection[Any]) -> dict[str, list[tuple[Any, ...]]]:
     """Every row (all columns, updated_at included) of the tables reconciliation corrects."""
     return {
         table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()
-        for table in ("queue_calls", "queue_kpi_1m", "cdr_dead_letters", "pbx_queue_reports")
+        for table in ("queue_calls", "queue_kpi_1m", "entry_queue_kpi_1m", "cdr_dead_letters",
+                      "pbx_queue_reports")
     }
 
 
 def minutes(n: float) -> timedelta:
     """``n`` minutes."""
     return timedelta(minutes=n)
+
+
+def truth_entry_kpis(sim: RunningSimulator, lo: datetime,
+                     hi: datetime) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """End-to-end KPIs by entry queue of the true visits entered in ``[lo, hi)``, by the
+    domain's fold, for buckets in ``[lo, hi)``."""
+    visits = [
+        QueueVisit(PBX, r["call_key"], r["queue_dn"], ts(r["entered_at"]),  # type: ignore[arg-type]
+                   answered_at=ts(r["answered_at"]), ended_at=ts(r["ended_at"]),
+                   outcome=r["outcome"], wait_s=r["wait_s"], talk_s=r["talk_s"],
+                   agent_dn=r["agent_dn"])
+        for r in sim.truth.visits(lo, hi)
+    ]
+    slas = {q.dn: float(q.sla_s) for q in sim.simulator.engine.queues}
+    out = {}
+    for k in entry_kpis_from_visits(visits, slas, Rules()):
+        if lo <= k.bucket < hi:
+            out[(k.queue_dn, k.bucket)] = tuple(
+                _norm(f, getattr(k, f)) for f in KPI_FIELDS[2:])
+    return out
+
+
+def db_entry_kpis(conn: psycopg.Connection[Any], lo: datetime,
+                  hi: datetime) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Stored end-to-end KPIs by entry queue of buckets in ``[lo, hi)``."""
+    rows = conn.execute(
+        f"SELECT {', '.join(KPI_FIELDS)} FROM entry_queue_kpi_1m WHERE pbx_id = %s "
+        "AND bucket >= %s AND bucket < %s", (PBX, lo, hi)).fetchall()
+    return {(r[0], r[1]): tuple(_norm(k, v) for k, v in zip(KPI_FIELDS[2:], r[2:], strict=True))
+            for r in rows}

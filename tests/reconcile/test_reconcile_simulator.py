@@ -18,6 +18,7 @@ from reconcile_helpers import (
     START,
     WARMUP_S,
     canonical_key,
+    db_entry_kpis,
     db_kpis,
     db_visits,
     directory,
@@ -27,6 +28,7 @@ from reconcile_helpers import (
     run_live,
     simulator,
     snapshot,
+    truth_entry_kpis,
     truth_kpis,
     truth_visits,
     ts,
@@ -66,10 +68,12 @@ async def test_reconciled_visits_and_kpis_equal_the_truth(pg_dsn: str,
             second = await rec.backfill(LO, HI, force=True)
             truth = truth_visits(sim, LO, HI)
             truth_k = truth_kpis(sim, LO, HI)
+            truth_e = truth_entry_kpis(sim, LO, HI)
 
     with psycopg.connect(pg_dsn) as conn:
         stored = db_visits(conn, LO, HI)
         kpis = db_kpis(conn, LO, HI)
+        entry = db_entry_kpis(conn, LO, HI)
         after_second = snapshot(conn)
         diffs = conn.execute(
             "SELECT call_key, queue_dn, entered_at, field, live_value, cdr_value, action "
@@ -111,13 +115,19 @@ async def test_reconciled_visits_and_kpis_equal_the_truth(pg_dsn: str,
 
     # queue visits equal the truth, field by field
     assert set(stored) == set(truth)
-    for key, row in truth.items():
-        assert stored[key] == row, key
+    for key, truth_row in truth.items():
+        assert stored[key] == truth_row, key
 
     # per-minute KPIs equal the truth
     assert set(kpis) == set(truth_k)
     for key, values in truth_k.items():
         assert kpis[key] == pytest.approx(values, abs=1e-3), key
+
+    # end-to-end KPIs by entry queue equal the domain's fold of the true visits
+    assert truth_e
+    assert set(entry) == set(truth_e)
+    for key, values in truth_e.items():
+        assert entry[key] == pytest.approx(values, abs=1e-3), key
 
     # the audit explains every difference live polling had: a visit live never saw is a
     # missed_visit, or an entered_at correction of the live visit that started elsewhen
