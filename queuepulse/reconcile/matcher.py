@@ -16,9 +16,10 @@ was already reconciled finds stored ``cdr`` rows equal to the CDR and plans noth
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from queuepulse.domain.parties import parse_party
@@ -171,12 +172,18 @@ def _match(
 ) -> dict[int, int]:
     """CDR index → stored index, one-to-one, best candidates first."""
     by_queue: dict[str, list[int]] = {}
-    for j, s in enumerate(stored):
-        by_queue.setdefault(s.queue_dn, []).append(j)
+    for j in sorted(range(len(stored)), key=lambda j: stored[j].entered_at):
+        by_queue.setdefault(stored[j].queue_dn, []).append(j)
+    times = {q: [stored[j].entered_at for j in js] for q, js in by_queue.items()}
+    window = timedelta(seconds=tolerance_s)
     candidates: list[tuple[tuple[int, int, int, float], int, int]] = []
     for i, c in enumerate(cdr):
         c_number = _number(c.caller)
-        for j in by_queue.get(c.queue_dn, ()):
+        js = by_queue.get(c.queue_dn, [])
+        at = times.get(c.queue_dn, [])
+        lo = bisect_left(at, c.entered_at - window)
+        hi = bisect_right(at, c.entered_at + window)
+        for j in js[lo:hi]:
             s = stored[j]
             delta = abs((s.entered_at - c.entered_at).total_seconds())
             if delta > tolerance_s or _different_calls(c, s):
