@@ -320,12 +320,21 @@ class Reconciler:
         start = since or (period_floor(self._clock() - timedelta(seconds=cfg.settle_s),
                                        cfg.period_s) - timedelta(seconds=cfg.period_s))
         while not stop.is_set():
-            result = await self.backfill(start, self._clock(), progress=progress, stop=stop)
-            if on_round is not None:
-                on_round(result)
-            if result.results and all(r.ok for r in result.results):
-                start = max(start, result.results[-1].period[1] - timedelta(
-                    seconds=cfg.period_s))
+            try:
+                result = await self.backfill(start, self._clock(), progress=progress,
+                                             stop=stop)
+            except ReconcileBusyError:
+                raise
+            except (QueuepulseError, psycopg.Error) as exc:
+                # database or PBX unreachable: not ready (no on_round), try again next round
+                log.warning("reconciliation round failed; retrying next period", extra={
+                    "pbx_id": cfg.pbx_id, "error": f"{type(exc).__name__}: {exc}"})
+            else:
+                if on_round is not None:
+                    on_round(result)
+                if result.results and all(r.ok for r in result.results):
+                    start = max(start, result.results[-1].period[1] - timedelta(
+                        seconds=cfg.period_s))
             await self._sleep_or_stop(stop, float(cfg.period_s))
 
     async def _sleep_or_stop(self, stop: asyncio.Event, seconds: float) -> None:

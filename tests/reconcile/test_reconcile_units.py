@@ -316,3 +316,34 @@ def test_progress_line_counts_periods_rows_and_failures() -> None:
     last = out.getvalue().strip().splitlines()[-1]
     assert last.startswith("[#######...] 3/4 periods  2,000 CDR rows  3 corrected  2 inserted")
     assert "1 failed" in last
+
+
+async def test_continuous_mode_survives_an_unreachable_database() -> None:
+    import asyncio
+
+    from pydantic import SecretStr
+
+    from queuepulse.reconcile.runner import ReconcileConfig, Reconciler
+    from queuepulse.settings import PbxSettings
+    from queuepulse.store.db import DatabaseUnavailableError
+    from queuepulse.xapi.client import XapiClient
+
+    attempts: list[int] = []
+    rounds: list[object] = []
+    stop = asyncio.Event()
+
+    def connect() -> Any:
+        attempts.append(1)
+        raise DatabaseUnavailableError("cannot connect to db@127.0.0.1:1 (test)")
+
+    async def sleep(seconds: float) -> None:
+        if len(attempts) >= 2:
+            stop.set()
+
+    pbx = PbxSettings(url="http://127.0.0.1:9", client_secret=SecretStr("s3cret-never-shown"))
+    async with XapiClient(pbx) as client:
+        rec = Reconciler(ReconcileConfig(pbx_id="p"), client, connect,
+                         clock=lambda: T0, sleep=sleep)
+        await asyncio.wait_for(rec.run_forever(stop, on_round=rounds.append), timeout=10)
+    assert len(attempts) == 2  # tried again after the failed round
+    assert rounds == []  # a failed round does not count as alive (healthz goes unready)
