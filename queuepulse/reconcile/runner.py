@@ -42,6 +42,7 @@ from queuepulse.reconcile.segments import (
     DeadLetter,
     parse_history_rows,
     parse_log_rows,
+    redact_letter,
 )
 from queuepulse.xapi.client import XapiClient
 
@@ -224,7 +225,10 @@ class Reconciler:
         built = build_visits(
             cfg.pbx_id, segments, refs, a, b, cfg.cdr_rules, slas.keys(), slas,
             cfg.rules.caller_policy)
-        letters = _own_letters([*dead_history, *dead_log], period) + built.dead_letters
+        letters = [
+            redact_letter(letter, cfg.rules.caller_policy)
+            for letter in _own_letters([*dead_history, *dead_log], period) + built.dead_letters
+        ]
         tolerance = timedelta(seconds=cfg.match_tolerance_s)
         stored = store.load_visits(conn, cfg.pbx_id, a - tolerance, b + tolerance)
         plan = plan_corrections(

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from queuepulse.domain.privacy import CallerPolicy, protect_caller
 from queuepulse.xapi.models import CallHistoryView, CallLogData
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "DeadLetter",
     "parse_history_rows",
     "parse_log_rows",
+    "redact_letter",
 ]
 
 HISTORY_ENDPOINT = "CallHistoryView"
@@ -76,6 +78,42 @@ class CallRef:
     history_id: str | None
     agent_dn: str | None
     raw: Mapping[str, Any]
+
+
+#: Number fields of a party, each with the display-name fields that go with it.
+_PARTY_FIELDS: dict[str, tuple[str, ...]] = {
+    "SrcCallerNumber": ("SrcDisplayName", "SrcExtendedDisplayName"),
+    "SrcDn": ("SrcDisplayName", "SrcExtendedDisplayName"),
+    "DstCallerNumber": ("DstDisplayName", "DstExtendedDisplayName"),
+    "DstDn": ("DstDisplayName", "DstExtendedDisplayName"),
+    "SourceCallerId": ("SourceDisplayName",),
+    "SourceDn": ("SourceDisplayName",),
+    "DestinationCallerId": ("DestinationDisplayName",),
+    "DestinationDn": ("DestinationDisplayName",),
+    "CallerId": (),
+}
+_EXTENSION_DIGITS = 6
+
+
+def _is_phone_number(value: object) -> bool:
+    return isinstance(value, str) and sum(ch.isdigit() for ch in value) > _EXTENSION_DIGITS
+
+
+def redact_letter(letter: DeadLetter, policy: CallerPolicy) -> DeadLetter:
+    """The letter with caller numbers protected by the privacy policy (``mask``/``hash``):
+    number fields holding more than six digits (not an extension or queue DN) are masked or
+    hashed and the display names beside them dropped. ``keep`` changes nothing."""
+    if policy.mode == "keep":
+        return letter
+    body = dict(letter.body)
+    for name, names in _PARTY_FIELDS.items():
+        value = body.get(name)
+        if _is_phone_number(value):
+            body[name] = protect_caller(str(value), policy)
+            for display in names:
+                if body.get(display) is not None:
+                    body[display] = None
+    return DeadLetter(letter.endpoint, letter.reason, body)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -25,7 +25,12 @@ from queuepulse.reconcile.matcher import Plan, plan_corrections, visit_key
 from queuepulse.reconcile.pbx_reports import abandoned_rows, statistic_sla_rows
 from queuepulse.reconcile.periods import closed_periods, period_floor
 from queuepulse.reconcile.progress import TextProgress
-from queuepulse.reconcile.segments import CallRef, parse_history_rows, parse_log_rows
+from queuepulse.reconcile.segments import (
+    CallRef,
+    parse_history_rows,
+    parse_log_rows,
+    redact_letter,
+)
 from queuepulse.xapi.reports import AbandonedQueueCalls, StatisticSla
 
 pytestmark = pytest.mark.unit
@@ -84,6 +89,19 @@ def test_bad_rows_become_dead_letters_with_reasons() -> None:
     assert set(refs) == {1}
     assert [d.reason for d in dead_log] == ["missing SegmentId",
                                             "no MainCallHistoryId, CallHistoryId or CallId"]
+
+
+def test_dead_letters_follow_the_caller_privacy_policy() -> None:
+    row = seg(1, 10, 5, 1, 2, "800", 2, src="+4930123456")
+    row["SrcDisplayName"] = "Jane Doe"
+    _segments, dead = parse_history_rows([row])
+    masked = redact_letter(dead[0], CallerPolicy(mode="mask", keep_digits=3))
+    assert masked.body["SrcCallerNumber"] == "+*******456"
+    assert masked.body["SrcDisplayName"] is None
+    assert masked.body["DstDn"] == "800"  # a queue DN is no personal data
+    hashed = redact_letter(dead[0], CallerPolicy(mode="hash", salt="s"))
+    assert str(hashed.body["SrcDn"]).startswith("sha256:")
+    assert redact_letter(dead[0], CallerPolicy()) is dead[0]
 
 
 def test_queue_segments_become_visits() -> None:
