@@ -30,6 +30,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from queuepulse.errors import ConfigError
 from queuepulse.settings import PbxSettings, Settings
+from queuepulse.xapi import report_calls as rc
 from queuepulse.xapi import reports as rp
 from queuepulse.xapi.auth import TokenManager
 from queuepulse.xapi.errors import (
@@ -669,239 +670,22 @@ class XapiClient:
         path = spec.path(params)
         return await self._get_all(path, _collection_adapter(spec.row), query, page_size)
 
-    async def get_queue_performance_overview(
-        self,
-        period_from: datetime,
-        period_to: datetime,
-        queue_dns: str | None = None,
-        wait_interval: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.QueuePerformanceOverview]:
-        """GetQueuePerformanceOverviewData."""
-        return await self.get_report(
-            rp.QUEUE_PERFORMANCE_OVERVIEW,
-            _p(period_from, period_to, queue_dns, wait_interval),
-            query,
-        )
-
-    async def get_queue_performance_totals(
-        self,
-        period_from: datetime,
-        period_to: datetime,
-        queue_dns: str | None = None,
-        wait_interval: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.QueuePerformanceTotals]:
-        """GetQueuePerformanceTotalsData."""
-        return await self.get_report(
-            rp.QUEUE_PERFORMANCE_TOTALS,
-            _p(period_from, period_to, queue_dns, wait_interval),
-            query,
-        )
-
-    async def get_abandoned_queue_calls(
-        self,
-        period_from: datetime,
-        period_to: datetime,
-        queue_dns: str | None = None,
-        wait_interval: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.AbandonedQueueCalls]:
-        """GetAbandonedQueueCallsData."""
-        return await self.get_report(
-            rp.ABANDONED_QUEUE_CALLS,
-            _p(period_from, period_to, queue_dns, wait_interval),
-            query,
-        )
-
-    async def get_statistic_sla(
-        self,
-        start_dt: datetime,
-        end_dt: datetime,
-        queue_dn_str: str | None = None,
-        wait_interval: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.StatisticSla]:
-        """GetStatisticSlaData (3CX's SLA: bad-SLA calls over received)."""
-        return await self.get_report(
-            rp.STATISTIC_SLA, _s(queue_dn_str, start_dt, end_dt, wait_interval), query
-        )
-
-    async def get_breaches_sla(
-        self,
-        start_dt: datetime,
-        end_dt: datetime,
-        queue_dn_str: str | None = None,
-        wait_interval: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.BreachesSla]:
-        """GetBreachesSlaData."""
-        return await self.get_report(
-            rp.BREACHES_SLA, _s(queue_dn_str, start_dt, end_dt, wait_interval), query
-        )
-
-    async def get_agents_in_queue_statistics(
-        self,
-        start_dt: datetime,
-        end_dt: datetime,
-        queue_dn_str: str | None = None,
-        wait_interval: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.AgentsInQueueStatistics]:
-        """GetAgentsInQueueStatisticsData."""
-        return await self.get_report(
-            rp.AGENTS_IN_QUEUE_STATISTICS,
-            _s(queue_dn_str, start_dt, end_dt, wait_interval),
-            query,
-        )
-
-    async def get_team_queue_general_statistics(
-        self,
-        start_dt: datetime,
-        end_dt: datetime,
-        queue_dn_str: str | None = None,
-        wait_interval: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.TeamQueueGeneralStatistics]:
-        """GetTeamQueueGeneralStatisticsData."""
-        return await self.get_report(
-            rp.TEAM_QUEUE_GENERAL_STATISTICS,
-            _s(queue_dn_str, start_dt, end_dt, wait_interval),
-            query,
-        )
-
-    async def get_detailed_queue_statistics(
-        self,
-        start_dt: datetime,
-        end_dt: datetime,
-        queue_dn_str: str | None = None,
-        wait_interval: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.DetailedQueueStatistics]:
-        """GetDetailedQueueStatisticsData."""
-        return await self.get_report(
-            rp.DETAILED_QUEUE_STATISTICS,
-            _s(queue_dn_str, start_dt, end_dt, wait_interval),
-            query,
-        )
-
-    async def get_queue_answered_calls_by_wait_time(
-        self,
-        start_dt: datetime,
-        end_dt: datetime,
-        queue_dn_str: str | None = None,
-        answer_interval: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.QueueAnsweredCallsByWaitTime]:
-        """GetQueueAnsweredCallsByWaitTimeData."""
-        params = {
-            "queueDnStr": queue_dn_str,
-            "startDt": start_dt,
-            "endDt": end_dt,
-            "answerInterval": answer_interval,
-        }
-        return await self.get_report(rp.QUEUE_ANSWERED_CALLS_BY_WAIT_TIME, params, query)
-
-    async def get_queue_callbacks(
-        self,
-        start_dt: datetime,
-        end_dt: datetime,
-        queue_dn_str: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.QueueCallbacks]:
-        """GetQueueCallbacksData."""
-        params = {"queueDnStr": queue_dn_str, "startDt": start_dt, "endDt": end_dt}
-        return await self.get_report(rp.QUEUE_CALLBACKS, params, query)
-
-    async def get_queue_failed_callbacks(
-        self,
-        start_dt: datetime,
-        end_dt: datetime,
-        queue_dn_str: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.QueueFailedCallbacks]:
-        """GetQueueFailedCallbacksData."""
-        params = {"queueDnStr": queue_dn_str, "startDt": start_dt, "endDt": end_dt}
-        return await self.get_report(rp.QUEUE_FAILED_CALLBACKS, params, query)
-
-    async def get_agent_login_history(
-        self,
-        start_dt: datetime,
-        end_dt: datetime,
-        queue_dn_str: str | None = None,
-        agent_dn_str: str | None = None,
-        client_time_zone: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.AgentLoginHistory]:
-        """GetAgentLoginHistoryData."""
-        params = {
-            "clientTimeZone": client_time_zone,
-            "startDt": start_dt,
-            "endDt": end_dt,
-            "queueDnStr": queue_dn_str,
-            "agentDnStr": agent_dn_str,
-        }
-        return await self.get_report(rp.AGENT_LOGIN_HISTORY, params, query)
-
-    async def get_average_queue_waiting_time(
-        self,
-        chart_date: datetime,
-        chart_by: str | None = None,
-        queue_dn_str: str | None = None,
-        wait_interval: str | None = None,
-        client_time_zone: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.TimeReportData]:
-        """GetAverageQueueWaitingTimeData."""
-        params = {
-            "chartDate": chart_date,
-            "chartBy": chart_by,
-            "queueDnStr": queue_dn_str,
-            "waitInterval": wait_interval,
-            "clientTimeZone": client_time_zone,
-        }
-        return await self.get_report(rp.AVERAGE_QUEUE_WAITING_TIME, params, query)
-
-    async def get_queue_an_un_calls(
-        self,
-        chart_date: datetime,
-        chart_by: str | None = None,
-        queue_dn_str: str | None = None,
-        client_time_zone: str | None = None,
-        wait_interval: str | None = None,
-        query: ODataQuery | None = None,
-    ) -> list[rp.TimeReportData]:
-        """GetQueueAnUnCallsData."""
-        params = {
-            "chartDate": chart_date,
-            "chartBy": chart_by,
-            "queueDnStr": queue_dn_str,
-            "clientTimeZone": client_time_zone,
-            "waitInterval": wait_interval,
-        }
-        return await self.get_report(rp.QUEUE_AN_UN_CALLS, params, query)
-
-
-def _p(
-    period_from: datetime, period_to: datetime, queue_dns: str | None, wait_interval: str | None
-) -> dict[str, object]:
-    return {
-        "periodFrom": period_from,
-        "periodTo": period_to,
-        "queueDns": queue_dns,
-        "waitInterval": wait_interval,
-    }
-
-
-def _s(
-    queue_dn_str: str | None, start_dt: datetime, end_dt: datetime, wait_interval: str | None
-) -> dict[str, object]:
-    return {
-        "queueDnStr": queue_dn_str,
-        "startDt": start_dt,
-        "endDt": end_dt,
-        "waitInterval": wait_interval,
-    }
+    # One typed method per report, all served by get_report (see report_calls.py).
+    get_queue_performance_overview = rc.window(rp.QUEUE_PERFORMANCE_OVERVIEW)
+    get_queue_performance_totals = rc.window(rp.QUEUE_PERFORMANCE_TOTALS)
+    get_abandoned_queue_calls = rc.window(rp.ABANDONED_QUEUE_CALLS)
+    get_statistic_sla = rc.window(rp.STATISTIC_SLA)
+    """3CX's SLA report: bad-SLA calls over received."""
+    get_breaches_sla = rc.window(rp.BREACHES_SLA)
+    get_agents_in_queue_statistics = rc.window(rp.AGENTS_IN_QUEUE_STATISTICS)
+    get_team_queue_general_statistics = rc.window(rp.TEAM_QUEUE_GENERAL_STATISTICS)
+    get_detailed_queue_statistics = rc.window(rp.DETAILED_QUEUE_STATISTICS)
+    get_queue_answered_calls_by_wait_time = rc.window(rp.QUEUE_ANSWERED_CALLS_BY_WAIT_TIME)
+    get_queue_callbacks = rc.callbacks(rp.QUEUE_CALLBACKS)
+    get_queue_failed_callbacks = rc.callbacks(rp.QUEUE_FAILED_CALLBACKS)
+    get_agent_login_history = rc.login_history(rp.AGENT_LOGIN_HISTORY)
+    get_average_queue_waiting_time = rc.chart(rp.AVERAGE_QUEUE_WAITING_TIME)
+    get_queue_an_un_calls = rc.chart(rp.QUEUE_AN_UN_CALLS)
 
 
 def _endpoint_path(path: str) -> str:

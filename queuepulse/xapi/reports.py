@@ -200,6 +200,26 @@ class ReportSpec(Generic[ModelT]):
         """The spec's operationId, ``Get<X>Data``."""
         return f"Get{self.name}Data"
 
+    def by_role(self, **roles: object) -> dict[str, object]:
+        """Parameter values by spec name from values by role (``start=``, ``queue_dns=``...).
+
+        The reports name one thing differently (``periodFrom`` / ``startDt``, ``queueDns`` /
+        ``queueDnStr``, ``waitInterval`` / ``answerInterval``); :data:`ROLE_PARAMS` maps each
+        role to its spellings. A role this report does not take raises :class:`ValueError`
+        unless its value is ``None``.
+        """
+        out: dict[str, object] = {}
+        for role, value in roles.items():
+            names = [n for n in ROLE_PARAMS[role] if n in self.params]
+            if names:
+                out[names[0]] = value
+            elif value is not None:
+                raise ValueError(
+                    f"{self.operation_id} takes no {role} ({', '.join(ROLE_PARAMS[role])}); "
+                    f"its parameters are ({', '.join(self.params)})"
+                )
+        return out
+
     def path(self, values: Mapping[str, object]) -> str:
         """The function path with every parameter formatted as an OData literal.
 
@@ -215,6 +235,18 @@ class ReportSpec(Generic[ModelT]):
             )
         return function_path(self.base_path, [(p, values[p]) for p in self.params])
 
+
+ROLE_PARAMS: dict[str, tuple[str, ...]] = {
+    "start": ("periodFrom", "startDt"),
+    "end": ("periodTo", "endDt"),
+    "queue_dns": ("queueDns", "queueDnStr"),
+    "interval": ("waitInterval", "answerInterval"),
+    "agent_dns": ("agentDnStr",),
+    "time_zone": ("clientTimeZone",),
+    "chart_date": ("chartDate",),
+    "chart_by": ("chartBy",),
+}
+"""The spellings of each report parameter role (see :meth:`ReportSpec.by_role`)."""
 
 _P = ("periodFrom", "periodTo", "queueDns", "waitInterval")
 _S = ("queueDnStr", "startDt", "endDt", "waitInterval")

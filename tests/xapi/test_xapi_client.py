@@ -20,6 +20,7 @@ from queuepulse.xapi.errors import (
 )
 from queuepulse.xapi.models import USER_MONITORING_FIELDS
 from queuepulse.xapi.odata import ODataQuery
+from queuepulse.xapi.reports import REPORTS, ROLE_PARAMS
 from queuepulse.xapi.resilience import BreakerState
 
 pytestmark = pytest.mark.unit
@@ -95,7 +96,7 @@ async def test_poll_active_calls_returns_raw_body_models_and_receive_time(
             "startDt=2025-01-01T00:00:00Z,endDt=2025-01-02T00:00:00Z,waitInterval=null)",
         ),
         (
-            lambda x: x.get_agent_login_history(T0, T1, agent_dn_str="100"),
+            lambda x: x.get_agent_login_history(T0, T1, agent_dns="100"),
             "/ReportAgentLoginHistory/Pbx.GetAgentLoginHistoryData(clientTimeZone=null,"
             "startDt=2025-01-01T00:00:00Z,endDt=2025-01-02T00:00:00Z,queueDnStr=null,"
             "agentDnStr='100')",
@@ -109,6 +110,61 @@ async def test_each_method_calls_its_documented_path(pbx: Pbx, make_client, call
     assert url_of(pbx.requests[-1]) == expected
     if "DropCall" in expected:
         assert pbx.requests[-1].method == "POST"
+
+
+# A distinct value per parameter role, and its literal in the path.
+_ROLE_VALUES: dict[str, tuple[object, str]] = {
+    "start": (T0, "2025-01-01T00:00:00Z"),
+    "end": (T1, "2025-01-02T00:00:00Z"),
+    "queue_dns": ("800,801", "'800,801'"),
+    "interval": ("0:00:20", "'0:00:20'"),
+    "agent_dns": ("100", "'100'"),
+    "time_zone": ("Europe/Berlin", "'Europe/Berlin'"),
+    "chart_date": (T0, "2025-01-01T00:00:00Z"),
+    "chart_by": ("hour", "'hour'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+async def test_typed_report_methods_fill_the_spec_path_template(
+    pbx: Pbx, make_client, name: str
+) -> None:
+    """Each typed method, every role given, against the spec's own path template."""
+    import inspect
+    import json
+    import re
+
+    from xapi_fakes import SHARED
+
+    subset = SHARED / "xapi" / "queue-subset.json"
+    if not subset.exists():
+        pytest.skip(f"{subset} not found: the shared XAPI documents sit beside the project root")
+    spec = REPORTS[name]
+    templates = [p for p in json.loads(subset.read_text())["paths"]
+                 if p.startswith(f"/Report{name}/")]
+    assert len(templates) == 1, templates
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    method = getattr(make_client(pbx), f"get_{snake}")
+    roles = [p for p in inspect.signature(method.__call__).parameters
+             if p not in ("query", "page_size")]
+    pbx.default = lambda r: httpx.Response(200, json={"value": []})
+    async with make_client(pbx) as xapi:
+        rows = await getattr(xapi, f"get_{snake}")(
+            *(_ROLE_VALUES[r][0] for r in roles), query=ODataQuery(top=5)
+        )
+    assert rows == []
+    by_param = {p: _ROLE_VALUES[r][1] for r in roles for p in ROLE_PARAMS[r] if p in spec.params}
+    assert set(by_param) == set(spec.params), "a spec parameter has no role in the signature"
+    expected = re.sub(r"\{(\w+)\}", lambda m: by_param[m.group(1)], templates[0])
+    assert url_of(pbx.requests[-1]) == f"{expected}?$top=5"
+
+
+async def test_a_role_the_report_does_not_take_is_refused(pbx: Pbx, make_client) -> None:
+    from queuepulse.xapi.reports import QUEUE_CALLBACKS
+
+    with pytest.raises(ValueError, match=r"GetQueueCallbacksData takes no interval"):
+        QUEUE_CALLBACKS.by_role(start=T0, end=T1, queue_dns=None, interval="0:00:20")
+    assert QUEUE_CALLBACKS.by_role(start=T0, interval=None) == {"startDt": T0}
 
 
 async def test_datetime_offsets_are_percent_encoded_in_function_paths(
