@@ -248,8 +248,6 @@ def test_one_client_serves_successive_event_loops(sim: RunningSimulator) -> None
 
 
 async def test_slow_pbx_times_out_within_the_poll_budget(sim: RunningSimulator) -> None:
-    import time
-
     sim.simulator.faults.set_rules(parse_fault_spec("ActiveCalls:latency=2.0"))
     settings = PbxSettings(
         url=sim.base_url,
@@ -260,11 +258,11 @@ async def test_slow_pbx_times_out_within_the_poll_budget(sim: RunningSimulator) 
     )
     try:
         async with XapiClient(settings) as client:
-            await client.get_system_status()  # token first: only the poll is timed
-            started = time.monotonic()
-            with pytest.raises(UnavailableError, match="timed out"):
+            await client.get_system_status()  # token first: only the poll is budgeted
+            # the timeout the request ran with is in the message: the 0.3 s budget capped the
+            # 5 s timeout (no wall-clock assertion; the PBX answers after 2 s)
+            with pytest.raises(UnavailableError, match=r"timed out after 0\.[0-3]\d s"):
                 await client.list_active_calls()
-            took = time.monotonic() - started
     finally:
         sim.simulator.faults.set_rules(())
-    assert took < 1.5  # the 0.3 s budget capped the 5 s timeout; without it: >= 2 s
+    assert client.stats.errors["UnavailableError"] == 1
