@@ -16,6 +16,10 @@ from queuepulse.simulator.model.config import ModelConfig
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "xapi"
 SPEC_PATH = SHARED / "queue-subset.json"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+CLIENT_ID = "queuepulse"
+CLIENT_SECRET = "simulator-test-secret"  # explicit: tests never rely on a built-in default
+FORM = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+        "grant_type": "client_credentials"}
 
 
 def manual_config(**model: Any) -> SimulatorConfig:
@@ -24,7 +28,8 @@ def manual_config(**model: Any) -> SimulatorConfig:
     defaults: dict[str, Any] = {"queues": 3, "agents": 12, "calls_per_min_per_queue": 3.0}
     defaults.update(model)
     return SimulatorConfig(model=ModelConfig(**defaults), start=START, manual_clock=True,
-                           warmup_s=600, **extra)
+                           warmup_s=600, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                           **extra)
 
 
 @cache

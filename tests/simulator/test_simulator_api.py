@@ -7,7 +7,13 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from simulator_helpers import manual_config, schema_properties, validate
+from simulator_helpers import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    manual_config,
+    schema_properties,
+    validate,
+)
 from starlette.testclient import TestClient
 
 from queuepulse.simulator.app import create_app
@@ -258,17 +264,17 @@ def test_token_rules() -> None:
     expired = c.get("/xapi/v1/SystemStatus", headers={"Authorization": f"Bearer {second}"})
     assert expired.status_code == 401
     assert c.get("/xapi/v1/SystemStatus").status_code == 401
-    wrong = c.post("/connect/token", data={"client_id": "queuepulse", "client_secret": "nope",
+    wrong = c.post("/connect/token", data={"client_id": CLIENT_ID, "client_secret": "nope",
                                            "grant_type": "client_credentials"})
     assert wrong.status_code == 401
     assert wrong.json()["error"] == "invalid_client"
-    grant = c.post("/connect/token", data={"client_id": "queuepulse", "client_secret": "x",
+    grant = c.post("/connect/token", data={"client_id": CLIENT_ID, "client_secret": "x",
                                            "grant_type": "password"})
     assert grant.status_code == 400
     assert grant.json()["error"] == "unsupported_grant_type"
     # multipart form data, as the official auth.ts sends it
-    multi = c.post("/connect/token", files={"client_id": (None, "queuepulse"),
-                                            "client_secret": (None, "queuepulse-demo-secret"),
+    multi = c.post("/connect/token", files={"client_id": (None, CLIENT_ID),
+                                            "client_secret": (None, CLIENT_SECRET),
                                             "grant_type": (None, "client_credentials")})
     assert multi.status_code == 200
     reply = multi.json()

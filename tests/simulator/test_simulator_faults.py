@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from simulator_helpers import manual_config, validate
+from simulator_helpers import FORM, manual_config, validate
 from starlette.testclient import TestClient
 
 from queuepulse.simulator.app import create_app
@@ -17,8 +17,6 @@ from queuepulse.simulator.server import run_simulator
 
 pytestmark = pytest.mark.unit
 
-FORM = {"client_id": "queuepulse", "client_secret": "queuepulse-demo-secret",
-        "grant_type": "client_credentials"}
 
 
 def test_spec_strings_and_json() -> None:

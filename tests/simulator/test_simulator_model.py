@@ -33,9 +33,11 @@ def check_invariants(engine: Engine) -> None:
     for call in engine.active.values():
         if call.agent is not None:
             assert call.agent.call is call
-    active_ids = {c.record.call_id for c in engine.active.values()}
+    # a call is active exactly while its record has no end (by identity: ids restart)
+    active_records = {id(c.record) for c in engine.active.values()}
+    assert len(active_records) == len(engine.active)
     for rec in engine.calls:
-        assert (rec.ended_ms < 0) == (rec.call_id in active_ids and rec.ended_ms < 0)
+        assert (rec.ended_ms < 0) == (id(rec) in active_records), rec.call_id
     for q in engine.queues:
         live = sum(1 for c in engine.active.values()
                    if c.queue is q and c.agent is None and c.visit is not None
