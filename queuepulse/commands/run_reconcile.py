@@ -110,6 +110,7 @@ async def _main(args: argparse.Namespace) -> int:
         f"{sum(r.inserted for r in result.results)} visits inserted, "
         f"{sum(r.corrected for r in result.results)} corrected, "
         f"{sum(r.removed for r in result.results)} removed, "
+        f"{sum(r.flagged for r in result.results)} flagged (kept), "
         f"{sum(r.dead_letters for r in result.results)} dead letters"
         + (" (stopped; run again to resume)" if result.stopped else "")
     )

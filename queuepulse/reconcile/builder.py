@@ -19,7 +19,7 @@ from queuepulse.domain.privacy import CallerPolicy, protect_caller
 from queuepulse.domain.snapshot import parse_datetime
 from queuepulse.domain.visits import QueueVisit
 from queuepulse.reconcile.cdr_rules import CdrRules
-from queuepulse.reconcile.matcher import SYNTHETIC_PREFIX
+from queuepulse.reconcile.matcher import SYNTHETIC_PREFIX, CdrCall
 from queuepulse.reconcile.segments import (
     HISTORY_ENDPOINT,
     CallRef,
@@ -32,13 +32,15 @@ __all__ = ["BuildResult", "build_visits", "call_key_from_history", "is_queue_seg
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    """Visits built from a period's CDR, the rows that could not be used, and how many answered
-    visits have no talk segment yet (talk still running or beyond the fetched window)."""
+    """Visits built from a period's CDR, the rows that could not be used, how many answered
+    visits have no talk segment yet (talk still running or beyond the fetched window), and
+    what the window says about each call (the evidence for removing extra live visits)."""
 
     visits: list[QueueVisit] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     open_talks: int = 0
     queue_segments: int = 0
+    calls: list[CdrCall] = field(default_factory=list)
 
 
 def call_key_from_history(ref: CallRef, separator: str, first_start: datetime) -> str:
@@ -110,6 +112,7 @@ def build_visits(
     dead: list[DeadLetter] = []
     by_call: dict[str, list[CdrSegment]] = defaultdict(list)
     ref_of_call: dict[str, CallRef] = {}
+    segments = list(segments)
     for seg in segments:
         ref = refs.get(seg.segment_id)
         queue_seg = is_queue_segment(seg, rules, queues)
@@ -171,4 +174,41 @@ def build_visits(
                 visit = visit.transfer(q.end)
             visits.append(replace(visit, end_uncertainty_s=None))
     visits.sort(key=lambda v: (v.entered_at, v.queue_dn, v.call_key))
-    return BuildResult(visits, dead, open_talks, queue_segments)
+    calls = _calls(segments, refs, by_call, ref_of_call, rules, queues)
+    return BuildResult(visits, dead, open_talks, queue_segments, calls)
+
+
+def _calls(
+    segments: list[CdrSegment],
+    refs: Mapping[int, CallRef],
+    by_call: Mapping[str, list[CdrSegment]],
+    ref_of_call: Mapping[str, CallRef],
+    rules: CdrRules,
+    queues: frozenset[str],
+) -> list[CdrCall]:
+    """Every call the window's rows mention; incomplete when a ``GetCallLogData`` row has no
+    ``CallHistoryView`` segment (history lagging or a page missing)."""
+    seen = {seg.segment_id for seg in segments}
+    missing: set[str] = set()
+    only_refs: dict[str, CallRef] = {}
+    for ref in refs.values():
+        call = ref.history_id or f"callid:{ref.call_id}"
+        if ref.segment_id not in seen:
+            missing.add(call)
+        if call not in by_call:
+            only_refs.setdefault(call, ref)
+    out: list[CdrCall] = []
+    for call, segs in by_call.items():
+        ref = ref_of_call[call]
+        out.append(CdrCall(
+            call_key=call_key_from_history(ref, rules.call_key_separator, segs[0].start),
+            call_id=ref.call_id, start=segs[0].start, end=max(s.end for s in segs),
+            complete=call not in missing,
+            queue_entries=tuple((s.dst_dn, s.start) for s in segs
+                                if s.dst_dn is not None and is_queue_segment(s, rules, queues)),
+        ))
+    for ref in only_refs.values():
+        key = (call_key_from_history(ref, rules.call_key_separator, datetime.min)
+               if ref.history_id else None)
+        out.append(CdrCall(key, ref.call_id, None, None, complete=False))
+    return out

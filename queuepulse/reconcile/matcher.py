@@ -5,9 +5,16 @@ in the same queue, entered within ``tolerance_s`` and is not known to be another
 in our own format that differs, or a different call id); among candidates the same call key
 wins, then the same call id, then the same caller number, then the nearest entry time. A matched
 visit is rewritten from the CDR (``source='cdr'``), keeping the stored call key so that it still
-joins ``call_events``; a CDR visit without a match is inserted (missed by live polling); a stored
-live visit without a match is an extra live visit (removed, or only flagged when the period had
-dead letters and the CDR may be incomplete).
+joins ``call_events``; a CDR visit without a match is inserted (missed by live polling).
+
+A stored live visit without a match is an *extra live visit*. It is removed only when the
+evidence is complete: the CDR holds the whole call (:class:`CdrCall`: found by call key, or by
+call id around the visit's time, with every ``GetCallLogData`` row backed by its
+``CallHistoryView`` segment) and that call has no visit to this queue near the live one.
+Otherwise it is kept and only flagged — history that lags behind, a call still running, a page
+that went missing or a period with dead letters must never delete a genuine live visit. A live
+visit whose call entered the same queue in the CDR just outside the period is left to the
+neighbouring period, which matches it.
 
 Every difference is a :class:`Diff` (a ``reconciliation_diffs`` row). Re-planning a period that
 was already reconciled finds stored ``cdr`` rows equal to the CDR and plans nothing.
@@ -29,6 +36,7 @@ __all__ = [
     "DIFF_FIELDS",
     "SYNTHETIC_PREFIX",
     "Action",
+    "CdrCall",
     "Diff",
     "Plan",
     "is_synthetic_key",
@@ -66,6 +74,30 @@ class Diff:
     action: Action
 
 
+@dataclass(frozen=True, slots=True)
+class CdrCall:
+    """What the fetched CDR window says about one call: the evidence for removing live visits.
+
+    ``start``/``end`` span its history segments (``None`` when only ``GetCallLogData`` rows
+    were seen); ``complete`` is false when some of its rows are missing (a log row without its
+    history segment, or no history at all); ``queue_entries`` are its queue segments
+    (queue DN, start) anywhere in the window.
+    """
+
+    call_key: str | None
+    call_id: int | None
+    start: datetime | None
+    end: datetime | None
+    complete: bool
+    queue_entries: tuple[tuple[str, datetime], ...] = ()
+
+    def covers(self, at: datetime, tolerance: timedelta) -> bool:
+        """Whether ``at`` lies within the call's span (unknown span: yes)."""
+        if self.start is None or self.end is None:
+            return True
+        return self.start - tolerance <= at <= self.end + tolerance
+
+
 @dataclass(frozen=True)
 class Plan:
     """What reconciling one period changes.
@@ -83,6 +115,7 @@ class Plan:
     corrected: int = 0
     inserted: int = 0
     removed: int = 0
+    flagged: int = 0
     unchanged: int = 0
 
     @property
@@ -206,12 +239,52 @@ def _match(
     return pairs
 
 
+class _Calls:
+    """The CDR calls of a window, found by call key or by call id."""
+
+    def __init__(self, calls: Sequence[CdrCall]) -> None:
+        self.by_key: dict[str, list[CdrCall]] = {}
+        self.by_id: dict[int, list[CdrCall]] = {}
+        for c in calls:
+            if c.call_key is not None:
+                self.by_key.setdefault(c.call_key, []).append(c)
+            if c.call_id is not None:
+                self.by_id.setdefault(c.call_id, []).append(c)
+
+    def of(self, v: QueueVisit, tolerance: timedelta) -> list[CdrCall]:
+        found = list(self.by_key.get(v.call_key, ()))
+        if v.call_id is not None:
+            found += [c for c in self.by_id.get(v.call_id, ())
+                      if c not in found and c.covers(v.entered_at, tolerance)]
+        return found
+
+
+def _extra_verdict(
+    s: QueueVisit, calls: list[CdrCall], period_from: datetime, period_to: datetime,
+    tolerance: timedelta,
+) -> str | None:
+    """Why the unmatched live visit ``s`` must be kept (``None``: the CDR proves it extra;
+    ``""``: not extra here, a neighbouring period's CDR visit matches it)."""
+    if not calls:
+        return ("kept: the call is not in the CDR window (history may lag, the call may still "
+                "run, or a page may be missing)")
+    if not all(c.complete for c in calls):
+        return "kept: the CDR rows of this call are incomplete"
+    for c in calls:
+        for queue_dn, at in c.queue_entries:
+            if queue_dn == s.queue_dn and abs(at - s.entered_at) <= tolerance \
+                    and not period_from <= at < period_to:
+                return ""
+    return None
+
+
 def plan_corrections(
     cdr_visits: Sequence[QueueVisit],
     stored_visits: Sequence[QueueVisit],
     period_from: datetime,
     period_to: datetime,
     *,
+    cdr_calls: Sequence[CdrCall] = (),
     tolerance_s: float = 120.0,
     value_tolerance_s: float = 0.001,
     remove_extra: bool = True,
@@ -220,7 +293,10 @@ def plan_corrections(
 
     ``stored_visits`` are what ``queue_calls`` holds around the period (entered within
     ``tolerance_s`` of it); only those entered inside ``[period_from, period_to)`` can be extra.
-    ``value_tolerance_s`` absorbs float noise in times and durations.
+    ``cdr_calls`` is the evidence about every call of the fetched CDR window: an extra live
+    visit is removed only when it proves the visit extra (see the module doc) and
+    ``remove_extra`` is set (the runner clears it when the period had dead letters); otherwise
+    it is flagged. ``value_tolerance_s`` absorbs float noise in times and durations.
     """
     pairs = _match(cdr_visits, stored_visits, tolerance_s)
     # a call's CDR key → the stored key, learnt from any matched visit of that call
@@ -234,7 +310,7 @@ def plan_corrections(
     old: list[QueueVisit] = []
     diffs: list[Diff] = []
     missed: list[QueueVisit] = []
-    matched = corrected = unchanged = removed = 0
+    matched = corrected = unchanged = removed = flagged = 0
     for i, c in enumerate(cdr_visits):
         c = replace(c, call_key=key_map.get(c.call_key, c.call_key), source="cdr")
         found = pairs.get(i)
@@ -264,18 +340,28 @@ def plan_corrections(
         diffs.append(Diff(c.call_key, c.queue_dn, c.entered_at, "missed_visit", None,
                           _summary(c), "inserted"))
     matched_stored = set(pairs.values())
+    window = timedelta(seconds=tolerance_s)
+    known = _Calls(cdr_calls)
     for j, s in enumerate(stored_visits):
         if j in matched_stored or not period_from <= s.entered_at < period_to:
             continue
         if s.source == "cdr":
             continue  # an earlier reconciliation's row: never removed by a later one
-        action: Action = "corrected" if remove_extra else "flagged"
+        verdict = _extra_verdict(s, known.of(s, window), period_from, period_to, window)
+        if verdict == "":
+            continue
+        if verdict is None and not remove_extra:
+            verdict = "kept: the period had dead letters, so the CDR may be incomplete"
+        if verdict is not None:
+            diffs.append(Diff(s.call_key, s.queue_dn, s.entered_at, "extra_live_visit",
+                              _summary(s), verdict, "flagged"))
+            flagged += 1
+            continue
         diffs.append(Diff(s.call_key, s.queue_dn, s.entered_at, "extra_live_visit",
-                          _summary(s), None, action))
-        if remove_extra:
-            deletes.append(s)
-            old.append(s)
-            removed += 1
+                          _summary(s), None, "corrected"))
+        deletes.append(s)
+        old.append(s)
+        removed += 1
     return Plan(upserts=upserts, deletes=deletes, old=old, diffs=diffs, matched=matched,
-                corrected=corrected, inserted=len(missed), removed=removed,
+                corrected=corrected, inserted=len(missed), removed=removed, flagged=flagged,
                 unchanged=unchanged)

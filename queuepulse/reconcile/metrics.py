@@ -45,6 +45,7 @@ class ReconcileMetrics:
             self.corrections.labels(pbx_id, "corrected").inc(r.corrected)
             self.corrections.labels(pbx_id, "inserted").inc(r.inserted)
             self.corrections.labels(pbx_id, "removed").inc(r.removed)
+            self.corrections.labels(pbx_id, "flagged").inc(r.flagged)
             self.dead_letters.labels(pbx_id).inc(r.dead_letters)
         self.last_round.labels(pbx_id).set_to_current_time()
         self.base.poll_succeeded(pbx_id)

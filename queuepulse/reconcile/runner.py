@@ -113,6 +113,7 @@ class PeriodResult:
     corrected: int = 0
     inserted: int = 0
     removed: int = 0
+    flagged: int = 0
     unchanged: int = 0
     diffs: int = 0
     dead_letters: int = 0
@@ -207,7 +208,7 @@ class Reconciler:
         store.finish_run(conn, run, self._clock(), "ok", counts, details)
         log.info("period reconciled", extra={
             "pbx_id": cfg.pbx_id, "period_from": period[0].isoformat(), **counts,
-            "removed": result.removed})
+            "removed": result.removed, "flagged": result.flagged})
         return result
 
     async def _reconcile(self, conn: Conn, run: store.RunRecord,
@@ -232,8 +233,8 @@ class Reconciler:
         tolerance = timedelta(seconds=cfg.match_tolerance_s)
         stored = store.load_visits(conn, cfg.pbx_id, a - tolerance, b + tolerance)
         plan = plan_corrections(
-            built.visits, stored, a, b, tolerance_s=cfg.match_tolerance_s,
-            remove_extra=cfg.remove_extra and not letters)
+            built.visits, stored, a, b, cdr_calls=built.calls,
+            tolerance_s=cfg.match_tolerance_s, remove_extra=cfg.remove_extra and not letters)
         reports = (await fetch.fetch_reports(self.client, cfg.pbx_id, period, now,
                                              sorted(slas))
                    if cfg.fetch_reports else fetch.ReportFetch())
@@ -243,7 +244,8 @@ class Reconciler:
         result = PeriodResult(
             period=period, status="ok", cdr_rows=len(history) + len(log_rows),
             visits=len(built.visits), matched=plan.matched, corrected=plan.corrected,
-            inserted=plan.inserted, removed=plan.removed, unchanged=plan.unchanged,
+            inserted=plan.inserted, removed=plan.removed, flagged=plan.flagged,
+            unchanged=plan.unchanged,
             diffs=len(plan.diffs), dead_letters=len(letters), open_talks=built.open_talks,
             buckets_written=applied.buckets_written, buckets_deleted=applied.buckets_deleted,
             report_rows=len(reports.rows), report_errors=dict(reports.errors),
@@ -255,7 +257,7 @@ class Reconciler:
             "window": [window[0].isoformat(), window[1].isoformat()],
             "history_rows": len(history), "call_log_rows": len(log_rows),
             "queue_segments": built.queue_segments, "visits": len(built.visits),
-            "unchanged": plan.unchanged, "removed": plan.removed,
+            "unchanged": plan.unchanged, "removed": plan.removed, "flagged": plan.flagged,
             "open_talks": built.open_talks, "diffs_by_field": by_field,
             "dead_letters_new": applied.dead_letters_new,
             "buckets_written": applied.buckets_written,

@@ -28,7 +28,8 @@ def summary(result: PeriodResult) -> str:
         return f"{head}: {result.error}"
     return (f"{head}: {result.cdr_rows} CDR rows, {result.visits} visits, "
             f"{result.inserted} inserted, {result.corrected} corrected, {result.removed} "
-            f"removed, {result.diffs} diffs, {result.dead_letters} dead letters")
+            f"removed, {result.flagged} flagged, {result.diffs} diffs, "
+            f"{result.dead_letters} dead letters")
 
 
 class ReconcileService:

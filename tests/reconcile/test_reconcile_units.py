@@ -21,7 +21,7 @@ from queuepulse.errors import ConfigError
 from queuepulse.reconcile.builder import build_visits, call_key_from_history
 from queuepulse.reconcile.cdr_rules import CdrRules, load_cdr_rules
 from queuepulse.reconcile.kpis import affected_buckets, recompute_buckets
-from queuepulse.reconcile.matcher import Plan, plan_corrections, visit_key
+from queuepulse.reconcile.matcher import CdrCall, Plan, plan_corrections, visit_key
 from queuepulse.reconcile.pbx_reports import abandoned_rows, statistic_sla_rows
 from queuepulse.reconcile.periods import closed_periods, period_floor
 from queuepulse.reconcile.progress import TextProgress
@@ -136,6 +136,27 @@ def test_queue_segments_become_visits() -> None:
     assert (c1.outcome, c1.wait_s, c1.entry_queue_dn) == ("transferred", 50.0, "800")
     assert (c2.outcome, c2.wait_s, c2.entry_queue_dn) == ("abandoned", 9.0, "800")
     assert c1.caller == "+4930555"
+    # the evidence about each call: all four complete, with their queue entries
+    calls = {c.call_id: c for c in result.calls}
+    assert sorted(calls) == [7, 8, 9, 10]
+    assert all(c.complete for c in calls.values())
+    assert calls[7].call_key == "7@2026-01-05T09:00:00Z"
+    assert calls[9].queue_entries == (("800", T0 + timedelta(seconds=30)),
+                                      ("801", T0 + timedelta(seconds=81)))
+    assert (calls[9].start, calls[9].end) == (T0 + timedelta(seconds=30),
+                                              T0 + timedelta(seconds=90))
+    assert calls[10].queue_entries == ()
+
+
+def test_calls_whose_history_rows_are_missing_are_incomplete() -> None:
+    history = [seg(1, 0, 12, 1, 1, "800", 2, answered=True), seg(3, 20, 23, 1, 2, "800", 2)]
+    # call 7's talk segment 2 and all of call 11 are in the call log but not (yet) in history
+    logs = [log(1, 7, 0, "1001"), log(2, 7, 0, "1001"), log(3, 8, 20), log(9, 11, 40)]
+    result = build(history, logs)
+    calls = {c.call_id: c for c in result.calls}
+    assert {k: c.complete for k, c in calls.items()} == {7: False, 8: True, 11: False}
+    assert calls[11].start is None
+    assert calls[11].call_key == "11@2026-01-05T09:00:40Z"
 
 
 def test_open_talk_unknown_action_missing_ref_and_period_bounds() -> None:
@@ -219,7 +240,10 @@ def test_plan_corrects_inserts_and_removes() -> None:
         replace(visit(3, "801", 31, "waiting"), source="live"),  # never saw it leave
         replace(visit(4, "800", 40), source="live"),  # not in the CDR
     ]
-    plan = plan_corrections(cdr, live, *P)
+    # the CDR holds call 4 completely (it only talked to an agent directly): proof it never
+    # waited in queue 800
+    calls = [cdr_call(4, 38, 90, queue_entries=())]
+    plan = plan_corrections(cdr, live, *P, cdr_calls=calls)
     fields = sorted((d.call_key, d.field, d.action) for d in plan.diffs)
     assert fields == [
         ("1@x", "agent_dn", "corrected"),
@@ -229,23 +253,75 @@ def test_plan_corrects_inserts_and_removes() -> None:
         ("4@x", "extra_live_visit", "corrected"),
     ]
     assert (plan.matched, plan.corrected, plan.inserted, plan.removed) == (2, 2, 1, 1)
+    assert plan.flagged == 0
     after = apply(live, plan)
     assert sorted(visit_key(v) for v in after) == sorted(visit_key(v) for v in cdr)
-    again = plan_corrections(cdr, after, *P)
+    again = plan_corrections(cdr, after, *P, cdr_calls=calls)
     assert not again.changes
     assert not again.diffs
     assert again.unchanged == 3
-    flagged = plan_corrections(cdr, live, *P, remove_extra=False)
-    assert [d.action for d in flagged.diffs if d.field == "extra_live_visit"] == ["flagged"]
+    flagged = plan_corrections(cdr, live, *P, cdr_calls=calls, remove_extra=False)
+    extra = [d for d in flagged.diffs if d.field == "extra_live_visit"]
+    assert [d.action for d in extra] == ["flagged"]
+    assert extra[0].cdr_value is not None
+    assert "dead letters" in extra[0].cdr_value
     assert all(visit_key(v) != visit_key(live[2]) for v in flagged.deletes)
+    assert (flagged.removed, flagged.flagged) == (0, 1)
+
+
+def cdr_call(call: int, start_s: float, end_s: float, *, complete: bool = True,
+             queue_entries: tuple[tuple[str, float], ...] = (), key: bool = True) -> CdrCall:
+    return CdrCall(f"{call}@x" if key else None, call, T0 + timedelta(seconds=start_s),
+                   T0 + timedelta(seconds=end_s), complete,
+                   tuple((q, T0 + timedelta(seconds=at)) for q, at in queue_entries))
+
+
+@pytest.mark.parametrize(
+    ("calls", "reason"),
+    [
+        ([], "not in the CDR window"),  # history lags, the call still runs, a page is missing
+        ([cdr_call(4, 38, 90, complete=False)], "incomplete"),  # a log row without its segment
+        # same call id, but a call at another time (ids repeat after a PBX restart)
+        ([cdr_call(4, 5000, 5060, key=False)], "not in the CDR window"),
+    ],
+    ids=["call-absent", "call-incomplete", "call-id-elsewhen"],
+)
+def test_an_extra_live_visit_is_kept_unless_the_cdr_proves_it(calls: list[CdrCall],
+                                                              reason: str) -> None:
+    live = [replace(visit(4, "800", 40, "answered", 5, "1001"), source="live")]
+    plan = plan_corrections([], live, *P, cdr_calls=calls)
+    assert not plan.deletes
+    assert not plan.changes
+    assert (plan.removed, plan.flagged) == (0, 1)
+    [diff] = plan.diffs
+    assert (diff.field, diff.action) == ("extra_live_visit", "flagged")
+    assert diff.cdr_value is not None
+    assert reason in diff.cdr_value
+    # the call id alone (another key format) is enough evidence when the time fits
+    by_id = plan_corrections([], live, *P, cdr_calls=[cdr_call(4, 38, 90, key=False)])
+    assert by_id.removed == 1
+    assert [visit_key(v) for v in by_id.deletes] == [visit_key(live[0])]
+
+
+def test_a_live_visit_the_neighbouring_period_matches_is_left_alone() -> None:
+    # live saw the call enter at 899.6 s (this period), the CDR says 900.2 s (the next one)
+    live = [replace(visit(4, "800", 899.6), source="live")]
+    calls = [cdr_call(4, 900.2, 930, queue_entries=(("800", 900.2),))]
+    plan = plan_corrections([], live, *P, cdr_calls=calls)
+    assert not plan.changes
+    assert not plan.diffs
+    # a queue entry in another queue is no such excuse: the visit to 800 is extra
+    other = [cdr_call(4, 900.2, 930, queue_entries=(("801", 900.2),))]
+    assert plan_corrections([], live, *P, cdr_calls=other).removed == 1
 
 
 def test_other_calls_are_never_matched_but_synthetic_keys_are() -> None:
     cdr = [visit(1, "800", 10)]
     other = [replace(visit(2, "800", 10.5), source="live")]
-    plan = plan_corrections(cdr, other, *P)
+    plan = plan_corrections(cdr, other, *P, cdr_calls=[cdr_call(2, 10, 20)])
     assert plan.matched == 0
     assert {d.field for d in plan.diffs} == {"missed_visit", "extra_live_visit"}
+    assert plan.removed == 1
     synthetic = [replace(visit(1, "800", 10), call_key="cdr:A1", call_id=None)]
     live = [replace(visit(1, "800", 10.4), source="live")]
     plan = plan_corrections(synthetic, live, *P)
@@ -277,10 +353,24 @@ def test_applying_a_plan_then_replanning_changes_nothing(
             elif what == "waiting":
                 live[index] = replace(v, outcome="waiting", ended_at=None, wait_s=None,
                                       entered_at=v.entered_at + timedelta(seconds=shift))
-    plan = plan_corrections(cdr, live, *P)
-    after = [v for v in apply(live, plan) if v.queue_dn != "999"]
+    # the CDR holds every call completely, so a visit live put in queue 999 is proven extra
+    entries: dict[int, list[tuple[str, float]]] = {}
+    for c, q, e, _o, _w in cdr_spec:
+        entries.setdefault(c, []).append((q, e))
+    calls = [cdr_call(c, min(e for _q, e in qs), max(e for _q, e in qs) + 200,
+                      queue_entries=tuple(qs)) for c, qs in entries.items()]
+    plan = plan_corrections(cdr, live, *P, cdr_calls=calls)
+    after = apply(live, plan)
     assert sorted(visit_key(v) for v in after) == sorted(visit_key(v) for v in cdr)
-    assert not plan_corrections(cdr, after, *P).changes
+    assert plan.removed == sum(1 for v in live if v.queue_dn == "999")
+    again = plan_corrections(cdr, after, *P, cdr_calls=calls)
+    assert not again.changes
+    assert not again.diffs
+    # without that evidence nothing is ever deleted that the CDR does not replace
+    blind = plan_corrections(cdr, live, *P)
+    assert blind.removed == 0
+    assert {visit_key(v) for v in blind.deletes} <= {visit_key(v) for v in blind.old}
+    assert all(v.queue_dn != "999" for v in blind.deletes)
 
 
 # --- KPIs, periods, reports, progress --------------------------------------------------------
