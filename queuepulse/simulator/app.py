@@ -132,11 +132,10 @@ class SimulatorApp:
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
-        self._ticker: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await _serve_lifespan(receive, send, [self.sim])
             return
         if scope["type"] != "http":
             return
@@ -156,31 +155,6 @@ class SimulatorApp:
         except ODataError as exc:
             response = _json(exc.body(), exc.status)
         await response(scope, receive, send)
-
-    # ------------------------------------------------------------------ lifespan
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                tick = self.sim.config.background_tick_s
-                if tick > 0 and not self.sim.config.manual_clock:
-                    self._ticker = asyncio.create_task(self._tick(tick))
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if self._ticker is not None:
-                    self._ticker.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await self._ticker
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
-    async def _tick(self, seconds: float) -> None:
-        while True:
-            await asyncio.sleep(seconds)
-            try:
-                self.sim.sync()
-            except Exception:  # pragma: no cover - keep serving whatever happens
-                log.exception("simulator tick failed")
 
     # ------------------------------------------------------------------ faults
     async def _pre_faults(self, endpoint: str, receive: Receive,
@@ -527,11 +501,10 @@ class FleetApp:
 
     def __init__(self, sims: list[Simulator]) -> None:
         self.apps = [SimulatorApp(sim) for sim in sims]
-        self._ticker: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await _serve_lifespan(receive, send, [a.sim for a in self.apps])
             return
         if scope["type"] != "http":
             return
@@ -546,29 +519,37 @@ class FleetApp:
         child["root_path"] = scope.get("root_path", "") + f"/pbx/{m.group(1)}"
         await self.apps[int(m.group(1))](child, receive, send)
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                ticks = [a.sim.config.background_tick_s for a in self.apps
-                         if a.sim.config.background_tick_s > 0 and not a.sim.config.manual_clock]
-                if ticks:
-                    self._ticker = asyncio.create_task(self._tick(min(ticks)))
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if self._ticker is not None:
-                    self._ticker.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await self._ticker
-                await send({"type": "lifespan.shutdown.complete"})
-                return
 
-    async def _tick(self, seconds: float) -> None:
-        while True:
-            await asyncio.sleep(seconds)
-            for app in self.apps:
-                try:
-                    app.sim.sync()
-                except Exception:  # pragma: no cover - keep serving whatever happens
-                    log.exception("simulator tick failed")
-                await asyncio.sleep(0)
+async def _serve_lifespan(receive: Receive, send: Send, sims: list[Simulator]) -> None:
+    """ASGI lifespan: while serving, advance every real-time simulator in the background.
+
+    One ticker for all of ``sims``, at the shortest ``background_tick_s`` among those that
+    want one (manual-clock simulators move only when told).
+    """
+    ticker: asyncio.Task[None] | None = None
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            ticks = [s.config.background_tick_s for s in sims
+                     if s.config.background_tick_s > 0 and not s.config.manual_clock]
+            if ticks:
+                ticker = asyncio.create_task(_tick(sims, min(ticks)))
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if ticker is not None:
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _tick(sims: list[Simulator], seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        for sim in sims:
+            try:
+                sim.sync()
+            except Exception:  # pragma: no cover - keep serving whatever happens
+                log.exception("simulator tick failed", extra={"pbx_id": sim.config.pbx_id})
+            await asyncio.sleep(0)
