@@ -80,6 +80,16 @@ def _period(params: Params) -> tuple[int, int]:
     return datetime_param(params, "startDt"), datetime_param(params, "endDt")
 
 
+def _visits_by_queue(engine: Engine, params: Params) -> list[tuple[Queue, list[Visit]]]:
+    """The selected queues in order, each with its visits of the period."""
+    from_ms, to_ms = _period(params)
+    queues = _queues(engine, params)
+    by_q: dict[int, list[Visit]] = defaultdict(list)
+    for v in _visits(engine, from_ms, to_ms, queues):
+        by_q[v.queue.index].append(v)
+    return [(q, by_q[q.index]) for q in queues]
+
+
 def _wait_s(v: Visit) -> float:
     return v.wait_ms / 1000 if v.wait_ms >= 0 else 0.0
 
@@ -95,18 +105,13 @@ def _bad_sla(v: Visit, threshold: float | None) -> bool:
 
 def queue_performance_totals(engine: Engine, params: Params) -> list[Row]:
     """Per queue: received (visits), answered, abandoned ("dropped")."""
-    from_ms, to_ms = _period(params)
-    queues = _queues(engine, params)
-    by_q: dict[int, list[Visit]] = defaultdict(list)
-    for v in _visits(engine, from_ms, to_ms, queues):
-        by_q[v.queue.index].append(v)
     return [{
         "QueueDn": q.dn,
         "QueueDisplayName": q.name,
-        "QueueReceivedCount": len(by_q[q.index]),
-        "ExtensionAnsweredCount": sum(1 for v in by_q[q.index] if v.answered_ms >= 0),
-        "ExtensionDroppedCount": sum(1 for v in by_q[q.index] if v.outcome == "abandoned"),
-    } for q in queues]
+        "QueueReceivedCount": len(vs),
+        "ExtensionAnsweredCount": sum(1 for v in vs if v.answered_ms >= 0),
+        "ExtensionDroppedCount": sum(1 for v in vs if v.outcome == "abandoned"),
+    } for q, vs in _visits_by_queue(engine, params)]
 
 
 def queue_performance_overview(engine: Engine, params: Params) -> list[Row]:
@@ -325,14 +330,8 @@ def agent_login_history(engine: Engine, params: Params) -> list[Row]:
 
 def team_queue_general_statistics(engine: Engine, params: Params) -> list[Row]:
     """Per queue: agents, received, answered, talk times."""
-    from_ms, to_ms = _period(params)
-    queues = _queues(engine, params)
-    by_q: dict[int, list[Visit]] = defaultdict(list)
-    for v in _visits(engine, from_ms, to_ms, queues):
-        by_q[v.queue.index].append(v)
     rows = []
-    for q in queues:
-        vs = by_q[q.index]
+    for q, vs in _visits_by_queue(engine, params):
         talks = [v.talk_ms for v in vs if _talk_ended(v)]
         rows.append({
             "QueueDnNumber": q.dn,
@@ -348,14 +347,8 @@ def team_queue_general_statistics(engine: Engine, params: Params) -> list[Row]:
 
 def detailed_queue_statistics(engine: Engine, params: Params) -> list[Row]:
     """Per queue: calls, answered, wait ("ring") and talk times."""
-    from_ms, to_ms = _period(params)
-    queues = _queues(engine, params)
-    by_q: dict[int, list[Visit]] = defaultdict(list)
-    for v in _visits(engine, from_ms, to_ms, queues):
-        by_q[v.queue.index].append(v)
     rows = []
-    for q in queues:
-        vs = by_q[q.index]
+    for q, vs in _visits_by_queue(engine, params):
         ans = [v for v in vs if v.answered_ms >= 0]
         ring = sum(v.wait_ms for v in ans)
         talks = [v.talk_ms for v in ans if v.talk_ms >= 0]
