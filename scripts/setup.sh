@@ -6,33 +6,41 @@
 # Usage: scripts/setup.sh            (as root, or as a user with sudo)
 # Environment:
 #   QUEUEPULSE_CACHE_DIR   build cache (default: ~/.cache/queuepulse)
-#   QUEUEPULSE_PYTHON      interpreter for the virtualenv (default: python3.11)
+#   QUEUEPULSE_PYTHON      interpreter for the virtualenv (default: python3.11, Debian's own)
+#   QUEUEPULSE_PG_CONFIG   pg_config of the target server (default: PostgreSQL 15's)
 #   QUEUEPULSE_SKIP_VENV=1 skip the virtualenv step
 #
 # On a machine this script cannot set up (not Debian 12, no apt, neither root nor sudo), use
 # the containers instead:  docker compose up
-set -euo pipefail
+set -Eeuo pipefail
 
 PG_MAJOR=15
 TSDB_VERSION=2.19.3
 TSDB_SOURCE_SUITE=trixie
-PG_CONFIG=/usr/lib/postgresql/${PG_MAJOR}/bin/pg_config
+PG_CONFIG="${QUEUEPULSE_PG_CONFIG:-/usr/lib/postgresql/${PG_MAJOR}/bin/pg_config}"
 OS_RELEASE=/etc/os-release
 APT_ETC=/etc/apt
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_DIR="${QUEUEPULSE_CACHE_DIR:-${HOME:-/root}/.cache/queuepulse}"
 TSDB_DIR="${CACHE_DIR}/timescaledb"
 PYTHON="${QUEUEPULSE_PYTHON:-python3.11}"
+# python3.11-venv brings ensurepip (without it `python3.11 -m venv` makes a venv without pip).
 APT_PACKAGES=(
-  postgresql-${PG_MAJOR} postgresql-server-dev-${PG_MAJOR} postgresql-contrib
+  "postgresql-${PG_MAJOR}" "postgresql-server-dev-${PG_MAJOR}" postgresql-contrib
   cmake build-essential libssl-dev libkrb5-dev dpkg-dev debian-archive-keyring
-  ca-certificates python3-venv
+  ca-certificates python3.11 python3.11-venv
 )
+CURRENT_STEP="starting"
+DOCKER_HINT="or run the containers instead: docker compose --profile demo up"
 
-step() { printf '\n==> %s\n' "$*"; }
+step() {
+  CURRENT_STEP="$*"
+  printf '\n==> %s\n' "$*"
+}
 info() { printf '    %s\n' "$*"; }
 die() {
   printf '\nsetup.sh: error: %s\n' "$*" >&2
+  printf 'setup.sh: fix that and rerun (finished steps are skipped), %s\n' "$DOCKER_HINT" >&2
   exit 1
 }
 die_platform() {
@@ -40,6 +48,18 @@ die_platform() {
   printf 'setup.sh: this script sets up Debian 12 only. Elsewhere run the containers: docker compose up\n' >&2
   exit 1
 }
+# Any other failing command (apt, the build, pip): say which step failed and what to do. In a
+# subshell stay quiet: the parent reports the same failure once.
+on_error() {
+  local rc=$1 line=$2 command=$3
+  [[ "$BASH_SUBSHELL" -eq 0 ]] || exit "$rc"
+  printf '\nsetup.sh: error: step "%s" failed (exit %s, line %s: %s).\n' \
+    "$CURRENT_STEP" "$rc" "$line" "$command" >&2
+  printf 'setup.sh: fix the cause shown above and rerun (finished steps are skipped), %s\n' \
+    "$DOCKER_HINT" >&2
+  exit "$rc"
+}
+trap 'on_error $? $LINENO "$BASH_COMMAND"' ERR
 
 # --- privileges -----------------------------------------------------------------------------
 SUDO=()
@@ -105,25 +125,48 @@ debian_mirror() {
   echo "http://deb.debian.org/debian"
 }
 
+# Check PG_CONFIG and the server headers; set PG_PKGLIBDIR to the server's library directory.
+PG_PKGLIBDIR=""
+check_pg_config() {
+  [[ -x "$PG_CONFIG" ]] \
+    || die "$PG_CONFIG not found (it comes with postgresql-client-${PG_MAJOR}: apt-get install postgresql-${PG_MAJOR}; or set QUEUEPULSE_PG_CONFIG)"
+  local includes
+  includes="$("$PG_CONFIG" --includedir-server)"
+  [[ -r "${includes}/postgres.h" ]] \
+    || die "PostgreSQL ${PG_MAJOR} server headers missing in ${includes} (apt-get install postgresql-server-dev-${PG_MAJOR})"
+  PG_PKGLIBDIR="$("$PG_CONFIG" --pkglibdir)"
+}
+
 ensure_timescaledb() {
   step "Checking TimescaleDB for PostgreSQL ${PG_MAJOR}"
-  [[ -x "$PG_CONFIG" ]] || die "$PG_CONFIG not found (is postgresql-server-dev-${PG_MAJOR} installed?)"
-  local pkglibdir
-  pkglibdir="$("$PG_CONFIG" --pkglibdir)"
+  check_pg_config
+  local pkglibdir=$PG_PKGLIBDIR
   if [[ -e "${pkglibdir}/timescaledb.so" ]]; then
     info "already installed: ${pkglibdir}/timescaledb.so"
     return
   fi
+  fetch_timescaledb_source
+  build_timescaledb "$TSDB_TREE"
+  step "Installing (make install)"
+  as_root make -C "${TSDB_TREE}/build" install
+  [[ -e "${pkglibdir}/timescaledb.so" ]] || die "make install did not produce ${pkglibdir}/timescaledb.so"
+  info "installed ${pkglibdir}/timescaledb.so"
+}
 
+# Download and unpack Debian's timescaledb source package into the build cache through a private
+# apt configuration; sets TSDB_TREE to the unpacked tree.
+TSDB_TREE=""
+fetch_timescaledb_source() {
   local mirror apt_dir src_dir keyring
   mirror="$(debian_mirror)"
   apt_dir="${TSDB_DIR}/apt"
   src_dir="${TSDB_DIR}/src"
   keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  [[ -r "$keyring" ]] || die "$keyring not found (install debian-archive-keyring)"
+  [[ -r "$keyring" ]] || die "$keyring not found (apt-get install debian-archive-keyring)"
   info "source package: timescaledb ${TSDB_VERSION} from ${mirror} (${TSDB_SOURCE_SUITE} main)"
   info "build cache: ${TSDB_DIR}"
-  mkdir -p "${apt_dir}/lists/partial" "${apt_dir}/sourceparts" "$src_dir"
+  mkdir -p "${apt_dir}/lists/partial" "${apt_dir}/sourceparts" "${apt_dir}/cache/archives/partial" \
+    "$src_dir"
 
   # A private deb-src list: the system's own sources are never read or touched. Bookworm's
   # debian-archive-keyring (2023.3+deb12u1 and later) carries the trixie signing keys.
@@ -135,7 +178,6 @@ ensure_timescaledb() {
     -o "Dir::Cache=${apt_dir}/cache"
     -o "APT::Sandbox::User=$(id -un)"
   )
-  mkdir -p "${apt_dir}/cache/archives/partial"
 
   step "Fetching the timescaledb source package (apt-get source --download-only)"
   apt-get "${apt_opts[@]}" update \
@@ -151,7 +193,12 @@ ensure_timescaledb() {
   local tree="${src_dir}/timescaledb-${TSDB_VERSION}"
   rm -rf "$tree"
   (cd "$src_dir" && dpkg-source -x "timescaledb_${version}.dsc" "$tree")
+  TSDB_TREE="$tree"
+}
 
+# Configure and compile the unpacked tree against PG_CONFIG (Apache-licensed part only).
+build_timescaledb() {
+  local tree=$1
   step "Configuring (./bootstrap -DAPACHE_ONLY=1, regression and TAP checks off)"
   (cd "$tree" && BUILD_FORCE_REMOVE=true ./bootstrap \
     -DPG_CONFIG="$PG_CONFIG" \
@@ -163,13 +210,10 @@ ensure_timescaledb() {
     -DUSE_TELEMETRY=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo)
 
-  step "Building (make -j2)"
-  make -C "${tree}/build" -j2 --no-print-directory
-
-  step "Installing (make install)"
-  as_root make -C "${tree}/build" install
-  [[ -e "${pkglibdir}/timescaledb.so" ]] || die "make install did not produce ${pkglibdir}/timescaledb.so"
-  info "installed ${pkglibdir}/timescaledb.so"
+  local jobs
+  jobs="$(nproc 2>/dev/null || echo 2)"
+  step "Building (make -j${jobs})"
+  make -C "${tree}/build" -j"${jobs}" --no-print-directory
 }
 
 # --- virtualenv -----------------------------------------------------------------------------
@@ -179,13 +223,24 @@ ensure_venv() {
     info "skipped (QUEUEPULSE_SKIP_VENV=1)"
     return
   fi
-  command -v "$PYTHON" >/dev/null || die "$PYTHON not found (set QUEUEPULSE_PYTHON)"
+  command -v "$PYTHON" >/dev/null \
+    || die "$PYTHON not found (apt-get install python3.11 python3.11-venv, or set QUEUEPULSE_PYTHON)"
+  "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "$PYTHON is $("$PYTHON" -V 2>&1); queuepulse needs Python 3.11 or newer (set QUEUEPULSE_PYTHON)"
   local venv="${PROJECT_DIR}/.venv" stamp want
   stamp="${venv}/.queuepulse-setup-stamp"
   want="$(sha256sum "${PROJECT_DIR}/pyproject.toml" | cut -d' ' -f1)"
+  # A venv made before python3.11-venv was installed has no pip: make it again.
+  if [[ -x "${venv}/bin/python" ]] && ! "${venv}/bin/python" -m pip --version >/dev/null 2>&1; then
+    info "${venv} has no working pip: recreating it"
+    "$PYTHON" -m venv --clear "$venv" \
+      || die "$PYTHON -m venv failed (is python3.11-venv installed? apt-get install python3.11-venv)"
+    rm -f "$stamp"
+  fi
   if [[ ! -x "${venv}/bin/python" ]]; then
-    info "creating it with $PYTHON"
-    "$PYTHON" -m venv "$venv"
+    info "creating it with $PYTHON ($("$PYTHON" -V 2>&1))"
+    "$PYTHON" -m venv "$venv" \
+      || die "$PYTHON -m venv failed (is python3.11-venv installed? apt-get install python3.11-venv)"
   fi
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     info "up to date with pyproject.toml"

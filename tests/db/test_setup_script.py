@@ -23,8 +23,118 @@ def _bash(snippet: str) -> subprocess.CompletedProcess[str]:
 
 def test_script_is_valid_bash_and_strict() -> None:
     text = SCRIPT.read_text()
-    assert "set -euo pipefail" in text
+    assert "set -Eeuo pipefail" in text
     assert subprocess.run(["bash", "-n", str(SCRIPT)], check=False).returncode == 0
+
+
+def test_script_passes_shellcheck() -> None:
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    result = subprocess.run(
+        [shellcheck, "-x", str(SCRIPT)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_a_failing_command_names_its_step_and_points_at_docker_compose() -> None:
+    result = _bash('step "Building (make)"\nfalse\necho not-reached')
+    assert result.returncode == 1
+    assert "not-reached" not in result.stdout
+    assert 'step "Building (make)" failed' in result.stderr
+    assert "docker compose" in result.stderr
+
+
+def test_a_failure_in_a_subshell_is_reported_once() -> None:
+    result = _bash('step "Unpacking"\n(cd / && false)\necho not-reached')
+    assert result.returncode == 1
+    assert result.stderr.count("setup.sh: error:") == 1
+
+
+def _fake_tool(directory: Path, name: str, body: str) -> Path:
+    path = directory / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_missing_pg_config_is_explained(tmp_path: Path) -> None:
+    result = _bash(f"PG_CONFIG={tmp_path}/no-pg_config; check_pg_config")
+    assert result.returncode == 1
+    assert "postgresql-client-15" in result.stderr
+    assert "QUEUEPULSE_PG_CONFIG" in result.stderr
+
+
+def test_missing_server_headers_are_explained(tmp_path: Path) -> None:
+    includes = tmp_path / "include"
+    includes.mkdir()
+    fake = _fake_tool(
+        tmp_path, "pg_config",
+        f'case "$1" in --includedir-server) echo {includes};; --pkglibdir) echo {tmp_path};; '
+        "esac",
+    )
+    result = _bash(f"PG_CONFIG={fake}; check_pg_config")
+    assert result.returncode == 1
+    assert "postgresql-server-dev-15" in result.stderr
+    (includes / "postgres.h").write_text("/* a server header */\n")
+    result = _bash(f'PG_CONFIG={fake}; check_pg_config; echo "lib=$PG_PKGLIBDIR"')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"lib={tmp_path}"
+
+
+def test_timescaledb_step_is_skipped_when_installed(tmp_path: Path) -> None:
+    includes = tmp_path / "include"
+    includes.mkdir()
+    (includes / "postgres.h").write_text("")
+    (tmp_path / "timescaledb.so").write_text("")
+    fake = _fake_tool(
+        tmp_path, "pg_config",
+        f'case "$1" in --includedir-server) echo {includes};; --pkglibdir) echo {tmp_path};; '
+        "esac",
+    )
+    # Fetching would fail loudly: the skip must happen before it.
+    result = _bash(
+        f"PG_CONFIG={fake}; fetch_timescaledb_source() {{ echo FETCHED; }}; ensure_timescaledb"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "already installed" in result.stdout
+    assert "FETCHED" not in result.stdout
+
+
+def _debian12(tmp_path: Path) -> Path:
+    release = tmp_path / "os-release"
+    release.write_text('ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12"\n')
+    return release
+
+
+def test_not_root_without_sudo_points_at_docker_compose(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("apt-get", "dpkg-query", "uname"):
+        _fake_tool(bin_dir, tool, "exit 0")
+    _fake_tool(bin_dir, "id", 'case "$1" in -u) echo 1000;; *) echo someone;; esac')
+    result = _bash(f"OS_RELEASE={_debian12(tmp_path)}; PATH={bin_dir}; check_platform")
+    assert result.returncode == 1
+    assert "sudo is not installed" in result.stderr
+    assert "docker compose up" in result.stderr
+
+
+def test_a_python_older_than_3_11_is_refused(tmp_path: Path) -> None:
+    old = _fake_tool(
+        tmp_path, "python3.9",
+        'case "$1" in -c) exit 1;; -V) echo "Python 3.9.2";; esac',
+    )
+    result = _bash(f"PYTHON={old}; PROJECT_DIR={tmp_path}; ensure_venv")
+    assert result.returncode == 1
+    assert "Python 3.9.2" in result.stderr
+    assert "needs Python 3.11" in result.stderr
+    assert not (tmp_path / ".venv").exists()
+
+
+def test_a_missing_python_names_the_apt_packages(tmp_path: Path) -> None:
+    result = _bash(f"PYTHON={tmp_path}/python3.11; PROJECT_DIR={tmp_path}; ensure_venv")
+    assert result.returncode == 1
+    assert "apt-get install python3.11 python3.11-venv" in result.stderr
 
 
 def test_mirror_from_deb822_sources(tmp_path: Path) -> None:
