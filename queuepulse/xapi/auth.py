@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
@@ -70,7 +69,6 @@ class TokenManager(httpx.Auth):
         self._token: _Token | None = None
         self._alock: asyncio.Lock | None = None
         self._alock_loop: asyncio.AbstractEventLoop | None = None
-        self._tlock = threading.Lock()
         self.token_requests = 0
         """How many token requests were sent (for metrics and tests)."""
         self.token_failures = 0
@@ -197,26 +195,15 @@ class TokenManager(httpx.Auth):
         self._authorize(request)
         yield request
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self._needs_token():
-            with self._tlock:
-                if self._needs_token():
-                    reply = yield self.build_token_request(request)
-                    reply.read()
-                    self.accept_token_response(reply)
-        used = self._authorize(request)
-        response = yield request
-        if response.status_code != 401:
-            return
-        response.read()
-        with self._tlock:
-            if self._token is None or self._token.value == used:
-                self._token = None
-                reply = yield self.build_token_request(request)
-                reply.read()
-                self.accept_token_response(reply)
-        self._authorize(request)
-        yield request
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        """Refused: the manager serves the async :class:`~queuepulse.xapi.client.XapiClient`."""
+        raise TypeError(
+            "TokenManager works with httpx.AsyncClient only; use XapiClient (async) "
+            "instead of a sync httpx.Client"
+        )
+        yield request  # pragma: no cover - makes this a generator, as httpx expects
 
 
 def _token_error_reason(response: httpx.Response) -> str:

@@ -178,16 +178,17 @@ def test_token_manager_requires_secretstr() -> None:
     assert SECRET not in repr(manager)
 
 
-def test_sync_auth_flow_works_with_sync_client(clock: FakeClock) -> None:
+def test_sync_client_is_refused_with_a_clear_error(clock: FakeClock) -> None:
+    """The manager is async-only (nothing needs a sync facade): a sync client gets a clear
+    error instead of unauthenticated requests."""
     pbx = Pbx()
     manager = TokenManager("https://pbx.test", "qp-client", SecretStr(SECRET), clock=clock)
     with httpx.Client(
         base_url="https://pbx.test/xapi/v1", auth=manager, transport=httpx.MockTransport(pbx)
-    ) as http:
-        assert http.get("/ActiveCalls").status_code == 200
-        pbx.valid_tokens = set()
-        assert http.get("/ActiveCalls").status_code == 200
-    assert pbx.token_calls == 2
+    ) as http, pytest.raises(TypeError, match="AsyncClient only"):
+        http.get("/ActiveCalls")
+    assert pbx.requests == []
+    assert pbx.token_calls == 0
 
 
 def test_settings_never_show_the_secret() -> None:
