@@ -21,6 +21,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from queuepulse.errors import ConfigError
+
 DEFAULT_SECRETS_DIR = "/run/secrets"
 
 
@@ -31,7 +33,8 @@ class PbxSettings(BaseModel):
     url: str = Field("http://127.0.0.1:5080", description="PBX root URL (no /xapi/v1 suffix).")
     client_id: str = Field("queuepulse", description="XAPI client id (an API service account).")
     client_secret: SecretStr = Field(
-        SecretStr("queuepulse-demo-secret"), description="XAPI client secret."
+        SecretStr(""),
+        description="XAPI client secret; empty means not configured (no default is baked in).",
     )
     verify_tls: bool = Field(True, description="Verify the PBX's TLS certificate.")
     ca_bundle: Path | None = Field(None, description="A private CA bundle to verify TLS against.")
@@ -45,6 +48,23 @@ class PbxSettings(BaseModel):
         5, ge=1, description="Consecutive failures that open the breaker."
     )
     breaker_reset_s: float = Field(10.0, gt=0, description="Seconds before a half-open probe.")
+
+    @property
+    def has_client_secret(self) -> bool:
+        """Whether a client secret is configured (an empty one means none)."""
+        return bool(self.client_secret.get_secret_value())
+
+    def require_client_secret(self) -> SecretStr:
+        """The configured client secret; :class:`ConfigError` naming the PBX when there is none."""
+        if not self.has_client_secret:
+            raise ConfigError(
+                f"no XAPI client secret configured for PBX {self.pbx_id!r} ({self.url}); "
+                "set QUEUEPULSE_PBX__CLIENT_SECRET (environment or .env) or the Docker secret "
+                "queuepulse_pbx__client_secret to the secret of the API client created in "
+                "3CX Admin > Integrations > API (the simulator's own: "
+                ".queuepulse/simulator-client-secret, see 'queuepulse simulate --help')"
+            )
+        return self.client_secret
 
 
 class DatabaseSettings(BaseModel):

@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from queuepulse.errors import ConfigError
 from queuepulse.settings import load_settings
-from queuepulse.simulator.config import SimulatorConfig
+from queuepulse.simulator.config import SimulatorConfig, new_client_secret
 from queuepulse.simulator.faults import FaultSpecError, parse_fault_spec
 from queuepulse.simulator.formats import ms_to_datetime, parse_datetime_ms
 from queuepulse.simulator.model.config import ModelConfig
 
 log = logging.getLogger(__name__)
+
+#: Where ``simulate`` keeps the secret it generates when none is configured.
+GENERATED_SECRET_FILE = Path(".queuepulse/simulator-client-secret")
 
 
 def register(subparsers: Any) -> None:
@@ -57,7 +61,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--client-id", default=None, help="accepted client id (default: settings)")
     p.add_argument("--client-secret-env", default=None, metavar="VAR",
                    help="read the accepted client secret from this environment variable "
-                        "(default: QUEUEPULSE_PBX__CLIENT_SECRET / settings)")
+                        "(default: QUEUEPULSE_PBX__CLIENT_SECRET / settings; when neither is "
+                        "set, a random secret is generated and kept in --client-secret-file)")
+    p.add_argument("--client-secret-file", type=Path, default=GENERATED_SECRET_FILE,
+                   metavar="PATH",
+                   help="where a generated secret is written (mode 0600) and reused from on "
+                        f"the next start (default {GENERATED_SECRET_FILE}); give clients its "
+                        "content, e.g. QUEUEPULSE_PBX__CLIENT_SECRET=$(cat PATH)")
     p.add_argument("--token-ttl", type=int, default=3600, help="token lifetime in seconds")
     p.add_argument("--answered-callee", choices=["queue", "agent"], default="queue",
                    help="Callee of an answered queue call: the queue DN or the agent's DN")
@@ -95,14 +105,18 @@ def _profile(text: str) -> str | tuple[float, ...]:
 
 def build_config(args: argparse.Namespace) -> SimulatorConfig:
     """Turn parsed options into a :class:`SimulatorConfig`."""
-    import os
-
     settings = load_settings()
-    secret = settings.pbx.client_secret.get_secret_value()
+    secret: str | None = settings.pbx.client_secret.get_secret_value() or None
     if args.client_secret_env:
-        if args.client_secret_env not in os.environ:
-            raise ConfigError(f"environment variable {args.client_secret_env} is not set")
-        secret = os.environ[args.client_secret_env]
+        secret = os.environ.get(args.client_secret_env)
+        if not secret:
+            raise ConfigError(
+                f"environment variable {args.client_secret_env} (--client-secret-env) is not set "
+                "or empty; export the secret in it, or leave the option out to use "
+                "QUEUEPULSE_PBX__CLIENT_SECRET or a generated secret"
+            )
+    if secret is None and args.export_truth is None:
+        secret = generated_secret(args.client_secret_file)
     try:
         faults = parse_fault_spec(args.faults)
     except FaultSpecError as exc:
@@ -129,9 +143,39 @@ def build_config(args: argparse.Namespace) -> SimulatorConfig:
     return SimulatorConfig(
         model=model, start=start, speed=args.speed, manual_clock=args.manual_clock,
         warmup_s=args.warmup, clock_skew_s=args.clock_skew,
-        client_id=args.client_id or settings.pbx.client_id, client_secret=secret,
+        client_id=args.client_id or settings.pbx.client_id,
+        client_secret=secret if secret is not None else new_client_secret(),
         token_ttl_s=args.token_ttl, pbx_id=args.pbx_id, faults=faults, history_s=args.history,
     )
+
+
+def generated_secret(path: Path) -> str:
+    """The secret kept in ``path``, or a new random one written there (mode 0600).
+
+    Reusing the file keeps clients configured with it working across restarts. The secret itself
+    is never logged: the log line names the file.
+    """
+    try:
+        kept = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+        if kept:
+            log.info("simulator client secret: no secret configured, reusing the generated one",
+                     extra={"secret_file": str(path.absolute())})
+            return kept
+        secret = new_client_secret()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secret + "\n")
+        path.chmod(0o600)  # an existing (empty) file keeps its old mode under O_CREAT
+    except OSError as exc:
+        raise ConfigError(
+            f"no client secret configured and the generated one cannot be kept in {path}: "
+            f"{exc.strerror}; pass --client-secret-file PATH (a writable place) or configure "
+            "one with QUEUEPULSE_PBX__CLIENT_SECRET or --client-secret-env"
+        ) from None
+    log.warning("simulator client secret: none configured, generated a random one; clients "
+                "read it from the file", extra={"secret_file": str(path.absolute())})
+    return secret
 
 
 def run(args: argparse.Namespace) -> int:

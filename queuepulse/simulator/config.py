@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from queuepulse.simulator.faults import FaultRule
 from queuepulse.simulator.model.config import ModelConfig
+
+
+def new_client_secret() -> str:
+    """A fresh random client secret (URL-safe, 192 bits)."""
+    return secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,8 @@ class SimulatorConfig:
     warmup_s: float = 0.0
     clock_skew_s: float = 0.0
     client_id: str = "queuepulse"
-    client_secret: str = field(default="queuepulse-demo-secret", repr=False)
+    #: Accepted client secret; random unless given (no credential is baked into the code).
+    client_secret: str = field(default_factory=new_client_secret, repr=False)
     #: More (client_id, client_secret) pairs accepted by /connect/token.
     extra_clients: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     token_ttl_s: int = 3600

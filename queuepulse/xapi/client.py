@@ -145,7 +145,7 @@ class XapiClient:
         self._clock = clock
         self._wall_clock = wall_clock
         self.auth = TokenManager(
-            self.pbx_url, settings.client_id, settings.client_secret, clock=clock
+            self.pbx_url, settings.client_id, settings.require_client_secret(), clock=clock
         )
         self.breaker = CircuitBreaker(
             settings.breaker_failures, settings.breaker_reset_s, clock=clock, name=settings.pbx_id

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from queuepulse.settings import PbxSettings
 from queuepulse.store.sync_writer import SyncStore
@@ -91,7 +92,8 @@ def store(pg_dsn: str) -> Iterator[SyncStore]:
 
 
 def make_sync(pbx: str, fake: FakePbx, store: SyncStore, clock: Clock) -> ConfigSync:
-    settings = PbxSettings(pbx_id=pbx, url="http://pbx.test")
+    settings = PbxSettings(pbx_id=pbx, url="http://pbx.test",
+                           client_secret=SecretStr("sync-db-test-secret"))
     client = XapiClient(settings, transport=httpx.MockTransport(fake.handler), jitter=False)
     return ConfigSync(pbx, client, store, clock=clock)
 

@@ -90,3 +90,26 @@ def test_secrets_never_show_in_repr_str_or_dump(monkeypatch: pytest.MonkeyPatch)
     for secret in ("hunter2-very-secret", "db-pass-123", "salty-salt"):
         assert secret not in shown
     assert settings.pbx.client_secret.get_secret_value() == "hunter2-very-secret"
+
+
+def test_no_client_secret_is_baked_in() -> None:
+    settings = Settings(_secrets_dir=None)
+    assert settings.pbx.client_secret.get_secret_value() == ""
+    assert not settings.pbx.has_client_secret
+
+
+def test_a_missing_client_secret_is_a_config_error_that_says_where_to_set_it() -> None:
+    from queuepulse.errors import ConfigError
+    from queuepulse.xapi.client import XapiClient
+
+    pbx = Settings(pbx={"pbx_id": "hq", "url": "https://pbx.example.test"}, _secrets_dir=None).pbx
+    with pytest.raises(ConfigError) as info:
+        pbx.require_client_secret()
+    message = str(info.value)
+    for hint in ("'hq'", "https://pbx.example.test", "QUEUEPULSE_PBX__CLIENT_SECRET",
+                 "queuepulse_pbx__client_secret"):
+        assert hint in message
+    with pytest.raises(ConfigError, match="no XAPI client secret configured"):
+        XapiClient(pbx)
+    configured = pbx.model_copy(update={"client_secret": SecretStr("s3cret")})
+    assert configured.require_client_secret().get_secret_value() == "s3cret"
