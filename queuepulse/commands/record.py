@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
             "Poll a 3CX PBX's XAPI (ActiveCalls every --interval; Queues and Users every "
             "--sync-interval) and write every raw response to rotating JSON Lines files in the "
             "replay format. The client secret is read from QUEUEPULSE_PBX__CLIENT_SECRET, .env "
-            "or a Docker secret only."
+            "or a Docker secret only. A failed poll is counted and recording goes on; refused "
+            "credentials end the run with exit code 1 (the files so far are kept)."
         ),
     )
     parser.add_argument(
@@ -92,6 +93,7 @@ def handle(args: argparse.Namespace) -> int:
     """Record until ``--duration`` passes or Ctrl-C."""
     from queuepulse.settings import load_settings
     from queuepulse.xapi.client import XapiClient
+    from queuepulse.xapi.errors import AuthError
     from queuepulse.xapi.recorder import Recorder
     from queuepulse.xapi.replay_file import RotatingJsonlWriter
 
@@ -106,6 +108,7 @@ def handle(args: argparse.Namespace) -> int:
         if v is not None
     }
     pbx = settings.pbx.model_copy(update=updates)
+    pbx.require_client_secret()
     interval = args.interval or pbx.poll_interval_s
     sync_interval = args.sync_interval or pbx.sync_interval_s
     try:
@@ -142,8 +145,11 @@ def handle(args: argparse.Namespace) -> int:
             await recorder.run(duration_s=args.duration, stop=stop)
 
     box: list[Recorder] = []
+    refused: AuthError | None = None
     try:
         asyncio.run(main(box))
+    except AuthError as exc:
+        refused = exc
     except KeyboardInterrupt:
         stopped_by.append("SIGINT")
     except OSError as exc:  # network errors arrive as XapiError; this is the replay file
@@ -159,9 +165,13 @@ def handle(args: argparse.Namespace) -> int:
             progress_line(progress, force=True)
             if sys.stderr.isatty():
                 sys.stderr.write("\n")
-        how = f"stopped by {stopped_by[0]}" if interrupted else "done"
+        how = (f"stopped by {stopped_by[0]}" if interrupted
+               else "stopped: credentials refused" if refused else "done")
         files = ", ".join(str(f) for f in writer.files) or "none"
         print(f"record {how}: {progress.line(len(writer.files))}; files: {files}")
+        if refused is not None:
+            print(f"record: {refused}", file=sys.stderr)
+            return 1
         if progress.polls == 0 and progress.errors:
             print(f"record: no successful poll; last error: {progress.last_error}", file=sys.stderr)
             return 1

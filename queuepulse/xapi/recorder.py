@@ -4,7 +4,9 @@ Every ``poll_interval_s`` the recorder polls ``GET /ActiveCalls``; every ``sync_
 (and once at the start) also ``GET /Queues?$expand=Agents`` and ``GET /Users?$select=...``.
 Each response body is written verbatim, with its local receive time, as one replay line. A
 failed poll is counted and logged, and recording goes on at the next tick; ticks missed because
-a poll was slow are skipped, not bunched up.
+a poll was slow are skipped, not bunched up. An :class:`~queuepulse.xapi.errors.AuthError` (the
+credentials were refused even after re-authenticating) is not retried tick after tick: it is
+counted and re-raised, ending the run with the files written so far closed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from queuepulse.xapi.client import RawPoll, XapiClient
-from queuepulse.xapi.errors import XapiError
+from queuepulse.xapi.errors import AuthError, XapiError
 from queuepulse.xapi.replay_file import ReplayRecord, RotatingJsonlWriter
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,8 @@ class Recorder:
             self.progress.errors += 1
             self.progress.last_error = f"{type(exc).__name__}: {exc}"
             log.warning("record poll failed", extra={"poll": what, "error": str(exc)})
+            if isinstance(exc, AuthError):
+                raise  # wrong or revoked credentials: every later poll would fail the same way
             return False
         self._write(poll)
         if poll.kind == "active_calls":

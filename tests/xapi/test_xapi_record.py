@@ -13,7 +13,7 @@ import pytest
 from xapi_fakes import SECRET, FakeClock, Pbx
 
 from queuepulse.xapi.errors import ReplayFormatError
-from queuepulse.xapi.recorder import Recorder
+from queuepulse.xapi.recorder import Recorder, RecordProgress
 from queuepulse.xapi.replay_file import (
     ReplayRecord,
     RotatingJsonlWriter,
@@ -278,3 +278,81 @@ async def test_recorder_stops_when_the_stop_event_is_set(
         await recorder.run(stop=stop)  # no duration: only the event ends it
     assert recorder.progress.polls == 3
     assert recorder.writer.current is None  # file closed
+
+
+async def test_recorder_stops_when_the_credentials_are_refused(
+    tmp_path: Path, make_client, clock: FakeClock
+) -> None:
+    """A refused secret fails every poll alike: stop (files closed) instead of looping."""
+    from queuepulse.xapi.errors import AuthError
+
+    pbx = _pbx_with_calls()
+
+    def revoke(progress: RecordProgress) -> None:
+        if progress.polls == 2:
+            pbx.token_status = 401  # the secret is revoked on the PBX
+            pbx.valid_tokens = set()
+
+    async with make_client(pbx) as xapi:
+        recorder = Recorder(
+            xapi, RotatingJsonlWriter(tmp_path), pbx_id="p", clock=clock, sleep=clock.sleep,
+            on_progress=revoke,
+        )
+        with pytest.raises(AuthError, match="refused"):
+            await recorder.run(duration_s=100.0)
+    assert recorder.progress.polls == 2
+    assert recorder.progress.errors == 1
+    assert recorder.writer.current is None  # file closed
+    assert [r.kind for r in iter_replay(tmp_path)].count("active_calls") == 2
+
+
+def test_record_command_needs_a_client_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from queuepulse.commands import record
+    from queuepulse.errors import ConfigError
+
+    monkeypatch.setenv("QUEUEPULSE_PBX__CLIENT_SECRET", "")
+    parser = argparse.ArgumentParser()
+    record.register(parser.add_subparsers())
+    args = parser.parse_args(["record", "--out", str(tmp_path / "rec"), "--duration", "1"])
+    with pytest.raises(ConfigError, match="QUEUEPULSE_PBX__CLIENT_SECRET"):
+        args.handler(args)
+    assert not (tmp_path / "rec").exists() or not any((tmp_path / "rec").iterdir())
+
+
+def test_record_command_exits_1_when_the_pbx_refuses_the_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from queuepulse.commands import record
+    from queuepulse.xapi import client as client_module
+    from queuepulse.xapi import recorder as recorder_module
+
+    pbx = _pbx_with_calls()
+    pbx.token_status = 401
+    clock = FakeClock()
+    real_client = client_module.XapiClient
+    real_recorder = recorder_module.Recorder
+
+    class MockClient(real_client):  # type: ignore[misc,valid-type]
+        def __init__(self, settings, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(settings, transport=httpx.MockTransport(pbx), clock=clock,
+                             sleep=clock.sleep)
+
+    class FakeTimeRecorder(real_recorder):  # type: ignore[misc,valid-type]
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*args, clock=clock, sleep=clock.sleep, **kwargs)
+
+    monkeypatch.setattr(client_module, "XapiClient", MockClient)
+    monkeypatch.setattr(recorder_module, "Recorder", FakeTimeRecorder)
+    monkeypatch.setenv("QUEUEPULSE_PBX__CLIENT_SECRET", SECRET)
+    parser = argparse.ArgumentParser()
+    record.register(parser.add_subparsers())
+    args = parser.parse_args(["record", "--out", str(tmp_path / "rec"), "--duration", "600",
+                              "--quiet"])
+    assert args.handler(args) == 1
+    printed = capsys.readouterr()
+    assert "record stopped: credentials refused: polls=0" in printed.out
+    assert "invalid_client" in printed.err
+    assert SECRET not in printed.out + printed.err
+    assert pbx.token_calls == 1  # one refused token request, not one per tick for 600 s
