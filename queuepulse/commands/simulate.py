@@ -37,10 +37,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--port", type=int, default=5080,
                    help="listen port (default 5080; 0 = a free port, printed on stdout as "
                         '{"simulator_url": ...})')
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--queues", type=int, default=4)
-    p.add_argument("--agents", type=int, default=20)
-    p.add_argument("--queues-per-agent", type=int, default=2)
+    p.add_argument("--seed", type=int, default=1,
+                   help="model seed: the same seed and options give the same calls (default 1)")
+    p.add_argument("--queues", type=int, default=4,
+                   help="number of queues, DNs 800, 801, ... (80000, ... above 100; default 4)")
+    p.add_argument("--agents", type=int, default=20,
+                   help="number of agents, DNs 1000, 1001, ... (default 20)")
+    p.add_argument("--queues-per-agent", type=int, default=2,
+                   help="queues each agent is a member of (default 2)")
     p.add_argument("--rate", type=float, default=1.0,
                    help="peak calls per minute per queue (default 1.0)")
     p.add_argument("--profile", default="flat",
