@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,10 @@ from queuepulse.store.db import connect  # noqa: E402
 from queuepulse.store.localdb import LocalCluster  # noqa: E402
 from queuepulse.store.migrations import load_migrations, upgrade  # noqa: E402
 
+#: The simulator's client secret for this benchmark (passed through the environment).
+SECRET = secrets.token_urlsafe(24)
+os.environ["QUEUEPULSE_PBX__CLIENT_SECRET"] = SECRET
+
 TABLES = ("call_events", "queue_calls", "queue_kpi_1m", "entry_queue_kpi_1m", "queue_live",
           "agent_states", "pipeline_health", "queues", "agents", "queue_agents")
 
@@ -60,7 +65,8 @@ def start_simulator(scale: int, tenants: int = 1) -> tuple[subprocess.Popen[str]
     cmd = [sys.executable, "-m", "queuepulse.cli", "--log-level", "WARNING", "simulate",
            "--port", "0", "--queues", str(100 * scale), "--agents", str(500 * scale),
            "--rate", "3.5", "--aht", "300", "--patience", "120", "--warmup", "900",
-           "--history", "900", "--tenants", str(tenants), "--pbx-id", "bench"]
+           "--history", "900", "--tenants", str(tenants), "--pbx-id", "bench",
+           "--client-secret-env", "QUEUEPULSE_PBX__CLIENT_SECRET"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -99,7 +105,7 @@ def bench_scale(scale: int, seconds: float) -> None:
     cluster, dsn = new_database()
     try:
         pbx = PbxSettings(pbx_id="bench", url=url, client_id="queuepulse",
-                          client_secret=SecretStr("queuepulse-demo-secret"),
+                          client_secret=SecretStr(SECRET),
                           poll_interval_s=1.0, sync_interval_s=60.0, timeout_s=5.0)
         config = LiveFlowConfig(targets=(pbx,), dsn=dsn, run_for_s=seconds, load_known=False)
         recorder = CommitRecorder(keep=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from queuepulse.domain.kpi import KpiBucket, KpiFact, QueueKpi, accumulate, bucket_of
 
@@ -39,6 +40,10 @@ class KpiWindowState:
     buckets: Mapping[datetime, KpiBucket] = field(default_factory=dict)
     watermark: datetime | None = None
     late_dropped: int = 0
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> KpiWindowState:
+        # Immutable (never mutated once built): Bytewax's snapshot deep copy may share it.
+        return self
 
 
 class KpiWindower:

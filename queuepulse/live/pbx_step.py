@@ -44,6 +44,12 @@ class LiveState:
     directory: Directory = field(default_factory=Directory)
     known: KnownConfig = field(default_factory=KnownConfig)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> LiveState:
+        # Immutable all the way down (frozen dataclasses, mappings never mutated once built):
+        # Bytewax deep-copies operator state at every snapshot; sharing it is safe and saves
+        # copying ~10,000 call tracks per epoch at 10x scale.
+        return self
+
 
 @dataclass(frozen=True, slots=True)
 class LiveOutput:
