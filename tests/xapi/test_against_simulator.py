@@ -44,9 +44,9 @@ def sim() -> Iterator[RunningSimulator]:
 
 
 @pytest.fixture
-async def xapi(sim: RunningSimulator) -> AsyncIterator[XapiClient]:
+async def xapi(sim: RunningSimulator, clock: FakeClock) -> AsyncIterator[XapiClient]:
+    """A client whose retry waits go to ``clock.sleeps`` instead of passing."""
     sim.simulator.faults.set_rules(())
-    clock = FakeClock()
     settings = PbxSettings(
         url=sim.base_url,
         client_id=sim.client_id,
@@ -186,13 +186,20 @@ async def test_queue_performance_totals_count_received_calls(
 # --- faults over real HTTP ---------------------------------------------------------------
 
 
-async def test_5xx_and_429_and_reset_are_retried(sim: RunningSimulator, xapi: XapiClient) -> None:
+async def test_5xx_and_429_and_reset_are_retried(
+    sim: RunningSimulator, xapi: XapiClient, clock: FakeClock
+) -> None:
     sim.simulator.faults.set_rules(
-        parse_fault_spec("ActiveCalls:status=503@n1; ActiveCalls:429=1@n2; ActiveCalls:reset@n3")
+        parse_fault_spec("ActiveCalls:status=503@n1; ActiveCalls:429=1.5@n2; ActiveCalls:reset@n3")
     )
     calls = await xapi.list_active_calls()
-    assert isinstance(calls, list)
+    assert len(calls) == len(sim.simulator.engine.active)
     assert xapi.stats.retries == 3
+    assert sim.simulator.faults.fired == {"status": 1, "429": 1, "reset": 1}
+    assert len(clock.sleeps) == 3
+    assert clock.sleeps[1] == 1.5  # the simulator's Retry-After, honoured
+    assert clock.sleeps[0] < 1.0  # backoff, not Retry-After
+    assert clock.sleeps[2] < 1.0
 
 
 async def test_401_reauthenticates_once(sim: RunningSimulator, xapi: XapiClient) -> None:
