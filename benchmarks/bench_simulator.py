@@ -3,8 +3,9 @@
 
     .venv/bin/python benchmarks/bench_simulator.py [--calls 10000] [--seconds 5]
 
-Prints figures; asserts nothing. The HTTP client runs in the same process as the server (one
-GIL, so one core does both the serving and the polling): a conservative figure.
+Prints figures; asserts nothing. The process pins itself to one CPU (``--cpu``, Linux) and the
+HTTP client runs in the same process as the server, so one core does both the serving and the
+polling: a conservative figure.
 """
 
 from __future__ import annotations
@@ -118,8 +119,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="polling time per mode")
     parser.add_argument("--sim-seconds", type=float, default=300.0)
     parser.add_argument("--pbxs", type=int, default=500)
+    parser.add_argument("--cpu", type=int, default=None,
+                        help="CPU to pin to (default: the first one allowed; -1: do not pin)")
     args = parser.parse_args()
-    print(f"cpus visible: {os.cpu_count()}, pid {os.getpid()}")
+    pinned = "not pinned"
+    if args.cpu != -1 and hasattr(os, "sched_setaffinity"):
+        cpu = args.cpu if args.cpu is not None else min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        pinned = f"pinned to CPU {cpu} (server and client share that one core)"
+    print(f"cpus visible: {os.cpu_count()}, {pinned}, pid {os.getpid()}")
     bench_active_calls(args.calls, args.seconds, manual=False)
     bench_active_calls(args.calls, args.seconds, manual=True)
     bench_realtime(1000, 5000, args.sim_seconds, rate=1.2)
