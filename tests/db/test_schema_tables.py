@@ -39,6 +39,11 @@ CONTRACT_COLUMNS = {
         "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
         "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
     },
+    # DESIGN.md "Overflow cascades": end-to-end KPIs by entry queue, same columns (migration 003).
+    "entry_queue_kpi_1m": {
+        "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
+        "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
+    },
     "queue_live": {
         "pbx_id", "queue_dn", "ts", "waiting", "longest_wait_s", "talking",
         "agents_logged_in", "agents_talking", "agents_free",
@@ -116,6 +121,9 @@ def test_natural_keys_make_upserts_idempotent(pg_conn: psycopg.Connection[Any]) 
         "INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered) VALUES "
         "('p1', '800', '2025-01-01T10:00:00Z', 3) "
         "ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET offered = EXCLUDED.offered",
+        "INSERT INTO entry_queue_kpi_1m (pbx_id, queue_dn, bucket, offered) VALUES "
+        "('p1', '800', '2025-01-01T10:00:00Z', 3) "
+        "ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET offered = EXCLUDED.offered",
         "INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting) VALUES "
         "('p1', '800', '2025-01-01T10:00:00Z', 2) "
         "ON CONFLICT (pbx_id, queue_dn, ts) DO UPDATE SET waiting = EXCLUDED.waiting",
@@ -128,7 +136,8 @@ def test_natural_keys_make_upserts_idempotent(pg_conn: psycopg.Connection[Any]) 
     ):
         pg_conn.execute(statement)
         pg_conn.execute(statement)
-    for table in ("call_events", "queue_kpi_1m", "queue_live", "agent_states", "pipeline_health"):
+    for table in ("call_events", "queue_kpi_1m", "entry_queue_kpi_1m", "queue_live",
+                  "agent_states", "pipeline_health"):
         count = pg_conn.execute(f"SELECT count(*) FROM {table}").fetchone()
         assert count == (1,), table
 
@@ -183,6 +192,8 @@ def test_writer_writes_and_applies_retention(
             for r in writer.execute("SELECT * FROM queuepulse_apply_retention()").fetchall()
         }
         assert dropped["queue_live"] == 1
+        # Every fact table has a retention (dimension history is kept forever).
+        assert set(dropped) == set(FACT_TABLES) | set(RECONCILIATION)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             writer.execute("DELETE FROM queuepulse_migrations")
         with pytest.raises(psycopg.errors.RaiseException):
