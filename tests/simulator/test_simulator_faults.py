@@ -77,6 +77,7 @@ def test_error_statuses_429_html_and_malformed() -> None:
     r = c.get("/xapi/v1/ActiveCalls", headers=h)
     assert r.status_code == 429
     assert r.headers["retry-after"] == "3"
+    validate("ListActiveCall", r.json(), "default")
     r = c.get("/xapi/v1/ActiveCalls", headers=h)
     assert r.status_code == 502
     assert r.headers["content-type"].startswith("text/html")
