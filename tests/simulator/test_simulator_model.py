@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -139,6 +140,34 @@ def test_longest_waiting_rotates_in_order() -> None:
     agents = [v.agent_dn for v in engine.visits if v.outcome == "answered"]
     # after the first three calls, each call goes to the agent idle the longest: a rotation
     assert agents[3:12] == agents[0:3] * 3
+
+
+def _gaps_between_queue_calls(wrapup_s: int) -> list[int]:
+    """Per agent, ms from the end of one answered queue call to the answer of the next."""
+    cfg = ModelConfig(queues=1, agents=3, queues_per_agent=1, calls_per_min_per_queue=6.0,
+                      aht_s=60, wrapup_s=wrapup_s, patience_s=10_000, short_abandon_prob=0.0,
+                      transfer_prob=0.0, **QUIET)
+    engine = Engine(cfg, T0)
+    engine.advance_to(T0 + 2 * 3_600_000)
+    by_agent: dict[str | None, list[tuple[int, int]]] = {}
+    for v in engine.visits:
+        if v.outcome == "answered" and v.talk_ms >= 0:
+            by_agent.setdefault(v.agent_dn, []).append((v.answered_ms,
+                                                        v.answered_ms + v.talk_ms))
+    gaps = []
+    for calls in by_agent.values():
+        calls.sort()
+        gaps += [nxt[0] - prev[1] for prev, nxt in pairwise(calls)]
+    return gaps
+
+
+def test_wrapup_keeps_an_agent_from_the_next_queue_call() -> None:
+    loaded = _gaps_between_queue_calls(wrapup_s=0)
+    assert len(loaded) > 50
+    assert min(loaded) < 30_000  # without wrap-up, a busy agent gets the next call at once
+    gaps = _gaps_between_queue_calls(wrapup_s=30)
+    assert len(gaps) > 50
+    assert min(gaps) >= 30_000
 
 
 def test_overflow_moves_calls_on_and_keeps_entry_queue() -> None:
