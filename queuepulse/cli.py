@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-format", default=None, choices=["text", "json"],
-        help="log line format (default: text)",
+        help="log line format (default: QUEUEPULSE_OBSERVABILITY__LOG_FORMAT or text)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
@@ -43,11 +43,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(args: argparse.Namespace) -> None:
+    """Options win; otherwise QUEUEPULSE_OBSERVABILITY__LOG_LEVEL / __LOG_FORMAT (settings)."""
+    level, fmt = args.log_level, args.log_format
+    if level is None or fmt is None:
+        from queuepulse.settings import load_settings
+
+        observability = load_settings().observability
+        level = level or observability.log_level
+        fmt = fmt or observability.log_format
+    configure_logging(level, fmt)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (2 for a clean error, 130 when interrupted)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(args.log_level or "INFO", args.log_format or "text")
     try:
+        _configure_logging(args)
         result = args.handler(args)
     except QueuepulseError as exc:
         print(f"queuepulse: error: {exc}", file=sys.stderr)

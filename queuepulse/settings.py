@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
@@ -174,5 +174,20 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings object; keyword arguments win over every other source."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Build the settings object; keyword arguments win over every other source.
+
+    An invalid value is a :class:`ConfigError` naming each bad setting and its environment
+    variable, without the offending value (it may be a secret).
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False):
+            path = [str(part) for part in error["loc"]]
+            env = "QUEUEPULSE_" + "__".join(path).upper()
+            problems.append(f"{'.'.join(path)} ({env}): {error['msg']}")
+        raise ConfigError(
+            "invalid setting(s): " + "; ".join(problems)
+            + ". Fix the environment variable, .env or Docker secret of that name"
+        ) from None
