@@ -15,7 +15,7 @@ from typing import Any, Literal
 from grafana_foundation_sdk.builders import expr as eb
 from grafana_foundation_sdk.models import dashboard as dm
 
-from queuepulse.grafana.boards.common import abandon_pct, sla_pct
+from queuepulse.grafana.boards.common import SUCCESSFUL_POLL, abandon_pct, sla_pct
 from queuepulse.grafana.encode import to_plain
 from queuepulse.grafana.ids import (
     ALERT_GROUP_PIPELINE,
@@ -166,15 +166,15 @@ def alert_specs(t: Thresholds = Thresholds()) -> tuple[AlertSpec, ...]:
             uid="qp-pipeline-stale",
             title="Pipeline stale",
             group=ALERT_GROUP_PIPELINE,
-            sql="""
+            sql=f"""
                 SELECT p.pbx_id,
                        coalesce(extract(epoch FROM now() - h.last_ok), 86400) AS since_last_poll_s
                 FROM (SELECT DISTINCT pbx_id FROM queues WHERE valid_to IS NULL) p
                 LEFT JOIN LATERAL (
                   SELECT max(ts) AS last_ok
                   FROM pipeline_health
-                  WHERE pbx_id = p.pbx_id AND component = 'live' AND polls > 0
-                    AND poll_latency_ms IS NOT NULL AND ts > now() - interval '1 day'
+                  WHERE pbx_id = p.pbx_id AND {SUCCESSFUL_POLL}
+                    AND ts > now() - interval '1 day'
                 ) h ON true
             """,
             window_s=600,
@@ -183,8 +183,9 @@ def alert_specs(t: Thresholds = Thresholds()) -> tuple[AlertSpec, ...]:
             for_="0s",
             summary="No successful poll of PBX {{ $labels.pbx_id }} for {{ $values.B }} s",
             description=f"The live pipeline has not recorded a successful poll for more than "
-            f"{t.stale_poll_s:g} s: PBX unreachable, token failures or the flow is down. "
-            "No rows at all also alerts.",
+            f"{t.stale_poll_s:g} s (a poll answered without error whose ServerNow moved on): "
+            "PBX unreachable or answering errors, token failures, a frozen PBX clock, or the "
+            "flow is down. No rows at all also alerts.",
             severity="critical",
             dashboard_uid=PIPELINE_UID,
             panel_title="Since last successful poll",

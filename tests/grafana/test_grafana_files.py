@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,54 @@ def test_alert_rules_reference_real_things() -> None:
         assert "${" not in json.dumps(rule["annotations"]), "Grafana would expand ${...} from env"
     pipeline = {r["uid"]: r for r in rules}["qp-pipeline-stale"]
     assert pipeline["noDataState"] == "Alerting"
+
+
+# Grafana's alert-rule file-provisioning format ("Import alert rules" in Grafana's
+# docs/sources/alerting/set-up/provision-alerting-resources/file-provisioning.md): the keys a
+# group and a rule may carry, the required ones, and the allowed state values.
+GROUP_KEYS = {"orgId", "name", "folder", "interval", "rules"}
+RULE_REQUIRED = {"uid", "title", "condition", "data", "for"}
+RULE_KEYS = RULE_REQUIRED | {"dashboardUid", "panelId", "noDataState", "execErrState",
+                             "annotations", "labels", "isPaused"}
+QUERY_KEYS = {"refId", "queryType", "relativeTimeRange", "datasourceUid", "model"}
+DURATION = re.compile(r"^\d+[smhd]$")
+RULE_UID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def test_alert_rules_follow_the_file_provisioning_format() -> None:
+    doc = load_yaml("alerting/rules.yaml")
+    assert set(doc) == {"apiVersion", "groups"}
+    assert doc["apiVersion"] == 1
+    for group in doc["groups"]:
+        assert set(group) == GROUP_KEYS, group["name"]
+        assert isinstance(group["orgId"], int)
+        assert isinstance(group["folder"], str)
+        assert group["folder"]
+        assert DURATION.match(group["interval"]), group["interval"]
+        for rule in group["rules"]:
+            keys = set(rule)
+            assert RULE_REQUIRED <= keys <= RULE_KEYS, (rule["uid"], keys ^ RULE_KEYS)
+            assert RULE_UID.match(rule["uid"]), rule["uid"]
+            assert DURATION.match(rule["for"]), rule["for"]
+            assert rule["noDataState"] in {"NoData", "Alerting", "OK"}
+            assert rule["execErrState"] in {"Error", "Alerting", "OK"}
+            assert isinstance(rule["panelId"], int)
+            assert all(isinstance(v, str) for v in rule["annotations"].values())
+            assert all(isinstance(v, str) for v in rule["labels"].values())
+            refs = [q["refId"] for q in rule["data"]]
+            assert len(set(refs)) == len(refs)
+            assert rule["condition"] == refs[-1]
+            for query in rule["data"]:
+                assert set(query) == QUERY_KEYS, rule["uid"]
+                window = query["relativeTimeRange"]
+                assert set(window) == {"from", "to"}
+                assert isinstance(window["from"], int)
+                assert isinstance(window["to"], int)
+                assert window["from"] >= window["to"] >= 0
+                assert query["model"]["refId"] == query["refId"]
+                assert query["model"]["datasource"]["uid"] == query["datasourceUid"]
+    uids = [r["uid"] for g in doc["groups"] for r in g["rules"]]
+    assert len(set(uids)) == len(uids)
 
 
 def test_contact_point_and_policy_agree() -> None:

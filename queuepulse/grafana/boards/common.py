@@ -53,6 +53,12 @@ def aht_s(alias: str = "") -> str:
 
 
 CURRENT_QUEUES = "q.valid_to IS NULL"
+
+#: A ``pipeline_health`` row of a successful poll, as the live flow writes it (one row per
+#: ActiveCalls poll, ``ts`` = local receive time): a failed poll also has ``polls = 1`` and a
+#: measured ``poll_latency_ms`` but ``errors = 1``; a stale poll (``ServerNow`` not newer) was
+#: answered but not applied.
+SUCCESSFUL_POLL = "component = 'live' AND polls > 0 AND errors = 0 AND stale_polls = 0"
 """The current configuration row of a queue (dimension rows carry validity times)."""
 
 LATEST_LIVE = """

@@ -8,7 +8,7 @@ from grafana_foundation_sdk.builders import timeseries as ts
 from grafana_foundation_sdk.models import dashboard as dm
 
 from queuepulse.grafana import panels as p
-from queuepulse.grafana.boards.common import base_dashboard
+from queuepulse.grafana.boards.common import SUCCESSFUL_POLL, base_dashboard
 from queuepulse.grafana.ids import PIPELINE_UID
 from queuepulse.grafana.sqlquery import sql
 from queuepulse.grafana.variables import pbx_variable
@@ -22,16 +22,16 @@ def last_poll_age() -> stat.Panel:
     """Seconds since the last successful poll, per PBX."""
     return p.stat_panel(
         "Since last successful poll",
-        "Per PBX: seconds since the newest pipeline_health row of the live component with "
-        "polls and a measured poll latency (a successful poll). Red after 60 s — the "
-        "'pipeline stale' alert fires then too.",
+        "Per PBX: seconds since the newest pipeline_health row of a successful live poll "
+        "(answered without error and not stale; failed polls are recorded too, with "
+        "errors = 1). Red after 60 s — the 'pipeline stale' alert fires then too.",
         sql(
-            """
+            f"""
             SELECT pbx_id AS "PBX",
                    extract(epoch FROM now() - max(ts)) AS "Since last poll"
             FROM pipeline_health
             WHERE ts > now() - interval '1 day' AND pbx_id IN ($pbx)
-              AND component = 'live' AND polls > 0 AND poll_latency_ms IS NOT NULL
+              AND {SUCCESSFUL_POLL}
             GROUP BY pbx_id
             ORDER BY pbx_id
             """
@@ -124,7 +124,8 @@ def lag() -> ts.Panel:
     """Processing lag per PBX."""
     return _series(
         "Lag",
-        "Largest lag between PBX time and the database write per PBX and interval.",
+        "Largest processing lag per PBX and interval: from receiving a poll to the flow "
+        "processing it (lag_s).",
         'max(lag_s) AS "Lag"',
         "s",
         p.pos(12, 13, 12, 8),
