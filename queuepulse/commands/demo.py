@@ -49,7 +49,7 @@ def handle(args: argparse.Namespace) -> int:
     from queuepulse.errors import ConfigError
     from queuepulse.live.config import LiveFlowConfig
     from queuepulse.live.metrics import HealthServer
-    from queuepulse.live.runner import run_flow
+    from queuepulse.live.runner import run_flow, stop_on_signals
     from queuepulse.live.summary import SummaryPrinter
     from queuepulse.settings import load_settings
     from queuepulse.simulator.config import SimulatorConfig
@@ -62,6 +62,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.speed <= 0 or args.queues < 1 or args.agents < 1:
         raise ConfigError("--speed, --queues and --agents must be positive")
     settings = load_settings()
+    stop_on_signals()
     cluster = LocalCluster(args.data_dir or settings.db.data_dir,
                            args.db_port or settings.db.port)
     print(f"starting the local TimescaleDB cluster in {cluster.data_dir} "

@@ -50,8 +50,9 @@ def handle(args: argparse.Namespace) -> int:
     from flows.live import build_flow
     from queuepulse.live.config import LiveFlowConfig, load_pbx_file
     from queuepulse.live.metrics import HealthServer
-    from queuepulse.live.runner import run_flow, spawn_cluster
+    from queuepulse.live.runner import run_flow, spawn_cluster, stop_on_signals
 
+    stop_on_signals()
     if args.processes > 1 and args.process_id is None:
         return spawn_cluster(_child_argv(sys.argv[1:]), args.processes)
     settings = settings_from_args(args)

@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +24,10 @@ from typing import Any
 
 from queuepulse.errors import ConfigError
 
-__all__ = ["GC_THRESHOLDS", "ensure_recovery_dir", "free_ports", "run_flow", "spawn_cluster"]
+__all__ = [
+    "GC_THRESHOLDS", "ensure_recovery_dir", "free_ports", "run_flow", "spawn_cluster",
+    "stop_on_signals",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,18 @@ def ensure_recovery_dir(directory: Path, partitions: int) -> Any:
         log.info("resuming from recovery directory",
                  extra={"dir": str(directory), "partitions": len(existing)})
     return RecoveryConfig(directory)  # type: ignore[no-untyped-call]
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def stop_on_signals() -> None:
+    """Make SIGINT and SIGTERM raise :class:`KeyboardInterrupt` in the main thread (also when a
+    shell started us with SIGINT ignored), so commands stop cleanly and run their cleanup."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 def run_flow(
@@ -77,14 +93,21 @@ def run_flow(
     if recovery_dir is not None:
         procs = len(addresses) if addresses else 1
         recovery = ensure_recovery_dir(recovery_dir, recovery_partitions or workers * procs)
-    cli_main(  # type: ignore[no-untyped-call]
-        flow,
-        workers_per_process=workers,
-        process_id=process_id,
-        addresses=list(addresses) if addresses else None,
-        epoch_interval=timedelta(seconds=snapshot_s),
-        recovery_config=recovery,
-    )
+    try:
+        cli_main(  # type: ignore[no-untyped-call]
+            flow,
+            workers_per_process=workers,
+            process_id=process_id,
+            addresses=list(addresses) if addresses else None,
+            epoch_interval=timedelta(seconds=snapshot_s),
+            recovery_config=recovery,
+        )
+    except Exception as exc:  # Bytewax reports Ctrl-C/SIGTERM as a runtime error
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt) or (
+            "signal received" in str(exc)
+        ):
+            raise KeyboardInterrupt from None
+        raise
 
 
 def free_ports(n: int) -> list[int]:
