@@ -142,7 +142,8 @@ def test_no_secret_is_written_inline(
                 assert key.endswith("__FILE") or key.endswith("_FILE"), (name, key)
                 assert value.startswith("/run/secrets/"), (name, key)
         for secret in service.get("secrets", []):
-            assert secret in compose["secrets"], (name, secret)
+            source = secret["source"] if isinstance(secret, dict) else secret
+            assert source in compose["secrets"], (name, secret)
     for name, secret in compose["secrets"].items():
         assert set(secret) == {"file"}, name
         assert secret["file"].startswith("./secrets/"), name
@@ -152,3 +153,32 @@ def test_published_ports_bind_to_localhost_only(services: dict[str, dict[str, An
     for name, service in services.items():
         for port in service.get("ports", []):
             assert str(port).startswith("127.0.0.1:"), (name, port)
+
+
+def _mounted(service: dict[str, Any]) -> dict[str, str]:
+    """Secret name inside the container -> secret it comes from."""
+    out = {}
+    for secret in service.get("secrets", []):
+        if isinstance(secret, dict):
+            out[secret.get("target", secret["source"])] = secret["source"]
+        else:
+            out[secret] = secret
+    return out
+
+
+def test_flows_write_as_the_writer_role_and_only_migrate_holds_the_owner_dsn(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    migrate = services["migrate"]
+    assert _mounted(migrate)["queuepulse_db__dsn"] == "db_admin_dsn"
+    command = " ".join(migrate["command"])
+    assert "login-role queuepulse_app --member-of writer" in command
+    assert "--password-file /run/secrets/writer_db_password" in command
+    assert "writer_db_password" in _mounted(migrate)
+    for name, service in services.items():
+        if name == "migrate":
+            continue
+        mounted = _mounted(service)
+        assert "db_admin_dsn" not in mounted.values(), name
+        if name in FLOWS:
+            assert mounted["queuepulse_db__dsn"] == "queuepulse_db__dsn", name
