@@ -42,6 +42,9 @@ def register(run_subparsers: Any) -> None:
                         help="stop after this many seconds (default: until Ctrl-C)")
     parser.add_argument("--kpi-lateness-s", type=float, default=300.0,
                         help="how late a KPI fact may come and still correct its minute")
+    parser.add_argument("--no-sync", action="store_true",
+                        help="write no queues/agents/queue_agents rows from the flow's own "
+                             "Queues/Users fetches (use when `run sync` runs separately)")
     parser.set_defaults(handler=handle)
 
 
@@ -58,7 +61,8 @@ def handle(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     targets = load_pbx_file(args.pbx_file, settings.pbx) if args.pbx_file else None
     config = LiveFlowConfig.from_settings(
-        settings, targets=targets, run_for_s=args.run_for, kpi_lateness_s=args.kpi_lateness_s)
+        settings, targets=targets, run_for_s=args.run_for, kpi_lateness_s=args.kpi_lateness_s,
+        write_config=not args.no_sync, load_known=not args.no_sync)
     port = args.metrics_port if args.metrics_port is not None else (
         settings.observability.metrics_port)
     server = None

@@ -11,6 +11,7 @@
                                     partition each; default: the single ``settings.pbx``
 ``QUEUEPULSE_KPI_LATENESS_S``       how late a KPI fact may arrive and still correct its bucket
 ``QUEUEPULSE_RUN_FOR_S``            stop polling after this many seconds (demo, benchmarks)
+``QUEUEPULSE_LIVE_NO_SYNC``         ``1``: write no dimension rows (``run sync`` runs separately)
 ==================================  =============================================================
 """
 
@@ -47,6 +48,7 @@ class LiveFlowConfig:
     kpi_lateness_s: float = 300.0
     run_for_s: float | None = None
     load_known: bool = True
+    write_config: bool = True
     batch_rows: int = 5000
     buffer_rows: int = 200_000
     queue_size: int = 16
@@ -94,6 +96,8 @@ class LiveFlowConfig:
             targets = load_pbx_file(Path(env["QUEUEPULSE_PBX_FILE"]), settings.pbx)
         if env.get("QUEUEPULSE_KPI_LATENESS_S"):
             overrides["kpi_lateness_s"] = _float(env, "QUEUEPULSE_KPI_LATENESS_S")
+        if env.get("QUEUEPULSE_LIVE_NO_SYNC") == "1":
+            overrides["write_config"] = False
         if env.get("QUEUEPULSE_RUN_FOR_S"):
             overrides["run_for_s"] = _float(env, "QUEUEPULSE_RUN_FOR_S")
         return cls.from_settings(settings, targets=targets, **overrides)

@@ -72,12 +72,18 @@ class PbxStepper:
     """``(LiveState | None, SourceItem) -> (LiveState, LiveOutput)`` for ``op.stateful_map``.
 
     ``clock`` (epoch seconds) only feeds the ``lag_s`` column of ``pipeline_health`` (processing
-    time minus receive time); everything else is a function of the items.
+    time minus receive time); everything else is a function of the items. With
+    ``write_config=False`` configuration fetches still update the directory but write no
+    dimension or sync-time ``agent_states`` rows (when ``run sync`` runs separately).
     """
 
-    def __init__(self, rules: Rules, clock: Callable[[], float] = _wall_clock) -> None:
+    def __init__(
+        self, rules: Rules, clock: Callable[[], float] = _wall_clock, *,
+        write_config: bool = True,
+    ) -> None:
         self.rules = rules
         self.clock = clock
+        self.write_config = write_config
 
     def __call__(self, state: LiveState | None, item: SourceItem) -> tuple[LiveState, LiveOutput]:
         if state is None:
@@ -166,7 +172,7 @@ class PbxStepper:
         rows: list[TableRow] = [
             (table, row) for table, table_rows in changes.table_rows().items()
             for row in table_rows
-        ]
+        ] if self.write_config else []
         new_state = replace(state, directory=directory, known=known)
         return new_state, LiveOutput(state.pbx_id, tuple(rows), config_rows=len(rows))
 
