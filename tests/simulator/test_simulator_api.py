@@ -72,6 +72,18 @@ def test_active_calls_conform_and_follow_the_model(api: Api) -> None:
     assert "@odata.count" not in api.get("/ActiveCalls")
 
 
+def test_cached_active_calls_body_matches_the_model_at_every_step(api: Api) -> None:
+    """The plain poll is served from per-call cached JSON fragments; ``$top`` takes the
+    uncached path. Both must show the model's current state after every change."""
+    for _ in range(30):
+        api.sim.advance(7)
+        fast = api.get("/ActiveCalls")["value"]
+        slow = api.get("/ActiveCalls", **{"$top": "1000000"})["value"]
+        assert sorted(fast, key=lambda c: c["Id"]) == sorted(slow, key=lambda c: c["Id"])
+        model = {c.id: (c.status, c.callee, c.caller) for c in api.sim.engine.active.values()}
+        assert {c["Id"]: (c["Status"], c["Callee"], c["Caller"]) for c in fast} == model
+
+
 def test_active_calls_query_options(api: Api) -> None:
     everything = api.get("/ActiveCalls")["value"]
     talking = api.get("/ActiveCalls", **{"$filter": "Status eq 'Talking'", "$count": "true"})
