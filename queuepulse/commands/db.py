@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 __all__ = ["register"]
 
 
@@ -33,6 +35,27 @@ def register(subparsers: Any) -> None:
         help="list applied and pending migrations (exit 1 when not up to date)",
         description="Report applied, pending and changed migrations. Exit code 0 = up to date.",
     )
+    retention = sub.add_parser(
+        "retention",
+        help="drop chunks older than the keep intervals (the Apache build's retention)",
+        description=(
+            "Drop whole chunks of the fact hypertables older than the keep intervals, through "
+            "queuepulse_apply_retention() (the writer role may run it; dimension history is "
+            "kept). Run it daily, e.g. from cron, on the Apache build; the Timescale-licensed "
+            "build also has background retention policies. Defaults are the function's."
+        ),
+    )
+    for name, what, default in (
+        ("live", "queue_live", 30),
+        ("health", "pipeline_health", 30),
+        ("events", "call_events, cdr_dead_letters, reconciliation_diffs", 365),
+        ("facts", "queue_calls, the KPI tables, agent_states, reconciliation runs, 3CX reports",
+         730),
+    ):
+        retention.add_argument(
+            f"--keep-{name}-days", type=int, default=None, metavar="DAYS",
+            help=f"keep this many days of {what} (default {default})",
+        )
     login = sub.add_parser(
         "login-role",
         help="create or update a log-in role in the reader or writer group",
@@ -47,7 +70,7 @@ def register(subparsers: Any) -> None:
     source = login.add_mutually_exclusive_group()
     source.add_argument("--password-file", type=Path, help="file holding the password")
     source.add_argument("--password-env", metavar="VAR", help="environment variable holding it")
-    for p in (upgrade, status, login):
+    for p in (upgrade, status, retention, login):
         p.add_argument(
             "--dsn",
             default=None,
@@ -61,6 +84,7 @@ def register(subparsers: Any) -> None:
             help="folder with incremental/ and idempotent/ (default: QUEUEPULSE_SCHEMA_DIR or "
             "the project's schema/)",
         )
+    retention.set_defaults(handler=run_retention)
     login.set_defaults(handler=run_login_role)
     upgrade.set_defaults(handler=run_upgrade)
     status.set_defaults(handler=run_status)
@@ -113,10 +137,25 @@ def run_status(args: argparse.Namespace) -> int:
     return 0 if status.up_to_date else 1
 
 
-def _password(args: argparse.Namespace) -> Any:
-    import os
+def run_retention(args: argparse.Namespace) -> int:
+    """Handler of ``db retention``."""
+    from queuepulse.store.db import apply_retention, connect, redact_dsn
 
-    from pydantic import SecretStr
+    dsn = _dsn(args)
+    with connect(dsn, autocommit=True, application_name="queuepulse-db-retention") as conn:
+        dropped = apply_retention(
+            conn, live_days=args.keep_live_days, health_days=args.keep_health_days,
+            events_days=args.keep_events_days, facts_days=args.keep_facts_days,
+        )
+    print(f"database: {redact_dsn(dsn)}")
+    for table, chunks in dropped:
+        print(f"{table:<22} dropped {chunks} chunk(s)")
+    print(f"total: {sum(chunks for _, chunks in dropped)} chunk(s) dropped")
+    return 0
+
+
+def _password(args: argparse.Namespace) -> SecretStr | None:
+    import os
 
     from queuepulse.errors import ConfigError
 

@@ -17,6 +17,7 @@ from queuepulse.errors import ConfigError, SetupError
 
 __all__ = [
     "DatabaseUnavailableError",
+    "apply_retention",
     "connect",
     "dsn_with",
     "ensure_login_role",
@@ -146,3 +147,49 @@ def ensure_login_role(
     conn.execute(statement)
     conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(name)))
     return not exists
+
+
+
+# Keep intervals of queuepulse_apply_retention() (schema/idempotent/010-retention.sql), which
+# holds the defaults: live and health 30 days, events 365 days, other facts 730 days.
+_RETENTION_PARAMS = {
+    "live": "p_keep_live",
+    "health": "p_keep_health",
+    "events": "p_keep_events",
+    "facts": "p_keep_facts",
+}
+
+
+def apply_retention(
+    conn: psycopg.Connection[Any],
+    *,
+    live_days: int | None = None,
+    health_days: int | None = None,
+    events_days: int | None = None,
+    facts_days: int | None = None,
+) -> list[tuple[str, int]]:
+    """Drop whole chunks older than the keep intervals; return (hypertable, chunks dropped).
+
+    Calls ``queuepulse_apply_retention()``, which the writer role may execute; an interval left
+    at ``None`` takes the function's default. On the Apache build this is the retention (the
+    licensed build also has background policies).
+    """
+    given = {"live": live_days, "health": health_days, "events": events_days, "facts": facts_days}
+    arguments: list[sql.Composable] = []
+    values: list[int] = []
+    for name, days in given.items():
+        if days is None:
+            continue
+        if days < 1:
+            raise ConfigError(f"retention for {name} must be at least 1 day, got {days}")
+        arguments.append(
+            sql.SQL("{} => make_interval(days => %s)").format(
+                sql.Identifier(_RETENTION_PARAMS[name])
+            )
+        )
+        values.append(days)
+    query = sql.SQL(
+        "SELECT hypertable, dropped_chunks FROM queuepulse_apply_retention({})"
+    ).format(sql.SQL(", ").join(arguments))
+    rows = conn.execute(query, values).fetchall()
+    return [(str(r[0]), int(r[1])) for r in rows]

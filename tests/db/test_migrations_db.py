@@ -334,3 +334,44 @@ def test_continuous_aggregates_cover_both_kpi_tables_alike(
         assert f"add_continuous_aggregate_policy('{name}'," in policies, name
     for table in set(CAGGS.values()):
         assert f"('{table}', " in policies, f"no compression/retention policy for {table}"
+
+
+def test_db_retention_command_drops_old_chunks_as_the_writer(
+    pg_conn: psycopg.Connection[Any], pg_writer_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pg_conn.execute(
+        "INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting) VALUES "
+        "('p1', '800', now() - INTERVAL '20 days', 1), ('p1', '800', now(), 2)"
+    )
+    pg_conn.execute(
+        "INSERT INTO entry_queue_kpi_1m (pbx_id, queue_dn, bucket, offered) VALUES "
+        "('p1', '800', now() - INTERVAL '20 days', 1), ('p1', '800', now(), 2)"
+    )
+    args = ["db", "retention", "--dsn", pg_writer_dsn]
+    assert main([*args, "--keep-live-days", "30"]) == 0  # nothing is that old yet
+    assert "total: 0 chunk(s) dropped" in capsys.readouterr().out
+    assert main([*args, "--keep-live-days", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "queue_live             dropped 1 chunk(s)" in out
+    assert "total: 1 chunk(s) dropped" in out
+    assert pg_conn.execute("SELECT waiting FROM queue_live").fetchall() == [(2,)]
+    assert pg_conn.execute("SELECT count(*) FROM entry_queue_kpi_1m").fetchone() == (2,)
+    assert main([*args, "--keep-facts-days", "0"]) == 2
+    assert "at least 1 day" in capsys.readouterr().err
+
+
+def test_db_retention_help_shows_the_functions_defaults(
+    pg_conn: psycopg.Connection[Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = pg_conn.execute(
+        "SELECT pg_get_function_arguments('queuepulse_apply_retention'::regproc)"
+    ).fetchone()
+    assert row is not None
+    defaults = dict(re.findall(r"p_keep_(\w+) interval DEFAULT '(\d+) days'", row[0]))
+    assert set(defaults) == {"live", "health", "events", "facts"}
+    with pytest.raises(SystemExit):
+        main(["db", "retention", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for name, days in defaults.items():
+        pattern = rf"--keep-{name}-days DAYS keep this many days of [^()]*\(default {days}\)"
+        assert re.search(pattern, text), name
