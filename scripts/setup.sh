@@ -190,6 +190,9 @@ fetch_timescaledb_source() {
   (cd "$src_dir" && apt-get "${apt_opts[@]}" source --download-only "timescaledb=${version}")
 
   step "Unpacking with dpkg-source"
+  # dpkg-source may warn that it cannot verify the .dsc's signature (no uploader keyring here):
+  # apt has already checked every file against the Sources index of the signed Release file.
+  info "files verified by apt against the signed ${TSDB_SOURCE_SUITE} Release (a dpkg-source signature warning is expected)"
   local tree="${src_dir}/timescaledb-${TSDB_VERSION}"
   rm -rf "$tree"
   (cd "$src_dir" && dpkg-source -x "timescaledb_${version}.dsc" "$tree")
