@@ -467,5 +467,8 @@ def upgrade(
             _apply_file(conn, mig)
             result.reapplied.append(mig.name)
     finally:
-        conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+        # A lost connection took the (session-level) lock with it; unlocking would only hide
+        # the error that says which file was running.
+        if not conn.closed and not conn.broken:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
     return result

@@ -375,3 +375,21 @@ def test_db_retention_help_shows_the_functions_defaults(
     for name, days in defaults.items():
         pattern = rf"--keep-{name}-days DAYS keep this many days of [^()]*\(default {days}\)"
         assert re.search(pattern, text), name
+
+
+def test_a_database_that_goes_away_mid_upgrade_names_the_file(
+    tmp_path: Path, pg_empty_dsn: str
+) -> None:
+    schema = _copy_schema(tmp_path)
+    killer = schema / "incremental" / "900-connection-lost.sql"
+    killer.write_text("SELECT pg_terminate_backend(pg_backend_pid());\n")
+    with pytest.raises(MigrationError, match=r"900-connection-lost\.sql.*terminat"):
+        _upgrade(pg_empty_dsn, schema)
+    killer.unlink()
+    # Everything before the lost file was recorded; the lock died with the session.
+    result = _upgrade(pg_empty_dsn, schema)
+    assert result.applied == []
+    with connect(pg_empty_dsn, autocommit=True) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM queuepulse_migrations").fetchall()}
+    assert "900-connection-lost.sql" not in names
+    assert "003-entry-queue-kpi.sql" in names
