@@ -197,22 +197,23 @@ def alert_specs(t: Thresholds = Thresholds()) -> tuple[AlertSpec, ...]:
             group=ALERT_GROUP_PIPELINE,
             sql="""
                 SELECT pbx_id,
-                       round(100.0 * sum(corrected + inserted) / nullif(sum(cdr_rows), 0), 2)
-                         AS drift_pct
+                       round(100.0 * sum(corrected + inserted)
+                             / nullif(sum(matched + inserted), 0), 2) AS drift_pct
                 FROM reconciliation_runs
                 WHERE $__timeFilter(started_at) AND status = 'ok'
                 GROUP BY pbx_id
-                HAVING sum(cdr_rows) > 0
+                HAVING sum(matched + inserted) > 0
             """,
             window_s=86400,
             op="gt",
             threshold=t.drift_pct_above,
             for_="0s",
-            summary="Reconciliation corrected {{ $values.B }} % of CDR rows on PBX "
-            "{{ $labels.pbx_id }}",
+            summary="Live polling got {{ $values.B }} % of the CDR's queue visits wrong or "
+            "missed them on PBX {{ $labels.pbx_id }}",
             description=f"Over the last day, more than {t.drift_pct_above:g} % of the CDR's "
-            "queue visits had to be corrected or inserted: the live view drifts from the "
-            "PBX's records (check the attribution rules).",
+            "queue visits (matched + inserted) had to be corrected (a field live got wrong) or "
+            "inserted (live missed them): the live view drifts from the PBX's records (check "
+            "the attribution rules and poll gaps).",
             severity="warning",
             dashboard_uid=PIPELINE_UID,
             panel_title="Reconciliation runs",

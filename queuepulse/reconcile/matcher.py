@@ -104,7 +104,9 @@ class Plan:
 
     ``upserts`` are the visits to write (``source='cdr'``), ``deletes`` stored visits to remove
     (extra live visits, and live rows whose key the CDR corrects), ``old`` the stored versions
-    of everything changed (their KPI buckets need recomputing too).
+    of everything changed (their KPI buckets need recomputing too). Of the ``matched`` visits,
+    ``corrected`` had a field live got wrong, ``confirmed`` were right and are only rewritten
+    as ``source='cdr'``, ``unchanged`` were already reconciled.
     """
 
     upserts: list[QueueVisit] = field(default_factory=list)
@@ -113,6 +115,7 @@ class Plan:
     diffs: list[Diff] = field(default_factory=list)
     matched: int = 0
     corrected: int = 0
+    confirmed: int = 0
     inserted: int = 0
     removed: int = 0
     flagged: int = 0
@@ -310,7 +313,7 @@ def plan_corrections(
     old: list[QueueVisit] = []
     diffs: list[Diff] = []
     missed: list[QueueVisit] = []
-    matched = corrected = unchanged = removed = flagged = 0
+    matched = corrected = confirmed = unchanged = removed = flagged = 0
     for i, c in enumerate(cdr_visits):
         c = replace(c, call_key=key_map.get(c.call_key, c.call_key), source="cdr")
         found = pairs.get(i)
@@ -327,14 +330,18 @@ def plan_corrections(
         if _same_row(s, new, tol):
             unchanged += 1
             continue
-        for name, live_value, cdr_value in _field_diffs(s, new, tol):
+        found_diffs = _field_diffs(s, new, tol)
+        for name, live_value, cdr_value in found_diffs:
             diffs.append(Diff(s.call_key, s.queue_dn, s.entered_at, name,
                               _fmt(live_value), _fmt(cdr_value), "corrected"))
         upserts.append(new)
         old.append(s)
         if visit_key(s) != visit_key(new):
             deletes.append(s)
-        corrected += 1
+        if found_diffs:
+            corrected += 1
+        else:
+            confirmed += 1  # live had it right: only the source (and ids) are rewritten
     for c in missed:
         upserts.append(c)
         diffs.append(Diff(c.call_key, c.queue_dn, c.entered_at, "missed_visit", None,
@@ -363,5 +370,5 @@ def plan_corrections(
         old.append(s)
         removed += 1
     return Plan(upserts=upserts, deletes=deletes, old=old, diffs=diffs, matched=matched,
-                corrected=corrected, inserted=len(missed), removed=removed, flagged=flagged,
-                unchanged=unchanged)
+                corrected=corrected, confirmed=confirmed, inserted=len(missed),
+                removed=removed, flagged=flagged, unchanged=unchanged)

@@ -111,6 +111,7 @@ class PeriodResult:
     visits: int = 0
     matched: int = 0
     corrected: int = 0
+    confirmed: int = 0
     inserted: int = 0
     removed: int = 0
     flagged: int = 0
@@ -244,6 +245,7 @@ class Reconciler:
         result = PeriodResult(
             period=period, status="ok", cdr_rows=len(history) + len(log_rows),
             visits=len(built.visits), matched=plan.matched, corrected=plan.corrected,
+            confirmed=plan.confirmed,
             inserted=plan.inserted, removed=plan.removed, flagged=plan.flagged,
             unchanged=plan.unchanged,
             diffs=len(plan.diffs), dead_letters=len(letters), open_talks=built.open_talks,
@@ -257,7 +259,8 @@ class Reconciler:
             "window": [window[0].isoformat(), window[1].isoformat()],
             "history_rows": len(history), "call_log_rows": len(log_rows),
             "queue_segments": built.queue_segments, "visits": len(built.visits),
-            "unchanged": plan.unchanged, "removed": plan.removed, "flagged": plan.flagged,
+            "unchanged": plan.unchanged, "confirmed": plan.confirmed,
+            "removed": plan.removed, "flagged": plan.flagged,
             "open_talks": built.open_talks, "diffs_by_field": by_field,
             "dead_letters_new": applied.dead_letters_new,
             "buckets_written": applied.buckets_written,

@@ -122,3 +122,12 @@ def test_every_query_runs_on_what_the_flows_wrote(pg_dsn: str, pg_reader_dsn: st
         [stale] = values["qp-pipeline-stale"]
         assert stale["pbx_id"] == PBX
         assert float(stale["since_last_poll_s"]) >= float(first_failure[0])
+
+        # reconciliation drift: the share of the CDR's visits live got wrong or missed (the live
+        # flow ran after the reconciled half hour, so it missed them all)
+        results = fill.reconcile.results
+        wrong = sum(r.corrected + r.inserted for r in results)
+        cdr_visits = sum(r.matched + r.inserted for r in results)
+        assert cdr_visits == sum(r.visits for r in results) > 0
+        [drift] = values["qp-recon-drift"]
+        assert float(drift["drift_pct"]) == round(100.0 * wrong / cdr_visits, 2) == 100.0

@@ -179,15 +179,17 @@ def reconciliation_runs() -> table.Panel:
     return p.table_panel(
         "Reconciliation runs",
         "Reconciliation runs started in the time range: CDR rows read, visits matched, "
-        "corrected and inserted, differences found and drift % ((corrected + inserted) / CDR "
-        "rows), newest first.",
+        "corrected (live had a field wrong) and inserted (live missed them), differences "
+        "found and drift % (corrected + inserted over the CDR's visits, matched + inserted), "
+        "newest first.",
         sql(
             """
                 SELECT started_at AS "Started", pbx_id AS "PBX", status AS "Status",
                        period_from AS "Period from", period_to AS "Period to",
                        cdr_rows AS "CDR rows", matched AS "Matched", corrected AS "Corrected",
                        inserted AS "Inserted", diffs AS "Diffs", dead_letters AS "Dead letters",
-                       round(100.0 * (corrected + inserted) / nullif(cdr_rows, 0), 2) AS "Drift %"
+                       round(100.0 * (corrected + inserted)
+                             / nullif(matched + inserted, 0), 2) AS "Drift %"
                 FROM reconciliation_runs
                 WHERE $__timeFilter(started_at) AND pbx_id IN ($pbx)
                 ORDER BY started_at DESC
