@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
@@ -86,8 +86,21 @@ class PrivacySettings(BaseModel):
     """What happens to caller numbers (personal data) at ingestion."""
 
     caller_mode: Literal["keep", "mask", "hash"] = "keep"
-    hash_salt: SecretStr = SecretStr("")
+    hash_salt: SecretStr = Field(
+        SecretStr(""), description="Secret salt of 'hash' mode (required there)."
+    )
     mask_keep_digits: int = Field(3, ge=0)
+
+    @model_validator(mode="after")
+    def _hash_needs_a_salt(self) -> PrivacySettings:
+        # Unsalted SHA-256 of a phone number is reversed by trying every number.
+        if self.caller_mode == "hash" and not self.hash_salt.get_secret_value():
+            raise ValueError(
+                "caller_mode 'hash' needs a secret salt: set QUEUEPULSE_PRIVACY__HASH_SALT "
+                "(or the Docker secret queuepulse_privacy__hash_salt) to a long random value, "
+                "e.g. from 'openssl rand -hex 32', and keep it: changing it changes every hash"
+            )
+        return self
 
 
 class RulesSettings(BaseModel):

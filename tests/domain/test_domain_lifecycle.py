@@ -383,11 +383,13 @@ def test_caller_privacy_applies_to_visits_and_events() -> None:
 
 
 def test_rules_from_settings() -> None:
+    from pydantic import SecretStr
+
     from queuepulse.settings import PrivacySettings, RulesSettings
 
     rules = Rules.from_settings(
         RulesSettings(waiting_statuses=("Queued",), short_abandon_s=3.0),
-        PrivacySettings(caller_mode="hash"),
+        PrivacySettings(caller_mode="hash", hash_salt=SecretStr("test-salt")),
     )
     assert rules.status_kind("queued") == "waiting"
     assert rules.status_kind("Ringing") == "unknown"

@@ -113,3 +113,16 @@ def test_a_missing_client_secret_is_a_config_error_that_says_where_to_set_it() -
         XapiClient(pbx)
     configured = pbx.model_copy(update={"client_secret": SecretStr("s3cret")})
     assert configured.require_client_secret().get_secret_value() == "s3cret"
+
+
+def test_hash_mode_without_a_salt_is_refused_with_the_variable_to_set() -> None:
+    from queuepulse.errors import ConfigError
+    from queuepulse.settings import PrivacySettings, load_settings
+
+    with pytest.raises(ValidationError, match="QUEUEPULSE_PRIVACY__HASH_SALT"):
+        PrivacySettings(caller_mode="hash")
+    with pytest.raises(ConfigError, match="QUEUEPULSE_PRIVACY__HASH_SALT"):
+        load_settings(privacy={"caller_mode": "hash"}, _secrets_dir=None)
+    salted = PrivacySettings(caller_mode="hash", hash_salt=SecretStr("a-long-random-salt"))
+    assert salted.caller_mode == "hash"
+    assert PrivacySettings(caller_mode="mask").caller_mode == "mask"  # no salt needed there
