@@ -30,6 +30,8 @@ APT_PACKAGES=(
   cmake build-essential libssl-dev libkrb5-dev dpkg-dev debian-archive-keyring
   ca-certificates python3.11 python3.11-venv
 )
+# The first bookworm keyring that carries the trixie signing keys (for the source fetch).
+KEYRING_MIN_VERSION=2023.3+deb12u1
 CURRENT_STEP="starting"
 DOCKER_HINT="or run the containers instead: docker compose --profile demo up"
 
@@ -92,6 +94,13 @@ ensure_apt_packages() {
       missing+=("$pkg")
     fi
   done
+  local keyring_version
+  keyring_version="$(dpkg-query -W -f='${Version}' debian-archive-keyring 2>/dev/null || true)"
+  if [[ -n "$keyring_version" ]] \
+    && dpkg --compare-versions "$keyring_version" lt "$KEYRING_MIN_VERSION"; then
+    info "debian-archive-keyring ${keyring_version} lacks the trixie keys: upgrading it"
+    missing+=(debian-archive-keyring)
+  fi
   if [[ ${#missing[@]} -eq 0 ]]; then
     info "all present: ${APT_PACKAGES[*]}"
     return

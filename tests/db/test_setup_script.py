@@ -177,3 +177,41 @@ def test_other_systems_are_pointed_at_docker_compose(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Ubuntu 24.04 LTS" in result.stderr
     assert "docker compose up" in result.stderr
+
+
+def _apt_world(tmp_path: Path, keyring_version: str) -> tuple[Path, Path]:
+    """A PATH where every apt package is installed, the keyring at ``keyring_version``, and
+    apt-get only records its arguments."""
+    dpkg = shutil.which("dpkg")
+    if dpkg is None:
+        pytest.skip("dpkg is not installed (this script targets Debian)")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "dpkg").symlink_to(dpkg)
+    log = tmp_path / "apt-get.log"
+    _fake_tool(
+        bin_dir, "dpkg-query",
+        f'case "$2" in *Version*) echo {keyring_version};; *) printf "install ok installed";; '
+        "esac",
+    )
+    _fake_tool(bin_dir, "apt-get", f'echo "$*" >> {log}')
+    _fake_tool(bin_dir, "env", 'shift; "$@"')  # as_root runs `env DEBIAN_FRONTEND=... apt-get`
+    return bin_dir, log
+
+
+def test_an_old_keyring_without_the_trixie_keys_is_upgraded(tmp_path: Path) -> None:
+    bin_dir, log = _apt_world(tmp_path, "2023.3")
+    result = _bash(f"PATH={bin_dir}; ensure_apt_packages")
+    assert result.returncode == 0, result.stderr
+    assert "lacks the trixie keys" in result.stdout
+    calls = log.read_text().splitlines()
+    assert calls[0] == "update"
+    assert calls[1].endswith("install -y --no-install-recommends debian-archive-keyring")
+
+
+def test_nothing_is_installed_when_everything_is_current(tmp_path: Path) -> None:
+    bin_dir, log = _apt_world(tmp_path, "2023.3+deb12u2")
+    result = _bash(f"PATH={bin_dir}; ensure_apt_packages")
+    assert result.returncode == 0, result.stderr
+    assert "all present" in result.stdout
+    assert not log.exists()
