@@ -31,7 +31,7 @@ APT_PACKAGES=(
   ca-certificates python3.11 python3.11-venv
 )
 # The first bookworm keyring that carries the trixie signing keys (for the source fetch).
-KEYRING_MIN_VERSION=2023.3+deb12u1
+KEYRING_MIN_VERSION=2023.3+deb12u2
 CURRENT_STEP="starting"
 DOCKER_HINT="or run the containers instead: docker compose --profile demo up"
 
@@ -178,7 +178,7 @@ fetch_timescaledb_source() {
     "$src_dir"
 
   # A private deb-src list: the system's own sources are never read or touched. Bookworm's
-  # debian-archive-keyring (2023.3+deb12u1 and later) carries the trixie signing keys.
+  # debian-archive-keyring (2023.3+deb12u2 and later: its changelog adds them) carries the trixie signing keys.
   echo "deb-src [signed-by=${keyring}] ${mirror} ${TSDB_SOURCE_SUITE} main" >"${apt_dir}/sources.list"
   local apt_opts=(
     -o "Dir::Etc::SourceList=${apt_dir}/sources.list"

@@ -200,7 +200,7 @@ def _apt_world(tmp_path: Path, keyring_version: str) -> tuple[Path, Path]:
 
 
 def test_an_old_keyring_without_the_trixie_keys_is_upgraded(tmp_path: Path) -> None:
-    bin_dir, log = _apt_world(tmp_path, "2023.3")
+    bin_dir, log = _apt_world(tmp_path, "2023.3+deb12u1")
     result = _bash(f"PATH={bin_dir}; ensure_apt_packages")
     assert result.returncode == 0, result.stderr
     assert "lacks the trixie keys" in result.stdout
