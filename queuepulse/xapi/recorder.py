@@ -20,7 +20,7 @@ from typing import Any
 
 from queuepulse.xapi.client import RawPoll, XapiClient
 from queuepulse.xapi.errors import AuthError, XapiError
-from queuepulse.xapi.replay_file import ReplayRecord, RotatingJsonlWriter
+from queuepulse.xapi.replay_file import RotatingJsonlWriter
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,10 @@ class Recorder:
         self.progress = RecordProgress()
 
     def _write(self, poll: RawPoll[Any]) -> None:
-        record = ReplayRecord(
-            kind=poll.kind, pbx_id=self.pbx_id, received_at=poll.received_at, body=poll.body
+        """The response bytes as received (not decoded and re-encoded: verbatim)."""
+        self.progress.bytes += self.writer.write_raw(
+            poll.kind, self.pbx_id, poll.received_at, poll.content
         )
-        self.progress.bytes += self.writer.write(record)
 
     async def _guarded(self, what: str, fetch: Callable[[], Awaitable[RawPoll[Any]]]) -> bool:
         try:

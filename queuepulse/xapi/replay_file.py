@@ -62,13 +62,24 @@ class ReplayRecord:
 
     def to_line(self) -> str:
         """The record as one JSON line (with the trailing newline)."""
-        doc = {
-            "kind": self.kind,
-            "pbx_id": self.pbx_id,
-            "received_at": self.received_at.isoformat(),
-            "body": self.body,
-        }
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+        body = json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return format_line(self.kind, self.pbx_id, self.received_at, body).decode("utf-8")
+
+
+def format_line(kind: str, pbx_id: str, received_at: datetime, body_json: bytes) -> bytes:
+    """One replay line around a body that is already JSON, spliced in byte for byte.
+
+    Line breaks in ``body_json`` become spaces: valid JSON holds them only as whitespace
+    between tokens (inside strings they are escaped), so the document means the same and the
+    line stays one line. ``body_json`` must be valid JSON (the client has parsed it).
+    """
+    head = json.dumps(
+        {"kind": kind, "pbx_id": pbx_id, "received_at": received_at.isoformat()},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
+    body = body_json.strip().replace(b"\r", b" ").replace(b"\n", b" ")
+    return head[:-1] + b',"body":' + body + b"}\n"
 
 
 def parse_line(line: str, where: str = "<line>") -> ReplayRecord:
@@ -199,7 +210,14 @@ class RotatingJsonlWriter:
 
     def write(self, record: ReplayRecord) -> int:
         """Append one record (flushed, so a crash loses at most the line being written)."""
-        data = record.to_line().encode("utf-8")
+        return self._append(record.to_line().encode("utf-8"))
+
+    def write_raw(self, kind: str, pbx_id: str, received_at: datetime, body_json: bytes) -> int:
+        """Append one record whose body is the response bytes as received (see
+        :func:`format_line`): nothing decoded or re-encoded, numbers kept digit for digit."""
+        return self._append(format_line(kind, pbx_id, received_at, body_json))
+
+    def _append(self, data: bytes) -> int:
         full = self._handle is None or (
             self._lines > 0
             and (

@@ -356,3 +356,36 @@ def test_record_command_exits_1_when_the_pbx_refuses_the_secret(
     assert "invalid_client" in printed.err
     assert SECRET not in printed.out + printed.err
     assert pbx.token_calls == 1  # one refused token request, not one per tick for 600 s
+
+
+async def test_recorder_writes_the_response_bytes_verbatim(
+    tmp_path: Path, make_client, clock: FakeClock
+) -> None:
+    """Numbers keep every digit (no float round trip) and a pretty-printed body stays one line."""
+    raw = (
+        b'{\r\n  "value": [\n    {"Id": 1, "Caller": "0123 J\\u00fcrgen \\"JJ\\"",\n'
+        b'     "Status": "Talking", "Extra": 0.12345678901234567890123, "Big": 1e400}\n  ]\n}\n'
+    )
+    pbx = _pbx_with_calls()
+    pbx.routes["/ActiveCalls"] = lambda r: httpx.Response(
+        200, content=raw, headers={"content-type": "application/json"}
+    )
+    async with make_client(pbx) as xapi:
+        recorder = Recorder(
+            xapi, RotatingJsonlWriter(tmp_path), pbx_id="p", poll_interval_s=1.0,
+            sync_interval_s=100.0, clock=clock, sleep=clock.sleep,
+        )
+        await recorder.run(duration_s=1.0)
+    lines = (tmp_path / "xapi-00001.jsonl").read_bytes().splitlines()
+    assert len(lines) == 3  # queues, users, one active_calls poll: one line each
+    calls_line = lines[2]
+    assert b"0.12345678901234567890123" in calls_line
+    assert b"1e400" in calls_line
+    assert b'J\\u00fcrgen \\"JJ\\"' in calls_line
+    doc = json.loads(calls_line, parse_float=str)
+    assert doc["kind"] == "active_calls"
+    assert doc["body"]["value"][0]["Extra"] == "0.12345678901234567890123"
+    assert doc["body"] == json.loads(raw, parse_float=str)
+    assert recorder.progress.bytes == (tmp_path / "xapi-00001.jsonl").stat().st_size
+    record = list(iter_replay(tmp_path))[2]
+    assert record.items()[0].caller == '0123 Jürgen "JJ"'
