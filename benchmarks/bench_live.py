@@ -10,6 +10,9 @@ processing time (the per-PBX step) p50/p99, poll-to-commit latency p50/p99 (rece
 poll to the commit of its last row), polls made vs expected, rows/s, concurrent calls, and
 peak RSS of this process and the simulator's.
 
+``--msp N``: N small PBXs (2 queues, 8 agents, about 20 calls each) polled by one process, one
+partition each (the service-provider shape).
+
 ``--two-process``: two PBXs (simulator ``--tenants 2``, each at scale 1) polled by
 ``queuepulse run live --processes 2`` (a two-process Bytewax cluster, one PBX each); prints
 the lag (receive → processed) from ``pipeline_health`` and poll-to-commit from each process's
@@ -61,10 +64,15 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def start_simulator(scale: int, tenants: int = 1) -> tuple[subprocess.Popen[str], str]:
+def start_simulator(
+    scale: int, tenants: int = 1, *, queues: int | None = None, agents: int | None = None,
+    rate: float = 3.5, noise: float | None = None,
+) -> tuple[subprocess.Popen[str], str]:
     cmd = [sys.executable, "-m", "queuepulse.cli", "--log-level", "WARNING", "simulate",
-           "--port", "0", "--queues", str(100 * scale), "--agents", str(500 * scale),
-           "--rate", "3.5", "--aht", "300", "--patience", "120", "--warmup", "900",
+           "--port", "0", "--queues", str(queues or 100 * scale),
+           "--agents", str(agents or 500 * scale),
+           *(("--noise-rate", str(noise)) if noise is not None else ()),
+           "--rate", str(rate), "--aht", "300", "--patience", "120", "--warmup", "900",
            "--history", "900", "--tenants", str(tenants), "--pbx-id", "bench",
            "--client-secret-env", "QUEUEPULSE_PBX__CLIENT_SECRET"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -221,11 +229,68 @@ def bench_two_process(seconds: float) -> None:
     print(f"rows written {rows} ({rows / elapsed:.0f} rows/s, both processes)")
 
 
+def bench_msp(pbxs: int, seconds: float) -> None:
+    """Many small PBXs in one process: ``pbxs`` partitions of ~20 calls each."""
+    sim, url = start_simulator(1, tenants=pbxs, queues=2, agents=8, rate=3.5,
+                               noise=0.0)
+    cluster, dsn = new_database()
+    try:
+        targets = tuple(
+            PbxSettings(pbx_id=f"pbx-{i}", url=f"{url}/pbx/{i}", client_id="queuepulse",
+                        client_secret=SecretStr(SECRET), poll_interval_s=1.0,
+                        sync_interval_s=60.0, timeout_s=5.0)
+            for i in range(pbxs))
+        config = LiveFlowConfig(targets=targets, dsn=dsn, run_for_s=seconds, load_known=False)
+        recorder = CommitRecorder(keep=True)
+        TimedStepper.samples = []
+        live_flow.PbxStepper = TimedStepper  # type: ignore[misc]
+        started = time.monotonic()
+        threads = [0]
+
+        def count_threads() -> None:
+            time.sleep(seconds / 2)
+            threads[0] = psutil.Process().num_threads()
+
+        import threading
+
+        threading.Thread(target=count_threads, daemon=True).start()
+        run_flow(live_flow.build_flow(config, recorder=recorder), snapshot_s=10.0)
+        elapsed = time.monotonic() - started
+        counts = row_counts(dsn)
+        with connect(dsn, autocommit=True) as conn:
+            calls = conn.execute(
+                "SELECT sum((details->>'calls')::int)::float / count(DISTINCT ts) "
+                "FROM pipeline_health WHERE errors = 0").fetchone()
+            failed = conn.execute("SELECT coalesce(sum(errors), 0) FROM pipeline_health"
+                                  ).fetchone()
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+        cluster.destroy()
+    commits = [s * 1000 for _, s in recorder.samples]
+    steps = [s * 1000 for s in TimedStepper.samples]
+    steady = commits[5 * pbxs:]
+    rows = sum(counts.values())
+    print(f"\n== {pbxs} small PBXs in one process (one partition each), {seconds:g} s ==")
+    print(f"calls per PBX         ~{(calls[0] or 0) if calls else 0:.0f}; "
+          f"polls committed {len(commits)} of ~{int(seconds) * pbxs} "
+          f"(failed: {failed[0] if failed else '?'})")
+    print(f"per-poll processing   p50 {pct(steps, 50):.2f} ms  p99 {pct(steps, 99):.2f} ms")
+    print(f"poll-to-commit        p50 {pct(commits, 50):.0f} ms  p99 {pct(commits, 99):.0f} ms;"
+          f" after the first 5 rounds p50 {pct(steady, 50):.0f} ms  "
+          f"p99 {pct(steady, 99):.0f} ms")
+    print(f"rows written          {rows} ({rows / elapsed:.0f} rows/s); threads in the flow "
+          f"process {threads[0]}; peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--scales", default="1,10")
     parser.add_argument("--two-process", action="store_true")
+    parser.add_argument("--msp", type=int, default=0, metavar="N",
+                        help="also run N small PBXs (~20 calls each) in one process")
     args = parser.parse_args()
     import logging
 
@@ -234,6 +299,8 @@ def main() -> None:
         bench_scale(scale, args.seconds)
     if args.two_process:
         bench_two_process(args.seconds)
+    if args.msp:
+        bench_msp(args.msp, args.seconds)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """A background poller per PBX: the live source's I/O, off the Bytewax worker thread.
 
-:class:`PbxPoller` runs the async :class:`~queuepulse.xapi.client.XapiClient` in its own thread
-and event loop. Every ``poll_interval_s`` (fixed rate; missed ticks are skipped, not bunched) it
+:class:`PbxPoller` runs the async :class:`~queuepulse.xapi.client.XapiClient` as a task on the
+process's shared poller event loop (:class:`PollerLoop`, one thread for every PBX). Every
+``poll_interval_s`` (fixed rate; missed ticks are skipped, not bunched) it
 fetches ``/ActiveCalls`` and puts a :class:`~queuepulse.live.items.PollItem` on a bounded queue;
 a failed fetch becomes ``Poll(ok=False)`` (a gap marker). At start and every
 ``sync_interval_s`` it fetches ``/Queues?$expand=Agents`` and ``/Users`` and puts a
@@ -16,11 +17,13 @@ The Bytewax source partition calls :meth:`PbxPoller.drain` (never blocks) and
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +34,7 @@ from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceI
 from queuepulse.live.metrics import METRICS, LiveMetrics
 from queuepulse.settings import PbxSettings
 
-__all__ = ["PbxPoller", "rows_from_models"]
+__all__ = ["PbxPoller", "PollerLoop", "rows_from_models"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,38 @@ def rows_from_models(items: list[Any]) -> tuple[ActiveCallRow, ...]:
                       c.established_at, c.server_now)
         for c in items if c.id is not None
     )
+
+
+class PollerLoop:
+    """One event loop thread per process, running every PBX poller as a task.
+
+    Hundreds of small PBXs (a service provider's shape) then cost one thread, not hundreds.
+    """
+
+    _shared: PollerLoop | None = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="pollers",
+                                       daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def shared(cls) -> PollerLoop:
+        """The process's loop (started on first use)."""
+        with cls._lock:
+            if cls._shared is None or not cls._shared.thread.is_alive():
+                cls._shared = PollerLoop()
+            return cls._shared
+
+    def submit(self, coro: Coroutine[Any, Any, None]) -> concurrent.futures.Future[None]:
+        """Run ``coro`` on the loop."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def in_loop(self) -> bool:
+        """The caller runs on the loop's thread."""
+        return threading.current_thread() is self.thread
 
 
 class PbxPoller:
@@ -77,8 +112,7 @@ class PbxPoller:
         self._known_loader = known_loader
         self._run_for_s = run_for_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._thread_main, name=f"poller-{self.pbx_id}",
-                                        daemon=True)
+        self._future: concurrent.futures.Future[None] | None = None
         self._next_due = time.time()
         self.metrics = metrics
         self.error: BaseException | None = None
@@ -89,24 +123,22 @@ class PbxPoller:
     # --- the partition's side --------------------------------------------------------------
 
     def start(self) -> PbxPoller:
-        """Start the thread."""
-        self._thread.start()
+        """Start polling, as a task on the process's shared poller event loop."""
+        self._future = PollerLoop.shared().submit(self._main())
         return self
 
     def stop(self) -> None:
         """Ask the thread to stop and wait for it (at most a few seconds)."""
         self._stop.set()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout=10)
+        if self._future is not None and not PollerLoop.shared().in_loop():
+            with contextlib.suppress(concurrent.futures.TimeoutError,
+                                     concurrent.futures.CancelledError):
+                self._future.result(timeout=10)
 
     @property
     def finished(self) -> bool:
         """The thread ended (stopped, ran out of time, or failed) and everything was drained."""
-        return not self._thread.is_alive() and self._queue.empty() and self._started
-
-    @property
-    def _started(self) -> bool:
-        return self._thread.ident is not None
+        return self._future is not None and self._future.done() and self._queue.empty()
 
     def drain(self, limit: int = 64) -> list[SourceItem]:
         """What the poller has (at most ``limit`` items), without waiting."""
@@ -128,10 +160,10 @@ class PbxPoller:
 
     # --- the thread ------------------------------------------------------------------------
 
-    def _thread_main(self) -> None:
+    async def _main(self) -> None:
         try:
-            asyncio.run(self._run())
-        except BaseException as exc:  # reported by the partition, never swallowed silently
+            await self._run()
+        except Exception as exc:  # reported by the partition, never swallowed silently
             self.error = exc
             log.exception("poller failed", extra={"pbx_id": self.pbx_id})
 
@@ -142,18 +174,18 @@ class PbxPoller:
 
         return XapiClient(self.pbx)
 
-    def _put(self, item: SourceItem) -> None:
+    async def _put(self, item: SourceItem) -> None:
         while not self._stop.is_set():
             try:
-                self._queue.put(item, timeout=0.1)
+                self._queue.put_nowait(item)
                 return
             except queue.Full:
-                continue
+                await asyncio.sleep(0.05)
 
     async def _run(self) -> None:
         if self._known_loader is not None:
             known = await asyncio.to_thread(self._known_loader, self.pbx_id)
-            self._put(KnownConfigItem(self.pbx_id, known))
+            await self._put(KnownConfigItem(self.pbx_id, known))
         client = self._client()
         started = time.monotonic()
         deadline = started + self._run_for_s if self._run_for_s is not None else None
@@ -191,7 +223,7 @@ class PbxPoller:
                       extra={"pbx_id": self.pbx_id, "error": str(exc)})
             self.metrics.poll_errors.labels(self.pbx_id, "config_" + type(exc).__name__).inc()
             return False
-        self._put(ConfigItem(self.pbx_id, queues.received_at, body_values(queues.body),
+        await self._put(ConfigItem(self.pbx_id, queues.received_at, body_values(queues.body),
                              body_values(users.body)))
         return True
 
@@ -218,7 +250,7 @@ class PbxPoller:
                             client.stats.errors.get("AuthError", 0) - auth_before)
         self.polls += 1
         self.metrics.polls.labels(pbx_id).inc()
-        self._put(item)
+        await self._put(item)
 
     def _breaker(self, client: Any) -> str | None:
         state = getattr(client, "breaker_state", None)
