@@ -31,6 +31,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
     parser.add_argument("--calls-per-min", type=float, default=2.0,
                         help="peak arrivals per queue and minute (default 2)")
+    parser.add_argument(
+        "--answered-callee", choices=["queue", "agent"], default="agent",
+        help="Callee of an answered queue call in the simulated ActiveCalls: the agent's DN "
+             "(default; agents talking/free are then visible) or the queue's DN (agents on "
+             "queue calls are then invisible to ActiveCalls, as DESIGN.md explains)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="cluster data directory (default: QUEUEPULSE_DB__DATA_DIR, "
                              ".queuepulse/pgdata)")
@@ -74,7 +79,8 @@ def handle(args: argparse.Namespace) -> int:
             result = upgrade(conn, *load_migrations())
         print(f"database ready ({len(result.applied)} migrations applied)", flush=True)
         model = ModelConfig(seed=args.seed, queues=args.queues, agents=args.agents,
-                            calls_per_min_per_queue=args.calls_per_min)
+                            calls_per_min_per_queue=args.calls_per_min,
+                            answered_callee=args.answered_callee)
         sim_config = SimulatorConfig(model=model, speed=args.speed, warmup_s=900,
                                      pbx_id="demo")
         with run_simulator(sim_config) as sim:
