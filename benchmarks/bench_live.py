@@ -182,16 +182,21 @@ def histogram_quantile(buckets: dict[float, float], q: float) -> float:
     return float("inf")
 
 
-def bench_two_process(seconds: float) -> None:
-    sim, url = start_simulator(1, tenants=2)
+def bench_two_process(seconds: float, pbxs: int = 2, small: bool = False) -> None:
+    """``pbxs`` PBXs polled by a two-process Bytewax cluster (``run live --processes 2``)."""
+    if small:
+        sim, url = start_simulator(1, tenants=pbxs, queues=2, agents=8, noise=0.0)
+    else:
+        sim, url = start_simulator(1, tenants=pbxs)
     cluster, dsn = new_database()
     tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
     pbx_file = tmp / "pbxs.yaml"
     pbx_file.write_text("".join(
-        f"- pbx_id: pbx-{i}\n  url: {url}/pbx/{i}\n  poll_interval_s: 1.0\n" for i in range(2)))
+        f"- pbx_id: pbx-{i}\n  url: {url}/pbx/{i}\n  poll_interval_s: 1.0\n"
+        for i in range(pbxs)))
     port = 19464
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "queuepulse.cli", "--log-level", "WARNING", "run", "live",
+    cmd = [sys.executable, "-m", "queuepulse.cli", "--log-level", "ERROR", "run", "live",
            "--pbx-file", str(pbx_file), "--dsn", dsn, "--processes", "2",
            "--metrics-port", str(port), "--run-for", str(seconds)]
     try:
@@ -217,11 +222,18 @@ def bench_two_process(seconds: float) -> None:
         sim.terminate()
         sim.wait(timeout=10)
         cluster.destroy()
-    print(f"\n== two Bytewax processes, two PBXs (scale 1 each), {seconds:g} s, exit {rc} ==")
-    for pbx_id, polls, calls, p50, p99 in per_pbx:
-        print(f"{pbx_id}: {polls} polls, ~{float(calls or 0):.0f} concurrent calls, "
-              f"receive->processed lag p50 {float(p50 or 0) * 1000:.0f} ms "
-              f"p99 {float(p99 or 0) * 1000:.0f} ms")
+    print(f"\n== two Bytewax processes, {pbxs} PBXs ({'small' if small else 'scale 1'} each), "
+          f"{seconds:g} s, exit {rc} ==")
+    if pbxs <= 4:
+        for pbx_id, polls, calls, p50, p99 in per_pbx:
+            print(f"{pbx_id}: {polls} polls, ~{float(calls or 0):.0f} concurrent calls, "
+                  f"receive->processed lag p50 {float(p50 or 0) * 1000:.0f} ms "
+                  f"p99 {float(p99 or 0) * 1000:.0f} ms")
+    else:
+        polls = sum(int(r[1]) for r in per_pbx)
+        calls = sum(float(r[2] or 0) for r in per_pbx) / max(1, len(per_pbx))
+        print(f"{len(per_pbx)} PBXs polled: {polls} polls of ~{int(seconds) * pbxs}, "
+              f"~{calls:.0f} calls per PBX")
     for i, h in enumerate(hists):
         print(f"process {i}: poll-to-commit (histogram bucket bound) "
               f"p50 <= {histogram_quantile(h, 0.5):g} s, p99 <= {histogram_quantile(h, 0.99):g} s")
@@ -254,8 +266,11 @@ def bench_msp(pbxs: int, seconds: float) -> None:
         import threading
 
         threading.Thread(target=count_threads, daemon=True).start()
+        me, simp = psutil.Process(), psutil.Process(sim.pid)
+        cpu0 = (sum(me.cpu_times()[:2]), sum(simp.cpu_times()[:2]))
         run_flow(live_flow.build_flow(config, recorder=recorder), snapshot_s=10.0)
         elapsed = time.monotonic() - started
+        cpu = (sum(me.cpu_times()[:2]) - cpu0[0], sum(simp.cpu_times()[:2]) - cpu0[1])
         counts = row_counts(dsn)
         with connect(dsn, autocommit=True) as conn:
             calls = conn.execute(
@@ -282,6 +297,8 @@ def bench_msp(pbxs: int, seconds: float) -> None:
     print(f"rows written          {rows} ({rows / elapsed:.0f} rows/s); threads in the flow "
           f"process {threads[0]}; peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(f"CPU use               flow process {cpu[0] / elapsed:.0%} of a core, simulator "
+          f"{cpu[1] / elapsed:.0%}")
 
 
 def main() -> None:
@@ -291,6 +308,8 @@ def main() -> None:
     parser.add_argument("--two-process", action="store_true")
     parser.add_argument("--msp", type=int, default=0, metavar="N",
                         help="also run N small PBXs (~20 calls each) in one process")
+    parser.add_argument("--msp-cluster", type=int, default=0, metavar="N",
+                        help="also run N small PBXs on a two-process cluster")
     args = parser.parse_args()
     import logging
 
@@ -301,6 +320,8 @@ def main() -> None:
         bench_two_process(args.seconds)
     if args.msp:
         bench_msp(args.msp, args.seconds)
+    if args.msp_cluster:
+        bench_two_process(args.seconds, pbxs=args.msp_cluster, small=True)
 
 
 if __name__ == "__main__":
