@@ -17,7 +17,7 @@ pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
-FLOWS = {"migrate", "sync", "live", "reconcile"}
+FLOWS = {"migrate", "live", "reconcile"}
 SECRET_WORDS = re.compile(r"PASSWORD|SECRET|TOKEN|DSN|KEY", re.IGNORECASE)
 
 
@@ -90,7 +90,7 @@ def test_grafana_mounts_the_provisioning_and_the_dashboards(
         assert mounts[provider["options"]["path"]] == "./grafana/dashboards"
 
 
-LONG_RUNNING = ["timescaledb", "grafana", "simulator", "sync", "live", "reconcile"]
+LONG_RUNNING = ["timescaledb", "grafana", "simulator", "live", "reconcile"]
 
 
 @pytest.mark.parametrize("name", LONG_RUNNING)
@@ -110,16 +110,25 @@ def test_flows_wait_for_a_healthy_database_and_the_migration(
     assert services["migrate"]["depends_on"]["timescaledb"]["condition"] == "service_healthy"
     assert "db upgrade" in " ".join(services["migrate"]["command"])
     assert services["migrate"]["restart"] == "no"
-    for name in ("sync", "live", "reconcile"):
+    for name in ("live", "reconcile"):
         depends = services[name]["depends_on"]
         assert depends["timescaledb"]["condition"] == "service_healthy"
         assert depends["migrate"]["condition"] == "service_completed_successfully"
-    commands = {name: services[name]["command"] for name in ("sync", "live", "reconcile")}
+    commands = {name: services[name]["command"] for name in ("live", "reconcile")}
     assert commands == {
-        "sync": ["run", "sync"],
         "live": ["run", "live"],
         "reconcile": ["run", "reconcile"],
     }
+
+
+def test_one_writer_of_the_dimension_tables(services: dict[str, dict[str, Any]]) -> None:
+    """The live flow writes queues/agents/queue_agents and agent_states itself; a second writer
+    (a `run sync` service, or live with --no-sync) would stamp SCD-2 rows with two clocks or
+    leave them unwritten."""
+    writers = [name for name, s in services.items()
+               if isinstance(s.get("command"), list) and s["command"][:2] == ["run", "sync"]]
+    assert writers == []
+    assert "--no-sync" not in services["live"]["command"]
 
 
 def test_only_the_simulator_is_behind_the_demo_profile(
@@ -127,7 +136,7 @@ def test_only_the_simulator_is_behind_the_demo_profile(
 ) -> None:
     profiled = {name: s["profiles"] for name, s in services.items() if "profiles" in s}
     assert profiled == {"simulator": ["demo"]}
-    for name in ("sync", "live", "reconcile"):  # they run without the demo profile too
+    for name in ("live", "reconcile"):  # they run without the demo profile too
         assert services[name]["depends_on"]["simulator"]["required"] is False
 
 
