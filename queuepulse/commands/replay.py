@@ -42,6 +42,7 @@ def handle(args: argparse.Namespace) -> int:
     from queuepulse.live.config import LiveFlowConfig
     from queuepulse.live.runner import run_flow
     from queuepulse.settings import load_settings
+    from queuepulse.store.db import connect
     from queuepulse.xapi.replay_file import replay_files
 
     replay_files(args.file)  # fail early, with the file name, when it is missing
@@ -53,6 +54,8 @@ def handle(args: argparse.Namespace) -> int:
         settings, replay=args.file, replay_speed=args.speed, load_known=False,
         kpi_lateness_s=args.kpi_lateness_s,
     )
+    with connect(config.dsn or "", autocommit=True, application_name="queuepulse-replay"):
+        pass  # unreachable: a clean error now, not a sink retrying with backoff forever
     recorder = CommitRecorder(keep=True)
     started = time.monotonic()
     run_flow(build_flow(config, recorder=recorder), workers=args.workers,

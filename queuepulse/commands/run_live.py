@@ -20,7 +20,11 @@ def register(run_subparsers: Any) -> None:
         description=(
             "Poll each PBX's ActiveCalls every QUEUEPULSE_PBX__POLL_INTERVAL_S (and Queues/Users "
             "every sync interval) and write call_events, queue_calls, queue_kpi_1m, queue_live, "
-            "agent_states, pipeline_health and the dimensions. Serves /healthz and /metrics."
+            "agent_states, pipeline_health and the dimensions. Serves /healthz and /metrics. "
+            "Before polling it checks each PBX (client secret, one Queues/Users fetch) and the "
+            "database, and writes the current configuration; it applies the retention "
+            "(queuepulse_apply_retention) at start and daily. Exits 2 with a message when a PBX "
+            "or the database is unusable at start."
         ),
     )
     add_target_options(parser)
@@ -53,16 +57,23 @@ def handle(args: argparse.Namespace) -> int:
     from flows.live import build_flow
     from queuepulse.live.config import LiveFlowConfig, load_pbx_file
     from queuepulse.live.metrics import HealthServer
+    from queuepulse.live.retention import RetentionTimer
     from queuepulse.live.runner import run_flow, spawn_cluster, stop_on_signals
+    from queuepulse.live.startup import prepare_targets
 
     stop_on_signals()
-    if args.processes > 1 and args.process_id is None:
-        return spawn_cluster(_child_argv(sys.argv[1:]), args.processes)
     settings = settings_from_args(args)
     targets = load_pbx_file(args.pbx_file, settings.pbx) if args.pbx_file else None
     config = LiveFlowConfig.from_settings(
         settings, targets=targets, run_for_s=args.run_for, kpi_lateness_s=args.kpi_lateness_s,
         write_config=not args.no_sync, load_known=not args.no_sync)
+    if args.process_id is None:
+        # Once per deployment (a cluster's members were started by this check's caller): clean
+        # errors for a missing secret, a wrong URL or an unreachable database, and the initial
+        # configuration written before polling starts (off the first polls' commit path).
+        prepare_targets(config.targets, config.dsn, write_config=config.write_config)
+    if args.processes > 1 and args.process_id is None:
+        return spawn_cluster(_child_argv(sys.argv[1:]), args.processes)
     port = args.metrics_port if args.metrics_port is not None else (
         settings.observability.metrics_port)
     server = None
@@ -75,11 +86,16 @@ def handle(args: argparse.Namespace) -> int:
     log.info("live flow starting", extra={
         "pbx": [t.pbx_id for t in config.targets], "workers": args.workers,
         "process_id": args.process_id})
+    # Retention once per deployment: at start, then daily (logged; a failure is counted).
+    retention = RetentionTimer(config.dsn).start() if (
+        config.dsn is not None and not args.process_id) else None
     try:
         run_flow(build_flow(config), workers=args.workers, snapshot_s=args.snapshot_s,
                  recovery_dir=args.recovery_dir, process_id=args.process_id,
                  addresses=addresses)
     finally:
+        if retention is not None:
+            retention.stop()
         if server is not None:
             server.stop()
     return 0

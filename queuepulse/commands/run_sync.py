@@ -42,6 +42,7 @@ async def _main(args: argparse.Namespace) -> int:
     from queuepulse.xapi.client import XapiClient
 
     settings = settings_from_args(args)
+    settings.pbx.require_client_secret()  # a clean error before any network
     interval = args.interval or settings.pbx.sync_interval_s
     store = SyncStore.from_dsn(settings.db.dsn)
     try:
