@@ -54,6 +54,9 @@ def register(run_subparsers: Any) -> None:
     parser.add_argument("--settle", type=float, default=None,
                         help="seconds after a period's end before it is reconciled "
                              "(default: QUEUEPULSE_RULES__RECONCILE_SETTLE_S, 900)")
+    parser.add_argument("--page-size", type=int, default=None,
+                        help="CDR rows per XAPI request ($top, default 500); larger pages mean "
+                             "fewer round trips per period if the PBX allows them")
     parser.add_argument("--cdr-rules", type=Path, default=None,
                         help="YAML/JSON file overriding the CDR segment rules")
     parser.add_argument("--force", action="store_true",
@@ -83,9 +86,11 @@ async def _main(args: argparse.Namespace) -> int:
     if args.until is not None and args.since is None:
         raise ConfigError("--until needs --since (without both, reconcile runs continuously)")
     overrides: dict[str, Any] = {
-        "period_s": args.period, "settle_s": args.settle,
+        "period_s": args.period, "settle_s": args.settle, "page_size": args.page_size,
         "fetch_reports": False if args.no_reports else None,
     }
+    if args.page_size is not None and args.page_size < 1:
+        raise ConfigError(f"--page-size must be at least 1, got {args.page_size}")
     if args.cdr_rules is not None:
         overrides["cdr_rules"] = load_cdr_rules(args.cdr_rules)
     config = ReconcileConfig.from_settings(settings, **overrides)

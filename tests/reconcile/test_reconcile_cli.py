@@ -71,3 +71,12 @@ def test_run_reconcile_until_without_since_is_a_clean_error(
                  "postgresql://nobody@127.0.0.1:1/none"])
     assert code == 2
     assert "--until needs --since" in capsys.readouterr().err
+
+
+def test_run_reconcile_page_size_below_one_is_a_clean_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["run", "reconcile", "--since", "2026-01-05T09:00Z", "--page-size", "0",
+                 "--dsn", "postgresql://nobody@127.0.0.1:1/none"])
+    assert code == 2
+    assert "--page-size must be at least 1, got 0" in capsys.readouterr().err
