@@ -1,9 +1,16 @@
 """Bytewax recovery: a replay killed with SIGKILL mid-way and restarted from its recovery
-directory leaves every table exactly as an uninterrupted replay does."""
+directory leaves every table exactly as an uninterrupted replay does.
+
+The idempotent upserts alone would make a restart *from the beginning* pass the table
+comparison, so the test also checks that the second run resumed: it processed fewer polls than
+the recording holds (it started from a snapshot), yet at least every poll not committed at the
+kill (nothing was skipped)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,11 +30,18 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _replay(dsn: str, path: Path, *extra: str) -> subprocess.Popen[bytes]:
+def _replay(dsn: str, path: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         [sys.executable, "-m", "queuepulse.cli", "--log-level", "WARNING", "replay", str(path),
-         "--dsn", dsn, *extra], cwd=ROOT, env=env)
+         "--dsn", dsn, *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+
+
+def _polls_committed(stdout: str) -> int:
+    """The replay command's own count: 'replayed FILE: N polls committed in S s'."""
+    match = re.search(r"replayed .*: (\d+) polls committed", stdout)
+    assert match, f"unexpected replay output: {stdout!r}"
+    return int(match.group(1))
 
 
 def _polls_written(dsn: str) -> int:
@@ -60,7 +74,10 @@ def test_sigkill_and_resume_equals_uninterrupted(
     polls = sum(1 for r in rec.records if r.kind == "active_calls")
 
     # A: uninterrupted
-    assert _replay(pg_dsn, path).wait(timeout=120) == 0
+    first = _replay(pg_dsn, path)
+    out_a, _ = first.communicate(timeout=120)
+    assert first.returncode == 0
+    assert _polls_committed(out_a) == polls
 
     # B: paced (about 8 s), killed once a third of the polls committed, then resumed
     recovery = tmp_path / "recovery"
@@ -68,14 +85,22 @@ def test_sigkill_and_resume_equals_uninterrupted(
     proc = _replay(second_dsn, path, *args)
     deadline = time.monotonic() + 60
     while _polls_written(second_dsn) < polls // 3:
-        assert proc.poll() is None, "the replay ended before it could be killed"
         assert time.monotonic() < deadline, "the replay made no progress"
-        time.sleep(0.1)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # waits 0.1 s unless it ended
+            proc.wait(timeout=0.1)
+            pytest.fail("the replay ended before it could be killed")
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    proc.communicate(timeout=10)
     at_kill = _polls_written(second_dsn)
     assert 0 < at_kill < polls
-    assert _replay(second_dsn, path, *args).wait(timeout=120) == 0
+    resumed = _replay(second_dsn, path, *args)
+    out_b, _ = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0
+    redone = _polls_committed(out_b)
+    print(f"\nrecovery: the resumed run processed {redone} of {polls} polls "
+          f"({at_kill} were committed at the kill)")
+    assert redone < polls, "the restart replayed everything: recovery was not used"
+    assert redone >= polls - at_kill, "polls not committed at the kill were skipped"
 
     a, b = dump(pg_dsn), dump(second_dsn)
     print(f"\nrecovery: {polls} polls, killed after {at_kill} committed; rows per table: "
