@@ -17,6 +17,7 @@ from queuepulse.live.feeds import PollerFeed, ReplayFeed, SnapshotFeed
 from queuepulse.live.items import SourceItem
 from queuepulse.live.poller import PbxPoller
 from queuepulse.live.replay_reader import ReplayPosition, ReplayReader
+from queuepulse.live.runner import stop_requested
 from queuepulse.settings import PbxSettings
 
 __all__ = ["FeedPartition", "PollingSource", "ReplaySource"]
@@ -31,6 +32,8 @@ class FeedPartition(StatefulSourcePartition[SourceItem, Any]):
         self._awake: datetime | None = None
 
     def next_batch(self) -> list[SourceItem]:
+        if stop_requested():  # Ctrl-C / SIGTERM: end the partition, the flow commits and stops
+            raise StopIteration
         items = self.feed.read(self.batch_size)
         if not items and self.feed.finished:
             raise StopIteration

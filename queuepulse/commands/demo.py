@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,9 @@ def handle(args: argparse.Namespace) -> int:
     from queuepulse.errors import ConfigError
     from queuepulse.live.config import LiveFlowConfig
     from queuepulse.live.metrics import HealthServer
-    from queuepulse.live.runner import run_flow, stop_on_signals
+    from queuepulse.live.retention import RetentionTimer
+    from queuepulse.live.runner import run_flow, stop_on_signals, stop_requested
+    from queuepulse.live.startup import prepare_targets
     from queuepulse.live.summary import SummaryPrinter
     from queuepulse.settings import load_settings
     from queuepulse.simulator.config import SimulatorConfig
@@ -77,12 +80,13 @@ def handle(args: argparse.Namespace) -> int:
     try:
         with connect(dsn, autocommit=True) as conn:
             result = upgrade(conn, *load_migrations())
+            start = _continue_from(conn)
         print(f"database ready ({len(result.applied)} migrations applied)", flush=True)
         model = ModelConfig(seed=args.seed, queues=args.queues, agents=args.agents,
                             calls_per_min_per_queue=args.calls_per_min,
                             answered_callee=args.answered_callee)
         sim_config = SimulatorConfig(model=model, speed=args.speed, warmup_s=900,
-                                     pbx_id="demo")
+                                     pbx_id="demo", start=start)
         with run_simulator(sim_config) as sim:
             print(f"simulated PBX at {sim.base_url} ({args.queues} queues, {args.agents} "
                   f"agents, speed x{args.speed:g})", flush=True)
@@ -111,12 +115,16 @@ def handle(args: argparse.Namespace) -> int:
                 metrics = f", /metrics on :{server.port}" if server else ""
                 return f"running {elapsed:5.0f} s{tail}{metrics}"
 
+            prepare_targets(config.targets, dsn)  # the configuration, before the first poll
             printer = SummaryPrinter(dsn, "demo", footer=footer).start()
+            retention = RetentionTimer(dsn).start()
             try:
                 run_flow(build_flow(config), snapshot_s=5.0)
             finally:
+                retention.stop()
                 printer.stop()
-        print("demo finished", flush=True)
+        print("\nstopped: the last batch was committed" if stop_requested()
+              else "demo finished", flush=True)
         return 0
     except KeyboardInterrupt:
         print("\nstopping...", flush=True)
@@ -127,3 +135,15 @@ def handle(args: argparse.Namespace) -> int:
         cluster.stop()
         print(f"local cluster stopped (data kept in {cluster.data_dir}; DSN was {dsn})",
               flush=True)
+
+
+def _continue_from(conn: Any) -> datetime | None:
+    """Where the simulated clock starts: now, or after the data a previous demo left when it
+    ran ahead of the wall clock (``--speed`` > 1). Otherwise the summary's "latest gauges" and
+    today's counts would mix that run's future rows with this one's until its time passed."""
+    row = conn.execute("SELECT max(ts) FROM queue_live WHERE pbx_id = 'demo'").fetchone()
+    latest: datetime | None = row[0] if row else None
+    now = datetime.now(UTC)
+    if latest is None or latest <= now:
+        return None
+    return latest + timedelta(seconds=1)

@@ -25,8 +25,8 @@ from typing import Any
 from queuepulse.errors import ConfigError
 
 __all__ = [
-    "GC_THRESHOLDS", "ensure_recovery_dir", "free_ports", "run_flow", "spawn_cluster",
-    "stop_on_signals",
+    "GC_THRESHOLDS", "ensure_recovery_dir", "free_ports", "request_stop", "run_flow",
+    "spawn_cluster", "stop_on_signals", "stop_requested",
 ]
 
 log = logging.getLogger(__name__)
@@ -52,13 +52,37 @@ def ensure_recovery_dir(directory: Path, partitions: int) -> Any:
     return RecoveryConfig(directory)  # type: ignore[no-untyped-call]
 
 
+_STOP = threading.Event()
+_FLOW_RUNNING = threading.Event()
+
+
+def stop_requested() -> bool:
+    """A signal asked the running flow to stop (sources end at their next read)."""
+    return _STOP.is_set()
+
+
+def request_stop() -> None:
+    """Ask the running flow to stop as a signal would: every source partition ends at its next
+    read, so the flow finishes its current batch, commits it and returns."""
+    _STOP.set()
+
+
 def _interrupt(signum: int, frame: object) -> None:
+    if _FLOW_RUNNING.is_set() and not _STOP.is_set():
+        # A graceful stop: raising into Bytewax's worker would abort it (a Rust panic with a
+        # backtrace) and drop the batch in flight. A second signal forces the exit.
+        _STOP.set()
+        log.warning("stopping: committing what is in flight (signal again to force)",
+                    extra={"signal": signal.Signals(signum).name})
+        return
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 def stop_on_signals() -> None:
-    """Make SIGINT and SIGTERM raise :class:`KeyboardInterrupt` in the main thread (also when a
-    shell started us with SIGINT ignored), so commands stop cleanly and run their cleanup."""
+    """Make SIGINT and SIGTERM stop commands cleanly (also when a shell started us with SIGINT
+    ignored): while a flow runs, the first signal makes its sources end (see
+    :func:`stop_requested`) so it commits and returns; otherwise, or on a second signal, they
+    raise :class:`KeyboardInterrupt` in the main thread so commands run their cleanup."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
@@ -93,6 +117,8 @@ def run_flow(
     if recovery_dir is not None:
         procs = len(addresses) if addresses else 1
         recovery = ensure_recovery_dir(recovery_dir, recovery_partitions or workers * procs)
+    _STOP.clear()
+    _FLOW_RUNNING.set()
     try:
         cli_main(  # type: ignore[no-untyped-call]
             flow,
@@ -102,12 +128,14 @@ def run_flow(
             epoch_interval=timedelta(seconds=snapshot_s),
             recovery_config=recovery,
         )
-    except Exception as exc:  # Bytewax reports Ctrl-C/SIGTERM as a runtime error
+    except Exception as exc:  # Bytewax reports a forced Ctrl-C/SIGTERM as a runtime error
         if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt) or (
             "signal received" in str(exc)
         ):
             raise KeyboardInterrupt from None
         raise
+    finally:
+        _FLOW_RUNNING.clear()
 
 
 def free_ports(n: int) -> list[int]:
@@ -130,8 +158,11 @@ def spawn_cluster(argv: Sequence[str], processes: int) -> int:
     ports = free_ports(processes)
     addresses = ";".join(f"127.0.0.1:{p}" for p in ports)
     children = [
+        # Own sessions: a terminal's Ctrl-C reaches only this process, which passes it on
+        # once (a member receiving it twice would force-stop instead of committing).
         subprocess.Popen([sys.executable, "-m", "queuepulse.cli", *argv,
-                          "--process-id", str(i), "--addresses", addresses])
+                          "--process-id", str(i), "--addresses", addresses],
+                         start_new_session=True)
         for i in range(processes)
     ]
     try:

@@ -22,6 +22,9 @@ SELECT DISTINCT ON (queue_dn) queue_dn, ts, waiting, longest_wait_s, talking,
 FROM queue_live WHERE pbx_id = %(pbx)s AND ts > now() - interval '2 days'
 ORDER BY queue_dn, ts DESC
 """
+_NAMES_SQL = """
+SELECT queue_dn, name FROM queues WHERE pbx_id = %(pbx)s AND valid_to IS NULL
+"""
 _KPI_SQL = """
 SELECT queue_dn, sum(offered), sum(answered), sum(abandoned), sum(short_abandoned),
        sum(answered_in_sla)
@@ -46,6 +49,7 @@ class QueueSummary:
     agents_logged_in: int = 0
     agents_talking: int = 0
     agents_free: int = 0
+    name: str = ""
 
     @property
     def sla_pct(self) -> float | None:
@@ -61,41 +65,52 @@ def fetch_summary(conn: Any, pbx_id: str) -> tuple[datetime | None, list[QueueSu
         return None, []
     latest = max(r[1] for r in live)
     kpis = {r[0]: r[1:] for r in conn.execute(_KPI_SQL, {"pbx": pbx_id, "day": latest})}
+    names = {r[0]: r[1] or "" for r in conn.execute(_NAMES_SQL, {"pbx": pbx_id})}
     out = []
     for dn, _ts, waiting, longest, talking, logged_in, busy, free in live:
         offered, answered, abandoned, short, in_sla = (
             int(v or 0) for v in kpis.get(dn, (0, 0, 0, 0, 0)))
         out.append(QueueSummary(dn, waiting, float(longest or 0), talking, offered, answered,
-                                abandoned, short, in_sla, logged_in, busy, free))
+                                abandoned, short, in_sla, logged_in, busy, free,
+                                names.get(dn, "")))
     return latest, out
 
 
+_NAME_W = 14
+
+
+def _line(label: str, name: str, r: QueueSummary, agents: str) -> str:
+    sla = f"{r.sla_pct:5.1f}" if r.sla_pct is not None else "-"
+    return (f"{label:>6} {name[:_NAME_W]:<{_NAME_W}} {r.waiting:>7} {r.longest_wait_s:>6.0f}s "
+            f"{r.talking:>7} {r.offered:>7} {r.answered:>8} {r.abandoned:>9} {sla:>6} "
+            f"{agents:>12}")
+
+
 def render(at: datetime | None, rows: Sequence[QueueSummary], footer: str = "") -> str:
-    """The summary as text (a header, one line per queue, a totals line, ``footer``)."""
-    head = (f"{'queue':>7} {'waiting':>7} {'longest':>8} {'talking':>7} {'offered':>7} "
-            f"{'answered':>8} {'abandon':>7} {'SLA %':>6} {'agents in/talk/free':>19}")
+    """The summary as text (a header, one line per queue, a totals line, a legend, ``footer``)."""
+    head = (f"{'queue':>6} {'name':<{_NAME_W}} {'waiting':>7} {'longest':>7} {'talking':>7} "
+            f"{'offered':>7} {'answered':>8} {'abandoned':>9} {'SLA %':>6} "
+            f"{'agents':>12}")
     when = at.strftime("%Y-%m-%d %H:%M:%S UTC") if at else "waiting for the first poll..."
     lines = [f"queuepulse demo - PBX time {when}", head, "-" * len(head)]
-    for r in rows:
-        sla = f"{r.sla_pct:5.1f}" if r.sla_pct is not None else "    -"
+    for r in sorted(rows, key=lambda q: q.queue_dn):
         agents = f"{r.agents_logged_in}/{r.agents_talking}/{r.agents_free}"
-        lines.append(
-            f"{r.queue_dn:>7} {r.waiting:>7} {r.longest_wait_s:>7.0f}s {r.talking:>7} "
-            f"{r.offered:>7} {r.answered:>8} {r.abandoned:>7} {sla:>6} {agents:>19}")
+        lines.append(_line(r.queue_dn, r.name, r, agents))
     if rows:
         total = QueueSummary(
             "all", sum(r.waiting for r in rows), max(r.longest_wait_s for r in rows),
             sum(r.talking for r in rows), sum(r.offered for r in rows),
             sum(r.answered for r in rows), sum(r.abandoned for r in rows),
             sum(r.short_abandoned for r in rows), sum(r.answered_in_sla for r in rows))
-        sla = f"{total.sla_pct:5.1f}" if total.sla_pct is not None else "    -"
         lines.append("-" * len(head))
-        lines.append(
-            f"{'all':>7} {total.waiting:>7} {total.longest_wait_s:>7.0f}s {total.talking:>7} "
-            f"{total.offered:>7} {total.answered:>8} {total.abandoned:>7} {sla:>6}")
+        lines.append(_line("all", f"{len(rows)} queues", total, ""))
+    lines.append("waiting, longest, talking: now; offered, answered, abandoned: since 00:00 PBX "
+                 "time (calls this flow saw)")
+    lines.append("SLA % = answered within the queue's SLATime / (answered + abandoned - short "
+                 "abandons); agents: logged in/talking/free")
     if footer:
         lines.append(footer)
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 class SummaryPrinter:

@@ -156,6 +156,12 @@ def test_summary_render_shows_sla_and_totals() -> None:
                          abandoned=2, short_abandoned=1, answered_in_sla=6),
             QueueSummary("801")]
     text = render(T0, rows, "footer")
-    assert "66.7" in text  # 6 / (8 + 2 - 1)
-    assert text.splitlines()[-2].split()[:3] == ["all", "2", "31s"]
+    lines = text.splitlines()
+    line_800 = next(line for line in lines if line.split()[0] == "800")
+    assert line_800.split()[1:] == ["2", "31s", "0", "10", "8", "2", "66.7", "0/0/0"]
+    assert next(line for line in lines if line.split()[0] == "801").split()[-2] == "-"
+    total = next(line for line in lines if line.split()[0] == "all")
+    assert total.split() == ["all", "2", "queues", "2", "31s", "0", "10", "8", "2", "66.7"]
     assert text.endswith("footer")
+    named = render(T0, [QueueSummary("800", name="Sales support team")])
+    assert "Sales support " in named  # names are cut to the column, never shift it
