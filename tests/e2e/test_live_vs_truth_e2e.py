@@ -54,17 +54,29 @@ def _poll_gaps(rec: Any) -> list[tuple[datetime, datetime]]:
             if (b - a).total_seconds() > 1.5 * POLL_S]
 
 
-def _kpi_facts(v: dict[str, Any]) -> list[tuple[str, datetime]]:
-    """The queue-scope KPI facts of one true visit (DESIGN.md: each counts when it happened)."""
-    out: list[tuple[str, datetime]] = []
+def _sla_by_queue(rec: Any) -> dict[str, int]:
+    """Each queue's SLATime from the first recorded Queues response."""
+    queues = next(r for r in rec.records if r.kind == "queues")
+    return {q.number: q.sla_time for q in queues.items()}
+
+
+def _kpi_facts(v: dict[str, Any], sla_s: int) -> list[tuple[str, datetime, bool]]:
+    """The queue-scope KPI facts of one true visit (DESIGN.md: each counts when it happened),
+    each with whether it is unsure by nature (an answer within a poll interval of SLATime)."""
+    out: list[tuple[str, datetime, bool]] = []
     entered = _ts(v["entered_at"])
     if entered is not None:
-        out.append(("offered", entered))
+        out.append(("offered", entered, False))
     answered, ended = _ts(v.get("answered_at")), _ts(v["ended_at"])
     if answered is not None:
-        out.append(("answered", answered))
+        out.append(("answered", answered, False))
+        wait = v["wait_s"] or 0.0
+        if wait <= sla_s:
+            out.append(("answered_in_sla", answered, abs(wait - sla_s) <= POLL_S))
+        elif wait - sla_s <= POLL_S:  # the flow may see it as within SLATime
+            out.append(("sla_borderline", answered, True))
     elif v["outcome"] == "abandoned" and ended is not None:
-        out.append(("abandoned", ended))
+        out.append(("abandoned", ended, False))
     return out
 
 
@@ -91,7 +103,8 @@ def test_queue_calls_and_kpis_match_truth(
             "SELECT call_key, queue_dn, entered_at, outcome, wait_s, end_uncertainty_s "
             "FROM queue_calls WHERE pbx_id = 'sim'").fetchall()
         kpi_rows = conn.execute(
-            "SELECT queue_dn, sum(offered), sum(answered), sum(abandoned) FROM queue_kpi_1m "
+            "SELECT queue_dn, sum(offered), sum(answered), sum(abandoned), sum(answered_in_sla) "
+            "FROM queue_kpi_1m "
             "WHERE pbx_id = 'sim' AND bucket >= %s AND bucket < %s GROUP BY queue_dn",
             (START + timedelta(minutes=1), START + timedelta(minutes=3))).fetchall()
     by_key: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
@@ -151,17 +164,19 @@ def test_queue_calls_and_kpis_match_truth(
     # count must lie within [truth - unsure, truth + unsure] for each queue and kind.
     w0, w1 = START + timedelta(minutes=1), START + timedelta(minutes=3)
     edge = timedelta(seconds=2 * POLL_S)
-    kinds = ("offered", "answered", "abandoned")
+    kinds = ("offered", "answered", "abandoned", "answered_in_sla")
+    sla = _sla_by_queue(rec)
     truth_kpi: dict[str, Counter[str]] = {}
     unsure: dict[str, Counter[str]] = {}
     for v in truth_visits:
         short = v["wait_s"] is None or v["wait_s"] <= 2 * POLL_S
-        for kind, at in _kpi_facts(v):
+        for kind, at, borderline in _kpi_facts(v, sla[v["queue_dn"]]):
             near_edge = abs(at - w0) < edge or abs(at - w1) < edge
             in_gap = any(a - edge <= at <= b + edge for a, b in gaps)
-            if w0 <= at < w1:
+            if w0 <= at < w1 and kind != "sla_borderline":
                 truth_kpi.setdefault(v["queue_dn"], Counter())[kind] += 1
-            if (short or near_edge or in_gap) and w0 - edge <= at < w1 + edge:
+            if (short or near_edge or in_gap or borderline) and w0 - edge <= at < w1 + edge:
+                kind = "answered_in_sla" if kind == "sla_borderline" else kind
                 unsure.setdefault(v["queue_dn"], Counter())[kind] += 1
     # The test's own reading of the truth must equal the simulator's KPI rows.
     sim_kpi: dict[str, Counter[str]] = {}
@@ -172,8 +187,8 @@ def test_queue_calls_and_kpis_match_truth(
             for kind in kinds:
                 sim_kpi.setdefault(k["queue_dn"], Counter())[kind] += k[kind]
     assert {q: +c for q, c in sim_kpi.items()} == {q: +c for q, c in truth_kpi.items()}
-    flow_kpi = {q: Counter(dict(zip(kinds, (int(o), int(a), int(b)), strict=True)))
-                for q, o, a, b in kpi_rows}
+    flow_kpi = {q: Counter(dict(zip(kinds, (int(o), int(a), int(b), int(i)), strict=True)))
+                for q, o, a, b, i in kpi_rows}
     kpi_errors: Counter[int] = Counter()
     kpi_beyond = []
     for queue_dn in sorted(set(truth_kpi) | set(flow_kpi)):
