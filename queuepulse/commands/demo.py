@@ -115,7 +115,9 @@ def handle(args: argparse.Namespace) -> int:
                 metrics = f", /metrics on :{server.port}" if server else ""
                 return f"running {elapsed:5.0f} s{tail}{metrics}"
 
-            prepare_targets(config.targets, dsn)  # the configuration, before the first poll
+            # The configuration before the first poll, stamped with the simulated PBX time.
+            prepare_targets(config.targets, dsn, clock=lambda: datetime.fromtimestamp(
+                sim.now_ms() / 1000, UTC))
             printer = SummaryPrinter(dsn, "demo", footer=footer).start()
             retention = RetentionTimer(dsn).start()
             try:

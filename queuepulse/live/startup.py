@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from queuepulse.errors import QueuepulseError, SetupError
@@ -33,6 +34,10 @@ __all__ = ["prepare_targets"]
 log = logging.getLogger(__name__)
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 def _xapi_client(pbx: PbxSettings) -> Any:
     from queuepulse.xapi.client import XapiClient
 
@@ -41,7 +46,7 @@ def _xapi_client(pbx: PbxSettings) -> Any:
 
 async def _prepare_one(
     pbx: PbxSettings, dsn: str | None, write_config: bool,
-    client_factory: Callable[[PbxSettings], Any],
+    client_factory: Callable[[PbxSettings], Any], clock: Callable[[], datetime] | None,
 ) -> None:
     from queuepulse.store.sync_writer import SyncStore
     from queuepulse.store.writers import StoreWriteError
@@ -51,7 +56,8 @@ async def _prepare_one(
     try:
         client = client_factory(pbx)
         try:
-            sync = ConfigSync(pbx.pbx_id, client, store)  # type: ignore[arg-type]
+            sync = ConfigSync(pbx.pbx_id, client, store,  # type: ignore[arg-type]
+                              clock=clock or _utcnow)
             try:
                 config = await sync.fetch()
             except QueuepulseError as exc:
@@ -87,18 +93,20 @@ def prepare_targets(
     *,
     write_config: bool = True,
     client_factory: Callable[[PbxSettings], Any] = _xapi_client,
+    clock: Callable[[], datetime] | None = None,
 ) -> None:
     """Check every PBX in ``targets`` and the database ``dsn`` and write each PBX's current
     configuration (see the module docstring). Raises :class:`ConfigError` (no client secret)
     or :class:`SetupError` (PBX or database unusable), naming the PBX and what to fix.
 
-    ``dsn=None`` only checks the PBXs (a flow without a database sink).
+    ``dsn=None`` only checks the PBXs (a flow without a database sink). ``clock`` stamps the
+    validity times (default: the local clock; the demo passes its simulated PBX clock).
     """
     for pbx in targets:  # every secret first: one clean error before any network
         pbx.require_client_secret()
 
     async def main() -> None:
         for pbx in targets:
-            await _prepare_one(pbx, dsn, write_config, client_factory)
+            await _prepare_one(pbx, dsn, write_config, client_factory, clock)
 
     asyncio.run(main())

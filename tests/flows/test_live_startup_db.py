@@ -131,3 +131,15 @@ def test_no_sync_checks_the_database_but_writes_nothing(pg_dsn: str) -> None:
     pbx = _pbx()
     prepare_targets((pbx,), pg_dsn, write_config=False, client_factory=_factory(FakePbx()))
     assert _count(pg_dsn, "queues", pbx.pbx_id) == 0
+
+
+def test_validity_times_come_from_the_given_clock(pg_dsn: str) -> None:
+    pbx = _pbx()
+    pbx_time = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)  # a simulated PBX ahead of us
+    prepare_targets((pbx,), pg_dsn, client_factory=_factory(FakePbx()), clock=lambda: pbx_time)
+    with psycopg.connect(pg_dsn) as conn:
+        stamps = conn.execute(
+            "SELECT DISTINCT valid_from FROM queues WHERE pbx_id = %s UNION "
+            "SELECT DISTINCT ts FROM agent_states WHERE pbx_id = %s",
+            (pbx.pbx_id, pbx.pbx_id)).fetchall()
+    assert stamps == [(pbx_time,)]
