@@ -437,7 +437,8 @@ class XapiClient:
             page = await self._get_page(path, adapter, q)
             return page.items, page.count
 
-        return iter_pages(fetch, query, page_size=page_size)
+        return iter_pages(fetch, query, page_size=page_size,
+                          endpoint=f"GET {_endpoint_path(path)}")
 
     async def _get_one(self, path: str, model: type[M], query: ODataQuery | None) -> M:
         endpoint = f"GET {_endpoint_path(path)}"

@@ -22,6 +22,8 @@ from decimal import Decimal
 from typing import TypeVar
 from urllib.parse import quote
 
+from queuepulse.xapi.errors import PayloadError
+
 T = TypeVar("T")
 
 # encodeURIComponent keeps A-Z a-z 0-9 - _ . ! ~ * ' ( ); ':' is kept too so that date-times stay
@@ -152,13 +154,17 @@ async def iter_pages(
     *,
     page_size: int = 500,
     limit: int | None = None,
+    endpoint: str | None = None,
 ) -> AsyncIterator[T]:
     """Yield every item of a collection, one ``$top``/``$skip`` page at a time.
 
-    ``fetch(query)`` returns ``(items, @odata.count)``. Paging stops at an empty page, once
-    ``@odata.count`` items were seen (so a server that caps ``$top`` below ``page_size`` is
-    still read to the end), at a short page when no count came back, or after ``limit``.
-    ``$count=true`` is sent so the total is known; ``query.skip`` is the starting offset.
+    ``fetch(query)`` returns ``(items, @odata.count)``. Paging stops once ``@odata.count``
+    items were seen (so a server that caps ``$top`` below ``page_size`` is still read to the
+    end), at a short or empty page when no count came back, or after ``limit``. An empty page
+    before ``@odata.count`` items were seen raises :class:`PayloadError`: the collection changed
+    under the reader or the server lost pages, and a silently short read would look like rows
+    that no longer exist (agents removed, calls missing from the history). ``$count=true`` is
+    sent so the total is known; ``query.skip`` is the starting offset.
     """
     if page_size < 1:
         raise ValueError(f"page_size must be >= 1, got {page_size}")
@@ -175,6 +181,12 @@ async def iter_pages(
         seen += len(items)
         skip += len(items)
         if not items:
+            if total is not None and skip < total:
+                raise PayloadError(
+                    f"the collection ended at item {skip} although @odata.count said {total}; "
+                    "the data changed while paging or the server dropped pages — retry later",
+                    endpoint=endpoint,
+                )
             return
         if total is not None:
             if skip >= total:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from queuepulse.xapi.errors import PayloadError
 from queuepulse.xapi.odata import (
     ODataQuery,
     function_path,
@@ -166,6 +167,30 @@ async def test_iter_pages_handles_a_server_side_page_cap() -> None:
     got = [x async for x in iter_pages(fetch, page_size=10)]
     # fewer than asked, but @odata.count says there is more: keep going
     assert got == list(range(30))
+
+
+async def test_iter_pages_refuses_a_collection_that_ends_before_its_count() -> None:
+    calls = 0
+
+    async def fetch(q: ODataQuery) -> tuple[list[int], int | None]:
+        nonlocal calls
+        calls += 1
+        skip = q.skip or 0
+        # @odata.count says 25, but the server has lost everything past item 10
+        return list(range(10))[skip : skip + (q.top or 0)], 25
+
+    got: list[int] = []
+
+    async def read_all() -> None:
+        async for x in iter_pages(fetch, page_size=10, endpoint="GET /Users"):
+            got.append(x)
+
+    expected = r"ended at item 10 although @odata\.count said 25"
+    with pytest.raises(PayloadError, match=expected) as err:
+        await read_all()
+    assert got == list(range(10))  # what was read came through before the error
+    assert err.value.endpoint == "GET /Users"
+    assert calls == 2
 
 
 @given(st.text())
