@@ -69,6 +69,9 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.speed <= 0 or args.queues < 1 or args.agents < 1:
         raise ConfigError("--speed, --queues and --agents must be positive")
+    if args.minutes is not None and args.minutes <= 0:
+        raise ConfigError(f"--minutes must be positive, got {args.minutes:g} "
+                          "(leave it out to run until Ctrl-C)")
     settings = load_settings()
     stop_on_signals()
     cluster = LocalCluster(args.data_dir or settings.db.data_dir,

@@ -45,17 +45,16 @@ def test_polling_flow_writes_live_tables_and_serves_health(pg_dsn: str) -> None:
         config = LiveFlowConfig(targets=(pbx,), dsn=pg_dsn, run_for_s=6.0)
         server = HealthServer("127.0.0.1", 0, stale_after_s=2.0).start()
         seen: dict[str, Any] = {}
+        flow_done = threading.Event()
 
         def probe() -> None:
-            import time
-
-            deadline = time.monotonic() + 5.0
-            while time.monotonic() < deadline:
+            # Until ready, every 0.2 s, while the flow runs (it polls for 6 s).
+            while not flow_done.is_set():
                 status, body = _get(f"http://127.0.0.1:{server.port}/healthz")
                 if status == 200:
                     seen["healthz"] = json.loads(body)
                     break
-                time.sleep(0.2)
+                flow_done.wait(0.2)
             seen["metrics"] = _get(f"http://127.0.0.1:{server.port}/metrics")[1].decode()
 
         prober = threading.Thread(target=probe)
@@ -63,6 +62,7 @@ def test_polling_flow_writes_live_tables_and_serves_health(pg_dsn: str) -> None:
         try:
             run_main(build_flow(config), epoch_interval=None)
         finally:
+            flow_done.set()
             prober.join()
             server.stop()
 
