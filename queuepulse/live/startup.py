@@ -33,6 +33,8 @@ __all__ = ["prepare_targets"]
 
 log = logging.getLogger(__name__)
 
+_CONCURRENCY = 8
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -106,7 +108,14 @@ def prepare_targets(
         pbx.require_client_secret()
 
     async def main() -> None:
-        for pbx in targets:
-            await _prepare_one(pbx, dsn, write_config, client_factory, clock)
+        # Concurrently, a few at a time: a service provider's hundreds of small PBXs should not
+        # take minutes to start. The first failure is raised.
+        gate = asyncio.Semaphore(_CONCURRENCY)
+
+        async def one(pbx: PbxSettings) -> None:
+            async with gate:
+                await _prepare_one(pbx, dsn, write_config, client_factory, clock)
+
+        await asyncio.gather(*(one(pbx) for pbx in targets))
 
     asyncio.run(main())
