@@ -30,8 +30,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--queues", type=int, default=8, help="simulated queues (default 8)")
     parser.add_argument("--agents", type=int, default=40, help="simulated agents (default 40)")
     parser.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
-    parser.add_argument("--calls-per-min", type=float, default=2.0,
-                        help="peak arrivals per queue and minute (default 2)")
+    parser.add_argument("--calls-per-min", type=float, default=1.0,
+                        help="peak arrivals per queue and minute (default 1: a busy but staffed "
+                             "centre; 2 overloads the default 40 agents)")
     parser.add_argument(
         "--answered-callee", choices=["queue", "agent"], default="agent",
         help="Callee of an answered queue call in the simulated ActiveCalls: the agent's DN "

@@ -79,13 +79,14 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def stop_on_signals() -> None:
-    """Make SIGINT and SIGTERM stop commands cleanly (also when a shell started us with SIGINT
-    ignored): while a flow runs, the first signal makes its sources end (see
-    :func:`stop_requested`) so it commits and returns; otherwise, or on a second signal, they
-    raise :class:`KeyboardInterrupt` in the main thread so commands run their cleanup."""
+    """Make SIGINT, SIGTERM and SIGHUP (the terminal closed) stop commands cleanly, also when a
+    shell started us with SIGINT ignored: while a flow runs, the first signal makes its sources
+    end (see :func:`stop_requested`) so it commits and returns; otherwise, or on a second signal,
+    they raise :class:`KeyboardInterrupt` in the main thread so commands run their cleanup."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)
 
 
 def run_flow(

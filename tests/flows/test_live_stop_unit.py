@@ -94,3 +94,14 @@ def test_a_stop_request_ends_an_endless_flow_after_committing_what_it_read() -> 
     health = [row for table, row in out if table == "pipeline_health"]
     assert len(health) == feed.reads == 5  # every poll read before the stop reached the sink
     assert feed.closed
+
+
+def test_closing_the_terminal_stops_like_ctrl_c() -> None:
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        runner.stop_on_signals()
+        for sig in saved:
+            assert signal.getsignal(sig) is runner._interrupt, sig.name
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
