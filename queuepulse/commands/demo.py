@@ -129,18 +129,26 @@ def handle(args: argparse.Namespace) -> int:
             finally:
                 retention.stop()
                 printer.stop()
-        print("\nstopped: the last batch was committed" if stop_requested()
-              else "demo finished", flush=True)
+        _say("\nstopped: the last batch was committed" if stop_requested()
+             else "demo finished")
         return 0
     except KeyboardInterrupt:
-        print("\nstopping...", flush=True)
+        _say("\nstopping...")
         return 0
     finally:
         if server is not None:
             server.stop()
         cluster.stop()
-        print(f"local cluster stopped (data kept in {cluster.data_dir}; DSN was {dsn})",
-              flush=True)
+        _say(f"local cluster stopped (data kept in {cluster.data_dir}; DSN was {dsn})")
+
+
+def _say(text: str) -> None:
+    """Print a closing line; a terminal that is already gone (SIGHUP) must not turn a clean
+    stop into a traceback."""
+    try:
+        print(text, flush=True)
+    except OSError:
+        log.info(text.strip())
 
 
 def _continue_from(conn: Any) -> datetime | None:
