@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 import time
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from queuepulse.errors import ConfigError, SetupError
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
@@ -32,7 +35,8 @@ def register(subparsers: Any) -> None:
             "--sync-interval) and write every raw response to rotating JSON Lines files in the "
             "replay format. The client secret is read from QUEUEPULSE_PBX__CLIENT_SECRET, .env "
             "or a Docker secret only. A failed poll is counted and recording goes on; refused "
-            "credentials end the run with exit code 1 (the files so far are kept)."
+            "credentials end the run with exit code 1 (the files so far are kept). Serves "
+            "/healthz (ready while ActiveCalls polls succeed) and /metrics while it runs."
         ),
     )
     parser.add_argument(
@@ -59,10 +63,16 @@ def register(subparsers: Any) -> None:
         help="start a new file past this size (default: 64 MiB)",
     )
     parser.add_argument(
-        "--max-lines", type=int, default=None, help="start a new file after this many lines"
+        "--max-lines", type=int, default=None,
+        help="start a new file after this many lines (default: no line limit)",
     )
     parser.add_argument("--prefix", default="xapi", help="file name prefix (default: xapi)")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
+    parser.add_argument(
+        "--metrics-port", type=int, default=None,
+        help="port of /healthz and /metrics (default: QUEUEPULSE_OBSERVABILITY__METRICS_PORT "
+             "+ 4, i.e. 9468; 0 = off; a port in use is logged and recording goes on without)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -87,6 +97,49 @@ class _ProgressLine:
         else:
             self._stream.write(line + "\n")
         self._stream.flush()
+
+
+class _RecordHealth:
+    """/healthz and /metrics of ``record``: the live flow's poll collectors, fed from the
+    recorder's progress (ready while ActiveCalls polls succeed within ``stale_after_s``)."""
+
+    def __init__(self, pbx_id: str, host: str, port: int, *, stale_after_s: float) -> None:
+        from prometheus_client import Gauge
+
+        from queuepulse.live.metrics import HealthServer, LiveMetrics
+
+        self.pbx_id = pbx_id
+        self.metrics = LiveMetrics()
+        self.bytes = Gauge("queuepulse_record_bytes", "Bytes written to the replay files",
+                           ["pbx_id"], registry=self.metrics.registry)
+        self.metrics.expect(pbx_id)
+        self._polls = 0
+        self._errors = 0
+        self.server: Any = None
+        if port:
+            try:
+                self.server = HealthServer(host, port, stale_after_s=stale_after_s,
+                                           metrics=self.metrics).start()
+            except SetupError as exc:
+                log.warning("recording without /healthz and /metrics", extra={"error": str(exc)})
+
+    def update(self, progress: Any) -> None:
+        """Mirror the recorder's counters into the collectors."""
+        if progress.polls > self._polls:
+            self.metrics.polls.labels(self.pbx_id).inc(progress.polls - self._polls)
+            self.metrics.poll_succeeded(self.pbx_id)
+            self._polls = progress.polls
+        if progress.errors > self._errors:
+            kind = (progress.last_error or "error").split(":", 1)[0]
+            self.metrics.poll_errors.labels(self.pbx_id, kind).inc(progress.errors - self._errors)
+            self._errors = progress.errors
+        self.bytes.labels(self.pbx_id).set(progress.bytes)
+
+    def stop(self) -> None:
+        """Stop serving (if serving)."""
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -118,6 +171,15 @@ def handle(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot write replay files to {args.out}: {exc}") from None
     progress_line = None if args.quiet else _ProgressLine(sys.stderr, lambda: writer.files)
+    port = args.metrics_port if args.metrics_port is not None else (
+        settings.observability.metrics_port + 4)
+    health = _RecordHealth(pbx.pbx_id, settings.observability.metrics_host, port,
+                           stale_after_s=max(5.0, 3 * interval))
+
+    def on_progress(progress: Any) -> None:
+        health.update(progress)
+        if progress_line is not None:
+            progress_line(progress)
 
     stopped_by: list[str] = []
 
@@ -139,7 +201,7 @@ def handle(args: argparse.Namespace) -> int:
                 pbx_id=pbx.pbx_id,
                 poll_interval_s=interval,
                 sync_interval_s=sync_interval,
-                on_progress=progress_line,
+                on_progress=on_progress,
             )
             recorder_box.append(recorder)
             await recorder.run(duration_s=args.duration, stop=stop)
@@ -158,6 +220,7 @@ def handle(args: argparse.Namespace) -> int:
         ) from None
     finally:
         writer.close()
+        health.stop()
     interrupted = bool(stopped_by)
     if box:
         progress = box[0].progress

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import Any
@@ -19,7 +20,11 @@ def register(run_subparsers: Any) -> None:
         "sync", help="sync Queues/Users into the dimension tables and agent_states",
         description=(
             "Fetch the PBX's queues (with agents) and users at start and every interval; write "
-            "changed rows to queues, agents, queue_agents (validity times) and agent_states."
+            "changed rows to queues, agents, queue_agents (validity times) and agent_states. "
+            "A failed sync (PBX or database away) is logged and retried after a fifth of the "
+            "interval. Without --once it runs until Ctrl-C/SIGTERM and serves /healthz (ready "
+            "while syncs succeed) and /metrics. `run live` already syncs Queues/Users itself: "
+            "run this only next to `run live --no-sync`."
         ),
     )
     add_target_options(parser)
@@ -27,7 +32,13 @@ def register(run_subparsers: Any) -> None:
         "--interval", type=float, default=None,
         help="seconds between syncs (default: QUEUEPULSE_PBX__SYNC_INTERVAL_S, 60)",
     )
-    parser.add_argument("--once", action="store_true", help="sync once and exit")
+    parser.add_argument("--once", action="store_true",
+                        help="sync once, print what changed and exit (no /healthz)")
+    parser.add_argument(
+        "--metrics-port", type=int, default=None,
+        help="port of /healthz and /metrics (default: QUEUEPULSE_OBSERVABILITY__METRICS_PORT "
+             "+ 3, i.e. 9467; 0 = off)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -63,7 +74,73 @@ async def _main(args: argparse.Namespace) -> int:
                 loop.add_signal_handler(sig, stop.set)
             log.info("sync running",
                      extra={"pbx_id": settings.pbx.pbx_id, "interval_s": interval})
-            await sync.run_forever(interval, stop)
+            port = args.metrics_port if args.metrics_port is not None else (
+                settings.observability.metrics_port + 3)
+            await _run_serving_health(sync, interval, stop, settings.observability.metrics_host,
+                                      port)
             return 0
     finally:
         store.close()
+
+
+class SyncMetrics:
+    """``run sync``'s collectors, on a registry of their own (labels: ``pbx_id``).
+
+    Readiness reuses the live flow's rule: the PBX counts as "polled" when a sync (XAPI fetch and
+    database write) succeeded.
+    """
+
+    def __init__(self, pbx_id: str) -> None:
+        from prometheus_client import Counter, Gauge
+
+        from queuepulse.live.metrics import LiveMetrics
+
+        self.pbx_id = pbx_id
+        self.base = LiveMetrics()
+        r = self.base.registry
+        self.runs = Counter("queuepulse_sync_runs", "Config syncs by outcome (ok, failed)",
+                            ["pbx_id", "outcome"], registry=r)
+        self.rows = Counter("queuepulse_sync_rows_written", "Dimension and agent-state rows "
+                            "written by the sync", ["pbx_id"], registry=r)
+        self.last_success = Gauge("queuepulse_sync_last_success_timestamp_seconds",
+                                  "Unix time of the last successful sync", ["pbx_id"], registry=r)
+        self.base.expect(pbx_id)
+
+    def succeeded(self, rows_written: int) -> None:
+        """Count a successful sync."""
+        self.runs.labels(self.pbx_id, "ok").inc()
+        self.rows.labels(self.pbx_id).inc(rows_written)
+        self.last_success.labels(self.pbx_id).set_to_current_time()
+        self.base.poll_succeeded(self.pbx_id)
+
+    def failed(self, count: int) -> None:
+        """Count failed syncs (already logged by the sync)."""
+        self.runs.labels(self.pbx_id, "failed").inc(count)
+        self.base.poll_errors.labels(self.pbx_id, "sync").inc(count)
+
+
+async def _run_serving_health(sync: Any, interval_s: float, stop: asyncio.Event, host: str,
+                              port: int) -> None:
+    """Sync every ``interval_s`` (a failure retried sooner) until ``stop``, serving /healthz."""
+    from queuepulse.live.metrics import HealthServer
+
+    metrics = SyncMetrics(sync.pbx_id)
+    server = None
+    if port:
+        # ready while the last good sync is younger than two intervals (and a retry's slack)
+        server = HealthServer(host, port, stale_after_s=2.0 * interval_s + 30.0,
+                              metrics=metrics.base).start()
+        log.info("serving /healthz and /metrics", extra={"port": server.port})
+    try:
+        while not stop.is_set():
+            errors = sync.stats.errors
+            result = await sync.run_if_due(interval_s)
+            if result is not None:
+                metrics.succeeded(result.rows_written)
+            if sync.stats.errors > errors:
+                metrics.failed(sync.stats.errors - errors)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=1.0)
+    finally:
+        if server is not None:
+            server.stop()
