@@ -48,8 +48,11 @@ def observe(
 ) -> None:
     """Count a step's output in the process metrics (stale polls, gaps, lag, skew, rows)."""
     out = keyed[1]
+    counts: dict[str, int] = {}
     for table, _ in out.rows:
-        metrics.rows_emitted.labels(table).inc()
+        counts[table] = counts.get(table, 0) + 1
+    for table, n in counts.items():  # one labelled increment per table, not per row
+        metrics.rows_emitted.labels(table).inc(n)
     if out.step is None or out.poll is None:
         return
     pbx = out.pbx_id

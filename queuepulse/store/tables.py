@@ -33,7 +33,8 @@ class TableSpec:
 
     ``aliases`` maps a row field name to the column it fills (for row types whose names differ).
     ``check`` inspects each incoming row (before columns are picked) and returns a reason to
-    refuse it, or None.
+    refuse it, or None. ``json`` names ``jsonb`` columns (besides those with a dict or list
+    default): their dict and list values are sent as JSON.
 
     A batch writes only the columns its rows carry (plus key and defaulted columns): columns a
     row type does not have keep the table's default on insert and their stored value on update.
@@ -49,7 +50,15 @@ class TableSpec:
     merge: Callable[[Row, Row], Row] | None = None
     on_update: Mapping[str, str] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
-    check: Callable[[Row], str | None] | None = None
+    check: Callable[[Mapping[str, Any]], str | None] | None = None
+    json: tuple[str, ...] = ()
+
+    @property
+    def json_columns(self) -> frozenset[str]:
+        """Columns written as ``jsonb``: those named in ``json`` and those whose default is a
+        dict or list (the writer wraps only these columns' values)."""
+        return frozenset(self.json) | frozenset(
+            c for c, v in self.defaults.items() if isinstance(v, dict | list))
 
     def __post_init__(self) -> None:
         missing = [k for k in self.key if k not in self.columns]
@@ -146,7 +155,7 @@ _KPI_ALIASES = {"answered_wait_sum_s": "wait_answered_s_sum", "talk_sum_s": "tal
 def _kpi_spec(name: str, scope: str) -> TableSpec:
     """A per-minute KPI table: full bucket values replace the stored ones (never increments)."""
 
-    def check(row: Row) -> str | None:
+    def check(row: Mapping[str, Any]) -> str | None:
         got = row.get("scope", "queue")
         return None if got == scope else f"scope {got!r} KPIs do not belong in {name}"
 
