@@ -15,8 +15,11 @@ def register(subparsers: Any) -> None:
     """Add the ``db`` command group."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "db",
-        help="database schema: apply migrations, report their state",
-        description="Manage the TimescaleDB schema (schema/incremental and schema/idempotent).",
+        help="database: apply and report migrations, drop old chunks, create log-in roles",
+        description=(
+            "Manage the TimescaleDB database: the schema migrations (schema/incremental and "
+            "schema/idempotent), retention, and log-in roles of the reader/writer groups."
+        ),
     )
     sub = parser.add_subparsers(dest="db_command", metavar="SUBCOMMAND", required=True)
 
@@ -66,10 +69,15 @@ def register(subparsers: Any) -> None:
         ),
     )
     login.add_argument("name", help="role name, e.g. grafana")
-    login.add_argument("--member-of", choices=["reader", "writer"], required=True)
+    login.add_argument("--member-of", choices=["reader", "writer"], required=True,
+                       help="reader: queuepulse_reader (SELECT only: Grafana, analysts); "
+                            "writer: queuepulse_writer (the pipeline)")
     source = login.add_mutually_exclusive_group()
-    source.add_argument("--password-file", type=Path, help="file holding the password")
-    source.add_argument("--password-env", metavar="VAR", help="environment variable holding it")
+    source.add_argument("--password-file", type=Path,
+                        help="file holding the password (e.g. /run/secrets/NAME)")
+    source.add_argument("--password-env", metavar="VAR",
+                        help="environment variable holding the password (default: neither; an "
+                             "existing role then keeps its password, a new one gets none)")
     for p in (upgrade, status, retention, login):
         p.add_argument(
             "--dsn",

@@ -25,11 +25,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--workers", type=int, default=1, help="Bytewax workers (default 1)")
     parser.add_argument("--recovery-dir", type=Path, default=None,
                         help="Bytewax recovery directory (created on first use; a rerun "
-                             "resumes from the last snapshot)")
+                             "resumes from the last snapshot; default: none)")
     parser.add_argument("--snapshot-s", type=float, default=10.0,
                         help="epoch / recovery snapshot interval in seconds (default 10)")
     parser.add_argument("--kpi-lateness-s", type=float, default=300.0,
-                        help="how late a KPI fact may come and still correct its minute")
+                        help="seconds a KPI fact may come late and still correct its minute "
+                             "(default 300)")
     parser.set_defaults(handler=handle)
 
 

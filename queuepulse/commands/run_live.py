@@ -29,14 +29,21 @@ def register(run_subparsers: Any) -> None:
     )
     add_target_options(parser)
     parser.add_argument("--pbx-file", type=Path, default=None,
-                        help="YAML list of PBX sections (several PBXs, one partition each)")
-    parser.add_argument("--workers", type=int, default=1, help="Bytewax workers per process")
+                        help="YAML list of PBX sections, each a mapping of QUEUEPULSE_PBX__* "
+                             "fields in lower case (pbx_id, url, client_id, client_secret, ...; "
+                             "fields left out come from the settings); one partition per PBX "
+                             "(default: the one PBX of the settings)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="Bytewax workers per process (default 1)")
     parser.add_argument("--processes", type=int, default=1,
-                        help="run as a cluster of N local processes (PBXs spread over them)")
+                        help="run as a cluster of N local processes, PBXs spread over them "
+                             "(default 1)")
     parser.add_argument("--process-id", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--addresses", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--recovery-dir", type=Path, default=None,
-                        help="Bytewax recovery directory (created on first use)")
+                        help="Bytewax recovery directory (created on first use); a restarted flow "
+                             "resumes from its last snapshot without double counting (default: "
+                             "none, a restart starts new lifecycle and KPI state)")
     parser.add_argument("--snapshot-s", type=float, default=10.0,
                         help="epoch / recovery snapshot interval in seconds (default 10)")
     parser.add_argument("--metrics-port", type=int, default=None,
@@ -45,7 +52,8 @@ def register(run_subparsers: Any) -> None:
     parser.add_argument("--run-for", type=float, default=None,
                         help="stop after this many seconds (default: until Ctrl-C)")
     parser.add_argument("--kpi-lateness-s", type=float, default=300.0,
-                        help="how late a KPI fact may come and still correct its minute")
+                        help="seconds a KPI fact may come late and still correct its minute "
+                             "(default 300)")
     parser.add_argument("--no-sync", action="store_true",
                         help="write no queues/agents/queue_agents rows from the flow's own "
                              "Queues/Users fetches (use when `run sync` runs separately)")

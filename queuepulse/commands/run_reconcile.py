@@ -45,7 +45,8 @@ def register(run_subparsers: Any) -> None:
     )
     add_target_options(parser)
     parser.add_argument("--since", type=parse_when,
-                        help="first period to reconcile (ISO-8601; backfill mode)")
+                        help="first period to reconcile (ISO-8601, e.g. 2026-01-05 or "
+                             "2026-01-05T09:00Z; backfill mode; default: none, run continuously)")
     parser.add_argument("--until", type=parse_when,
                         help="end of the range (default: now; backfill mode)")
     parser.add_argument("--period", type=int, default=None,
@@ -58,7 +59,9 @@ def register(run_subparsers: Any) -> None:
                         help="CDR rows per XAPI request ($top, default 500); larger pages mean "
                              "fewer round trips per period if the PBX allows them")
     parser.add_argument("--cdr-rules", type=Path, default=None,
-                        help="YAML/JSON file overriding the CDR segment rules")
+                        help="YAML/JSON file overriding the CDR segment rules (default: "
+                             "QUEUEPULSE_RULES__CDR_RULES_FILE, else the built-in rules; see "
+                             "docs/reconciliation.md)")
     parser.add_argument("--force", action="store_true",
                         help="redo periods already reconciled (idempotent)")
     parser.add_argument("--no-reports", action="store_true",

@@ -30,7 +30,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Serve a seeded call-centre model as a 3CX v20 XAPI (/connect/token, /xapi/v1) with "
             "its ground truth under /simulator/truth. With --export-truth DIR, run the model for "
-            "--duration simulated seconds and write the truth as JSON Lines instead of serving."
+            "--duration simulated seconds and write the truth as JSON Lines instead of serving. "
+            "Serves GET /healthz ({\"status\": \"ok\"}) but no /metrics: it is the PBX side, "
+            "not part of the pipeline. See docs/simulator.md."
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
@@ -48,11 +50,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--rate", type=float, default=1.0,
                    help="peak calls per minute per queue (default 1.0)")
     p.add_argument("--profile", default="flat",
-                   help="traffic profile: flat, office, or 24 comma-separated hourly multipliers")
-    p.add_argument("--aht", type=float, default=150.0, help="mean talk time in seconds")
-    p.add_argument("--patience", type=float, default=120.0, help="mean caller patience (s)")
+                   help="traffic profile: flat, office, or 24 comma-separated hourly multipliers "
+                        "(default flat)")
+    p.add_argument("--aht", type=float, default=150.0,
+                   help="mean talk time in seconds (default 150)")
+    p.add_argument("--patience", type=float, default=120.0,
+                   help="mean caller patience in seconds (default 120)")
     p.add_argument("--noise-rate", type=float, default=1.0,
-                   help="internal/outbound calls per minute")
+                   help="internal/outbound calls per minute (default 1)")
     p.add_argument("--speed", type=float, default=1.0,
                    help="simulated seconds per wall second (default 1)")
     p.add_argument("--manual-clock", action="store_true",
@@ -61,7 +66,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--warmup", type=float, default=600.0,
                    help="simulated seconds to run before serving (default 600)")
     p.add_argument("--clock-skew", type=float, default=0.0,
-                   help="PBX clock minus wall clock in seconds (when --start is not given)")
+                   help="PBX clock minus wall clock in seconds, when --start is not given "
+                        "(default 0)")
     p.add_argument("--client-id", default=None, help="accepted client id (default: settings)")
     p.add_argument("--client-secret-env", default=None, metavar="VAR",
                    help="read the accepted client secret from this environment variable "
@@ -72,22 +78,26 @@ def register(subparsers: Any) -> None:
                    help="where a generated secret is written (mode 0600) and reused from on "
                         f"the next start (default {GENERATED_SECRET_FILE}); give clients its "
                         "content, e.g. QUEUEPULSE_PBX__CLIENT_SECRET=$(cat PATH)")
-    p.add_argument("--token-ttl", type=int, default=3600, help="token lifetime in seconds")
+    p.add_argument("--token-ttl", type=int, default=3600,
+                   help="token lifetime in seconds (default 3600)")
     p.add_argument("--answered-callee", choices=["queue", "agent"], default="queue",
-                   help="Callee of an answered queue call: the queue DN or the agent's DN")
+                   help="Callee of an answered queue call in ActiveCalls: the queue DN "
+                        "(default) or the agent's DN")
     p.add_argument("--waiting-status", default="Ringing",
-                   help="Status of a queued call (Ringing or Routing)")
+                   help="Status of a queued call in ActiveCalls: Ringing (default) or Routing")
     p.add_argument("--faults", default="",
                    help="fault spec, e.g. 'ActiveCalls:status=503@p0.1; token:401@n3' "
-                        "or a JSON list (see docs/simulator.md)")
-    p.add_argument("--pbx-id", default="default", help="pbx_id written in truth rows")
+                        "or a JSON list (see docs/simulator.md; default: no faults)")
+    p.add_argument("--pbx-id", default="default",
+                   help="pbx_id written in truth rows (default: default)")
     p.add_argument("--tenants", type=int, default=1,
                    help="serve this many PBXs on one port, PBX i under /pbx/i "
                         "(seeds seed+i, pbx ids pbx-i); default 1 (served at /)")
     p.add_argument("--history", type=float, default=None, metavar="SECONDS",
                    help="keep only this much finished history (simulated seconds); default all")
     p.add_argument("--export-truth", type=Path, default=None, metavar="DIR",
-                   help="write visits/kpi_1m/calls/agent_states JSON Lines to DIR and exit")
+                   help="write visits, kpi_1m, entry_kpi_1m, calls and agent_states JSON Lines "
+                        "to DIR and exit (no server, no client secret needed)")
     p.add_argument("--duration", type=float, default=3600.0,
                    help="with --export-truth: simulated seconds to run (default 3600)")
     p.set_defaults(handler=run)
