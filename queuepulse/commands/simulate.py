@@ -31,8 +31,8 @@ def register(subparsers: Any) -> None:
             "Serve a seeded call-centre model as a 3CX v20 XAPI (/connect/token, /xapi/v1) with "
             "its ground truth under /simulator/truth. With --export-truth DIR, run the model for "
             "--duration simulated seconds and write the truth as JSON Lines instead of serving. "
-            "Serves GET /healthz ({\"status\": \"ok\"}) but no /metrics: it is the PBX side, "
-            "not part of the pipeline. See docs/simulator.md."
+            "Also serves GET /healthz and /metrics (active and waiting calls, tokens issued, "
+            "faults fired) on the same port, without a token. See docs/simulator.md."
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")

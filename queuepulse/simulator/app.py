@@ -148,7 +148,7 @@ class SimulatorApp:
             if path.startswith(XAPI + "/") or path == XAPI:
                 await self._xapi(request, path[len(XAPI):], scope, receive, send)
                 return
-            if path.startswith("/simulator/") or path == "/healthz":
+            if path.startswith("/simulator/") or path in ("/healthz", "/metrics"):
                 response = await self._control(request, path)
             else:
                 response = _odata_error(404, "NotFound", f"no resource at {path}")
@@ -415,6 +415,8 @@ class SimulatorApp:
         q = request.query_params
         if path == "/healthz":
             return JSONResponse({"status": "ok"})
+        if path == "/metrics":
+            return Response(_metrics_text(sim.state()), media_type=_METRICS_CONTENT_TYPE)
         if request.method == "GET":
             if path == "/simulator/state":
                 return JSONResponse(sim.state())
@@ -553,3 +555,29 @@ async def _tick(sims: list[Simulator], seconds: float) -> None:
             except Exception:  # pragma: no cover - keep serving whatever happens
                 log.exception("simulator tick failed", extra={"pbx_id": sim.config.pbx_id})
             await asyncio.sleep(0)
+
+
+_METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def _metrics_text(state: dict[str, Any]) -> bytes:
+    """Prometheus text of the simulated PBX's state (``GET /metrics``), labelled by ``pbx_id``."""
+    from prometheus_client import CollectorRegistry, Gauge, generate_latest
+
+    registry = CollectorRegistry()
+    pbx_id = str(state["pbx_id"])
+    for name, key, doc in (
+        ("active_calls", "active_calls", "Calls in ActiveCalls now"),
+        ("waiting_calls", "waiting", "Calls waiting in a queue now"),
+        ("calls_started", "calls_total", "Calls started since the simulator started"),
+        ("queue_visits", "visits_total", "Queue visits since the simulator started"),
+        ("restarts", "restarts", "Simulated PBX restarts"),
+        ("tokens_issued", "tokens_issued", "Access tokens issued"),
+    ):
+        Gauge(f"queuepulse_simulator_{name}", doc, ["pbx_id"], registry=registry).labels(
+            pbx_id).set(state[key])
+    fired = Gauge("queuepulse_simulator_faults_fired", "Injected faults by kind",
+                  ["pbx_id", "kind"], registry=registry)
+    for kind, count in state["faults_fired"].items():
+        fired.labels(pbx_id, str(kind)).set(count)
+    return generate_latest(registry)
