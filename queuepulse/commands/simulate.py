@@ -78,6 +78,10 @@ def register(subparsers: Any) -> None:
                    help="where a generated secret is written (mode 0600) and reused from on "
                         f"the next start (default {GENERATED_SECRET_FILE}); give clients its "
                         "content, e.g. QUEUEPULSE_PBX__CLIENT_SECRET=$(cat PATH)")
+    p.add_argument("--extra-client", action="append", default=[], metavar="ID=FILE",
+                   help="accept one more API client: its id and a file holding its secret (a "
+                        "Docker secret); repeatable. 3CX keeps one token per client, so each "
+                        "queuepulse process (live, reconcile, record) needs its own")
     p.add_argument("--token-ttl", type=int, default=3600,
                    help="token lifetime in seconds (default 3600)")
     p.add_argument("--answered-callee", choices=["queue", "agent"], default="queue",
@@ -159,8 +163,28 @@ def build_config(args: argparse.Namespace) -> SimulatorConfig:
         warmup_s=args.warmup, clock_skew_s=args.clock_skew,
         client_id=args.client_id or settings.pbx.client_id,
         client_secret=secret if secret is not None else new_client_secret(),
+        extra_clients=extra_clients(args.extra_client),
         token_ttl_s=args.token_ttl, pbx_id=args.pbx_id, faults=faults, history_s=args.history,
     )
+
+
+def extra_clients(specs: list[str]) -> tuple[tuple[str, str], ...]:
+    """Parse ``--extra-client ID=FILE`` options into (client id, secret) pairs."""
+    clients: list[tuple[str, str]] = []
+    for spec in specs:
+        client_id, sep, file = spec.partition("=")
+        if not sep or not client_id or not file:
+            raise ConfigError(f"--extra-client {spec!r}: expected ID=FILE, e.g. "
+                              "queuepulse-reconcile=/run/secrets/reconcile_client_secret")
+        try:
+            secret = Path(file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"--extra-client {client_id}: cannot read the secret file {file}: "
+                              f"{exc.strerror}") from None
+        if not secret:
+            raise ConfigError(f"--extra-client {client_id}: the secret file {file} is empty")
+        clients.append((client_id, secret))
+    return tuple(clients)
 
 
 def generated_secret(path: Path) -> str:

@@ -35,6 +35,39 @@ def test_options_build_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cfg.start.isoformat() == "2026-01-05T08:00:00+00:00"
 
 
+def test_extra_clients_each_get_their_own_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from queuepulse.simulator import run_simulator
+
+    monkeypatch.setenv("SIM_SECRET", "main-secret")
+    (tmp_path / "rec").write_text("reconcile-secret\n")
+    args = build_parser().parse_args([
+        "simulate", "--client-id", "live", "--client-secret-env", "SIM_SECRET",
+        "--extra-client", f"reconcile={tmp_path / 'rec'}", "--manual-clock", "--warmup", "0"])
+    cfg = build_config(args)
+    assert cfg.extra_clients == (("reconcile", "reconcile-secret"),)
+    with run_simulator(cfg) as sim:
+        def token(client_id: str, secret: str) -> httpx.Response:
+            return httpx.post(f"{sim.base_url}/connect/token", data={
+                "client_id": client_id, "client_secret": secret,
+                "grant_type": "client_credentials"})
+
+        live, rec = token("live", "main-secret"), token("reconcile", "reconcile-secret")
+        assert live.status_code == rec.status_code == 200
+        assert token("reconcile", "main-secret").status_code != 200
+        for response in (live, rec):  # neither token revoked the other
+            calls = httpx.get(f"{sim.xapi_url}/ActiveCalls", headers={
+                "Authorization": f"Bearer {response.json()['access_token']}"})
+            assert calls.status_code == 200
+
+
+@pytest.mark.parametrize("spec", ["reconcile", "=file", "reconcile=/nonexistent/secret"])
+def test_bad_extra_client_is_a_clean_error(spec: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--export-truth", "/nonexistent/never", "--extra-client", spec]) == 2
+    assert "--extra-client" in capsys.readouterr().err
+
+
 def test_export_truth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["simulate", "--export-truth", str(tmp_path), "--duration", "900",
                  "--start", "2026-01-05T09:00:00Z", "--warmup", "0", "--rate", "2"])

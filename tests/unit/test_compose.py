@@ -191,3 +191,36 @@ def test_flows_write_as_the_writer_role_and_only_migrate_holds_the_owner_dsn(
         assert "db_admin_dsn" not in mounted.values(), name
         if name in FLOWS:
             assert mounted["queuepulse_db__dsn"] == "queuepulse_db__dsn", name
+
+
+def _client_secret_source(service: dict[str, Any]) -> str:
+    for entry in service.get("secrets", []):
+        source, target = (entry, entry) if isinstance(entry, str) else (
+            entry["source"], entry.get("target", entry["source"]))
+        if target == "queuepulse_pbx__client_secret":
+            return str(source)
+    raise AssertionError("no XAPI client secret mounted")
+
+
+def test_each_pbx_client_has_its_own_api_client(services: dict[str, dict[str, Any]]) -> None:
+    # 3CX keeps one active token per API client: live and reconcile must not share one.
+    clients = {
+        name: (_env(services[name]).get("QUEUEPULSE_PBX__CLIENT_ID", "queuepulse"),
+               _client_secret_source(services[name]))
+        for name in ("live", "reconcile")
+    }
+    assert clients["live"][0] != clients["reconcile"][0]
+    assert clients["live"][1] != clients["reconcile"][1]
+    # ... and the demo's simulator accepts the second client with that secret.
+    command = " ".join(services["simulator"]["command"])
+    reconcile_id = clients["reconcile"][0].split(":-")[-1].rstrip("}")
+    assert f"--extra-client {reconcile_id}=/run/secrets/{clients['reconcile'][1]}" in command
+    assert clients["reconcile"][1] in services["simulator"]["secrets"]
+
+
+def test_healthchecks_probe_the_port_each_command_serves(
+    services: dict[str, dict[str, Any]]
+) -> None:
+    # run live serves /healthz on the metrics port (9464), run reconcile on port + 2.
+    for name, port in (("live", 9464), ("reconcile", 9466)):
+        assert f"127.0.0.1:{port}/healthz" in " ".join(services[name]["healthcheck"]["test"])
