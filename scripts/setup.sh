@@ -11,7 +11,7 @@
 #   QUEUEPULSE_SKIP_VENV=1 skip the virtualenv step
 #
 # On a machine this script cannot set up (not Debian 12, no apt, neither root nor sudo), use
-# the containers instead:  docker compose up
+# the containers instead:  docker compose --profile demo up   (see README: Containers)
 set -Eeuo pipefail
 
 PG_MAJOR=15
@@ -47,7 +47,7 @@ die() {
 }
 die_platform() {
   printf '\nsetup.sh: error: %s\n' "$*" >&2
-  printf 'setup.sh: this script sets up Debian 12 only. Elsewhere run the containers: docker compose up\n' >&2
+  printf 'setup.sh: this script sets up Debian 12 only. Elsewhere run the containers: docker compose --profile demo up (README: Containers)\n' >&2
   exit 1
 }
 # Any other failing command (apt, the build, pip): say which step failed and what to do. In a

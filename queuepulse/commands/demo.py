@@ -85,7 +85,8 @@ def handle(args: argparse.Namespace) -> int:
         with connect(dsn, autocommit=True) as conn:
             result = upgrade(conn, *load_migrations())
             start = _continue_from(conn)
-        print(f"database ready ({len(result.applied)} migrations applied)", flush=True)
+        print(f"database ready ({len(result.applied)} migrations applied); query it while the "
+              f"demo runs: psql '{dsn}'", flush=True)
         model = ModelConfig(seed=args.seed, queues=args.queues, agents=args.agents,
                             calls_per_min_per_queue=args.calls_per_min,
                             answered_callee=args.answered_callee)

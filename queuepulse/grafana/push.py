@@ -167,7 +167,10 @@ def push(grafana: GrafanaApi, options: PushOptions | None = None) -> PushReport:
             "the Grafana log."
         ) from None
     except OSError as exc:
-        raise PushError(f"grafana push failed at {step}: cannot reach Grafana ({exc})") from None
+        raise PushError(
+            f"grafana push failed at {step}: cannot reach Grafana ({exc}). Check --url "
+            "(the Grafana root URL, e.g. http://127.0.0.1:3000) and that Grafana is running."
+        ) from None
     for line in report.lines():
         log.info("grafana push: %s", line)
     return report

@@ -106,8 +106,8 @@ def connect(
         raise DatabaseUnavailableError(
             f"cannot connect to PostgreSQL ({redact_dsn(plain)}): {reason}. "
             "Check that the server is running and that QUEUEPULSE_DB__DSN or --dsn points at it "
-            "(a local TimescaleDB: scripts/setup.sh, then 'queuepulse demo'; "
-            "containers: docker compose up timescaledb)"
+            "(containers: 'docker compose up timescaledb' publishes it on 127.0.0.1:55432; "
+            "'queuepulse demo' runs its own cluster only while it runs, and prints its DSN)"
         ) from None
 
 

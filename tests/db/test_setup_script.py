@@ -116,7 +116,7 @@ def test_not_root_without_sudo_points_at_docker_compose(tmp_path: Path) -> None:
     result = _bash(f"OS_RELEASE={_debian12(tmp_path)}; PATH={bin_dir}; check_platform")
     assert result.returncode == 1
     assert "sudo is not installed" in result.stderr
-    assert "docker compose up" in result.stderr
+    assert "docker compose --profile demo up" in result.stderr
 
 
 def test_a_python_older_than_3_11_is_refused(tmp_path: Path) -> None:
@@ -176,7 +176,7 @@ def test_other_systems_are_pointed_at_docker_compose(tmp_path: Path) -> None:
     result = _bash(f"OS_RELEASE={release}; check_platform")
     assert result.returncode == 1
     assert "Ubuntu 24.04 LTS" in result.stderr
-    assert "docker compose up" in result.stderr
+    assert "docker compose --profile demo up" in result.stderr
 
 
 def _apt_world(tmp_path: Path, keyring_version: str) -> tuple[Path, Path]:
