@@ -7,6 +7,9 @@ the latest body of the other kind, per PBX). Its :class:`ReplayPosition` — rec
 those latest bodies — is the source partition's recovery snapshot, so a resumed replay continues
 with the record after the last snapshot.
 
+A malformed line is logged and skipped (counted in :attr:`ReplayReader.skipped_lines`), never
+fatal: one damaged line must not stop a day's replay.
+
 ``speed`` paces the replay by the recorded receive times (``2.0`` = twice as fast as recorded);
 ``None`` replays as fast as the flow takes it.
 """
@@ -14,6 +17,7 @@ with the record after the last snapshot.
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,9 +27,12 @@ from typing import Any
 
 from queuepulse.domain.snapshot import poll_from_body
 from queuepulse.live.items import ConfigItem, PollItem, SourceItem, body_values
+from queuepulse.xapi.errors import ReplayFormatError
 from queuepulse.xapi.replay_file import ReplayRecord, iter_replay
 
 __all__ = ["ReplayPosition", "ReplayReader"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,13 +62,19 @@ class ReplayReader:
         self._offset = pos.offset
         self._queues: dict[str, tuple[Any, ...]] = dict(pos.queues)
         self._users: dict[str, tuple[Any, ...]] = dict(pos.users)
+        self.skipped_lines = 0
         self._records: Iterator[ReplayRecord] = itertools.islice(
-            iter_replay(self.path), pos.offset, None)
+            iter_replay(self.path, on_bad_line=self._skip), pos.offset, None)
         self._peek: ReplayRecord | None = None
         self._done = False
         self._speed = speed
         self._clock = clock
         self._origin: tuple[float, datetime] | None = None
+
+    def _skip(self, error: ReplayFormatError) -> None:
+        self.skipped_lines += 1
+        log.warning("replay: skipped a malformed line",
+                    extra={"error": str(error), "skipped_lines": self.skipped_lines})
 
     @property
     def position(self) -> ReplayPosition:

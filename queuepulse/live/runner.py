@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from queuepulse.errors import ConfigError
+from queuepulse.errors import ConfigError, QueuepulseError
 
 __all__ = [
     "GC_THRESHOLDS", "ensure_recovery_dir", "free_ports", "request_stop", "run_flow",
@@ -134,9 +134,24 @@ def run_flow(
             "signal received" in str(exc)
         ):
             raise KeyboardInterrupt from None
+        cause = _our_error(exc)
+        if cause is not None:  # e.g. a bad replay file: say it plainly, exit 2
+            raise cause from None
         raise
     finally:
         _FLOW_RUNNING.clear()
+
+
+def _our_error(exc: BaseException) -> QueuepulseError | None:
+    """The queuepulse error a Bytewax runtime error wraps (a step raised it), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, QueuepulseError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def free_ports(n: int) -> list[int]:

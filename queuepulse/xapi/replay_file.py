@@ -16,7 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,11 +130,15 @@ def _open_text(path: Path) -> IO[str]:
     return path.open("r", encoding="utf-8")
 
 
-def iter_replay(path: str | Path) -> Iterator[ReplayRecord]:
+def iter_replay(
+    path: str | Path, on_bad_line: Callable[[ReplayFormatError], None] | None = None
+) -> Iterator[ReplayRecord]:
     """Yield every record of a replay file (or directory of rotated files), in order.
 
-    Blank lines are skipped; a bad line raises :class:`ReplayFormatError` naming file and line.
-    A last line cut short by a crash (no trailing newline, not JSON) is skipped, not an error.
+    Blank lines are skipped; a bad line raises :class:`ReplayFormatError` naming file and line,
+    or, with ``on_bad_line``, is handed to it and skipped (the same lines every time, so record
+    positions stay stable for a resumed replay). A last line cut short by a crash (no trailing
+    newline, not JSON) is skipped, not an error.
     """
     for file in replay_files(path):
         with _open_text(file) as handle:
@@ -143,7 +147,14 @@ def iter_replay(path: str | Path) -> Iterator[ReplayRecord]:
                     continue
                 where = f"{file}:{number}"
                 if line.endswith("\n"):
-                    yield parse_line(line, where)
+                    try:
+                        parsed = parse_line(line, where)
+                    except ReplayFormatError as exc:
+                        if on_bad_line is None:
+                            raise
+                        on_bad_line(exc)
+                        continue
+                    yield parsed
                     continue
                 # Only the last line can lack its newline: a recorder killed mid-write.
                 try:

@@ -124,6 +124,22 @@ def test_replay_reader_resumes_from_its_position(tmp_path: Path) -> None:
         T0 + timedelta(seconds=i) for i in range(2, 6)]
 
 
+def test_replay_reader_skips_and_counts_a_malformed_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "r.jsonl"
+    good = [ReplayRecord("active_calls", "p1", T0 + timedelta(seconds=i), {"value": []})
+            for i in (1, 2)]
+    path.write_text(good[0].to_line() + '{"kind": "active_calls"}\n' + good[1].to_line())
+    reader = ReplayReader(path)
+    items = reader.read(10)
+    assert [i.poll.received_at for i in items] == [  # type: ignore[union-attr]
+        r.received_at for r in good]
+    assert reader.skipped_lines == 1
+    assert reader.position.offset == 2  # positions count records, so a resume lines up
+    assert any(f"{path}:2" in str(getattr(r, "error", "")) for r in caplog.records)
+
+
 def test_replay_reader_paces_by_recorded_time(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     path.write_text("".join(

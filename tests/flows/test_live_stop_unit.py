@@ -105,3 +105,13 @@ def test_closing_the_terminal_stops_like_ctrl_c() -> None:
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
+
+
+def test_a_step_failing_with_our_error_surfaces_as_that_error() -> None:
+    from queuepulse.xapi.errors import ReplayFormatError
+
+    inner = ReplayFormatError("r.jsonl:3: not JSON")
+    wrapped = RuntimeError("error calling next_batch in step snapshots")
+    wrapped.__cause__ = inner
+    assert runner._our_error(wrapped) is inner
+    assert runner._our_error(RuntimeError("plain")) is None

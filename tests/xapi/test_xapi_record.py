@@ -96,6 +96,15 @@ def test_bad_lines_name_file_and_line(tmp_path: Path, line: str, match: str) -> 
     assert f"{path}:2" in str(info.value)
 
 
+@pytest.mark.parametrize("line", ["not json\n", '{"kind": "active_calls"}\n'])
+def test_bad_lines_can_be_reported_and_skipped(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(rec(1).to_line() + line + rec(2).to_line())
+    bad: list[ReplayFormatError] = []
+    assert list(iter_replay(path, on_bad_line=bad.append)) == [rec(1), rec(2)]
+    assert [f"{path}:2" in str(e) for e in bad] == [True]
+
+
 def test_z_suffix_and_naive_received_at() -> None:
     line = '{"kind":"queues","pbx_id":"p","received_at":"2025-01-01T12:00:00Z","body":{}}'
     assert parse_line(line).received_at == AT
