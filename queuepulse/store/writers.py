@@ -15,6 +15,7 @@ without a column another row has writes NULL there (or the spec's default).
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,6 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 from pydantic import SecretStr
 
 from queuepulse.errors import QueuepulseError
@@ -201,17 +201,11 @@ def batch_columns(spec: TableSpec, rows: Sequence[Row]) -> tuple[str, ...]:
     return tuple(c for c in spec.columns if c in present)
 
 
-def _adapt(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        return Jsonb(value)
-    return value
-
-
 def copy_values(
     spec: TableSpec, columns: Sequence[str], rows: Sequence[Row]
 ) -> Iterable[Sequence[Any]]:
-    """The ``COPY`` values of ``rows`` in ``columns`` order (NULL where a row lacks a column);
-    dicts and lists in the spec's JSON columns wrapped for ``jsonb``."""
+    """The text-format ``COPY`` values of ``rows`` in ``columns`` order (NULL where a row lacks
+    a column); dicts and lists in the spec's JSON columns as JSON text."""
     get_all = itemgetter(*columns) if len(columns) > 1 else None
     json_at = [i for i, c in enumerate(columns) if c in spec.json_columns]
     width = len(columns)
@@ -221,7 +215,10 @@ def copy_values(
         else:
             values = [row.get(c) for c in columns]
         for i in json_at:
-            values[i] = _adapt(values[i])
+            value = values[i]
+            if isinstance(value, dict | list):  # COPY text: the JSON text itself
+                values[i] = json.dumps(value) if value else ("{}" if isinstance(value, dict)
+                                                            else "[]")
         yield values
 
 
@@ -260,6 +257,18 @@ def _set_expr(spec: TableSpec, col: str) -> sql.Composable:
     if col in spec.set_sql:
         return sql.SQL(spec.set_sql[col])
     return sql.SQL("EXCLUDED.{}").format(sql.Identifier(col))
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch ready for the database: per table its spec, columns and ``COPY`` values."""
+
+    tables: tuple[tuple[TableSpec, tuple[str, ...], list[Sequence[Any]]], ...]
+
+    @property
+    def rows(self) -> int:
+        """Rows after de-duplication."""
+        return sum(len(values) for _, _, values in self.tables)
 
 
 @dataclass
@@ -372,18 +381,29 @@ class BatchWriter:
             stmt = self._statements[(spec.name, columns)] = upsert_statement(spec, columns)
         return stmt
 
+    def prepare(self, batch: Mapping[str, Sequence[object]]) -> PreparedBatch:
+        """The Python half of :meth:`write` (no database): rows normalised, de-duplicated and
+        turned into ``COPY`` values. :class:`StoreWriteError` for a bad row."""
+        tables = []
+        for table, raw_rows in batch.items():
+            spec = self.spec(table)
+            rows = prepare_rows(spec, raw_rows)
+            if rows:
+                cols = batch_columns(spec, rows)
+                tables.append((spec, cols, list(copy_values(spec, cols, rows))))
+        return PreparedBatch(tuple(tables))
+
     def write(self, batch: Mapping[str, Sequence[object]]) -> int:
         """Upsert ``{table: rows}`` in one transaction; return the rows handed to the database.
 
         Raises :class:`DatabaseUnavailable` (retry later) or :class:`StoreWriteError` (a bug or a
         schema mismatch: the message names the table).
         """
-        prepared = []
-        for table, raw_rows in batch.items():
-            spec = self.spec(table)
-            rows = prepare_rows(spec, raw_rows)
-            if rows:
-                prepared.append((spec, batch_columns(spec, rows), rows))
+        return self.write_prepared(self.prepare(batch))
+
+    def write_prepared(self, batch: PreparedBatch) -> int:
+        """The database half of :meth:`write`, for a batch from :meth:`prepare`."""
+        prepared = batch.tables
         if not prepared:
             return 0
         started = self._clock()
@@ -403,7 +423,7 @@ class BatchWriter:
                         )
                         with cur.copy(copy_sql) as copy:
                             write_row = copy.write_row
-                            for values in copy_values(spec, cols, rows):
+                            for values in rows:
                                 write_row(values)
                         cur.execute(self._statement(spec, cols))
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
