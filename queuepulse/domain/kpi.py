@@ -201,8 +201,11 @@ def fold_bucket(facts: Iterable[KpiFact], key: KpiKey | None = None) -> QueueKpi
     offered = answered = abandoned = short = in_sla = transferred = talk_count = 0
     wait_sum = talk_sum = abandoned_wait_sum = 0.0
     max_wait: float | None = None
+    bucket_end = bucket + _MINUTE
     for fact in seen.values():
-        if fact.key != key:
+        # fact.key == key, without building the key (bucket_of) per fact
+        if (fact.pbx_id != pbx_id or fact.queue_dn != queue_dn or fact.scope != scope
+                or not bucket <= fact.at < bucket_end):
             raise ValueError(f"fact {fact.fact_id} belongs to bucket {fact.key}, not {key}")
         kind = fact.kind
         if kind == "offered":
@@ -225,7 +228,8 @@ def fold_bucket(facts: Iterable[KpiFact], key: KpiKey | None = None) -> QueueKpi
         elif kind == "talk_ended":
             talk_count += 1
             talk_sum += fact.talk_s or 0.0
-    return QueueKpi(
+    denominator = answered + abandoned - short
+    return QueueKpi(  # the derived figures as QueueKpi.with_derived computes them
         pbx_id=pbx_id,
         queue_dn=queue_dn,
         bucket=bucket,
@@ -234,14 +238,17 @@ def fold_bucket(facts: Iterable[KpiFact], key: KpiKey | None = None) -> QueueKpi
         abandoned=abandoned,
         short_abandoned=short,
         answered_in_sla=in_sla,
+        sla_pct=100.0 * in_sla / denominator if denominator > 0 else None,
+        asa_s=wait_sum / answered if answered else None,
         max_wait_s=max_wait,
+        aht_s=talk_sum / talk_count if talk_count else None,
         transferred=transferred,
         answered_wait_sum_s=wait_sum,
         talk_sum_s=talk_sum,
         talk_count=talk_count,
         scope=scope,
         wait_abandoned_s_sum=abandoned_wait_sum,
-    ).with_derived()
+    )
 
 
 def group_facts(facts: Iterable[KpiFact]) -> dict[KpiKey, list[KpiFact]]:
