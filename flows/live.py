@@ -10,9 +10,9 @@ Steps::
     snapshots (PollingSource | ReplaySource, one partition per PBX / recording)
       -> key_by_pbx -> pbx_lifecycle (stateful_map: PbxStepper)
          -> observe (metrics)
-         -> table_rows ------------------------------------------------------.
-         -> kpi_facts -> kpi_1m_windows (stateful_flat_map: KpiWindower)     |
-                      -> kpi_rows ------------------------------------------ all_rows -> store
+         -> table_rows -> store
+         -> kpi_facts -> kpi_1m_windows (stateful_flat_map: KpiWindower)
+                      -> kpi_rows -> store_kpi
 """
 
 from __future__ import annotations
@@ -72,17 +72,20 @@ def build_flow(
     stepper = PbxStepper(config.rules, write_config=config.write_config)
     outputs = op.stateful_map("pbx_lifecycle", keyed, stepper)
     op.inspect("observe", outputs, lambda _step_id, keyed_out: observe(keyed_out))
-    rows = op.flat_map("table_rows", outputs, table_rows)
-    facts = op.flat_map("kpi_facts", outputs, window_batches)
-    kpis = op.stateful_flat_map("kpi_1m_windows", facts, KpiWindower(config.kpi_lateness_s))
-    kpi_rows = op.filter_map("kpi_rows", kpis, partial(kpi_row, tables=frozenset(TABLES)))
-    all_rows = op.merge("all_rows", rows, kpi_rows)
     if sink is None:
         if config.dsn is None:
             raise ValueError("build_flow needs a sink or config.dsn")
         sink = store_sink(config.dsn, batch_rows=config.batch_rows,
                           buffer_rows=config.buffer_rows, recorder=recorder)
-    op.output("store", all_rows, sink)
+    # The poll's own rows get their output step before the KPI windows are built: Bytewax
+    # runs steps in the order they were added, so a poll's rows are written before its KPI
+    # buckets are folded (at 10x the first poll's windowing took 0.15-0.2 s of its latency).
+    rows = op.flat_map("table_rows", outputs, table_rows)
+    op.output("store", rows, sink)
+    facts = op.flat_map("kpi_facts", outputs, window_batches)
+    kpis = op.stateful_flat_map("kpi_1m_windows", facts, KpiWindower(config.kpi_lateness_s))
+    kpi_rows = op.filter_map("kpi_rows", kpis, partial(kpi_row, tables=frozenset(TABLES)))
+    op.output("store_kpi", kpi_rows, sink)
     return flow
 
 

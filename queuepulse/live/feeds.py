@@ -63,9 +63,9 @@ class PollerFeed:
         """Until the next poll is due (at most ``max_wait_s``, which bounds how late a stop
         request is seen); ``in_flight_wait_s`` while a due poll's response is awaited.
 
-        Every wake-up is a ``next_batch`` call through Bytewax: waking each partition every
-        50 ms, and every 2 ms while a poll was in flight, cost more than the polls themselves
-        with hundreds of PBXs in one process.
+        Every wake-up is a ``next_batch`` call through Bytewax: with hundreds of PBXs in one
+        process, waking each partition every 50 ms (and every 2 ms while a poll was in flight)
+        made tens of thousands of empty calls a second.
         """
         if self.poller.has_items():
             return 0.0
