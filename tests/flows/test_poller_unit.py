@@ -99,3 +99,22 @@ def test_poller_holds_while_the_sink_is_behind() -> None:
     assert not [i for i in items if isinstance(i, PollItem)]
     assert poller.held >= 3
     assert metrics.held_polls.labels("p2")._value.get() == poller.held
+
+
+def test_feed_sleeps_until_the_next_poll_and_briefly_while_one_is_in_flight() -> None:
+    class Stub:
+        def __init__(self, due_in_s: float) -> None:
+            self.due = datetime.now(UTC).timestamp() + due_in_s
+
+        def has_items(self) -> bool:
+            return False
+
+        def next_due(self) -> datetime:
+            return datetime.fromtimestamp(self.due, UTC)
+
+    far = PollerFeed(Stub(5.0), max_wait_s=0.25, in_flight_wait_s=0.01)  # type: ignore[arg-type]
+    assert far.wait_s() == 0.25
+    near = PollerFeed(Stub(0.1), max_wait_s=0.25)  # type: ignore[arg-type]
+    assert 0.05 < near.wait_s() <= 0.1
+    in_flight = PollerFeed(Stub(-0.5), in_flight_wait_s=0.01)  # type: ignore[arg-type]
+    assert in_flight.wait_s() == 0.01

@@ -123,3 +123,38 @@ def test_domain_rows_map_onto_columns() -> None:
     assert visit_row["source"] == "live"
     (gauge,) = prepare_rows(TABLES["queue_live"], [QueueLive("p", "800", T, 1, 2.0, 0, 1, 0, 1)])
     assert gauge["agents_free"] == 1
+
+
+def test_copy_values_json_columns_as_json_text_and_missing_columns_null() -> None:
+    from queuepulse.store.writers import copy_values
+
+    spec = TABLES["call_events"]
+    assert "details" in spec.json_columns
+    rows = prepare_rows(spec, [
+        {"event_id": "e1", "pbx_id": "p", "call_key": "1@x", "event_type": "x",
+         "occurred_at": T, "details": {"kind": "gap", "n": 2}},
+        {"event_id": "e2", "pbx_id": "p", "call_key": "1@x", "event_type": "x",
+         "occurred_at": T},
+    ])
+    cols = batch_columns(spec, rows)
+    values = [dict(zip(cols, v, strict=True)) for v in copy_values(spec, cols, rows)]
+    assert values[0]["details"] == '{"kind": "gap", "n": 2}'
+    assert values[1]["details"] == "{}"  # the spec's default, as JSON text
+    assert values[0]["event_id"] == "e1"
+    assert values[1]["occurred_at"] == T
+
+
+def test_dataclass_rows_of_two_types_in_one_batch() -> None:
+    @dataclass
+    class Narrow:
+        pbx_id: str
+        queue_dn: str
+        bucket: datetime
+
+    rows = prepare_rows(TABLES["queue_kpi_1m"], [
+        KpiRow("p", "800", T, 3),
+        Narrow("p", "801", T),
+    ])
+    assert rows[0]["offered"] == 3
+    assert rows[1]["offered"] == 0
+    assert "extra_field_not_a_column" not in rows[0]
