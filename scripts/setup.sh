@@ -29,6 +29,7 @@ APT_PACKAGES=(
   "postgresql-${PG_MAJOR}" "postgresql-server-dev-${PG_MAJOR}" postgresql-contrib
   cmake build-essential libssl-dev libkrb5-dev dpkg-dev debian-archive-keyring
   ca-certificates python3.11 python3.11-venv
+  shellcheck  # the test suite lints this script with it
 )
 # The first bookworm keyring that carries the trixie signing keys (for the source fetch).
 KEYRING_MIN_VERSION=2023.3+deb12u2
