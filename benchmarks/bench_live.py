@@ -1,6 +1,7 @@
 """The live flow end to end: simulator (own process) → poller → lifecycle → TimescaleDB.
 
 Usage: .venv/bin/python benchmarks/bench_live.py [--seconds 60] [--scales 1,10] [--two-process]
+           [--msp N] [--msp-cluster N]
 
 Scale 1 is the seed target (100 queues, 500 agents, about 1,000 concurrent calls, 1 s polls);
 scale 10 is ten times that. For each scale: a simulator process (``queuepulse simulate``,
@@ -11,12 +12,15 @@ poll to the commit of its last row), polls made vs expected, rows/s, concurrent 
 peak RSS of this process and the simulator's.
 
 ``--msp N``: N small PBXs (2 queues, 8 agents, about 20 calls each) polled by one process, one
-partition each (the service-provider shape).
+partition each (the service-provider shape). ``--msp-cluster N``: the same on a two-process
+cluster.
 
 ``--two-process``: two PBXs (simulator ``--tenants 2``, each at scale 1) polled by
 ``queuepulse run live --processes 2`` (a two-process Bytewax cluster, one PBX each); prints
 the lag (receive → processed) from ``pipeline_health`` and poll-to-commit from each process's
 ``/metrics`` histogram.
+
+Figures measured so far, and the machine they were measured on: benchmarks/README.md.
 """
 
 from __future__ import annotations

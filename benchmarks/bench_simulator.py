@@ -1,7 +1,8 @@
-"""Simulator benchmarks: ActiveCalls polls/s at 10,000 concurrent calls, and whether a
-1,000-queue / 5,000-agent model keeps up with real time.
+"""Simulator benchmarks: ActiveCalls polls/s at 10,000 concurrent calls, whether a
+1,000-queue / 5,000-agent model keeps up with real time, and a fleet of PBXs on one port.
 
     .venv/bin/python benchmarks/bench_simulator.py [--calls 10000] [--seconds 5]
+        [--sim-seconds 300] [--pbxs 500] [--cpu N]
 
 Prints figures; asserts nothing. The process pins itself to one CPU (``--cpu``, Linux) and the
 HTTP client runs in the same process as the server, so one core does both the serving and the

@@ -104,7 +104,7 @@ class PrivacySettings(BaseModel):
 
 
 class RulesSettings(BaseModel):
-    """Attribution rules for ActiveCalls (see DESIGN.md, 'What ActiveCalls tells us')."""
+    """Attribution rules for ActiveCalls (docs/lifecycle.md, "Attribution rules")."""
 
     waiting_statuses: tuple[str, ...] = ("Ringing", "Routing")
     talking_statuses: tuple[str, ...] = ("Talking",)
@@ -136,7 +136,8 @@ class RulesSettings(BaseModel):
         3600.0, ge=0, description="CDR fetched after a period, for talks that end after it."
     )
     cdr_rules_file: Path | None = Field(
-        None, description="YAML/JSON file overriding the CDR segment rules (see docs)."
+        None,
+        description="YAML/JSON file overriding the CDR segment rules (docs/reconciliation.md).",
     )
 
 

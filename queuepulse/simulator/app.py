@@ -498,7 +498,7 @@ class FleetApp:
     """Many simulated PBXs on one port: PBX ``i`` lives under ``/pbx/{i}`` (its own model,
     clock, tokens and faults), e.g. ``/pbx/3/connect/token`` and ``/pbx/3/xapi/v1/ActiveCalls``.
 
-    This is the managed-service shape of DESIGN.md (hundreds of small PBXs, one token each).
+    This is a managed-service provider's shape: hundreds of small PBXs, one token each.
     """
 
     def __init__(self, sims: list[Simulator]) -> None:

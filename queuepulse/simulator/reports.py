@@ -1,4 +1,4 @@
-"""The queue report functions (CONTRACT.md §5), computed from the simulator's own history.
+"""The queue report functions of the 3CX XAPI, computed from the simulator's own history.
 
 Every function takes the engine and the parsed function parameters (by name) and returns rows
 in wire format. Conventions of this simulator (the spec leaves them open):

@@ -1,4 +1,5 @@
-"""The 14 queue report functions of CONTRACT.md §5: their row models and parameter lists.
+"""The 14 queue report functions of the official 3CX OpenAPI document: their row models and
+parameter lists.
 
 Every report is ``GET /Report<X>/Pbx.Get<X>Data(name=value,...)``, takes all eight query options
 and returns the collection envelope of its row schema. Every function parameter is required (even

@@ -1,4 +1,4 @@
-"""The public tables of DESIGN.md exist as hypertables, with the roles' privileges right."""
+"""The public tables of docs/schema.md exist as hypertables, with the roles' privileges right."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ RECONCILIATION = {
     "cdr_dead_letters": "received_at",
     "pbx_queue_reports": "period_from",
 }
-# DESIGN.md "Public tables": the key columns the analyst contract names.
+# The key columns the analyst contract names (docs/schema.md).
 CONTRACT_COLUMNS = {
     "call_events": {
         "event_id", "pbx_id", "call_key", "call_id", "event_type", "occurred_at",
@@ -39,7 +39,7 @@ CONTRACT_COLUMNS = {
         "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
         "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
     },
-    # DESIGN.md "Overflow cascades": end-to-end KPIs by entry queue, same columns (migration 003).
+    # End-to-end KPIs by entry queue, the same columns (migration 003).
     "entry_queue_kpi_1m": {
         "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
         "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",

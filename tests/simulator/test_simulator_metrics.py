@@ -1,5 +1,5 @@
 """``GET /metrics`` of the simulator: its state as Prometheus gauges, like its ``/healthz``
-served without a token (DESIGN.md: every long-running command serves /healthz and /metrics)."""
+served without a token (every long-running command serves /healthz and /metrics)."""
 
 from __future__ import annotations
 

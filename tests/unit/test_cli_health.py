@@ -1,7 +1,7 @@
 """/healthz and /metrics of the long-running commands ``record`` and ``run sync``.
 
-DESIGN.md: every long-running command serves /healthz (ready only when polling and writing work)
-and Prometheus /metrics on a configurable port.
+Every long-running command serves /healthz (ready only when polling and writing work) and
+Prometheus /metrics on a configurable port (README.md, docs/live-flow.md).
 """
 
 from __future__ import annotations

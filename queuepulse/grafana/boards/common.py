@@ -1,6 +1,6 @@
 """SQL fragments and dashboard scaffolding shared by the dashboards.
 
-The SQL reads the public tables (DESIGN.md, "Public tables") only. KPI sums are exact over
+The SQL reads the public tables (docs/schema.md) only. KPI sums are exact over
 any period because every count lands in the minute it happened; SLA % is recomputed from the
 summed counts (never averaged), null when nothing was answered or abandoned.
 """

@@ -1,13 +1,14 @@
 """Ground truth as rows: queue visits shaped like ``queue_calls`` and per-minute KPIs shaped
-like ``queue_kpi_1m`` (DESIGN.md, "Public tables" and "KPI definitions"), so tests compare the
-pipeline's tables with these rows column by column.
+like ``queue_kpi_1m`` (the public tables of docs/schema.md), so tests compare the pipeline's
+tables with these rows column by column.
 
-KPI rules (DESIGN.md): offered lands in the minute of queue entry, answered (with its wait, SLA
-verdict and ASA) in the minute of the answer, abandoned and short_abandoned in the minute of the
-hang-up, transferred when the visit moved on, AHT with the end of the talk. ``max_wait_s`` is the
-longest wait among visits answered or abandoned in the minute. ``answered_in_sla`` counts
-``wait <= SLATime``; a short abandon is ``wait <= short_abandon_s``. ``sla_pct`` is a percentage
-(0..100) of ``answered_in_sla / (answered + abandoned - short_abandoned)``, null when that is 0.
+KPI rules (docs/lifecycle.md, "Visits and KPI facts"): offered lands in the minute of queue
+entry, answered (with its wait, SLA verdict and ASA) in the minute of the answer, abandoned and
+short_abandoned in the minute of the hang-up, transferred when the visit moved on, AHT with the
+end of the talk. ``max_wait_s`` is the longest wait among visits answered or abandoned in the
+minute. ``answered_in_sla`` counts ``wait <= SLATime``; a short abandon is
+``wait <= short_abandon_s``. ``sla_pct`` is a percentage (0..100) of
+``answered_in_sla / (answered + abandoned - short_abandoned)``, null when that is 0.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ Fact = tuple[str, str, int, int, int, int]
 
 
 def queue_facts(visits: Iterable[Visit]) -> Iterator[Fact]:
-    """Queue-scope facts: each count at the moment it happened (DESIGN.md)."""
+    """Queue-scope facts: each count at the moment it happened."""
     for v in visits:
         dn = v.queue.dn
         yield ("offered", dn, v.entered_ms, 0, v.sla_s, 0)
