@@ -3,9 +3,8 @@
 :class:`PbxPoller` runs the async :class:`~queuepulse.xapi.client.XapiClient` as a task on the
 process's shared poller event loop (:class:`PollerLoop`, one thread for every PBX). Every
 ``poll_interval_s`` (:class:`~queuepulse.schedule.FixedRate`: missed ticks are skipped, not
-bunched) it
-fetches ``/ActiveCalls`` and puts a :class:`~queuepulse.live.items.PollItem` on a bounded queue;
-a failed fetch becomes ``Poll(ok=False)`` (a gap marker). At start and every
+bunched) it fetches ``/ActiveCalls`` and puts a :class:`~queuepulse.live.items.PollItem` on a
+bounded queue; a failed fetch becomes ``Poll(ok=False)`` (a gap marker). At start and every
 ``sync_interval_s`` it fetches ``/Queues?$expand=Agents`` and ``/Users`` and puts a
 :class:`~queuepulse.live.items.ConfigItem` first. When the queue is full or ``hold()`` says the
 sink is behind, the poller *holds*: it skips poll ticks (counted) instead of piling up data, and
