@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,8 @@ def register(subparsers: Any) -> None:
         "--answered-callee", choices=["queue", "agent"], default="agent",
         help="Callee of an answered queue call in the simulated ActiveCalls: the agent's DN "
              "(default; agents talking/free are then visible) or the queue's DN (agents on "
-             "queue calls are then invisible to ActiveCalls, as DESIGN.md explains)")
+             "queue calls are then invisible to ActiveCalls: the PBX shows the call as "
+             "talking to the queue, not to the agent)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="cluster data directory (default: QUEUEPULSE_DB__DATA_DIR, "
                              ".queuepulse/pgdata)")
@@ -52,14 +55,10 @@ def handle(args: argparse.Namespace) -> int:
     """Run the demo until --minutes pass or Ctrl-C."""
     from pydantic import SecretStr
 
-    from flows.live import build_flow
     from queuepulse.errors import ConfigError
     from queuepulse.live.config import LiveFlowConfig
-    from queuepulse.live.metrics import HealthServer
-    from queuepulse.live.retention import RetentionTimer
-    from queuepulse.live.runner import run_flow, stop_on_signals, stop_requested
-    from queuepulse.live.startup import prepare_targets
-    from queuepulse.live.summary import SummaryPrinter
+    from queuepulse.live.runner import stop_on_signals, stop_requested
+    from queuepulse.live.service import ServiceOptions, run_live_service
     from queuepulse.settings import load_settings
     from queuepulse.simulator.config import SimulatorConfig
     from queuepulse.simulator.model.config import ModelConfig
@@ -74,13 +73,12 @@ def handle(args: argparse.Namespace) -> int:
         raise ConfigError(f"--minutes must be positive, got {args.minutes:g} "
                           "(leave it out to run until Ctrl-C)")
     settings = load_settings()
-    stop_on_signals()
+    stop_on_signals()  # a Ctrl-C while the cluster starts stops it too
     cluster = LocalCluster(args.data_dir or settings.db.data_dir,
                            args.db_port or settings.db.port)
     print(f"starting the local TimescaleDB cluster in {cluster.data_dir} "
           f"(port {cluster.port})...", flush=True)
     dsn = cluster.ensure_running()
-    server = None
     try:
         with connect(dsn, autocommit=True) as conn:
             result = upgrade(conn, *load_migrations())
@@ -107,29 +105,12 @@ def handle(args: argparse.Namespace) -> int:
                 run_for_s=args.minutes * 60 if args.minutes else None)
             port = (args.metrics_port if args.metrics_port is not None
                     else settings.observability.metrics_port)
-            if port:
-                try:
-                    server = HealthServer(settings.observability.metrics_host, port).start()
-                except Exception as exc:  # a busy port must not stop the demo
-                    log.warning("no /healthz, /metrics", extra={"error": str(exc)})
-            started = time.monotonic()
-
-            def footer() -> str:
-                elapsed = time.monotonic() - started
-                tail = f" of {args.minutes:g} min" if args.minutes else " (Ctrl-C to stop)"
-                metrics = f", /metrics on :{server.port}" if server else ""
-                return f"running {elapsed:5.0f} s{tail}{metrics}"
-
-            # The configuration before the first poll, stamped with the simulated PBX time.
-            prepare_targets(config.targets, dsn, clock=lambda: datetime.fromtimestamp(
-                sim.now_ms() / 1000, UTC))
-            printer = SummaryPrinter(dsn, "demo", footer=footer).start()
-            retention = RetentionTimer(dsn).start()
-            try:
-                run_flow(build_flow(config), snapshot_s=5.0)
-            finally:
-                retention.stop()
-                printer.stop()
+            run_live_service(config, ServiceOptions(
+                snapshot_s=5.0, metrics_host=settings.observability.metrics_host,
+                metrics_port=port, metrics_required=False,  # a busy port must not stop it
+                # the configuration before the first poll, stamped with the simulated PBX time
+                config_clock=lambda: datetime.fromtimestamp(sim.now_ms() / 1000, UTC),
+            ), while_running=lambda server: _summary(dsn, args.minutes, server))
         _say("\nstopped: the last batch was committed" if stop_requested()
              else "demo finished")
         return 0
@@ -137,10 +118,28 @@ def handle(args: argparse.Namespace) -> int:
         _say("\nstopping...")
         return 0
     finally:
-        if server is not None:
-            server.stop()
         cluster.stop()
         _say(f"local cluster stopped (data kept in {cluster.data_dir}; DSN was {dsn})")
+
+
+@contextlib.contextmanager
+def _summary(dsn: str, minutes: float | None, server: Any) -> Iterator[None]:
+    """Print the per-queue summary every second while the flow runs."""
+    from queuepulse.live.summary import SummaryPrinter
+
+    started = time.monotonic()
+
+    def footer() -> str:
+        elapsed = time.monotonic() - started
+        tail = f" of {minutes:g} min" if minutes else " (Ctrl-C to stop)"
+        metrics = f", /metrics on :{server.port}" if server is not None else ""
+        return f"running {elapsed:5.0f} s{tail}{metrics}"
+
+    printer = SummaryPrinter(dsn, "demo", footer=footer).start()
+    try:
+        yield
+    finally:
+        printer.stop()
 
 
 def _say(text: str) -> None:

@@ -2,7 +2,8 @@
 
 Polls ``/ActiveCalls`` every ``--interval`` seconds and ``/Queues`` (with Agents) and ``/Users``
 (monitoring fields only) every ``--sync-interval`` seconds, writing each raw response as one
-replay line (see DESIGN.md) into rotating files under ``--out``. The client secret comes only
+replay line (``{"kind", "pbx_id", "received_at", "body"}``, the body verbatim) into rotating
+files under ``--out``. The client secret comes only
 from the settings (``QUEUEPULSE_PBX__CLIENT_SECRET``, ``.env`` or a Docker secret), never from
 the command line. Ctrl-C (SIGINT) or SIGTERM stops cleanly within one poll interval: the current
 file is closed and a summary printed.
@@ -17,10 +18,15 @@ import logging
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from queuepulse.errors import ConfigError, SetupError
+from queuepulse.health import CommandMetrics, serve_health
+
+if TYPE_CHECKING:
+    from queuepulse.xapi.recorder import RecordProgress
 
 log = logging.getLogger(__name__)
 
@@ -99,47 +105,42 @@ class _ProgressLine:
         self._stream.flush()
 
 
-class _RecordHealth:
-    """/healthz and /metrics of ``record``: the live flow's poll collectors, fed from the
-    recorder's progress (ready while ActiveCalls polls succeed within ``stale_after_s``)."""
+class RecordMetrics(CommandMetrics):
+    """``record``'s collectors (``queuepulse_record_*``, labels: ``pbx_id``), fed from the
+    recorder's progress; the PBX's heartbeat is a successful ActiveCalls poll."""
 
-    def __init__(self, pbx_id: str, host: str, port: int, *, stale_after_s: float) -> None:
-        from prometheus_client import Gauge
+    def __init__(self, pbx_id: str) -> None:
+        from prometheus_client import Counter, Gauge
 
-        from queuepulse.live.metrics import HealthServer, LiveMetrics
+        from queuepulse.xapi.recorder import RecordProgress
 
+        super().__init__()
+        r = self.registry
         self.pbx_id = pbx_id
-        self.metrics = LiveMetrics()
+        self.polls = Counter("queuepulse_record_polls", "ActiveCalls polls recorded",
+                             ["pbx_id"], registry=r)
+        self.syncs = Counter("queuepulse_record_syncs", "Queues/Users captures",
+                             ["pbx_id"], registry=r)
+        self.poll_errors = Counter("queuepulse_record_poll_errors",
+                                   "Failed polls by error kind", ["pbx_id", "kind"], registry=r)
         self.bytes = Gauge("queuepulse_record_bytes", "Bytes written to the replay files",
-                           ["pbx_id"], registry=self.metrics.registry)
-        self.metrics.expect(pbx_id)
-        self._polls = 0
-        self._errors = 0
-        self.server: Any = None
-        if port:
-            try:
-                self.server = HealthServer(host, port, stale_after_s=stale_after_s,
-                                           metrics=self.metrics).start()
-            except SetupError as exc:
-                log.warning("recording without /healthz and /metrics", extra={"error": str(exc)})
+                           ["pbx_id"], registry=r)
+        self.heartbeats.expect(pbx_id)
+        self._seen = RecordProgress()
 
-    def update(self, progress: Any) -> None:
+    def update(self, progress: RecordProgress) -> None:
         """Mirror the recorder's counters into the collectors."""
-        if progress.polls > self._polls:
-            self.metrics.polls.labels(self.pbx_id).inc(progress.polls - self._polls)
-            self.metrics.poll_succeeded(self.pbx_id)
-            self._polls = progress.polls
-        if progress.errors > self._errors:
+        seen = self._seen
+        if progress.polls > seen.polls:
+            self.polls.labels(self.pbx_id).inc(progress.polls - seen.polls)
+            self.heartbeats.beat(self.pbx_id)
+        if progress.syncs > seen.syncs:
+            self.syncs.labels(self.pbx_id).inc(progress.syncs - seen.syncs)
+        if progress.errors > seen.errors:
             kind = (progress.last_error or "error").split(":", 1)[0]
-            self.metrics.poll_errors.labels(self.pbx_id, kind).inc(progress.errors - self._errors)
-            self._errors = progress.errors
+            self.poll_errors.labels(self.pbx_id, kind).inc(progress.errors - seen.errors)
         self.bytes.labels(self.pbx_id).set(progress.bytes)
-
-    def stop(self) -> None:
-        """Stop serving (if serving)."""
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
+        self._seen = replace(progress, last_error=None)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -173,11 +174,12 @@ def handle(args: argparse.Namespace) -> int:
     progress_line = None if args.quiet else _ProgressLine(sys.stderr, lambda: writer.files)
     port = args.metrics_port if args.metrics_port is not None else (
         settings.observability.metrics_port + 4)
-    health = _RecordHealth(pbx.pbx_id, settings.observability.metrics_host, port,
-                           stale_after_s=max(5.0, 3 * interval))
+    metrics = RecordMetrics(pbx.pbx_id)
+    server = serve_health(settings.observability.metrics_host, port, metrics,
+                          stale_after_s=max(5.0, 3 * interval), required=False)
 
-    def on_progress(progress: Any) -> None:
-        health.update(progress)
+    def on_progress(progress: RecordProgress) -> None:
+        metrics.update(progress)
         if progress_line is not None:
             progress_line(progress)
 
@@ -220,7 +222,8 @@ def handle(args: argparse.Namespace) -> int:
         ) from None
     finally:
         writer.close()
-        health.stop()
+        if server is not None:
+            server.stop()
     interrupted = bool(stopped_by)
     if box:
         progress = box[0].progress

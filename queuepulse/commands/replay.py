@@ -15,7 +15,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Replay a recording made by `queuepulse record` (a .jsonl/.jsonl.gz file or a "
             "directory of rotated files) through the same live flow, into the database. "
-            "Idempotent: replaying twice leaves the tables as replaying once."
+            "Idempotent: replaying twice leaves the tables as replaying once. Serves /healthz "
+            "(ready while the replay runs and the database is up) and the live flow's /metrics."
         ),
     )
     parser.add_argument("file", type=Path, help="recording file or directory")
@@ -31,6 +32,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--kpi-lateness-s", type=float, default=300.0,
                         help="seconds a KPI fact may come late and still correct its minute "
                              "(default 300)")
+    parser.add_argument("--metrics-port", type=int, default=None,
+                        help="port of /healthz (ready while the replay runs) and /metrics "
+                             "(default: settings, 9464; 0 = off; a port in use is logged and "
+                             "the replay goes on without)")
     parser.set_defaults(handler=handle)
 
 
@@ -38,12 +43,10 @@ def handle(args: argparse.Namespace) -> int:
     """Replay the file; print what was written."""
     from pydantic import SecretStr
 
-    from flows.live import build_flow
     from queuepulse.live.commit_latency import CommitRecorder
     from queuepulse.live.config import LiveFlowConfig
-    from queuepulse.live.runner import run_flow
+    from queuepulse.live.service import ServiceOptions, run_live_service
     from queuepulse.settings import load_settings
-    from queuepulse.store.db import connect
     from queuepulse.xapi.replay_file import replay_files
 
     replay_files(args.file)  # fail early, with the file name, when it is missing
@@ -55,12 +58,14 @@ def handle(args: argparse.Namespace) -> int:
         settings, replay=args.file, replay_speed=args.speed, load_known=False,
         kpi_lateness_s=args.kpi_lateness_s,
     )
-    with connect(config.dsn or "", autocommit=True, application_name="queuepulse-replay"):
-        pass  # unreachable: a clean error now, not a sink retrying with backoff forever
+    port = args.metrics_port if args.metrics_port is not None else (
+        settings.observability.metrics_port)
     recorder = CommitRecorder(keep=True)
     started = time.monotonic()
-    run_flow(build_flow(config, recorder=recorder), workers=args.workers,
-             snapshot_s=args.snapshot_s, recovery_dir=args.recovery_dir)
+    run_live_service(config, ServiceOptions(
+        workers=args.workers, snapshot_s=args.snapshot_s, recovery_dir=args.recovery_dir,
+        metrics_host=settings.observability.metrics_host, metrics_port=port,
+        metrics_required=False), recorder=recorder)
     print(f"replayed {args.file}: {len(recorder.samples)} polls committed in "
           f"{time.monotonic() - started:.1f} s")
     return 0

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from queuepulse.commands.run import add_target_options, settings_from_args
-
-log = logging.getLogger(__name__)
 
 
 def register(run_subparsers: Any) -> None:
@@ -62,51 +59,22 @@ def register(run_subparsers: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the live flow (or a local cluster of it)."""
-    from flows.live import build_flow
     from queuepulse.live.config import LiveFlowConfig, load_pbx_file
-    from queuepulse.live.metrics import HealthServer
-    from queuepulse.live.retention import RetentionTimer
-    from queuepulse.live.runner import run_flow, spawn_cluster, stop_on_signals
-    from queuepulse.live.startup import prepare_targets
+    from queuepulse.live.service import ServiceOptions, run_live_service
 
-    stop_on_signals()
     settings = settings_from_args(args)
     targets = load_pbx_file(args.pbx_file, settings.pbx) if args.pbx_file else None
     config = LiveFlowConfig.from_settings(
         settings, targets=targets, run_for_s=args.run_for, kpi_lateness_s=args.kpi_lateness_s,
         write_config=not args.no_sync, load_known=not args.no_sync)
-    if args.process_id is None:
-        # Once per deployment (a cluster's members were started by this check's caller): clean
-        # errors for a missing secret, a wrong URL or an unreachable database, and the initial
-        # configuration written before polling starts (off the first polls' commit path).
-        prepare_targets(config.targets, config.dsn, write_config=config.write_config)
-    if args.processes > 1 and args.process_id is None:
-        return spawn_cluster(_child_argv(sys.argv[1:]), args.processes)
     port = args.metrics_port if args.metrics_port is not None else (
         settings.observability.metrics_port)
-    server = None
-    if port:
-        server = HealthServer(settings.observability.metrics_host,
-                              port + (args.process_id or 0),
-                              stale_after_s=max(5.0, 3 * settings.pbx.poll_interval_s)).start()
-        log.info("serving /healthz and /metrics", extra={"port": server.port})
-    addresses = args.addresses.split(";") if args.addresses else None
-    log.info("live flow starting", extra={
-        "pbx": [t.pbx_id for t in config.targets], "workers": args.workers,
-        "process_id": args.process_id})
-    # Retention once per deployment: at start, then daily (logged; a failure is counted).
-    retention = RetentionTimer(config.dsn).start() if (
-        config.dsn is not None and not args.process_id) else None
-    try:
-        run_flow(build_flow(config), workers=args.workers, snapshot_s=args.snapshot_s,
-                 recovery_dir=args.recovery_dir, process_id=args.process_id,
-                 addresses=addresses)
-    finally:
-        if retention is not None:
-            retention.stop()
-        if server is not None:
-            server.stop()
-    return 0
+    return run_live_service(config, ServiceOptions(
+        workers=args.workers, snapshot_s=args.snapshot_s, recovery_dir=args.recovery_dir,
+        processes=args.processes, cluster_argv=_child_argv(sys.argv[1:]),
+        process_id=args.process_id,
+        addresses=args.addresses.split(";") if args.addresses else None,
+        metrics_host=settings.observability.metrics_host, metrics_port=port))
 
 
 def _child_argv(argv: list[str]) -> list[str]:

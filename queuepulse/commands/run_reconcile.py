@@ -131,19 +131,15 @@ async def _main(args: argparse.Namespace) -> int:
 async def _continuous(args: argparse.Namespace, settings: Any, config: Any, reconciler: Any,
                       stop: asyncio.Event, progress: Any) -> int:
     """Run until stopped, serving /healthz (ready while rounds finish) and /metrics."""
-    from queuepulse.live.metrics import HealthServer
+    from queuepulse.health import serve_health
     from queuepulse.reconcile.metrics import ReconcileMetrics
 
     metrics = ReconcileMetrics()
     metrics.expect(config.pbx_id)
     port = args.metrics_port if args.metrics_port is not None else (
         settings.observability.metrics_port + 2)
-    server = None
-    if port:
-        server = HealthServer(settings.observability.metrics_host, port,
-                              stale_after_s=2.0 * config.period_s + 60.0,
-                              metrics=metrics.base).start()
-        log.info("serving /healthz and /metrics", extra={"port": server.port})
+    server = serve_health(settings.observability.metrics_host, port, metrics,
+                          stale_after_s=2.0 * config.period_s + 60.0)
     log.info("reconcile running", extra={"pbx_id": config.pbx_id, "period_s": config.period_s})
     try:
         await reconciler.run_forever(

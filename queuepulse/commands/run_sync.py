@@ -10,6 +10,7 @@ import signal
 from typing import Any
 
 from queuepulse.commands.run import add_target_options, settings_from_args
+from queuepulse.health import CommandMetrics
 
 log = logging.getLogger(__name__)
 
@@ -83,54 +84,44 @@ async def _main(args: argparse.Namespace) -> int:
         store.close()
 
 
-class SyncMetrics:
-    """``run sync``'s collectors, on a registry of their own (labels: ``pbx_id``).
-
-    Readiness reuses the live flow's rule: the PBX counts as "polled" when a sync (XAPI fetch and
-    database write) succeeded.
-    """
+class SyncMetrics(CommandMetrics):
+    """``run sync``'s collectors, on a registry of their own (labels: ``pbx_id``); the PBX's
+    heartbeat is a successful sync (XAPI fetch and database write)."""
 
     def __init__(self, pbx_id: str) -> None:
         from prometheus_client import Counter, Gauge
 
-        from queuepulse.live.metrics import LiveMetrics
-
+        super().__init__()
         self.pbx_id = pbx_id
-        self.base = LiveMetrics()
-        r = self.base.registry
+        r = self.registry
         self.runs = Counter("queuepulse_sync_runs", "Config syncs by outcome (ok, failed)",
                             ["pbx_id", "outcome"], registry=r)
         self.rows = Counter("queuepulse_sync_rows_written", "Dimension and agent-state rows "
                             "written by the sync", ["pbx_id"], registry=r)
         self.last_success = Gauge("queuepulse_sync_last_success_timestamp_seconds",
                                   "Unix time of the last successful sync", ["pbx_id"], registry=r)
-        self.base.expect(pbx_id)
+        self.heartbeats.expect(pbx_id)
 
     def succeeded(self, rows_written: int) -> None:
         """Count a successful sync."""
         self.runs.labels(self.pbx_id, "ok").inc()
         self.rows.labels(self.pbx_id).inc(rows_written)
         self.last_success.labels(self.pbx_id).set_to_current_time()
-        self.base.poll_succeeded(self.pbx_id)
+        self.heartbeats.beat(self.pbx_id)
 
     def failed(self, count: int) -> None:
         """Count failed syncs (already logged by the sync)."""
         self.runs.labels(self.pbx_id, "failed").inc(count)
-        self.base.poll_errors.labels(self.pbx_id, "sync").inc(count)
 
 
 async def _run_serving_health(sync: Any, interval_s: float, stop: asyncio.Event, host: str,
                               port: int) -> None:
     """Sync every ``interval_s`` (a failure retried sooner) until ``stop``, serving /healthz."""
-    from queuepulse.live.metrics import HealthServer
+    from queuepulse.health import serve_health
 
     metrics = SyncMetrics(sync.pbx_id)
-    server = None
-    if port:
-        # ready while the last good sync is younger than two intervals (and a retry's slack)
-        server = HealthServer(host, port, stale_after_s=2.0 * interval_s + 30.0,
-                              metrics=metrics.base).start()
-        log.info("serving /healthz and /metrics", extra={"port": server.port})
+    # ready while the last good sync is younger than two intervals (and a retry's slack)
+    server = serve_health(host, port, metrics, stale_after_s=2.0 * interval_s + 30.0)
     try:
         while not stop.is_set():
             errors = sync.stats.errors

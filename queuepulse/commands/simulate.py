@@ -31,8 +31,10 @@ def register(subparsers: Any) -> None:
             "Serve a seeded call-centre model as a 3CX v20 XAPI (/connect/token, /xapi/v1) with "
             "its ground truth under /simulator/truth. With --export-truth DIR, run the model for "
             "--duration simulated seconds and write the truth as JSON Lines instead of serving. "
-            "Also serves GET /healthz and /metrics (active and waiting calls, tokens issued, "
-            "faults fired) on the same port, without a token. See docs/simulator.md."
+            "Also serves, on the same port and without a token, GET /healthz (200 while the "
+            "model keeps up with its clock and ActiveCalls can be answered, 503 with the reason "
+            "otherwise) and GET /metrics (active and waiting calls, tokens issued, faults "
+            "fired). See docs/simulator.md."
         ),
     )
     p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")

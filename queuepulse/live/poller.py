@@ -2,9 +2,9 @@
 
 :class:`PbxPoller` runs the async :class:`~queuepulse.xapi.client.XapiClient` as a task on the
 process's shared poller event loop (:class:`PollerLoop`, one thread for every PBX). Every
-``poll_interval_s`` (fixed rate; missed ticks are skipped, not bunched) it
-fetches ``/ActiveCalls`` and puts a :class:`~queuepulse.live.items.PollItem` on a bounded queue;
-a failed fetch becomes ``Poll(ok=False)`` (a gap marker). At start and every
+``poll_interval_s`` (:class:`~queuepulse.schedule.FixedRate`: missed ticks are skipped, not
+bunched) it fetches ``/ActiveCalls`` and puts a :class:`~queuepulse.live.items.PollItem` on a
+bounded queue; a failed fetch becomes ``Poll(ok=False)`` (a gap marker). At start and every
 ``sync_interval_s`` it fetches ``/Queues?$expand=Agents`` and ``/Users`` and puts a
 :class:`~queuepulse.live.items.ConfigItem` first. When the queue is full or ``hold()`` says the
 sink is behind, the poller *holds*: it skips poll ticks (counted) instead of piling up data, and
@@ -32,6 +32,7 @@ from queuepulse.domain.sync import KnownConfig
 from queuepulse.errors import QueuepulseError
 from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem, body_values
 from queuepulse.live.metrics import METRICS, LiveMetrics
+from queuepulse.schedule import Clock, FixedRate, Sleep
 from queuepulse.settings import PbxSettings
 
 __all__ = ["PbxPoller", "PollerLoop", "rows_from_models"]
@@ -89,6 +90,8 @@ class PbxPoller:
     :class:`XapiClient` for ``pbx``); ``known_loader`` reads the database's current
     configuration once at start (sent as a :class:`KnownConfigItem` before anything else);
     ``run_for_s`` stops polling after that many seconds (``None``: until :meth:`stop`).
+    ``clock`` and ``sleep`` pace the polls (:class:`~queuepulse.schedule.FixedRate`; defaults:
+    :func:`time.monotonic`, :func:`asyncio.sleep`).
     """
 
     def __init__(
@@ -101,6 +104,8 @@ class PbxPoller:
         known_loader: Callable[[str], KnownConfig] | None = None,
         run_for_s: float | None = None,
         metrics: LiveMetrics = METRICS,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.pbx = pbx
         self.pbx_id = pbx.pbx_id
@@ -113,6 +118,8 @@ class PbxPoller:
         self._run_for_s = run_for_s
         self._stop = threading.Event()
         self._future: concurrent.futures.Future[None] | None = None
+        self._clock = clock
+        self._sleep = sleep
         self._next_due = time.time()
         self.metrics = metrics
         self.error: BaseException | None = None
@@ -180,20 +187,20 @@ class PbxPoller:
                 self._queue.put_nowait(item)
                 return
             except queue.Full:
-                await asyncio.sleep(0.05)
+                await self._sleep(0.05)
 
     async def _run(self) -> None:
         if self._known_loader is not None:
             known = await asyncio.to_thread(self._known_loader, self.pbx_id)
             await self._put(KnownConfigItem(self.pbx_id, known))
         client = self._client()
-        started = time.monotonic()
+        schedule = FixedRate(self.interval_s, clock=self._clock, sleep=self._sleep)
+        started = schedule.start
         deadline = started + self._run_for_s if self._run_for_s is not None else None
         next_sync = started
-        next_tick = started
         try:
             while not self._stop.is_set():
-                now = time.monotonic()
+                now = self._clock()
                 if deadline is not None and now >= deadline:
                     break
                 if now >= next_sync:
@@ -205,12 +212,9 @@ class PbxPoller:
                     self.metrics.held_polls.labels(self.pbx_id).inc()
                 else:
                     await self._poll(client)
-                next_tick += self.interval_s
-                now = time.monotonic()
-                if next_tick <= now:  # behind: skip missed ticks instead of bunching them
-                    next_tick = now + self.interval_s - ((now - next_tick) % self.interval_s)
-                self._next_due = time.time() + (next_tick - now)
-                await asyncio.sleep(max(0.0, next_tick - now))
+                due = schedule.next_tick()
+                self._next_due = time.time() + (due - self._clock())
+                await schedule.sleep_until(due)
         finally:
             await client.aclose()
 

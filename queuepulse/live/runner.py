@@ -25,7 +25,8 @@ from typing import Any
 from queuepulse.errors import ConfigError, QueuepulseError
 
 __all__ = [
-    "GC_THRESHOLDS", "ensure_recovery_dir", "free_ports", "request_stop", "run_flow",
+    "GC_THRESHOLDS", "ensure_recovery_dir", "flow_running", "free_ports", "request_stop",
+    "run_flow",
     "spawn_cluster", "stop_on_signals", "stop_requested",
 ]
 
@@ -54,6 +55,11 @@ def ensure_recovery_dir(directory: Path, partitions: int) -> Any:
 
 _STOP = threading.Event()
 _FLOW_RUNNING = threading.Event()
+
+
+def flow_running() -> bool:
+    """A flow is running in this process (:func:`run_flow` has not returned yet)."""
+    return _FLOW_RUNNING.is_set()
 
 
 def stop_requested() -> bool:

@@ -1,6 +1,7 @@
 """Before the live flow starts: check each PBX and the database, and write the configuration.
 
-:func:`prepare_targets` runs in the command (``run live``, ``demo``, the benchmark) before the
+:func:`prepare_targets` runs at start-up (:func:`queuepulse.live.service.run_live_service`
+for ``run live`` and ``demo``; the benchmark) before the
 Bytewax flow is built, so a missing client secret, a wrong URL or an unreachable database is a
 clean :class:`~queuepulse.errors.ConfigError` / :class:`~queuepulse.errors.SetupError` (exit 2)
 instead of a traceback from the poller thread. For each PBX it:
@@ -23,10 +24,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from queuepulse.errors import QueuepulseError, SetupError
+from queuepulse.schedule import utcnow
 from queuepulse.settings import PbxSettings
 
 __all__ = ["prepare_targets"]
@@ -34,10 +36,6 @@ __all__ = ["prepare_targets"]
 log = logging.getLogger(__name__)
 
 _CONCURRENCY = 8
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _xapi_client(pbx: PbxSettings) -> Any:
@@ -59,7 +57,7 @@ async def _prepare_one(
         client = client_factory(pbx)
         try:
             sync = ConfigSync(pbx.pbx_id, client, store,  # type: ignore[arg-type]
-                              clock=clock or _utcnow)
+                              clock=clock or utcnow)
             try:
                 config = await sync.fetch()
             except QueuepulseError as exc:

@@ -1,26 +1,26 @@
 """Prometheus metrics and readiness of ``run reconcile`` (continuous mode).
 
-Reuses the live flow's :class:`~queuepulse.live.metrics.HealthServer` with a registry of its own:
-the PBX counts as "polled" when a reconciliation round (database and XAPI reachable) finished,
-so ``/healthz`` is ready while rounds keep succeeding.
+Served by :class:`queuepulse.health.HealthServer` from a registry of its own (only the
+``queuepulse_reconcile_*`` families): the PBX's heartbeat is a finished reconciliation round
+(database and XAPI reachable), so ``/healthz`` is ready while rounds keep finishing.
 """
 
 from __future__ import annotations
 
 from prometheus_client import Counter, Gauge
 
-from queuepulse.live.metrics import LiveMetrics
+from queuepulse.health import CommandMetrics
 from queuepulse.reconcile.runner import BackfillResult
 
 __all__ = ["ReconcileMetrics"]
 
 
-class ReconcileMetrics:
+class ReconcileMetrics(CommandMetrics):
     """Counters of reconciled periods, corrections and dead letters (labels: ``pbx_id``)."""
 
     def __init__(self) -> None:
-        self.base = LiveMetrics()
-        r = self.base.registry
+        super().__init__()
+        r = self.registry
         self.periods = Counter("queuepulse_reconcile_periods", "Periods reconciled by status",
                                ["pbx_id", "status"], registry=r)
         self.cdr_rows = Counter("queuepulse_reconcile_cdr_rows", "CDR rows read",
@@ -35,7 +35,7 @@ class ReconcileMetrics:
 
     def expect(self, pbx_id: str) -> None:
         """Not ready until the first round of ``pbx_id`` finished."""
-        self.base.expect(pbx_id)
+        self.heartbeats.expect(pbx_id)
 
     def round_done(self, pbx_id: str, result: BackfillResult) -> None:
         """Count a finished round (a round with failed periods still counts as alive)."""
@@ -48,4 +48,4 @@ class ReconcileMetrics:
             self.corrections.labels(pbx_id, "flagged").inc(r.flagged)
             self.dead_letters.labels(pbx_id).inc(r.dead_letters)
         self.last_round.labels(pbx_id).set_to_current_time()
-        self.base.poll_succeeded(pbx_id)
+        self.heartbeats.beat(pbx_id)

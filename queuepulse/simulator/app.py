@@ -413,8 +413,9 @@ class SimulatorApp:
     async def _control(self, request: Request, path: str) -> Response:
         sim = self.sim
         q = request.query_params
-        if path == "/healthz":
-            return JSONResponse({"status": "ok"})
+        if path == "/healthz":  # off the event loop: it may wait for the model's lock
+            ok, report = await asyncio.to_thread(sim.health)
+            return JSONResponse(report, status_code=200 if ok else 503)
         if path == "/metrics":
             return Response(_metrics_text(sim.state()), media_type=_METRICS_CONTENT_TYPE)
         if request.method == "GET":
@@ -498,7 +499,7 @@ class FleetApp:
     """Many simulated PBXs on one port: PBX ``i`` lives under ``/pbx/{i}`` (its own model,
     clock, tokens and faults), e.g. ``/pbx/3/connect/token`` and ``/pbx/3/xapi/v1/ActiveCalls``.
 
-    This is a managed-service provider's shape: hundreds of small PBXs, one token each.
+    This is a managed service's shape: hundreds of small PBXs, one token each.
     """
 
     def __init__(self, sims: list[Simulator]) -> None:

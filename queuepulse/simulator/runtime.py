@@ -130,6 +130,8 @@ class Simulator:
         self._body = b""
         self.last_active_body: bytes | None = None
         self._pruned_at = start_ms
+        self.health_timeout_s = 2.0
+        """How long ``/healthz`` waits for the model's lock before it reports "busy"."""
 
     def sync(self) -> int:
         """Advance the model to the clock's current simulated time; return it (epoch ms)."""
@@ -189,6 +191,28 @@ class Simulator:
             body = f'{head}"value":[{items}]}}'.encode()
             self._body_key, self._body = key, body
             return body
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """``GET /healthz``: whether the simulator can answer ActiveCalls now — the model's
+        lock is free within :attr:`health_timeout_s`, the model advances to the clock and the
+        ActiveCalls body builds. ``(False, {"status", "reason"})`` says what is wrong."""
+        if not self.lock.acquire(timeout=self.health_timeout_s):
+            return False, {"status": "unavailable", "reason": (
+                f"the model is busy: its lock was not free within {self.health_timeout_s:g} s")}
+        try:
+            due = self.clock.now_ms()
+            now = self.sync()
+            if now < due:
+                return False, {"status": "unavailable", "reason": (
+                    f"the model is behind its clock: at {fmt_ms(now)}, due {fmt_ms(due)}")}
+            self.active_calls_body(False)
+            active = len(self.engine.active)
+        except Exception as exc:  # whatever breaks the model breaks ActiveCalls: report it
+            return False, {"status": "failing", "reason": (
+                f"ActiveCalls cannot be answered: {type(exc).__name__}: {exc}")}
+        finally:
+            self.lock.release()
+        return True, {"status": "ok", "now": fmt_ms(now), "active_calls": active}
 
     def state(self) -> dict[str, Any]:
         """A summary for ``GET /simulator/state``."""

@@ -3,8 +3,9 @@
 Every ``poll_interval_s`` the recorder polls ``GET /ActiveCalls``; every ``sync_interval_s``
 (and once at the start) also ``GET /Queues?$expand=Agents`` and ``GET /Users?$select=...``.
 Each response body is written verbatim, with its local receive time, as one replay line. A
-failed poll is counted and logged, and recording goes on at the next tick; ticks missed because
-a poll was slow are skipped, not bunched up. An :class:`~queuepulse.xapi.errors.AuthError` (the
+failed poll is counted and logged, and recording goes on at the next tick of the fixed-rate
+schedule (:class:`~queuepulse.schedule.FixedRate`: ticks missed because a poll was slow are
+skipped, not bunched up). An :class:`~queuepulse.xapi.errors.AuthError` (the
 credentials were refused even after re-authenticating) is not retried tick after tick: it is
 counted and re-raised, ending the run with the files written so far closed.
 """
@@ -18,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from queuepulse.schedule import FixedRate
 from queuepulse.xapi.client import RawPoll, XapiClient
 from queuepulse.xapi.errors import AuthError, XapiError
 from queuepulse.xapi.replay_file import RotatingJsonlWriter
@@ -108,13 +110,14 @@ class Recorder:
 
     async def run(self, duration_s: float | None = None, stop: asyncio.Event | None = None) -> None:
         """Record until ``duration_s`` has passed, ``stop`` is set, or the task is cancelled."""
-        start = self._clock()
+        schedule = FixedRate(self.poll_interval_s, clock=self._clock, sleep=self._sleep)
+        start = schedule.start
+        deadline = start + duration_s if duration_s is not None else None
         next_sync = start
-        tick = 0
         try:
             while True:
                 now = self._clock()
-                if duration_s is not None and now - start >= duration_s:
+                if deadline is not None and now >= deadline:
                     return
                 if stop is not None and stop.is_set():
                     return
@@ -124,13 +127,7 @@ class Recorder:
                 await self.poll_once()
                 if self._on_progress is not None:
                     self._on_progress(self.progress)
-                # next tick on the fixed grid; skip ticks a slow poll has overrun
-                elapsed = self._clock() - start
-                tick = max(tick + 1, int(elapsed / self.poll_interval_s) + 1)
-                wait = start + tick * self.poll_interval_s - self._clock()
-                if duration_s is not None:
-                    wait = min(wait, start + duration_s - self._clock())
-                if wait > 0:
-                    await self._sleep(wait)
+                due = schedule.next_tick()
+                await schedule.sleep_until(due if deadline is None else min(due, deadline))
         finally:
             self.writer.close()

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from simrecord import SimRecording, record_simulation, write_records
 
-from queuepulse.live.simrecord import SimRecording, record_simulation, write_records
 from queuepulse.simulator.config import SimulatorConfig
 from queuepulse.simulator.faults import parse_fault_spec
 from queuepulse.simulator.model.config import ModelConfig

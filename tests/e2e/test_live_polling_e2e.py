@@ -13,8 +13,9 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
+from queuepulse.health import HealthServer
 from queuepulse.live.config import LiveFlowConfig
-from queuepulse.live.metrics import HealthServer
+from queuepulse.live.metrics import METRICS
 from queuepulse.settings import PbxSettings
 from queuepulse.simulator.config import SimulatorConfig
 from queuepulse.simulator.model.config import ModelConfig
@@ -43,7 +44,7 @@ def test_polling_flow_writes_live_tables_and_serves_health(pg_dsn: str) -> None:
                           client_secret=SecretStr(sim.client_secret), poll_interval_s=0.1,
                           sync_interval_s=3.0)
         config = LiveFlowConfig(targets=(pbx,), dsn=pg_dsn, run_for_s=6.0)
-        server = HealthServer("127.0.0.1", 0, stale_after_s=2.0).start()
+        server = HealthServer("127.0.0.1", 0, METRICS, stale_after_s=2.0).start()
         seen: dict[str, Any] = {}
         flow_done = threading.Event()
 

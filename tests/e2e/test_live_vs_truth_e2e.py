@@ -61,7 +61,7 @@ def _sla_by_queue(rec: Any) -> dict[str, int]:
 
 
 def _kpi_facts(v: dict[str, Any], sla_s: int) -> list[tuple[str, datetime, bool]]:
-    """The queue-scope KPI facts of one true visit (each counts when it happened),
+    """The queue-scope KPI facts of one true visit (each counts in the minute it happened),
     each with whether it is unsure by nature (an answer within a poll interval of SLATime)."""
     out: list[tuple[str, datetime, bool]] = []
     entered = _ts(v["entered_at"])

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from queuepulse.live.metrics import HealthServer, health_report
+from queuepulse.health import HealthServer
 from queuepulse.reconcile.metrics import ReconcileMetrics
 from queuepulse.reconcile.runner import ReconcileConfig, Reconciler
 from queuepulse.settings import PbxSettings
@@ -27,7 +27,7 @@ async def test_continuous_rounds_update_metrics_and_readiness(pg_dsn: str) -> No
                              warmup_s=900, pbx_id="cont")
     metrics = ReconcileMetrics()
     metrics.expect("cont")
-    assert health_report(60.0, metrics.base)["ready"] is False
+    assert metrics.health(60.0)["ready"] is False
     stop = asyncio.Event()
     sleeps: list[float] = []
 
@@ -45,7 +45,7 @@ async def test_continuous_rounds_update_metrics_and_readiness(pg_dsn: str) -> No
             await asyncio.wait_for(rec.run_forever(
                 stop, since=datetime.now(UTC) - timedelta(minutes=10),
                 on_round=lambda r: metrics.round_done("cont", r)), timeout=60)
-    server = HealthServer("127.0.0.1", 0, stale_after_s=60.0, metrics=metrics.base).start()
+    server = HealthServer("127.0.0.1", 0, metrics, stale_after_s=60.0).start()
     try:
         async with httpx.AsyncClient() as http:
             health = await http.get(f"http://127.0.0.1:{server.port}/healthz")

@@ -1,7 +1,9 @@
-"""``GET /metrics`` of the simulator: its state as Prometheus gauges, like its ``/healthz``
-served without a token (every long-running command serves /healthz and /metrics)."""
+"""``GET /metrics`` and ``GET /healthz`` of the simulator, served without a token: its state as
+Prometheus gauges, and whether it can answer ActiveCalls (503 with the reason when not)."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -50,3 +52,73 @@ def test_metrics_mirror_the_state_and_faults() -> None:
     assert samples[("queuepulse_simulator_tokens_issued", label)] == 1
     assert samples[("queuepulse_simulator_faults_fired",
                     (("kind", "status"), ("pbx_id", "sim-a")))] == 1
+
+
+def _sim() -> tuple[Simulator, TestClient]:
+    config = SimulatorConfig(model=ModelConfig(seed=5, queues=2, agents=6,
+                                               calls_per_min_per_queue=6.0),
+                             manual_clock=True, pbx_id="sim-h")
+    sim = Simulator(config)
+    return sim, TestClient(create_app(sim))
+
+
+def test_healthz_is_ok_while_the_model_answers_active_calls() -> None:
+    sim, client = _sim()
+    sim.advance(600)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    report = response.json()
+    assert report["status"] == "ok"
+    assert report["now"] == sim.state()["now"]
+    assert report["active_calls"] == sim.state()["active_calls"]
+
+
+def test_healthz_fails_with_the_reason_when_the_model_cannot_advance(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sim, client = _sim()
+
+    def broken(now_ms: int) -> None:
+        raise RuntimeError("model broke")
+
+    monkeypatch.setattr(sim.engine, "advance_to", broken)
+    sim.clock.advance(5)  # the clock moves on; the model cannot follow
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "failing",
+        "reason": "ActiveCalls cannot be answered: RuntimeError: model broke"}
+
+
+def test_healthz_fails_when_the_model_lags_its_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    sim, client = _sim()
+    monkeypatch.setattr(sim.engine, "advance_to", lambda now_ms: None)  # stuck, silently
+    sim.clock.advance(5)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["reason"].startswith("the model is behind its clock")
+
+
+def test_healthz_fails_while_the_model_is_busy() -> None:
+    sim, client = _sim()
+    sim.health_timeout_s = 0.05
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with sim.lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        held.wait(10)
+        response = client.get("/healthz")
+    finally:
+        release.set()
+        holder.join()
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "reason": "the model is busy: its lock was not free within 0.05 s"}
+    assert client.get("/healthz").status_code == 200  # free again

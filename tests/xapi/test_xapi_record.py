@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import socket
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +26,12 @@ from queuepulse.xapi.replay_file import (
 pytestmark = pytest.mark.unit
 
 AT = datetime(2025, 1, 1, 12, tzinfo=UTC)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def rec(i: int, kind: str = "active_calls") -> ReplayRecord:
@@ -224,9 +232,18 @@ def test_record_command_writes_files_and_summary(
             assert settings.url == "https://other.pbx"
             super().__init__(settings, transport=httpx.MockTransport(pbx), clock=clock)
 
+    port = _free_port()
+    scraped: list[str] = []
+
+    async def sleep(seconds: float) -> None:  # between polls: read the served /metrics
+        if not scraped:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+                scraped.append(resp.read().decode())
+        await clock.sleep(seconds)
+
     class FakeTimeRecorder(real_recorder):  # type: ignore[misc,valid-type]
         def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-            super().__init__(*args, clock=clock, sleep=clock.sleep, **kwargs)
+            super().__init__(*args, clock=clock, sleep=sleep, **kwargs)
 
     monkeypatch.setattr(client_module, "XapiClient", MockClient)
     monkeypatch.setattr(recorder_module, "Recorder", FakeTimeRecorder)
@@ -236,9 +253,13 @@ def test_record_command_writes_files_and_summary(
     out = tmp_path / "rec"
     args = parser.parse_args(
         ["record", "--out", str(out), "--duration", "3", "--interval", "1",
-         "--url", "https://other.pbx", "--pbx-id", "site-a"]
+         "--url", "https://other.pbx", "--pbx-id", "site-a", "--metrics-port", str(port)]
     )
     assert args.handler(args) == 0
+    # record's own collectors, not the live flow's poll collectors
+    assert 'queuepulse_record_polls_total{pbx_id="site-a"} 1.0' in scraped[0]
+    assert "queuepulse_polls_total" not in scraped[0]
+    assert "queuepulse_sync_runs" not in scraped[0]
     printed = capsys.readouterr()
     assert "record done: polls=3 calls=6" in printed.out
     assert SECRET not in printed.out + printed.err
@@ -348,9 +369,18 @@ def test_record_command_exits_1_when_the_pbx_refuses_the_secret(
             super().__init__(settings, transport=httpx.MockTransport(pbx), clock=clock,
                              sleep=clock.sleep)
 
+    port = _free_port()
+    scraped: list[str] = []
+
+    async def sleep(seconds: float) -> None:  # between polls: read the served /metrics
+        if not scraped:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+                scraped.append(resp.read().decode())
+        await clock.sleep(seconds)
+
     class FakeTimeRecorder(real_recorder):  # type: ignore[misc,valid-type]
         def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-            super().__init__(*args, clock=clock, sleep=clock.sleep, **kwargs)
+            super().__init__(*args, clock=clock, sleep=sleep, **kwargs)
 
     monkeypatch.setattr(client_module, "XapiClient", MockClient)
     monkeypatch.setattr(recorder_module, "Recorder", FakeTimeRecorder)

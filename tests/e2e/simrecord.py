@@ -1,5 +1,4 @@
-"""Record a simulated PBX under a manual clock: deterministic replay input for tests and
-benchmarks.
+"""Record a simulated PBX under a manual clock: deterministic replay input for the tests.
 
 :func:`record_simulation` steps a manual-clock simulator (``run_simulator(SimulatorConfig(
 manual_clock=True))``) one poll interval at a time and polls it over real HTTP through the
@@ -21,6 +20,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from queuepulse.errors import QueuepulseError
+from queuepulse.schedule import FixedRate
 from queuepulse.settings import PbxSettings
 from queuepulse.xapi.replay_file import ReplayRecord
 
@@ -51,7 +51,8 @@ async def record_simulation_async(
     on_poll: Callable[[int], None] | None = None,
 ) -> SimRecording:
     """Poll ``sim`` (a :class:`RunningSimulator` with a manual clock) every ``poll_s`` simulated
-    seconds for ``seconds``; Queues/Users at start and every ``sync_every_s``."""
+    seconds for ``seconds`` (paced by :class:`~queuepulse.schedule.FixedRate` on simulated time:
+``seconds / poll_s + 1`` polls); Queues/Users at start and every ``sync_every_s``."""
     from queuepulse.xapi.client import XapiClient
 
     def sim_now() -> datetime:
@@ -63,13 +64,22 @@ async def record_simulation_async(
         retry_budget_s=max(0.05, poll_s * 0.8), breaker_failures=1000,
     )
     out = SimRecording()
-    polls = int(seconds / poll_s)
+    start_ms = sim.now_ms()
+
+    def elapsed() -> float:  # simulated seconds since the start
+        return float(sim.now_ms() - start_ms) / 1000
+
+    async def advance(seconds: float) -> None:
+        sim.advance(seconds)
+
+    # the live poller's schedule, on simulated time: sleeping advances the simulator
+    schedule = FixedRate(poll_s, clock=elapsed, sleep=advance, start=0.0)
     next_sync = 0.0
     async with XapiClient(settings, jitter=False, sleep=_noop_sleep,
                           wall_clock=sim_now) as client:
-        for index in range(polls + 1):
-            elapsed = index * poll_s
-            if elapsed >= next_sync:
+        while True:
+            now = elapsed()
+            if now >= next_sync:
                 try:
                     queues = await client.poll_queues(expand_agents=True)
                     users = await client.poll_users()
@@ -81,7 +91,7 @@ async def record_simulation_async(
                                                     queues.body))
                     out.records.append(ReplayRecord("users", pbx_id, users.received_at,
                                                     users.body))
-                    next_sync = elapsed + sync_every_s
+                    next_sync = now + sync_every_s
             try:
                 raw = await client.poll_active_calls()
             except QueuepulseError as exc:
@@ -93,9 +103,11 @@ async def record_simulation_async(
                     "active_calls", pbx_id, raw.received_at + timedelta(milliseconds=1),
                     raw.body))
             if on_poll is not None:
-                on_poll(index)
-            if index < polls:
-                sim.advance(poll_s)
+                on_poll(schedule.index)
+            due = schedule.next_tick()
+            if due > seconds + 1e-9:
+                break
+            await schedule.sleep_until(due)
     return out
 
 
