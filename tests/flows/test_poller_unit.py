@@ -18,7 +18,6 @@ from queuepulse.live.metrics import LiveMetrics
 from queuepulse.live.poller import PbxPoller
 from queuepulse.settings import PbxSettings
 from queuepulse.xapi.errors import UnavailableError
-from queuepulse.xapi.models import ActiveCall
 
 pytestmark = pytest.mark.unit
 
@@ -27,7 +26,10 @@ pytestmark = pytest.mark.unit
 class _Raw:
     received_at: datetime
     body: Any = None
-    items: list[Any] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[Any]:
+        return list(self.body["value"])
 
 
 @dataclass
@@ -48,8 +50,8 @@ class FakeClient:
         step = self.script.pop(0) if self.script else 0
         if step == "fail":
             raise UnavailableError("PBX down (503)")
-        calls = [ActiveCall.model_validate({"Id": i, "Status": "Talking"}) for i in range(step)]
-        return _Raw(datetime.now(UTC), items=calls)
+        calls = [{"Id": i, "Status": "Talking"} for i in range(step)]
+        return _Raw(datetime.now(UTC), body={"value": calls})
 
     async def poll_queues(self, *, expand_agents: bool = True) -> _Raw:
         return _Raw(datetime.now(UTC), body={"value": [{"Number": "800"}]})
