@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from queuepulse.domain.snapshot import Poll, poll_from_body
-from queuepulse.domain.sync import KnownConfig
+from queuepulse.domain.sync import KnownConfig, collection_rows
 from queuepulse.errors import QueuepulseError
 from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem
 from queuepulse.live.metrics import METRICS, LiveMetrics
@@ -214,8 +214,8 @@ class PbxPoller:
                       extra={"pbx_id": self.pbx_id, "error": str(exc)})
             self.metrics.poll_errors.labels(self.pbx_id, "config_" + type(exc).__name__).inc()
             return False
-        await self._put(ConfigItem(self.pbx_id, queues.received_at, tuple(queues.rows),
-                                   tuple(users.rows)))
+        await self._put(ConfigItem(self.pbx_id, queues.received_at, collection_rows(queues.body),
+                                   collection_rows(users.body)))
         return True
 
     async def _poll(self, client: Any) -> None:
