@@ -5,7 +5,8 @@ a **separate process** (manual clock, loaded until it holds at least that many a
 then frozen so every poll returns the same body), and polls ``GET /ActiveCalls`` through both
 clients over real HTTP on 127.0.0.1, one poll at a time like a poller does:
 
-* queuepulse: ``XapiClient.poll_active_calls()`` (JSON decode + pydantic models + raw body);
+* queuepulse: ``XapiClient.poll_active_calls()`` and ``poll_from_body`` (JSON decode once + the
+  poller's tolerant row parse into ``ActiveCallRow``; the raw body kept);
 * sdk: ``threecx.ThreeCXClient.active_calls.list()`` (JSON decode + its pydantic models).
 
 The two clients poll in alternating rounds (so noise from other processes is shared). It prints
@@ -132,6 +133,7 @@ def queuepulse_poller(url: str) -> tuple[Callable[[], int], Callable[[], None]]:
     """``XapiClient.poll_active_calls`` as a blocking call, and a closer."""
     from pydantic import SecretStr
 
+    from queuepulse.domain.snapshot import poll_from_body
     from queuepulse.settings import PbxSettings
     from queuepulse.xapi.client import XapiClient
 
@@ -146,7 +148,8 @@ def queuepulse_poller(url: str) -> tuple[Callable[[], int], Callable[[], None]]:
     client = XapiClient(settings)
 
     def poll() -> int:
-        return len(loop.run_until_complete(client.poll_active_calls()).items)
+        raw = loop.run_until_complete(client.poll_active_calls())
+        return len(poll_from_body("bench", raw.received_at, raw.body).calls)
 
     def close() -> None:
         loop.run_until_complete(client.aclose())

@@ -16,6 +16,7 @@ from queuepulse.domain.sync import KnownConfig
 from queuepulse.live.feeds import PollerFeed, ReplayFeed, SnapshotFeed
 from queuepulse.live.items import SourceItem
 from queuepulse.live.poller import PbxPoller
+from queuepulse.live.recording import RecordingClient, recording_writer
 from queuepulse.live.replay_reader import ReplayPosition, ReplayReader
 from queuepulse.live.runner import stop_requested
 from queuepulse.settings import PbxSettings
@@ -52,7 +53,12 @@ class FeedPartition(StatefulSourcePartition[SourceItem, Any]):
 
 
 class PollingSource(FixedPartitionedSource[SourceItem, Any]):
-    """Polls each PBX in ``targets`` (partition = ``pbx_id``) through a :class:`PbxPoller`."""
+    """Polls each PBX in ``targets`` (partition = ``pbx_id``) through a :class:`PbxPoller`.
+
+    With ``record_dir``, every ActiveCalls, Queues and Users body the pollers receive is also
+    written there in the replay format (``<pbx_id>-00001.jsonl``, ...; see
+    :mod:`queuepulse.live.recording`): replaying that directory repeats the run's polls.
+    """
 
     def __init__(
         self,
@@ -63,6 +69,7 @@ class PollingSource(FixedPartitionedSource[SourceItem, Any]):
         client_factory: Callable[[PbxSettings], Any] | None = None,
         run_for_s: float | None = None,
         queue_size: int = 16,
+        record_dir: Path | None = None,
     ) -> None:
         self.targets = {t.pbx_id: t for t in targets}
         self.hold = hold
@@ -70,14 +77,31 @@ class PollingSource(FixedPartitionedSource[SourceItem, Any]):
         self.client_factory = client_factory
         self.run_for_s = run_for_s
         self.queue_size = queue_size
+        self.record_dir = record_dir
 
     def list_parts(self) -> list[str]:
         return sorted(self.targets)
 
+    def _client_factory(self) -> Callable[[PbxSettings], Any] | None:
+        if self.record_dir is None:
+            return self.client_factory
+        record_dir, inner = self.record_dir, self.client_factory
+
+        def recording(pbx: PbxSettings) -> Any:
+            if inner is not None:
+                client = inner(pbx)
+            else:
+                from queuepulse.xapi.client import XapiClient
+
+                client = XapiClient(pbx)
+            return RecordingClient(client, recording_writer(record_dir, pbx.pbx_id), pbx.pbx_id)
+
+        return recording
+
     def build_part(self, step_id: str, for_part: str, resume_state: Any) -> FeedPartition:
         poller = PbxPoller(
             self.targets[for_part], queue_size=self.queue_size, hold=self.hold,
-            client_factory=self.client_factory, known_loader=self.known_loader,
+            client_factory=self._client_factory(), known_loader=self.known_loader,
             run_for_s=self.run_for_s,
         )
         return FeedPartition(PollerFeed(poller.start()))

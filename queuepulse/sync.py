@@ -8,67 +8,54 @@ configuration only advances after a commit, so a failed write is simply redone b
 The XAPI client is async: run :meth:`ConfigSync.run_forever` in the event loop that owns the
 client (its own thread, for a Bytewax flow), or :meth:`ConfigSync.run_once` from plain code.
 
-:attr:`ConfigSync.directory` is the current :class:`~queuepulse.domain.sync.PbxDirectory`
-(queues with ``SLATime``, agents with memberships and states) for the live flow; it is replaced
-atomically after each successful sync.
+:attr:`ConfigSync.directory` is the current :class:`~queuepulse.domain.parties.Directory`
+(queues with ``SLATime``, agents with memberships and states); it is replaced atomically after
+each successful sync. Both bodies are decoded once by the client and read by
+:func:`~queuepulse.domain.sync.parse_config`, as in the live flow.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from queuepulse.domain.sync import (
-    KnownConfig,
-    PbxConfig,
-    PbxDirectory,
-    config_from_xapi,
-    diff_config,
-)
+from queuepulse.domain.parties import Directory
+from queuepulse.domain.sync import KnownConfig, PbxConfig, diff_config, parse_config
 from queuepulse.errors import QueuepulseError
 from queuepulse.store.sync_writer import SyncStore
 
 log = logging.getLogger(__name__)
 
 
+class CollectionBody(Protocol):
+    """A decoded collection answer (:class:`queuepulse.xapi.client.RawPoll` fits)."""
+
+    @property
+    def rows(self) -> list[Any]:
+        """The rows of the body's ``value`` array, as decoded."""
+
+
 class ConfigClient(Protocol):
     """What the sync needs from the XAPI client (:class:`queuepulse.xapi.client.XapiClient`
-    fits; the methods may return coroutines or plain lists)."""
+    fits)."""
 
-    def list_queues(self, *, expand_agents: bool = ...) -> Any:
-        """All queues; with ``expand_agents=True`` each carries its ``Agents``."""
+    async def poll_queues(self, *, expand_agents: bool = ...) -> CollectionBody:
+        """``GET /Queues``; with ``expand_agents=True`` each queue carries its ``Agents``."""
 
-    def list_users(self) -> Any:
-        """All users with at least Number, names, QueueStatus, CurrentProfileName, IsRegistered."""
+    async def poll_users(self) -> CollectionBody:
+        """``GET /Users`` with at least Number, names, QueueStatus, CurrentProfileName,
+        IsRegistered."""
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-async def _value(result: Any) -> Any:
-    """Await a coroutine (async clients) or pass a plain value through (sync clients)."""
-    if inspect.isawaitable(result):
-        return await result
-    return result
-
-
-def _items(result: Any) -> Sequence[Any]:
-    """A list from a client result: a list, a collection envelope or a page with ``value``."""
-    if isinstance(result, dict):
-        return list(result.get("value") or [])
-    value = getattr(result, "value", None)
-    if value is not None and not isinstance(result, list | tuple):
-        return list(value)
-    return list(result)
 
 
 @dataclass(frozen=True)
@@ -115,14 +102,14 @@ class ConfigSync:
         self._clock = clock
         self._on_call_dns = on_call_dns
         self._known: KnownConfig | None = None
-        self._directory = PbxDirectory(pbx_id)
+        self._directory = Directory()
         self._lock = threading.Lock()
         self._monotonic = monotonic
         self._next_due: float | None = None
         self.stats = SyncStats()
 
     @property
-    def directory(self) -> PbxDirectory:
+    def directory(self) -> Directory:
         """The current configuration (empty until the first load or sync)."""
         return self._directory
 
@@ -135,15 +122,15 @@ class ConfigSync:
         """Read the database's current configuration; the directory starts from it."""
         known = self._store.load(self.pbx_id)
         self._known = known
-        self._directory = PbxDirectory.from_config(self.pbx_id, known.current())
+        self._directory = Directory.from_config(known.current())
         return known
 
     async def fetch(self) -> PbxConfig:
         """Fetch queues (with agents) and users from the PBX as a :class:`PbxConfig`."""
-        queues = _items(await _value(self._client.list_queues(expand_agents=True)))
-        users = _items(await _value(self._client.list_users()))
+        queues = await self._client.poll_queues(expand_agents=True)
+        users = await self._client.poll_users()
         on_call = self._on_call_dns() if self._on_call_dns is not None else None
-        return config_from_xapi(queues, users, on_call)
+        return parse_config(queues.rows, users.rows, on_call)
 
     def apply(self, config: PbxConfig) -> SyncResult:
         """Diff ``config`` against the last known one and write the changes (blocking I/O).
@@ -158,7 +145,7 @@ class ConfigSync:
             changes, new_known = diff_config(self.pbx_id, self._known, config, at)
             written = self._store.write(changes)
             self._known = new_known
-            self._directory = PbxDirectory.from_config(self.pbx_id, config)
+            self._directory = Directory.from_config(config)
             self.stats.runs += 1
             self.stats.rows_written += written
             self.stats.last_success = at

@@ -116,6 +116,17 @@ def pg_dsn(pg_cluster: LocalCluster, pg_template: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def second_dsn(pg_cluster: LocalCluster, pg_template: str) -> Iterator[str]:
+    """A second fresh migrated database in the same test (to compare two runs); superuser DSN."""
+    name = f"qp_test_{os.getpid()}_{next(_counter)}"
+    _create_from_template(pg_cluster, pg_template, name)
+    try:
+        yield pg_cluster.dsn(name)
+    finally:
+        pg_cluster.drop_database(name)
+
+
+@pytest.fixture
 def pg_conn(pg_dsn: str) -> Iterator[psycopg.Connection[Any]]:
     """An autocommit superuser connection to the test's fresh migrated database."""
     with connect(pg_dsn, autocommit=True) as conn:

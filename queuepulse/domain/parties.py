@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
+
+from queuepulse.domain.sync import PbxConfig
 
 __all__ = [
     "AgentInfo",
@@ -95,7 +97,7 @@ class QueueStaffing:
 class Directory:
     """Which DNs are queues and which are agents, with SLA times and memberships.
 
-    Build it with :meth:`build` or :meth:`from_xapi`. The mappings are owned by the directory
+    Build it with :meth:`build` or :meth:`from_config`. The mappings are owned by the directory
     and never mutated after construction (a dict keeps it picklable and fast).
     """
 
@@ -137,57 +139,29 @@ class Directory:
         return cls(final_q, final_a)
 
     @classmethod
-    def from_xapi(
-        cls, queues: Iterable[Mapping[str, Any]], users: Iterable[Mapping[str, Any]] = ()
-    ) -> Directory:
-        """Build from raw XAPI rows: ``Pbx.Queue`` (with ``Agents`` expanded) and ``Pbx.User``.
-
-        Rows without a ``Number`` are ignored; missing fields are ``None``.
-        """
-        qs: list[QueueInfo] = []
-        for row in queues:
-            number = row.get("Number")
-            if not isinstance(number, str) or not number:
-                continue
-            sla = row.get("SLATime")
-            agent_dns = tuple(
-                a["Number"]
-                for a in (row.get("Agents") or ())
-                if isinstance(a, Mapping) and isinstance(a.get("Number"), str) and a["Number"]
-            )
-            qs.append(
-                QueueInfo(
-                    number,
-                    _str_or_none(row.get("Name")),
-                    sla if isinstance(sla, int) and not isinstance(sla, bool) else None,
-                    agent_dns,
-                )
-            )
-        agents: list[AgentInfo] = []
-        for row in users:
-            number = row.get("Number")
-            if not isinstance(number, str) or not number:
-                continue
-            name = _str_or_none(row.get("DisplayName")) or " ".join(
-                p for p in (_str_or_none(row.get("FirstName")), _str_or_none(row.get("LastName")))
-                if p
-            ) or None
-            registered = row.get("IsRegistered")
-            agents.append(
-                AgentInfo(
-                    number,
-                    name,
-                    _str_or_none(row.get("QueueStatus")),
-                    _str_or_none(row.get("CurrentProfileName")),
-                    registered if isinstance(registered, bool) else None,
-                )
-            )
-        return cls.build(qs, agents)
-
-    @classmethod
-    def from_bodies(cls, queues_body: object, users_body: object = None) -> Directory:
-        """Build from the raw collection bodies of ``GET /Queues`` and ``GET /Users``."""
-        return cls.from_xapi(_values(queues_body), _values(users_body))
+    def from_config(cls, config: PbxConfig) -> Directory:
+        """The directory of one PBX configuration (:func:`queuepulse.domain.sync.parse_config`,
+        or what the database holds): queues with ``SLATime`` and members, agents with their
+        display name (else first and last name), state and memberships."""
+        members: dict[str, list[str]] = {}
+        for queue_dn, agent_dn in config.memberships:
+            members.setdefault(queue_dn, []).append(agent_dn)
+        queues = [
+            QueueInfo(dn, q.name, q.sla_time_s, tuple(sorted(members.get(dn, ()))))
+            for dn, q in config.queues.items()
+        ]
+        agents = []
+        for dn, agent in config.agents.items():
+            state = config.states.get(dn)
+            name = agent.display_name or " ".join(
+                p for p in (agent.first_name, agent.last_name) if p)
+            agents.append(AgentInfo(
+                dn, name or None,
+                state.queue_status if state else None,
+                state.profile if state else None,
+                state.registered if state else None,
+            ))
+        return cls.build(queues, agents)
 
     def kind(self, dn: str | None) -> DnKind:
         """Classify a DN: ``queue``, ``agent`` or ``other`` (``None`` is other)."""
@@ -241,14 +215,3 @@ class Directory:
         q = self.queues.get(queue_dn)
         return q.agents if q is not None else ()
 
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _values(body: object) -> list[Mapping[str, Any]]:
-    if isinstance(body, Mapping):
-        body = body.get("value")
-    if not isinstance(body, list):
-        return []
-    return [row for row in body if isinstance(row, Mapping)]

@@ -6,21 +6,19 @@ is closed (``valid_to`` = the sync time) and a new row opens (``valid_from`` = t
 Unchanged entities produce no rows. Agent state (``QueueStatus``, profile, registered, on a call)
 goes to ``agent_states`` only when it differs from the last state written.
 
-No I/O here: the XAPI objects come in (pydantic models, or raw JSON dicts from recordings),
-rows come out. :class:`PbxDirectory` is the read view the live flow uses to tell queues from
-agents and to find a queue's ``SLATime``.
+No I/O here: the decoded rows of the Queues and Users bodies come in (:func:`parse_config`, the
+one reader of those bodies, for the live flow, replay and ``run sync`` alike), table rows come
+out. The lifecycle reads a configuration through
+:meth:`queuepulse.domain.parties.Directory.from_config`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
-
-from queuepulse.domain.parties import AgentInfo, Directory, QueueInfo
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -143,26 +141,19 @@ class SyncChanges:
         return not (self.queues or self.agents or self.queue_agents or self.agent_states)
 
 
-# --- reading XAPI objects ------------------------------------------------------------------
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# --- reading the Queues / Users bodies -----------------------------------------------------
 
 
-def _snake(name: str) -> str:
-    return _CAMEL.sub("_", name).lower()
+def collection_rows(body: object) -> tuple[Mapping[str, Any], ...]:
+    """The object rows of a decoded collection body (``{"value": [...]}`` or a bare list).
 
-
-def field_of(obj: Any, name: str) -> Any:
-    """Read the XAPI field ``name`` (e.g. ``SLATime``) from a dict or a model.
-
-    Works on raw JSON dicts (exact name), models with the XAPI names as attributes, and models
-    with snake_case attributes (``sla_time``). Absent fields read as None.
+    Anything else gives no rows; rows that are not JSON objects are left out.
     """
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    if hasattr(obj, name):
-        return getattr(obj, name)
-    return getattr(obj, _snake(name), None)
+    if isinstance(body, Mapping):
+        body = body.get("value")
+    if not isinstance(body, list | tuple):
+        return ()
+    return tuple(row for row in body if isinstance(row, Mapping))
 
 
 def _int(value: Any) -> int | None:
@@ -170,111 +161,99 @@ def _int(value: Any) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
 def _str(value: Any) -> str | None:
-    if value is None:
-        return None
-    enum_value = getattr(value, "value", value)
-    return str(enum_value)
+    return None if value is None else str(value)
 
 
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def queue_from_xapi(queue: Any) -> QueueConfig | None:
-    """A :class:`QueueConfig` from an XAPI ``Queue``; None when it has no ``Number``."""
-    dn = _str(field_of(queue, "Number"))
-    if not dn:
-        return None
+def _dn(row: object) -> str | None:
+    number = row.get("Number") if isinstance(row, Mapping) else None
+    return _str(number) or None
+
+
+def _queue(row: Mapping[str, Any], dn: str) -> QueueConfig:
     return QueueConfig(
         queue_dn=dn,
-        queue_id=_int(field_of(queue, "Id")),
-        name=_str(field_of(queue, "Name")),
-        sla_time_s=_int(field_of(queue, "SLATime")),
-        polling_strategy=_str(field_of(queue, "PollingStrategy")),
-        max_callers=_int(field_of(queue, "MaxCallersInQueue")),
-        ring_timeout_s=_int(field_of(queue, "RingTimeout")),
-        master_timeout_s=_int(field_of(queue, "MasterTimeout")),
-        wrap_up_time_s=_int(field_of(queue, "WrapUpTime")),
-        priority_queue=_bool(field_of(queue, "PriorityQueue")),
+        queue_id=_int(row.get("Id")),
+        name=_str(row.get("Name")),
+        sla_time_s=_int(row.get("SLATime")),
+        polling_strategy=_str(row.get("PollingStrategy")),
+        max_callers=_int(row.get("MaxCallersInQueue")),
+        ring_timeout_s=_int(row.get("RingTimeout")),
+        master_timeout_s=_int(row.get("MasterTimeout")),
+        wrap_up_time_s=_int(row.get("WrapUpTime")),
+        priority_queue=_bool(row.get("PriorityQueue")),
     )
 
 
-def memberships_from_xapi(queue: Any) -> list[Membership]:
-    """The memberships in an XAPI ``Queue`` fetched with ``$expand=Agents``."""
-    dn = _str(field_of(queue, "Number"))
-    if not dn:
-        return []
+def _memberships(row: Mapping[str, Any], dn: str) -> list[Membership]:
+    agents = row.get("Agents")
     out = []
-    for agent in field_of(queue, "Agents") or ():
-        agent_dn = _str(field_of(agent, "Number"))
+    for agent in agents if isinstance(agents, list) else ():
+        agent_dn = _dn(agent)
         if agent_dn:
-            out.append(Membership(dn, agent_dn, _str(field_of(agent, "SkillGroup"))))
+            out.append(Membership(dn, agent_dn, _str(agent.get("SkillGroup"))))
     return out
 
 
-def agent_from_xapi(user: Any) -> AgentConfig | None:
-    """An :class:`AgentConfig` from an XAPI ``User``; None when it has no ``Number``."""
-    dn = _str(field_of(user, "Number"))
-    if not dn:
-        return None
+def _agent(row: Mapping[str, Any], dn: str) -> AgentConfig:
     return AgentConfig(
         agent_dn=dn,
-        user_id=_int(field_of(user, "Id")),
-        first_name=_str(field_of(user, "FirstName")),
-        last_name=_str(field_of(user, "LastName")),
-        display_name=_str(field_of(user, "DisplayName")),
-        enabled=_bool(field_of(user, "Enabled")),
+        user_id=_int(row.get("Id")),
+        first_name=_str(row.get("FirstName")),
+        last_name=_str(row.get("LastName")),
+        display_name=_str(row.get("DisplayName")),
+        enabled=_bool(row.get("Enabled")),
     )
 
 
-def state_from_xapi(user: Any, on_call: bool | None = None) -> AgentState | None:
-    """An :class:`AgentState` from an XAPI ``User``; None when it has no ``Number``."""
-    dn = _str(field_of(user, "Number"))
-    if not dn:
-        return None
+def _state(row: Mapping[str, Any], dn: str, on_call: bool | None) -> AgentState:
     return AgentState(
         agent_dn=dn,
-        queue_status=_str(field_of(user, "QueueStatus")),
-        profile=_str(field_of(user, "CurrentProfileName")),
-        registered=_bool(field_of(user, "IsRegistered")),
+        queue_status=_str(row.get("QueueStatus")),
+        profile=_str(row.get("CurrentProfileName")),
+        registered=_bool(row.get("IsRegistered")),
         on_call=on_call,
     )
 
 
-def config_from_xapi(
-    queues: Iterable[Any], users: Iterable[Any], on_call_dns: frozenset[str] | None = None
+def parse_config(
+    queue_rows: Iterable[object],
+    user_rows: Iterable[object],
+    on_call_dns: frozenset[str] | None = None,
 ) -> PbxConfig:
-    """Build a :class:`PbxConfig` from XAPI Queues (with Agents) and Users.
+    """The :class:`PbxConfig` of the decoded rows of ``GET /Queues?$expand=Agents`` and
+    ``GET /Users`` (XAPI field names, e.g. ``SLATime``).
 
-    ``on_call_dns`` — DNs seen on an active call — sets ``AgentState.on_call``; when None the
-    state's ``on_call`` stays unknown (None).
+    Tolerant: a row that is not an object or has no ``Number`` is left out, a missing or
+    malformed field is None. ``on_call_dns`` (DNs seen on an active call) sets
+    ``AgentState.on_call``; when None, ``on_call`` stays unknown (None).
     """
-    qmap: dict[str, QueueConfig] = {}
-    mmap: dict[tuple[str, str], Membership] = {}
-    for q in queues:
-        cfg = queue_from_xapi(q)
-        if cfg is None:
+    queues: dict[str, QueueConfig] = {}
+    memberships: dict[tuple[str, str], Membership] = {}
+    for row in queue_rows:
+        dn = _dn(row)
+        if dn is None or not isinstance(row, Mapping):
             continue
-        qmap[cfg.queue_dn] = cfg
-        for m in memberships_from_xapi(q):
-            mmap[(m.queue_dn, m.agent_dn)] = m
-    amap: dict[str, AgentConfig] = {}
-    smap: dict[str, AgentState] = {}
-    for u in users:
-        agent = agent_from_xapi(u)
-        if agent is None:
+        queues[dn] = _queue(row, dn)
+        for m in _memberships(row, dn):
+            memberships[(m.queue_dn, m.agent_dn)] = m
+    agents: dict[str, AgentConfig] = {}
+    states: dict[str, AgentState] = {}
+    for row in user_rows:
+        dn = _dn(row)
+        if dn is None or not isinstance(row, Mapping):
             continue
-        amap[agent.agent_dn] = agent
-        on_call = None if on_call_dns is None else agent.agent_dn in on_call_dns
-        state = state_from_xapi(u, on_call)
-        if state is not None:
-            smap[agent.agent_dn] = state
-    return PbxConfig(queues=qmap, agents=amap, memberships=mmap, states=smap)
+        agents[dn] = _agent(row, dn)
+        states[dn] = _state(row, dn, None if on_call_dns is None else dn in on_call_dns)
+    return PbxConfig(queues=queues, agents=agents, memberships=memberships, states=states)
 
 
 # --- diffing ---------------------------------------------------------------------------------
@@ -372,87 +351,3 @@ def diff_config(
         queues=q_known, agents=a_known, memberships=m_known, states=dict(current.states)
     )
     return changes, new_known
-
-
-# --- the live flow's view --------------------------------------------------------------------
-
-DnKind = Literal["queue", "agent", "other"]
-
-
-@dataclass(frozen=True)
-class PbxDirectory:
-    """The current configuration as the live flow reads it (immutable, picklable)."""
-
-    pbx_id: str
-    queues: Mapping[str, QueueConfig] = field(default_factory=dict)
-    agents: Mapping[str, AgentConfig] = field(default_factory=dict)
-    states: Mapping[str, AgentState] = field(default_factory=dict)
-    queue_agents: Mapping[str, frozenset[str]] = field(default_factory=dict)
-
-    @classmethod
-    def from_config(cls, pbx_id: str, config: PbxConfig) -> PbxDirectory:
-        """The directory of one fetched (or known) configuration."""
-        members: dict[str, set[str]] = {}
-        for queue_dn, agent_dn in config.memberships:
-            members.setdefault(queue_dn, set()).add(agent_dn)
-        return cls(
-            pbx_id=pbx_id,
-            queues=dict(config.queues),
-            agents=dict(config.agents),
-            states=dict(config.states),
-            queue_agents={q: frozenset(a) for q, a in members.items()},
-        )
-
-    def kind(self, dn: str) -> DnKind:
-        """Whether ``dn`` is a queue, an agent (user extension) or something else."""
-        if dn in self.queues:
-            return "queue"
-        if dn in self.agents:
-            return "agent"
-        return "other"
-
-    def is_queue(self, dn: str) -> bool:
-        """``dn`` is a queue."""
-        return dn in self.queues
-
-    def is_agent(self, dn: str) -> bool:
-        """``dn`` is a user extension."""
-        return dn in self.agents
-
-    def sla_s(self, queue_dn: str, default: int = 20) -> int:
-        """The queue's ``SLATime`` in seconds, ``default`` when unknown or unset (0)."""
-        queue = self.queues.get(queue_dn)
-        if queue is None or not queue.sla_time_s:
-            return default
-        return queue.sla_time_s
-
-    def agents_of(self, queue_dn: str) -> frozenset[str]:
-        """The DNs of the queue's agents."""
-        return self.queue_agents.get(queue_dn, frozenset())
-
-    def state_of(self, agent_dn: str) -> AgentState | None:
-        """The agent's last synced state."""
-        return self.states.get(agent_dn)
-
-    def to_directory(self) -> Directory:
-        """The lifecycle's :class:`~queuepulse.domain.parties.Directory` of this configuration
-        (queues with ``SLATime`` and agents, agents with state and memberships)."""
-        queues = [
-            QueueInfo(q.queue_dn, q.name, q.sla_time_s, tuple(sorted(self.agents_of(dn))))
-            for dn, q in self.queues.items()
-        ]
-        agents = []
-        for dn, agent in self.agents.items():
-            state = self.states.get(dn)
-            agents.append(
-                AgentInfo(
-                    dn,
-                    agent.display_name
-                    or " ".join(p for p in (agent.first_name, agent.last_name) if p)
-                    or None,
-                    state.queue_status if state else None,
-                    state.profile if state else None,
-                    state.registered if state else None,
-                )
-            )
-        return Directory.build(queues, agents)

@@ -5,7 +5,7 @@ what it receives into these items:
 
 * :class:`PollItem`: one ActiveCalls poll (a failed poll is ``Poll(ok=False)``: a gap marker),
   with what the poller measured about it (latency, error kind, breaker state);
-* :class:`ConfigItem`: one Queues (with agents) + Users fetch, as raw XAPI bodies;
+* :class:`ConfigItem`: one Queues (with agents) + Users fetch, as the decoded body rows;
 * :class:`KnownConfigItem`: the configuration the database already holds, sent once at start by
   a live source so that dimension history continues across restarts.
 
@@ -42,7 +42,9 @@ class PollItem:
 
 @dataclass(frozen=True, slots=True)
 class ConfigItem:
-    """One configuration fetch: raw ``GET /Queues?$expand=Agents`` and ``GET /Users`` rows.
+    """One configuration fetch: the decoded rows of ``GET /Queues?$expand=Agents`` and
+    ``GET /Users`` (read by :func:`queuepulse.domain.sync.parse_config`), received at
+    ``received_at`` (the Queues answer's receive time).
 
     ``users`` is ``None`` when the source has not seen a Users body yet (a replay file may hold
     queues first).
@@ -65,12 +67,3 @@ class KnownConfigItem:
 SourceItem = PollItem | ConfigItem | KnownConfigItem
 """Anything a snapshot source yields."""
 
-
-def body_values(body: object) -> tuple[Any, ...]:
-    """The rows of a raw collection body (``{"value": [...]}`` or a bare list); () otherwise."""
-    if isinstance(body, dict):
-        value = body.get("value")
-        return tuple(value) if isinstance(value, list) else ()
-    if isinstance(body, list):
-        return tuple(body)
-    return ()

@@ -20,13 +20,7 @@ from queuepulse.domain.kpi import KpiFact
 from queuepulse.domain.lifecycle import PbxState, StepOutput, step
 from queuepulse.domain.parties import Directory
 from queuepulse.domain.rules import Rules
-from queuepulse.domain.sync import (
-    KnownConfig,
-    PbxConfig,
-    PbxDirectory,
-    config_from_xapi,
-    diff_config,
-)
+from queuepulse.domain.sync import KnownConfig, PbxConfig, diff_config, parse_config
 from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem
 
 __all__ = ["LiveOutput", "LiveState", "PbxStepper", "TableRow"]
@@ -161,14 +155,14 @@ class PbxStepper:
     def _config(self, state: LiveState, item: ConfigItem) -> tuple[LiveState, LiveOutput]:
         lifecycle = state.lifecycle
         on_call = lifecycle.on_call if lifecycle is not None else None
-        config = config_from_xapi(item.queues, item.users or (), on_call)
+        config = parse_config(item.queues, item.users or (), on_call)
         if item.users is None:  # no Users body yet: keep the agents we know
             current = state.known.current()
             config = PbxConfig(config.queues, current.agents, config.memberships,
                                current.states)
         at = self._pbx_time(state, item.received_at)
         changes, known = diff_config(state.pbx_id, state.known, config, at)
-        directory = PbxDirectory.from_config(state.pbx_id, config).to_directory()
+        directory = Directory.from_config(config)
         rows: list[TableRow] = [
             (table, row) for table, table_rows in changes.table_rows().items()
             for row in table_rows
@@ -179,7 +173,6 @@ class PbxStepper:
     def _known(self, state: LiveState, item: KnownConfigItem) -> tuple[LiveState, LiveOutput]:
         directory = state.directory
         if not directory.queues:
-            directory = PbxDirectory.from_config(
-                state.pbx_id, item.known.current()).to_directory()
+            directory = Directory.from_config(item.known.current())
         return replace(state, known=item.known, directory=directory), LiveOutput(state.pbx_id)
 

@@ -27,28 +27,19 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from queuepulse.domain.snapshot import ActiveCallRow, Poll
-from queuepulse.domain.sync import KnownConfig
+from queuepulse.domain.snapshot import Poll, poll_from_body
+from queuepulse.domain.sync import KnownConfig, collection_rows
 from queuepulse.errors import QueuepulseError
-from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem, body_values
+from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem
 from queuepulse.live.metrics import METRICS, LiveMetrics
 from queuepulse.schedule import Clock, FixedRate, Sleep
 from queuepulse.settings import PbxSettings
 
-__all__ = ["PbxPoller", "PollerLoop", "rows_from_models"]
+__all__ = ["PbxPoller", "PollerLoop"]
 
 log = logging.getLogger(__name__)
 
 _BREAKER_NAMES = {0: "closed", 1: "half_open", 2: "open"}
-
-
-def rows_from_models(items: list[Any]) -> tuple[ActiveCallRow, ...]:
-    """Domain rows from validated ``ActiveCall`` models (rows without an ``Id`` are skipped)."""
-    return tuple(
-        ActiveCallRow(c.id, c.caller, c.callee, c.status, c.last_change_status,
-                      c.established_at, c.server_now)
-        for c in items if c.id is not None
-    )
 
 
 class PollerLoop:
@@ -227,8 +218,8 @@ class PbxPoller:
                       extra={"pbx_id": self.pbx_id, "error": str(exc)})
             self.metrics.poll_errors.labels(self.pbx_id, "config_" + type(exc).__name__).inc()
             return False
-        await self._put(ConfigItem(self.pbx_id, queues.received_at, body_values(queues.body),
-                             body_values(users.body)))
+        await self._put(ConfigItem(self.pbx_id, queues.received_at, collection_rows(queues.body),
+                                   collection_rows(users.body)))
         return True
 
     async def _poll(self, client: Any) -> None:
@@ -246,7 +237,9 @@ class PbxPoller:
                             client.stats.errors.get("AuthError", 0) - auth_before)
         else:
             latency = time.perf_counter() - t0
-            poll = Poll(pbx_id, raw.received_at, rows_from_models(raw.items))
+            # The one tolerant parser (as in replay): a malformed row or field is counted in
+            # poll.problems, never a failed poll.
+            poll = poll_from_body(pbx_id, raw.received_at, raw.body)
             self.metrics.poll_succeeded(pbx_id)
             self.metrics.poll_latency.labels(pbx_id).observe(latency)
             self.metrics.active_calls.labels(pbx_id).set(len(poll.calls))

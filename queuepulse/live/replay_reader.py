@@ -1,11 +1,14 @@
 """The replay source's reader: JSON Lines records → source items, resumable by offset.
 
 ``queuepulse replay`` feeds a recording (see :mod:`queuepulse.xapi.replay_file`) through the live
-flow. :class:`ReplayReader` turns ``active_calls`` records into :class:`PollItem` (parsed
-tolerantly, like a live poll) and ``queues``/``users`` records into :class:`ConfigItem` (carrying
-the latest body of the other kind, per PBX). Its :class:`ReplayPosition` — records consumed and
-those latest bodies — is the source partition's recovery snapshot, so a resumed replay continues
-with the record after the last snapshot.
+flow. :class:`ReplayReader` turns ``active_calls`` records into :class:`PollItem` (through
+:func:`~queuepulse.domain.snapshot.poll_from_body`, the parser the live poller uses) and
+``queues``/``users`` records into :class:`ConfigItem`. A ``queues`` record directly followed by
+the same PBX's ``users`` record is one fetch (the recorder and the live flow's recording write
+them so), replayed as one item at the Queues' receive time, as the live poller sends it; a record
+of one kind alone carries the latest body of the other kind, per PBX. Its
+:class:`ReplayPosition` — records consumed and those latest bodies — is the source partition's
+recovery snapshot, so a resumed replay continues with the record after the last snapshot.
 
 A malformed line is logged and skipped (counted in :attr:`ReplayReader.skipped_lines`), never
 fatal: one damaged line must not stop a day's replay.
@@ -26,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from queuepulse.domain.snapshot import poll_from_body
-from queuepulse.live.items import ConfigItem, PollItem, SourceItem, body_values
+from queuepulse.domain.sync import collection_rows
+from queuepulse.live.items import ConfigItem, PollItem, SourceItem
 from queuepulse.xapi.errors import ReplayFormatError
 from queuepulse.xapi.replay_file import ReplayRecord, iter_replay
 
@@ -116,12 +120,15 @@ class ReplayReader:
             record = self._next_record()
             if record is None or self._due_in(record) > 0:
                 break
-            self._peek = None
-            self._offset += 1
+            self._take()
             item = self._item(record)
             if item is not None:
                 out.append(item)
         return out
+
+    def _take(self) -> None:
+        self._peek = None
+        self._offset += 1
 
     def _item(self, record: ReplayRecord) -> SourceItem | None:
         pbx = record.pbx_id
@@ -129,9 +136,13 @@ class ReplayReader:
         if record.kind == "active_calls":
             return PollItem(poll_from_body(pbx, received_at, record.body))
         if record.kind == "queues":
-            self._queues[pbx] = body_values(record.body)
+            self._queues[pbx] = collection_rows(record.body)
+            paired = self._next_record()
+            if paired is not None and paired.kind == "users" and paired.pbx_id == pbx:
+                self._take()
+                self._users[pbx] = collection_rows(paired.body)
         else:
-            self._users[pbx] = body_values(record.body)
+            self._users[pbx] = collection_rows(record.body)
             if pbx not in self._queues:
                 return None  # users before any queues: wait for the queues
         return ConfigItem(pbx, received_at, self._queues[pbx], self._users.get(pbx))

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from queuepulse.domain.sync import parse_config
 from queuepulse.reconcile import pbx_reports as pr
 from queuepulse.xapi.client import XapiClient
 from queuepulse.xapi.errors import XapiError
@@ -109,8 +110,8 @@ async def fetch_call_log(
 
 async def fetch_queue_slas(client: XapiClient) -> dict[str, float]:
     """Queue DN → ``SLATime`` seconds (0 or missing: the default applies) for every queue."""
-    queues = await client.list_queues(expand_agents=False)
-    return {q.number: float(q.sla_time or 0) for q in queues if q.number}
+    queues = parse_config((await client.poll_queues(expand_agents=False)).rows, ()).queues
+    return {dn: float(q.sla_time_s or 0) for dn, q in queues.items()}
 
 
 @dataclass

@@ -3,8 +3,9 @@
 One :class:`XapiClient` per PBX (per API client id) and process: it owns the
 :class:`~queuepulse.xapi.auth.TokenManager` every request shares, the retry policy and the circuit
 breaker. Every method maps to one documented operation of the official OpenAPI document and
-returns typed models; :meth:`XapiClient.poll_active_calls` (and the queues/users variants) also
-return the raw JSON body and the local receive time, for the recorder and the poller.
+returns typed models, except :meth:`XapiClient.poll_active_calls` and the queues/users variants:
+they return the body decoded once (a :class:`RawPoll`, with the raw bytes and the local receive
+time) for the poller, the sync and the recorder, which parse its rows tolerantly.
 
 Errors are the :mod:`queuepulse.xapi.errors` tree, never an ``httpx`` or ``pydantic`` exception.
 """
@@ -22,8 +23,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache, cached_property
-from typing import Any, Generic, TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -75,8 +76,11 @@ def _utcnow() -> datetime:
 
 
 @dataclass(frozen=True)
-class RawPoll(Generic[M]):
-    """One collection poll: the raw body as the PBX sent it, and its parsed items."""
+class RawPoll:
+    """One collection poll (ActiveCalls, Queues or Users): the body as the PBX sent it, decoded
+    once. Its rows are not validated here: :func:`queuepulse.domain.snapshot.poll_from_body`
+    and :func:`queuepulse.domain.sync.parse_config` read them field by field, so one malformed
+    row never costs the others."""
 
     kind: str
     """``active_calls``, ``queues`` or ``users`` (the replay file's ``kind``)."""
@@ -84,21 +88,27 @@ class RawPoll(Generic[M]):
     """Local (UTC) time the complete response was received."""
     content: bytes
     """The response body bytes, exactly as sent."""
-    items: list[M]
-    count: int | None
-    """``@odata.count`` when the PBX sent it."""
+    body: dict[str, Any]
+    """The decoded collection envelope: a JSON object whose ``value`` is an array."""
     elapsed_s: float
     """Time the call took, retries included."""
+
+    @property
+    def rows(self) -> list[Any]:
+        """The envelope's ``value``: the rows as decoded (objects, unless the PBX erred)."""
+        rows: list[Any] = self.body["value"]
+        return rows
+
+    @property
+    def count(self) -> int | None:
+        """``@odata.count`` when the PBX sent it."""
+        count = self.body.get("@odata.count")
+        return count if isinstance(count, int) and not isinstance(count, bool) else None
 
     @property
     def size_bytes(self) -> int:
         """Length of the body."""
         return len(self.content)
-
-    @cached_property
-    def body(self) -> Any:
-        """The decoded JSON body (for the recorder and replay); decoded on first use."""
-        return json.loads(self.content)
 
 
 @dataclass
@@ -462,24 +472,26 @@ class XapiClient:
         result: M = self._validate(_adapter(model), doc, endpoint)
         return result
 
-    async def _raw_poll(
-        self, kind: str, path: str, adapter: TypeAdapter[Collection[M]], query: ODataQuery | None
-    ) -> RawPoll[M]:
+    async def _raw_poll(self, kind: str, path: str, query: ODataQuery | None) -> RawPoll:
         endpoint = f"GET {path}"
         params = (query or ODataQuery()).to_params()
         response, elapsed = await self._send(
             "GET", path, params=params, endpoint=endpoint, poll=path == "/ActiveCalls"
         )
         received_at = self._wall_clock()
-        page = self._page(response, adapter, endpoint)
-        return RawPoll(
-            kind=kind,
-            received_at=received_at,
-            content=response.content,
-            items=page.items,
-            count=page.count,
-            elapsed_s=elapsed,
-        )
+        with _gc_paused(len(response.content) >= _GC_PAUSE_BYTES):
+            body = self._decode(response, endpoint)
+        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
+            self.stats.errors["PayloadError"] += 1
+            text = excerpt(response.content)
+            raise PayloadError(
+                f"{endpoint} did not return the collection envelope "
+                f'{{"@odata.count": ..., "value": [...]}}: {text}',
+                endpoint=endpoint,
+                status=response.status_code,
+                excerpt=text,
+            )
+        return RawPoll(kind, received_at, response.content, body, elapsed)
 
     # --- ActiveCalls -----------------------------------------------------------------------
 
@@ -487,11 +499,10 @@ class XapiClient:
         """``GET /ActiveCalls`` (ListActiveCall)."""
         return (await self._get_page("/ActiveCalls", _collection_adapter(ActiveCall), query)).items
 
-    async def poll_active_calls(self, query: ODataQuery | None = None) -> RawPoll[ActiveCall]:
-        """``GET /ActiveCalls`` with the raw body and the local receive time (for the poller)."""
-        return await self._raw_poll(
-            "active_calls", "/ActiveCalls", _collection_adapter(ActiveCall), query
-        )
+    async def poll_active_calls(self, query: ODataQuery | None = None) -> RawPoll:
+        """``GET /ActiveCalls`` decoded once, with the raw bytes and the local receive time
+        (for the poller and the recorder)."""
+        return await self._raw_poll("active_calls", "/ActiveCalls", query)
 
     async def drop_call(self, call_id: int) -> None:
         """``POST /ActiveCalls({Id})/Pbx.DropCall`` (DropCall); the reply is an empty object."""
@@ -524,10 +535,11 @@ class XapiClient:
         q = self._queue_query(query, expand_agents)
         return await self._get_all("/Queues", _collection_adapter(Queue), q, page_size)
 
-    async def poll_queues(self, *, expand_agents: bool = True) -> RawPoll[Queue]:
-        """``GET /Queues?$expand=Agents`` with the raw body (for the recorder and the sync)."""
+    async def poll_queues(self, *, expand_agents: bool = True) -> RawPoll:
+        """``GET /Queues?$expand=Agents`` decoded once, with the raw bytes (for the poller, the
+        sync and the recorder)."""
         q = self._queue_query(None, expand_agents)
-        return await self._raw_poll("queues", "/Queues", _collection_adapter(Queue), q)
+        return await self._raw_poll("queues", "/Queues", q)
 
     async def get_queue(self, queue_id: int, *, expand_agents: bool = False) -> Queue:
         """``GET /Queues({Id})`` (GetQueue)."""
@@ -573,11 +585,9 @@ class XapiClient:
             "/Users", _collection_adapter(User), self._user_query(query), page_size
         )
 
-    async def poll_users(self) -> RawPoll[User]:
-        """``GET /Users?$select=<monitoring fields>`` with the raw body."""
-        return await self._raw_poll(
-            "users", "/Users", _collection_adapter(User), self._user_query(None)
-        )
+    async def poll_users(self) -> RawPoll:
+        """``GET /Users?$select=<monitoring fields>`` decoded once, with the raw bytes."""
+        return await self._raw_poll("users", "/Users", self._user_query(None))
 
     async def get_user(self, user_id: int) -> User:
         """``GET /Users({Id})`` (GetUser) with ``$select``."""

@@ -6,7 +6,7 @@ spec makes almost everything nullable and ``$select`` can leave any field out โ€
 declares but queuepulse does not name are kept as extras (``extra="allow"``), so a round trip
 through :func:`to_jsonable` loses nothing. Arrays, never nullable in the spec, default to ``[]``.
 
-Quirks handled (CONTRACT.md ยง8): ISO-8601 durations become :class:`~datetime.timedelta` (``P`` and
+Quirks of 3CX's answers handled: ISO-8601 durations become :class:`~datetime.timedelta` (``P`` and
 ``PT`` are zero), ``CallLogData.CallCost`` is a possibly fractional :class:`~decimal.Decimal`,
 date-times without an offset are taken as UTC, enum values stay plain strings (unknown members
 are kept, not rejected). Report rows live in :mod:`queuepulse.xapi.reports`.

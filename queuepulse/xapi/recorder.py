@@ -17,7 +17,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from queuepulse.schedule import FixedRate
 from queuepulse.xapi.client import RawPoll, XapiClient
@@ -76,13 +75,13 @@ class Recorder:
         self._on_progress = on_progress
         self.progress = RecordProgress()
 
-    def _write(self, poll: RawPoll[Any]) -> None:
+    def _write(self, poll: RawPoll) -> None:
         """The response bytes as received (not decoded and re-encoded: verbatim)."""
         self.progress.bytes += self.writer.write_raw(
             poll.kind, self.pbx_id, poll.received_at, poll.content
         )
 
-    async def _guarded(self, what: str, fetch: Callable[[], Awaitable[RawPoll[Any]]]) -> bool:
+    async def _guarded(self, what: str, fetch: Callable[[], Awaitable[RawPoll]]) -> bool:
         try:
             poll = await fetch()
         except XapiError as exc:
@@ -95,7 +94,7 @@ class Recorder:
         self._write(poll)
         if poll.kind == "active_calls":
             self.progress.polls += 1
-            self.progress.calls += len(poll.items)
+            self.progress.calls += len(poll.rows)
         return True
 
     async def sync_once(self) -> None:

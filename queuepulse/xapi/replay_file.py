@@ -1,10 +1,13 @@
-"""The JSON Lines replay format of DESIGN.md: writing (rotating files) and reading.
+"""The JSON Lines replay format: writing (rotating files) and reading.
 
 One JSON object per line::
 
     {"kind": "active_calls" | "queues" | "users", "pbx_id": "...",
      "received_at": "<ISO-8601>", "body": <the raw XAPI response body>}
 
+``body`` is the response exactly as received; nothing is validated when writing, and a replay
+reads it with the live flow's own parsers. A Queues/Users fetch is written as a ``queues`` line
+directly followed by its ``users`` line.
 ``queuepulse record`` writes it with :class:`RotatingJsonlWriter` (files ``<prefix>-00001.jsonl``,
 ``-00002``, ... rotated by size and/or line count, never overwriting an existing file);
 ``queuepulse replay`` reads it with :func:`iter_replay`, from one file or from a directory of
@@ -25,7 +28,6 @@ from typing import IO, Any
 from queuepulse.xapi.errors import ReplayFormatError, excerpt
 
 KINDS = ("active_calls", "queues", "users")
-_ENVELOPES: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -36,29 +38,6 @@ class ReplayRecord:
     pbx_id: str
     received_at: datetime
     body: Any
-
-    def items(self) -> list[Any]:
-        """The body's ``value`` as models: ActiveCall, Queue or User by ``kind``.
-
-        Raises :class:`ReplayFormatError` when the body is not a valid collection envelope.
-        """
-        from pydantic import TypeAdapter, ValidationError
-
-        from queuepulse.xapi.models import ActiveCall, Collection, Queue, User
-
-        model = {"active_calls": ActiveCall, "queues": Queue, "users": User}[self.kind]
-        adapter = _ENVELOPES.get(self.kind)
-        if adapter is None:
-            adapter = _ENVELOPES[self.kind] = TypeAdapter(Collection[model])  # type: ignore[valid-type]
-        try:
-            return list(adapter.validate_python(self.body).value)
-        except ValidationError as exc:
-            first = exc.errors(include_url=False, include_input=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise ReplayFormatError(
-                f"{self.kind} record received at {self.received_at.isoformat()} does not hold "
-                f"an XAPI collection ({where}: {first['msg']})"
-            ) from None
 
     def to_line(self) -> str:
         """The record as one JSON line (with the trailing newline)."""

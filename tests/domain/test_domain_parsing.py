@@ -18,6 +18,7 @@ from queuepulse.domain.snapshot import (
     poll_from_body,
     rows_from_json,
 )
+from queuepulse.domain.sync import collection_rows, parse_config
 
 pytestmark = pytest.mark.unit
 
@@ -140,7 +141,7 @@ def test_parse_party(text: str | None, dn: str | None, name: str | None) -> None
     assert party_dn(text) == dn
 
 
-def test_directory_from_xapi_bodies() -> None:
+def test_directory_from_the_decoded_queues_and_users_bodies() -> None:
     queues = {"value": [
         {"Id": 1, "Number": "800", "Name": "Sales", "SLATime": 15,
          "Agents": [{"Number": "101"}, {"Number": "102"}]},
@@ -152,7 +153,7 @@ def test_directory_from_xapi_bodies() -> None:
          "CurrentProfileName": "Available", "IsRegistered": True},
         {"Number": "103", "DisplayName": "Cleo", "QueueStatus": "LoggedOut"},
     ]}
-    d = Directory.from_bodies(queues, users)
+    d = Directory.from_config(parse_config(collection_rows(queues), collection_rows(users)))
     assert d.kind("800") == "queue"
     assert d.kind("101") == "agent"
     assert d.kind("102") == "agent"  # listed in a queue but not among the users

@@ -15,6 +15,7 @@ import pytest
 from queuepulse.domain import Directory, QueueVisit, Rules, poll_from_body, step
 from queuepulse.domain.lifecycle import PbxState
 from queuepulse.domain.snapshot import Poll
+from queuepulse.domain.sync import parse_config
 
 pytestmark = pytest.mark.unit
 
@@ -33,10 +34,10 @@ def simulate(
                           answered_callee=callee, overflow_fraction=0.5, master_timeout_s=40,
                           transfer_prob=0.2)
     engine = sim.Engine(cfg, START_MS)
-    directory = Directory.from_xapi(
+    directory = Directory.from_config(parse_config(
         [views.queue_entity(engine, q, ("Agents",)) for q in engine.queues],
         [views.user_entity(a) for a in engine.agents],
-    )
+    ))
     rules = Rules()
     state: PbxState | None = None
     latest: dict[tuple[str, str, datetime], QueueVisit] = {}

@@ -3,6 +3,7 @@ database, dump tables for comparison."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,20 +47,25 @@ def record(
     return rec, visits, kpis
 
 
-def table_columns(conn: psycopg.Connection[Any], table: str) -> list[str]:
-    """The table's columns minus the wall-time ones, in table order."""
+def table_columns(
+    conn: psycopg.Connection[Any], table: str, exclude: frozenset[str] = frozenset()
+) -> list[str]:
+    """The table's columns minus the wall-time ones and ``exclude``, in table order."""
     rows = conn.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
         "ORDER BY ordinal_position", (table,)).fetchall()
-    return [r[0] for r in rows if r[0] not in WALL_COLUMNS]
+    return [r[0] for r in rows if r[0] not in WALL_COLUMNS and r[0] not in exclude]
 
 
-def dump(dsn: str, tables: tuple[str, ...] = COMPARED_TABLES) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of ``tables`` (wall-time columns left out), sorted."""
+def dump(
+    dsn: str, tables: tuple[str, ...] = COMPARED_TABLES,
+    exclude: Mapping[str, frozenset[str]] | None = None,
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of ``tables`` (wall-time columns and ``exclude[table]`` left out), sorted."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     with psycopg.connect(dsn) as conn:
         for table in tables:
-            cols = table_columns(conn, table)
+            cols = table_columns(conn, table, (exclude or {}).get(table, frozenset()))
             if not cols:
                 continue
             select = ", ".join(f'"{c}"::text' for c in cols)

@@ -15,9 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -48,22 +46,6 @@ def _polls_written(dsn: str) -> int:
     with connect(dsn, autocommit=True) as conn:
         row = conn.execute("SELECT count(*) FROM pipeline_health").fetchone()
     return int(row[0]) if row else 0
-
-
-@pytest.fixture
-def second_dsn(pg_cluster: Any, pg_template: str) -> Iterator[str]:
-    """A second fresh migrated database (the resumed run's)."""
-    name = f"qp_recovery_{os.getpid()}_{time.monotonic_ns()}"
-    for _ in range(50):
-        try:
-            pg_cluster.create_database(name, template=pg_template)
-            break
-        except psycopg.errors.ObjectInUse:  # the template's scheduler still leaving
-            with connect(pg_cluster.dsn("postgres"), autocommit=True) as conn:
-                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                             "WHERE datname = %s", (pg_template,))
-    yield pg_cluster.dsn(name)
-    pg_cluster.drop_database(name)
 
 
 def test_sigkill_and_resume_equals_uninterrupted(

@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from live_helpers import START, record
 
+from queuepulse.domain.sync import collection_rows, parse_config
 from queuepulse.live.config import LiveFlowConfig
 
 pytestmark = pytest.mark.e2e
@@ -57,7 +58,8 @@ def _poll_gaps(rec: Any) -> list[tuple[datetime, datetime]]:
 def _sla_by_queue(rec: Any) -> dict[str, int]:
     """Each queue's SLATime from the first recorded Queues response."""
     queues = next(r for r in rec.records if r.kind == "queues")
-    return {q.number: q.sla_time for q in queues.items()}
+    config = parse_config(collection_rows(queues.body), ())
+    return {dn: q.sla_time_s for dn, q in config.queues.items() if q.sla_time_s is not None}
 
 
 def _kpi_facts(v: dict[str, Any], sla_s: int) -> list[tuple[str, datetime, bool]]:

@@ -115,13 +115,40 @@ def test_replay_reader_resumes_from_its_position(tmp_path: Path) -> None:
     path.write_text("".join(r.to_line() for r in records))
     reader = ReplayReader(path)
     first = reader.read(3)
-    assert [type(i).__name__ for i in first] == ["ConfigItem", "ConfigItem", "PollItem"]
+    assert [type(i).__name__ for i in first] == ["ConfigItem", "PollItem", "PollItem"]
+    assert reader.position.offset == 4
     resumed = ReplayReader(path, reader.position)
     rest = resumed.read(100)
-    assert len(rest) == 4
+    assert len(rest) == 3
     assert resumed.exhausted
     assert [i.poll.received_at for i in rest] == [  # type: ignore[union-attr]
-        T0 + timedelta(seconds=i) for i in range(2, 6)]
+        T0 + timedelta(seconds=i) for i in range(3, 6)]
+
+
+def test_replay_reader_reads_a_queues_and_users_pair_as_one_fetch(tmp_path: Path) -> None:
+    """A queues record directly followed by the same PBX's users record is one ConfigItem at the
+    queues' receive time (as the live poller sends a fetch); a record alone carries the latest
+    body of the other kind."""
+    t1, t2 = T0 + timedelta(seconds=1), T0 + timedelta(seconds=2)
+    two_queues = [{"Number": "800"}, {"Number": "801"}]
+    three_users = [{"Number": "1001"}, {"Number": "1002"}, {"Number": "1003"}]
+    records = [
+        ReplayRecord("queues", "p1", T0, {"value": two_queues}),
+        ReplayRecord("users", "p1", t1, {"value": three_users}),
+        ReplayRecord("queues", "p1", t2, {"value": two_queues[:1]}),
+        ReplayRecord("users", "p2", t2, {"value": three_users}),  # another PBX: not a pair
+        ReplayRecord("users", "p1", t2, {"value": three_users[:1]}),
+    ]
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(r.to_line() for r in records))
+    items = ReplayReader(path).read(10)
+    assert all(isinstance(i, ConfigItem) for i in items)
+    config = [i for i in items if isinstance(i, ConfigItem)]
+    assert [(i.pbx_id, i.received_at, len(i.queues), len(i.users or ())) for i in config] == [
+        ("p1", T0, 2, 3),  # the pair: one fetch, at the queues' time
+        ("p1", t2, 1, 3),  # queues alone: with the latest users
+        ("p1", t2, 1, 1),  # users alone: with the latest queues
+    ]  # p2's users before any p2 queues give no item
 
 
 def test_replay_reader_skips_and_counts_a_malformed_line(

@@ -20,7 +20,6 @@ from queuepulse.live.metrics import LiveMetrics
 from queuepulse.live.poller import PbxPoller
 from queuepulse.settings import PbxSettings
 from queuepulse.xapi.errors import UnavailableError
-from queuepulse.xapi.models import ActiveCall
 
 pytestmark = pytest.mark.unit
 
@@ -29,7 +28,10 @@ pytestmark = pytest.mark.unit
 class _Raw:
     received_at: datetime
     body: Any = None
-    items: list[Any] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[Any]:
+        return list(self.body["value"])
 
 
 @dataclass
@@ -74,8 +76,8 @@ class FakeClient:
         if isinstance(step, float):
             self.time.now += step
             step = 0
-        calls = [ActiveCall.model_validate({"Id": i, "Status": "Talking"}) for i in range(step)]
-        return _Raw(datetime.now(UTC), items=calls)
+        calls = [{"Id": i, "Status": "Talking"} for i in range(step)]
+        return _Raw(datetime.now(UTC), body={"value": calls})
 
     async def poll_queues(self, *, expand_agents: bool = True) -> _Raw:
         self.synced_at.append(self.time.now)

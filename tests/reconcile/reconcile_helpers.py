@@ -18,6 +18,7 @@ from queuepulse.domain.lifecycle import PbxState, step
 from queuepulse.domain.parties import Directory
 from queuepulse.domain.rules import Rules
 from queuepulse.domain.snapshot import Poll, poll_from_body
+from queuepulse.domain.sync import parse_config
 from queuepulse.domain.visits import QueueVisit
 from queuepulse.reconcile.runner import ReconcileConfig, Reconciler
 from queuepulse.settings import PbxSettings
@@ -27,7 +28,6 @@ from queuepulse.simulator.server import RunningSimulator, run_simulator
 from queuepulse.store.db import connect
 from queuepulse.store.writers import BatchWriter
 from queuepulse.xapi.client import XapiClient
-from queuepulse.xapi.models import to_jsonable
 
 PBX = "sim"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -68,10 +68,9 @@ def sim_now(sim: RunningSimulator) -> datetime:
 
 async def directory(client: XapiClient) -> Directory:
     """The queue/agent directory, as the sync would build it."""
-    queues = await client.list_queues(expand_agents=True)
-    users = await client.list_users()
-    return Directory.from_xapi([to_jsonable(q) for q in queues],
-                               [to_jsonable(u) for u in users])
+    queues = await client.poll_queues(expand_agents=True)
+    users = await client.poll_users()
+    return Directory.from_config(parse_config(queues.rows, users.rows))
 
 
 @dataclass

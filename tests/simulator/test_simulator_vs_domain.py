@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from simulator_helpers import manual_config
 
+from queuepulse.domain.sync import parse_config
 from queuepulse.simulator.formats import ms_to_datetime, parse_datetime_ms
 from queuepulse.simulator.runtime import Simulator
 from queuepulse.simulator.views import queue_entity, user_entity
@@ -33,10 +34,10 @@ def _run(mode: str) -> tuple[Simulator, dict[tuple[str, str, int], Any]]:
     sim = Simulator(manual_config(answered_callee=mode, transfer_prob=0.15,
                                   overflow_fraction=1.0, master_timeout_s=45))
     eng = sim.engine
-    directory = parties.Directory.from_xapi(
+    directory = parties.Directory.from_config(parse_config(
         [queue_entity(eng, q, ("Agents",)) for q in eng.queues],
         [user_entity(u) for u in [*eng.agents, *eng.noise_users]],
-    )
+    ))
     rules = rules_mod.Rules()
     state = None
     latest: dict[tuple[str, str, int], Any] = {}

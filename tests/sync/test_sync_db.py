@@ -128,8 +128,8 @@ def test_first_sync_then_unchanged_sync_writes_nothing(pg_dsn: str, pbx: str, fa
     assert counts(pg_dsn, pbx)["queues"] == 2
     directory = sync.directory
     assert directory.kind("800") == "queue"
-    assert directory.sla_s("801") == 30
-    assert directory.agents_of("801") == frozenset({"102"})
+    assert directory.sla_s("801", 99) == 30
+    assert directory.members("801") == ("102",)
 
 
 def test_sla_change_closes_old_row_and_opens_new(pg_dsn: str, pbx: str, fake: FakePbx,
@@ -149,7 +149,7 @@ def test_sla_change_closes_old_row_and_opens_new(pg_dsn: str, pbx: str, fake: Fa
     assert fetch(pg_dsn, "SELECT valid_from, valid_to FROM queues WHERE pbx_id = %s "
                  "AND queue_dn = '801'", pbx) == [(T0, None)]
     assert counts(pg_dsn, pbx)["agents"] == 2
-    assert sync.directory.sla_s("800") == 45
+    assert sync.directory.sla_s("800", 99) == 45
     # "history joins to the configuration of its day"
     at = fetch(pg_dsn, "SELECT sla_time_s FROM queues WHERE pbx_id = %s AND queue_dn = '800' "
                "AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s)",
@@ -190,7 +190,7 @@ def test_agent_states_only_on_change(pg_dsn: str, pbx: str, fake: FakePbx,
     rows = fetch(pg_dsn, "SELECT ts, queue_status, profile, registered FROM agent_states "
                  "WHERE pbx_id = %s AND agent_dn = '102' ORDER BY ts", pbx)
     assert rows == [(T0, "LoggedOut", "Away", False), (t3, "LoggedIn", "Available", True)]
-    assert sync.directory.state_of("102").logged_in  # type: ignore[union-attr]
+    assert sync.directory.agents["102"].logged_in
 
 
 def test_restarted_sync_continues_history(pg_dsn: str, pbx: str, fake: FakePbx,
@@ -202,7 +202,7 @@ def test_restarted_sync_continues_history(pg_dsn: str, pbx: str, fake: FakePbx,
     restarted = make_sync(pbx, fake, SyncStore.from_dsn(pg_dsn), clock)
     known = restarted.load()
     assert known.queues["800"].valid_from == T0
-    assert restarted.directory.sla_s("800") == 20  # usable before the first fetch
+    assert restarted.directory.sla_s("800", 99) == 20  # usable before the first fetch
     result = restarted.run_once()
     assert result.rows_written == 0
     assert counts(pg_dsn, pbx) == before

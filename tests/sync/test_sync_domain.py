@@ -1,4 +1,5 @@
-"""Pure configuration diffing: SCD-2 rows and change-only agent states."""
+"""Pure configuration: the one Queues/Users parser, SCD-2 diffing and change-only agent states,
+and the lifecycle's directory built from a configuration."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from queuepulse.domain.parties import Directory
 from queuepulse.domain.sync import (
-    AgentState,
     KnownConfig,
     PbxConfig,
-    PbxDirectory,
-    config_from_xapi,
+    collection_rows,
     diff_config,
-    field_of,
+    parse_config,
 )
 
 pytestmark = pytest.mark.unit
@@ -40,7 +40,7 @@ USERS = [
 
 
 def _config(queues=QUEUES, users=USERS, on_call=None) -> PbxConfig:
-    return config_from_xapi(queues, users, on_call)
+    return parse_config(queues, users, on_call)
 
 
 def test_first_sync_opens_everything_and_writes_all_states() -> None:
@@ -121,29 +121,44 @@ def test_on_call_is_state() -> None:
 
 
 def test_directory() -> None:
-    d = PbxDirectory.from_config("p", _config())
+    d = Directory.from_config(_config())
     assert d.kind("800") == "queue"
     assert d.kind("101") == "agent"
     assert d.kind("555") == "other"
-    assert d.sla_s("800") == 20
-    assert d.sla_s("801", default=25) == 25
-    assert d.agents_of("800") == frozenset({"101", "102"})
-    state = d.state_of("101")
-    assert isinstance(state, AgentState)
-    assert state.logged_in
+    assert d.sla_s("800", 25) == 20
+    assert d.sla_s("801", 25) == 25
+    assert set(d.members("800")) == {"101", "102"}
+    assert d.agents["101"].logged_in
+    assert not d.agents["102"].logged_in
 
 
-def test_field_of_reads_models_with_either_naming() -> None:
-    class Snake:
-        sla_time = 15
+def test_malformed_fields_are_none_and_bad_rows_are_left_out() -> None:
+    queues = [
+        {"Number": "800", "SLATime": "soon", "MaxCallersInQueue": True, "PriorityQueue": "yes",
+         "Agents": [{"Number": "101"}, "not an object", {"Name": "no number"}]},
+        {"Number": 801, "SLATime": "30", "Agents": None},
+        "not an object",
+        {"Number": "", "Name": "empty number"},
+    ]
+    users = [{"Number": "101", "IsRegistered": "true", "Enabled": 1, "Id": "x"}, 7]
+    cfg = parse_config(queues, users)
+    assert set(cfg.queues) == {"800", "801"}
+    assert cfg.queues["800"].sla_time_s is None
+    assert cfg.queues["800"].max_callers is None
+    assert cfg.queues["800"].priority_queue is None
+    assert cfg.queues["801"].sla_time_s == 30
+    assert set(cfg.memberships) == {("800", "101")}
+    assert cfg.agents["101"].enabled is None
+    assert cfg.agents["101"].user_id is None
+    assert cfg.states["101"].registered is None
+    assert cfg.states["101"].on_call is None
 
-    class Pascal:
-        SLATime = 25
 
-    assert field_of(Snake(), "SLATime") == 15
-    assert field_of(Pascal(), "SLATime") == 25
-    assert field_of({"SLATime": 5}, "SLATime") == 5
-    assert field_of({}, "SLATime") is None
+def test_collection_rows_reads_envelopes_and_lists_only() -> None:
+    assert collection_rows({"value": [{"Number": "1"}, 3]}) == ({"Number": "1"},)
+    assert collection_rows([{"Number": "1"}]) == ({"Number": "1"},)
+    assert collection_rows({"value": None}) == ()
+    assert collection_rows("junk") == ()
 
 
 def test_queue_without_number_is_ignored() -> None:
@@ -152,8 +167,8 @@ def test_queue_without_number_is_ignored() -> None:
     assert replace(cfg).agents == {}
 
 
-def test_to_lifecycle_directory() -> None:
-    d = PbxDirectory.from_config("p", _config()).to_directory()
+def test_directory_from_config_has_names_states_and_memberships() -> None:
+    d = Directory.from_config(_config())
     assert d.queues["800"].sla_s == 20
     assert set(d.queues["800"].agents) == {"101", "102"}
     assert d.agents["101"].logged_in

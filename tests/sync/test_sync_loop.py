@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,21 +19,26 @@ pytestmark = pytest.mark.unit
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Body:
+    rows: list[Any]
+
+
 class Client:
     def __init__(self) -> None:
         self.sla = 20
         self.fail = False
         self.calls = 0
 
-    async def list_queues(self, *, expand_agents: bool = False) -> list[dict[str, Any]]:
+    async def poll_queues(self, *, expand_agents: bool = False) -> Body:
         assert expand_agents
         self.calls += 1
         if self.fail:
             raise UnavailableError("GET /Queues failed: 503")
-        return [{"Number": "800", "SLATime": self.sla, "Agents": [{"Number": "101"}]}]
+        return Body([{"Number": "800", "SLATime": self.sla, "Agents": [{"Number": "101"}]}])
 
-    async def list_users(self) -> dict[str, Any]:
-        return {"value": [{"Number": "101", "QueueStatus": "LoggedIn"}]}  # an envelope works too
+    async def poll_users(self) -> Body:
+        return Body([{"Number": "101", "QueueStatus": "LoggedIn"}])
 
 
 class Store:
@@ -72,11 +78,11 @@ def test_failed_write_does_not_advance_and_is_redone() -> None:
     store.down = True
     with pytest.raises(DatabaseUnavailable):
         sync.run_once()
-    assert sync.directory.sla_s("800") == 20  # still the committed configuration
+    assert sync.directory.sla_s("800", 99) == 20  # still the committed configuration
     store.down = False
     result = sync.run_once()
     assert (result.opened, result.closed) == (1, 1)
-    assert sync.directory.sla_s("800") == 30
+    assert sync.directory.sla_s("800", 99) == 30
 
 
 async def test_run_if_due_schedules_and_retries_sooner_after_failure() -> None:

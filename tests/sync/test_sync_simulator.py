@@ -80,7 +80,7 @@ async def test_sync_follows_the_simulated_pbx(pg_writer_dsn: str) -> None:
     assert open_queues == (5,)
     assert all_queues == (5,)  # the configuration never changed: no new versions
     assert {(q, a) for q, a in members} == {
-        (q, a) for q, agents in directory.queue_agents.items() for a in agents}
+        (q, a) for q, info in directory.queues.items() for a in info.agents}
 
     db_rows: dict[str, list[tuple[datetime, tuple[Any, ...]]]] = defaultdict(list)
     for dn, ts, qs, prof, reg in states:

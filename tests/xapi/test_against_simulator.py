@@ -14,6 +14,7 @@ import pytest
 from pydantic import SecretStr
 from xapi_fakes import FakeClock
 
+from queuepulse.domain.snapshot import poll_from_body
 from queuepulse.settings import PbxSettings
 from queuepulse.simulator.config import SimulatorConfig
 from queuepulse.simulator.faults import parse_fault_spec
@@ -62,11 +63,14 @@ async def xapi(sim: RunningSimulator, clock: FakeClock) -> AsyncIterator[XapiCli
 async def test_active_calls_match_the_simulator(sim: RunningSimulator, xapi: XapiClient) -> None:
     sim.advance(30)
     poll = await xapi.poll_active_calls()
-    assert len(poll.items) == len(sim.simulator.engine.active) > 0
+    parsed = poll_from_body("sim", poll.received_at, poll.body)
+    assert parsed.ok
+    assert parsed.problems == 0
+    assert len(parsed.calls) == len(poll.rows) == len(sim.simulator.engine.active) > 0
     assert poll.count is None  # not asked for
-    assert poll.body["value"][0]["Id"] == poll.items[0].id
-    assert all(c.server_now is not None and c.established_at is not None for c in poll.items)
-    assert {c.id for c in await xapi.list_active_calls()} == {c.id for c in poll.items}
+    assert poll.rows[0]["Id"] == parsed.calls[0].id
+    assert all(c.server_now is not None and c.established_at is not None for c in parsed.calls)
+    assert {c.id for c in await xapi.list_active_calls()} == {c.id for c in parsed.calls}
     counted = await xapi.list_active_calls(ODataQuery(count=True, top=1))
     assert len(counted) == 1
 
@@ -104,16 +108,15 @@ async def test_queues_agents_managers(xapi: XapiClient) -> None:
 
 async def test_users_carry_only_monitoring_fields(xapi: XapiClient) -> None:
     poll = await xapi.poll_users()
-    assert poll.items
-    for raw in poll.body["value"]:
+    assert poll.rows
+    for raw in poll.rows:
         assert set(raw) <= set(USER_MONITORING_FIELDS)
         assert "AuthPassword" not in raw
-    user = next(u for u in poll.items if u.number)
-    assert user.queue_status in {"LoggedIn", "LoggedOut"}
-    assert (await xapi.get_user_by_number(user.number or "")).id == user.id
-    assert user.id is not None
-    assert (await xapi.get_user(user.id)).number == user.number
-    assert len(await xapi.list_users(page_size=7)) == len(poll.items)
+    user = next(u for u in poll.rows if u.get("Number"))
+    assert user["QueueStatus"] in {"LoggedIn", "LoggedOut"}
+    assert (await xapi.get_user_by_number(user["Number"])).id == user["Id"]
+    assert (await xapi.get_user(user["Id"])).number == user["Number"]
+    assert len(await xapi.list_users(page_size=7)) == len(poll.rows)
 
 
 async def test_system_status(xapi: XapiClient) -> None:

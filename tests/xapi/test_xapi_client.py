@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 from xapi_fakes import FakeClock, Pbx
 
+from queuepulse.domain.snapshot import poll_from_body
 from queuepulse.xapi.errors import (
     BadRequestError,
     CircuitOpenError,
@@ -47,7 +49,7 @@ def url_of(request: httpx.Request) -> str:
 # --- endpoints and parameters ----------------------------------------------------------
 
 
-async def test_poll_active_calls_returns_raw_body_models_and_receive_time(
+async def test_poll_active_calls_returns_the_decoded_body_and_receive_time(
     pbx: Pbx, make_client, clock: FakeClock
 ) -> None:
     body = {"@odata.count": 1, "value": [CALL | {"Unknown": 1}]}
@@ -56,12 +58,28 @@ async def test_poll_active_calls_returns_raw_body_models_and_receive_time(
         poll = await xapi.poll_active_calls()
     assert poll.kind == "active_calls"
     assert poll.body == body
+    assert poll.rows == body["value"]
     assert poll.count == 1
     assert poll.received_at == clock.wall()
-    call = poll.items[0]
+    assert json.loads(poll.content) == body
+    (call,) = poll_from_body("p", poll.received_at, poll.body).calls
     assert (call.id, call.status, call.callee) == (7, "Ringing", "800 Sales")
     assert call.server_now == datetime(2025, 1, 1, 10, 0, 9, 123456, tzinfo=UTC)
     assert poll.size_bytes > 0
+
+
+@pytest.mark.parametrize(
+    "body", [[], {"value": {"Id": 1}}, {"calls": []}, "text", 3],
+    ids=["bare-list", "value-object", "no-value", "string", "number"],
+)
+async def test_poll_of_a_body_that_is_not_a_collection_is_a_payload_error(
+    pbx: Pbx, make_client, body: object
+) -> None:
+    pbx.routes["/ActiveCalls"] = lambda r: httpx.Response(200, json=body)
+    async with make_client(pbx) as xapi:
+        with pytest.raises(PayloadError, match="did not return the collection envelope"):
+            await xapi.poll_active_calls()
+        assert xapi.stats.errors["PayloadError"] == 1
 
 
 @pytest.mark.parametrize(
