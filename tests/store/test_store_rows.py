@@ -95,12 +95,15 @@ def test_domain_kpi_rows_fill_the_sum_columns() -> None:
     from queuepulse.domain.kpi import QueueKpi
 
     spec = TABLES["queue_kpi_1m"]
-    kpi = QueueKpi("p", "800", T, offered=2, answered=2, answered_wait_sum_s=7.5,
-                   talk_sum_s=90.0, talk_count=1)
+    kpi = QueueKpi("p", "800", T, offered=2, answered=2, wait_answered_s_sum=7.5,
+                   wait_abandoned_s_sum=3.0, talk_s_sum=90.0, talk_count=1)
     (row,) = prepare_rows(spec, [kpi])
     assert row["wait_answered_s_sum"] == 7.5
+    assert row["wait_abandoned_s_sum"] == 3.0
     assert row["talk_s_sum"] == 90.0
     assert "scope" not in row
+    # every field but scope is a column of the same name: nothing is dropped or renamed
+    assert set(row) == set(QueueKpi.__dataclass_fields__) - {"scope"}
     with pytest.raises(StoreWriteError, match="scope 'entry'"):
         prepare_rows(spec, [QueueKpi("p", "800", T, scope="entry")])
     (entry,) = prepare_rows(TABLES["entry_queue_kpi_1m"], [
