@@ -61,27 +61,30 @@ class CommitRecorder:
         self._rows_since: dict[str, int] = {}  # committed rows since the PBX's last health row
         self._failures: dict[str, int] = {}  # failed attempts since the PBX's last health row
 
-    def _stamped(self, items: Sequence[TableRow]) -> tuple[list[TableRow], dict[str, int]]:
-        """``items`` with their health rows stamped, and the row counts after them."""
+    def _walk(
+        self, items: Sequence[TableRow], stamp: bool
+    ) -> tuple[list[TableRow], dict[str, int]]:
+        """The rows counted per PBX from the committed state on: ``items`` (with their health
+        rows stamped when ``stamp``) and the counts after them."""
         counts = dict(self._rows_since)
         out: list[TableRow] = []
         for table, row in items:
             pbx = _pbx_of(row)
-            if pbx is None:
-                out.append((table, row))
-            elif table == HEALTH_TABLE and isinstance(row, dict):
-                out.append((table, {**row, "rows_written": counts.get(pbx, 0),
-                                    "write_errors": self._failures.get(pbx, 0)}))
+            if pbx is not None and table == HEALTH_TABLE and isinstance(row, dict):
+                if stamp:
+                    row = {**row, "rows_written": counts.get(pbx, 0),
+                           "write_errors": self._failures.get(pbx, 0)}
                 counts[pbx] = 0
-            else:
+            elif pbx is not None:
                 counts[pbx] = counts.get(pbx, 0) + 1
+            if stamp:
                 out.append((table, row))
         return out, counts
 
     def before_write(self, items: list[TableRow]) -> list[TableRow]:
         """``items`` with every health row stamped for this attempt."""
         with self._lock:
-            return self._stamped(items)[0]
+            return self._walk(items, stamp=True)[0]
 
     def write_failed(self, items: Sequence[TableRow]) -> None:
         """Count a failed attempt against every PBX with rows in it."""
@@ -96,7 +99,7 @@ class CommitRecorder:
         now = self.clock()
         found: list[tuple[str, float]] = []
         with self._lock:
-            _, self._rows_since = self._stamped(items)
+            _, self._rows_since = self._walk(items, stamp=False)
             for table, row in items:
                 if table != HEALTH_TABLE or not isinstance(row, dict):
                     continue

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from queuepulse import store
 from queuepulse.store.tables import QUEUE_CALLS, TABLES, merge_visits
 from queuepulse.store.writers import (
     StoreWriteError,
@@ -161,3 +163,19 @@ def test_dataclass_rows_of_two_types_in_one_batch() -> None:
     assert rows[0]["offered"] == 3
     assert rows[1]["offered"] == 0
     assert "extra_field_not_a_column" not in rows[0]
+
+
+def test_the_store_package_does_not_import_bytewax() -> None:
+    import os
+    import subprocess
+    import sys
+
+    modules = sorted(p.stem for p in Path(store.__file__).parent.glob("*.py"))
+    code = ("import sys\n" + "".join(f"import queuepulse.store.{m}\n" for m in modules)
+            + "print(sorted(m for m in sys.modules if m.split('.')[0] == 'bytewax'))")
+    root = str(Path(store.__file__).parents[2])  # this checkout, whatever is installed
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert "buffer" in modules
+    assert out.stdout.strip() == "[]"
