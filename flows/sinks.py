@@ -36,12 +36,9 @@ class StoreSinkPartition(StatelessSinkPartition[TableRow]):
         OPEN_BUFFERS.add(name, buffer)
 
     def write_batch(self, items: list[TableRow]) -> None:
-        """Accept the items (grouped by table, order kept) and write them (blocking)."""
-        by_table: dict[str, list[Any]] = {}
-        for table, row in items:
-            by_table.setdefault(table, []).append(row)
-        for table, rows in by_table.items():
-            self.buffer.put(table, rows)
+        """Accept the items in their order (a poll's health row stays after its other rows)
+        and write them (blocking until committed)."""
+        self.buffer.put_items(items)
         self.buffer.flush()
 
     def close(self) -> None:

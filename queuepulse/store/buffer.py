@@ -144,9 +144,14 @@ class WriteBuffer:
 
     def put(self, table: str, rows: Iterable[object]) -> None:
         """Accept ``rows`` for ``table``. Never drops: drains (blocking) when at capacity."""
+        self.put_items((table, row) for row in rows)
+
+    def put_items(self, items: Iterable[TableRow]) -> None:
+        """Accept ``(table, row)`` items, their order kept (batches are written in it). Never
+        drops: drains (blocking) when at capacity."""
         with self._lock:
             before = len(self._pending)
-            self._pending.extend((table, row) for row in rows)
+            self._pending.extend(items)
             self.stats.rows_accepted += len(self._pending) - before
             while len(self._pending) >= self.capacity_rows:
                 self.flush(limit_rows=len(self._pending) - self._hold_at + 1)

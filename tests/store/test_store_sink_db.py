@@ -100,11 +100,11 @@ def landed(dsn: str, pbx: str) -> int:
 
 def test_rows_written_is_what_each_poll_committed(pg_writer_dsn: str) -> None:
     a, b = "stamp-a", "stamp-b"
-    # two PBXs interleaved, small Bytewax batches and sink transactions: counts stay per PBX
+    # two PBXs interleaved in one Bytewax batch, small sink transactions: counts per PBX
     data = (poll_items(a, 1, 3, 2) + poll_items(b, 1, 1, 1) + poll_items(a, 2, 0, 4)
             + poll_items(b, 2, 2, 0))
     flow = Dataflow("stamp_test")
-    stream = op.input("in", flow, TestingSource(data, batch_size=3))
+    stream = op.input("in", flow, TestingSource(data, batch_size=len(data)))
     op.output("db", stream, StoreSink(pg_writer_dsn, batch_rows=4, observer=CommitRecorder()))
     run_main(flow)
     assert health(pg_writer_dsn, a) == [(5, 0, None), (4, 0, None)]
