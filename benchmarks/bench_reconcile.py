@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from queuepulse.reconcile import fetch, runner, store
+from queuepulse.reconcile import corrections, fetch, runner
 from queuepulse.reconcile.runner import ReconcileConfig, Reconciler
 from queuepulse.settings import PbxSettings
 from queuepulse.simulator.config import SimulatorConfig
@@ -76,7 +76,7 @@ def instrument() -> None:
     for name in ("parse_history_rows", "parse_log_rows", "build_visits", "plan_corrections"):
         setattr(runner, name, _timed("compute", getattr(runner, name)))
     for name in ("load_visits", "apply_period"):
-        setattr(store, name, _timed("database", getattr(store, name)))
+        setattr(corrections, name, _timed("database", getattr(corrections, name)))
 
 
 def new_database() -> tuple[LocalCluster, str]:

@@ -29,9 +29,10 @@ from flows.sources import PollingSource, ReplaySource
 from queuepulse.live.commit_latency import CommitRecorder
 from queuepulse.live.config import LiveFlowConfig
 from queuepulse.live.kpi_window import KpiWindower
-from queuepulse.live.pbx_step import PbxStepper, TableRow
+from queuepulse.live.pbx_step import PbxStepper
 from queuepulse.live.pipeline import kpi_row, observe, table_rows, window_batches
-from queuepulse.store.tables import TABLES
+from queuepulse.store.buffer import OPEN_BUFFERS
+from queuepulse.store.tables import TABLES, TableRow
 
 __all__ = ["build_flow", "get_flow"]
 
@@ -39,8 +40,6 @@ __all__ = ["build_flow", "get_flow"]
 def _source(config: LiveFlowConfig) -> Any:
     if config.replay is not None:
         return ReplaySource(config.replay, speed=config.replay_speed)
-    from queuepulse.store.sink import should_hold_polling
-
     loader = None
     if config.dsn is not None and config.load_known:
         from queuepulse.store.sync_writer import SyncStore
@@ -54,8 +53,9 @@ def _source(config: LiveFlowConfig) -> Any:
             finally:
                 store.close()
 
-    return PollingSource(config.targets, hold=should_hold_polling, known_loader=loader,
-                         run_for_s=config.run_for_s, queue_size=config.queue_size)
+    return PollingSource(config.targets, hold=OPEN_BUFFERS.should_hold_polling,
+                         known_loader=loader, run_for_s=config.run_for_s,
+                         queue_size=config.queue_size)
 
 
 def build_flow(

@@ -16,7 +16,6 @@ from queuepulse.domain.events import CallEvent, event_id
 from queuepulse.domain.kpi import (
     KpiBucket,
     KpiFact,
-    KpiWindows,
     QueueKpi,
     accumulate,
     bucket_of,
@@ -24,8 +23,6 @@ from queuepulse.domain.kpi import (
     fold_bucket,
     fold_facts,
     kpis_from_visits,
-    merge_kpi,
-    window_step,
 )
 from queuepulse.domain.lifecycle import (
     AgentCallChange,
@@ -60,7 +57,6 @@ __all__ = [
     "Directory",
     "KpiBucket",
     "KpiFact",
-    "KpiWindows",
     "PbxState",
     "Poll",
     "QueueInfo",
@@ -78,7 +74,6 @@ __all__ = [
     "fold_facts",
     "initial_state",
     "kpis_from_visits",
-    "merge_kpi",
     "parse_active_calls",
     "parse_datetime",
     "parse_party",
@@ -86,5 +81,4 @@ __all__ = [
     "protect_caller",
     "rows_from_json",
     "step",
-    "window_step",
 ]

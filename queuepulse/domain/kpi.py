@@ -1,12 +1,12 @@
 """Per-minute queue KPIs as exact, idempotent folds of facts.
 
-Every visit transition yields :class:`KpiFact`s stamped with the moment it happened (DESIGN.md,
-"KPI definitions"): *offered* at queue entry, *answered* at the answer (carrying the wait and
-whether it met the SLA), *abandoned* at the hang-up (carrying the wait and whether it was short),
-*transferred* when the call moves on, *talk_ended* at the end of an answered visit (carrying the
-talk time). A fact has a deterministic ``fact_id`` (one per visit and kind), so a bucket's value
-is a function of the *set* of its facts: re-delivered or late facts change nothing or correct
-exactly the bucket they belong to.
+Every visit transition yields :class:`KpiFact`s stamped with the moment it happened: *offered*
+at queue entry, *answered* at the answer (carrying the wait and whether it met the SLA),
+*abandoned* at the hang-up (carrying the wait and whether it was short), *transferred* when the
+call moves on, *talk_ended* at the end of an answered visit (carrying the talk time). A fact has
+a deterministic ``fact_id`` (one per visit and kind), so a bucket's value is a function of the
+*set* of its facts: re-delivered or late facts change nothing or correct exactly the bucket they
+belong to.
 
 Facts come in two scopes: ``queue`` (per queue visit; the ``queue_kpi_1m`` table) and ``entry``
 (per call, attributed to the first queue it reached; the end-to-end SLA of overflow cascades,
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Literal
@@ -30,17 +30,14 @@ from queuepulse.domain.snapshot import format_datetime
 from queuepulse.domain.visits import QueueVisit, seconds_between
 
 __all__ = [
-    "QUEUE_KPI_COLUMNS",
     "FactKind",
     "KpiBucket",
     "KpiFact",
     "KpiKey",
-    "KpiWindows",
     "QueueKpi",
     "Scope",
     "accumulate",
     "bucket_of",
-    "empty_kpi",
     "entry_facts_from_visits",
     "entry_kpis_from_visits",
     "facts_for_visit_change",
@@ -49,18 +46,10 @@ __all__ = [
     "group_facts",
     "kpis_from_visits",
     "make_entry_fact",
-    "merge_kpi",
-    "window_step",
 ]
 
 FactKind = Literal["offered", "answered", "abandoned", "transferred", "talk_ended"]
 Scope = Literal["queue", "entry"]
-
-#: The public ``queue_kpi_1m`` columns.
-QUEUE_KPI_COLUMNS: tuple[str, ...] = (
-    "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
-    "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
-)
 
 _MINUTE = timedelta(minutes=1)
 
@@ -101,14 +90,14 @@ KpiKey = tuple[str, str, Scope, datetime]
 
 @dataclass(frozen=True, slots=True)
 class QueueKpi:
-    """The KPIs of one queue in one bucket (or, merged, in a longer period starting at ``bucket``).
+    """The KPIs of one queue (``scope='queue'``) or entry queue (``'entry'``) in one bucket.
 
-    The first twelve fields are the ``queue_kpi_1m`` columns; ``transferred`` and the sums and
-    counts after it (``answered_wait_sum_s``, ``talk_sum_s``, ``talk_count``,
-    ``wait_abandoned_s_sum``) make buckets mergeable. ``sla_pct`` is a percentage (0-100) and
-    ``None`` when its denominator (answered + abandoned - short_abandoned) is 0; ``asa_s``,
-    ``aht_s`` and ``max_wait_s`` are ``None`` when nothing defines them. ``max_wait_s`` is over
-    the waits of answered and abandoned visits.
+    Every field but ``scope`` is a column of ``queue_kpi_1m`` / ``entry_queue_kpi_1m`` under the
+    same name. ``sla_pct`` is a percentage (0-100) and ``None`` when its denominator (answered +
+    abandoned - short_abandoned) is 0; ``asa_s``, ``aht_s`` and ``max_wait_s`` are ``None`` when
+    nothing defines them. ``max_wait_s`` is over the waits of answered and abandoned visits. The
+    sums and counts (``wait_answered_s_sum``, ``wait_abandoned_s_sum``, ``talk_s_sum``,
+    ``talk_count``) let a query combine buckets into longer periods exactly.
     """
 
     pbx_id: str
@@ -124,26 +113,11 @@ class QueueKpi:
     max_wait_s: float | None = None
     aht_s: float | None = None
     transferred: int = 0
-    answered_wait_sum_s: float = 0.0
-    talk_sum_s: float = 0.0
+    wait_answered_s_sum: float = 0.0
+    wait_abandoned_s_sum: float = 0.0
+    talk_s_sum: float = 0.0
     talk_count: int = 0
     scope: Scope = "queue"
-    wait_abandoned_s_sum: float = 0.0  # named as its queue_kpi_1m column
-
-    def with_derived(self) -> QueueKpi:
-        """Recompute ``sla_pct``, ``asa_s`` and ``aht_s`` from the counts and sums."""
-        denominator = self.answered + self.abandoned - self.short_abandoned
-        return replace(
-            self,
-            sla_pct=100.0 * self.answered_in_sla / denominator if denominator > 0 else None,
-            asa_s=self.answered_wait_sum_s / self.answered if self.answered else None,
-            aht_s=self.talk_sum_s / self.talk_count if self.talk_count else None,
-        )
-
-
-def empty_kpi(pbx_id: str, queue_dn: str, bucket: datetime, scope: Scope = "queue") -> QueueKpi:
-    """The identity of :func:`merge_kpi`: nothing happened."""
-    return QueueKpi(pbx_id, queue_dn, bucket, scope=scope)
 
 
 def _max(a: float | None, b: float | None) -> float | None:
@@ -152,36 +126,6 @@ def _max(a: float | None, b: float | None) -> float | None:
     if b is None:
         return a
     return max(a, b)
-
-
-def merge_kpi(a: QueueKpi, b: QueueKpi) -> QueueKpi:
-    """Combine the KPIs of two disjoint fact sets of one queue (associative, commutative).
-
-    The result's ``bucket`` is the earlier one, so merging 1-minute buckets gives a longer period.
-    Raises ``ValueError`` when the queues or scopes differ.
-    """
-    if (a.pbx_id, a.queue_dn, a.scope) != (b.pbx_id, b.queue_dn, b.scope):
-        raise ValueError(
-            f"cannot merge KPIs of {a.pbx_id}/{a.queue_dn}/{a.scope} with "
-            f"{b.pbx_id}/{b.queue_dn}/{b.scope}: merge only one queue's buckets"
-        )
-    return QueueKpi(
-        pbx_id=a.pbx_id,
-        queue_dn=a.queue_dn,
-        bucket=min(a.bucket, b.bucket),
-        offered=a.offered + b.offered,
-        answered=a.answered + b.answered,
-        abandoned=a.abandoned + b.abandoned,
-        short_abandoned=a.short_abandoned + b.short_abandoned,
-        answered_in_sla=a.answered_in_sla + b.answered_in_sla,
-        max_wait_s=_max(a.max_wait_s, b.max_wait_s),
-        transferred=a.transferred + b.transferred,
-        answered_wait_sum_s=a.answered_wait_sum_s + b.answered_wait_sum_s,
-        talk_sum_s=a.talk_sum_s + b.talk_sum_s,
-        talk_count=a.talk_count + b.talk_count,
-        scope=a.scope,
-        wait_abandoned_s_sum=a.wait_abandoned_s_sum + b.wait_abandoned_s_sum,
-    ).with_derived()
 
 
 def fold_bucket(facts: Iterable[KpiFact], key: KpiKey | None = None) -> QueueKpi:
@@ -229,7 +173,7 @@ def fold_bucket(facts: Iterable[KpiFact], key: KpiKey | None = None) -> QueueKpi
             talk_count += 1
             talk_sum += fact.talk_s or 0.0
     denominator = answered + abandoned - short
-    return QueueKpi(  # the derived figures as QueueKpi.with_derived computes them
+    return QueueKpi(
         pbx_id=pbx_id,
         queue_dn=queue_dn,
         bucket=bucket,
@@ -243,11 +187,11 @@ def fold_bucket(facts: Iterable[KpiFact], key: KpiKey | None = None) -> QueueKpi
         max_wait_s=max_wait,
         aht_s=talk_sum / talk_count if talk_count else None,
         transferred=transferred,
-        answered_wait_sum_s=wait_sum,
-        talk_sum_s=talk_sum,
+        wait_answered_s_sum=wait_sum,
+        wait_abandoned_s_sum=abandoned_wait_sum,
+        talk_s_sum=talk_sum,
         talk_count=talk_count,
         scope=scope,
-        wait_abandoned_s_sum=abandoned_wait_sum,
     )
 
 
@@ -290,61 +234,6 @@ def accumulate(
         merged.setdefault(fact.fact_id, fact)
     new_state = KpiBucket(state.key, merged)
     return new_state, fold_bucket(merged.values(), state.key)
-
-
-@dataclass(frozen=True, slots=True)
-class KpiWindows:
-    """Streaming state of every open bucket of one PBX (a ``stateful_map`` state).
-
-    Each bucket keeps its running :class:`QueueKpi` and the ids of the facts in it. A bucket
-    closes once ``lateness_s`` has passed after its end; its last emitted value is final, and a
-    fact arriving for it later is counted in ``too_late`` and dropped (never a partial value
-    that would overwrite the full one).
-    """
-
-    buckets: Mapping[KpiKey, tuple[QueueKpi, frozenset[str]]] = field(default_factory=dict)
-    watermark: datetime | None = None  # buckets starting before this are closed
-    too_late: int = 0
-
-
-def window_step(
-    state: KpiWindows | None,
-    facts: Iterable[KpiFact],
-    now: datetime,
-    lateness_s: float = 120.0,
-) -> tuple[KpiWindows, tuple[QueueKpi, ...]]:
-    """Add facts; return the full current value of every bucket they changed (for an upsert).
-
-    ``now`` is the PBX time of the poll that produced the facts. Re-delivered facts change
-    nothing; cost is proportional to the new facts, not to the bucket sizes.
-    """
-    if state is None:
-        state = KpiWindows()
-    buckets = dict(state.buckets)
-    watermark = state.watermark
-    too_late = state.too_late
-    touched: dict[KpiKey, QueueKpi] = {}
-    for fact in facts:
-        key = fact.key
-        if watermark is not None and key[3] < watermark:
-            too_late += 1
-            continue
-        current = buckets.get(key)
-        if current is None:
-            buckets[key] = (fold_bucket((fact,), key), frozenset((fact.fact_id,)))
-        else:
-            running, ids = current
-            if fact.fact_id in ids:
-                continue
-            buckets[key] = (merge_kpi(running, fold_bucket((fact,), key)), ids | {fact.fact_id})
-        touched[key] = buckets[key][0]
-    # a bucket [b, b+1min) closes once now >= b + 1min + lateness
-    cutoff = bucket_of(now - timedelta(seconds=lateness_s) - _MINUTE) + _MINUTE
-    if watermark is None or cutoff > watermark:
-        for k in [k for k in buckets if k[3] < cutoff]:
-            del buckets[k]
-        watermark = cutoff
-    return KpiWindows(buckets, watermark, too_late), tuple(touched[k] for k in sorted(touched))
 
 
 # --- facts from visit transitions -----------------------------------------------------------

@@ -10,12 +10,7 @@ from queuepulse.domain.parties import Directory
 from queuepulse.domain.rules import Rules
 from queuepulse.domain.visits import seconds_between
 
-__all__ = ["QUEUE_LIVE_COLUMNS", "QueueLive", "queue_gauges"]
-
-QUEUE_LIVE_COLUMNS: tuple[str, ...] = (
-    "pbx_id", "queue_dn", "ts", "waiting", "longest_wait_s", "talking", "agents_logged_in",
-    "agents_talking", "agents_free",
-)
+__all__ = ["QueueLive", "queue_gauges"]
 
 
 @dataclass(frozen=True, slots=True)

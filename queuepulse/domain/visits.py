@@ -12,15 +12,9 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, Literal
 
-__all__ = ["QUEUE_CALLS_COLUMNS", "Outcome", "QueueVisit", "seconds_between"]
+__all__ = ["Outcome", "QueueVisit", "seconds_between"]
 
 Outcome = Literal["waiting", "answered", "abandoned", "transferred"]
-
-#: The public ``queue_calls`` columns a visit fills (``reconciled_at`` belongs to reconciliation).
-QUEUE_CALLS_COLUMNS: tuple[str, ...] = (
-    "pbx_id", "call_key", "queue_dn", "entered_at", "answered_at", "ended_at", "outcome",
-    "wait_s", "talk_s", "agent_dn", "caller", "source",
-)
 
 
 def seconds_between(start: datetime, end: datetime) -> float:

@@ -78,10 +78,9 @@ METRICS = LiveMetrics()
 
 
 def _sink_stats() -> tuple[int, int, bool]:
-    from queuepulse.store.sink import _REGISTRY, _REGISTRY_LOCK
+    from queuepulse.store.buffer import OPEN_BUFFERS
 
-    with _REGISTRY_LOCK:
-        buffers = list(_REGISTRY.values())
+    buffers = list(OPEN_BUFFERS.all().values())
     written = sum(b.stats.rows_written for b in buffers)
     errors = sum(b.stats.write_errors for b in buffers)
     down = any(b.database_down for b in buffers)

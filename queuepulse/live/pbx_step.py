@@ -21,12 +21,11 @@ from queuepulse.domain.lifecycle import PbxState, StepOutput, step
 from queuepulse.domain.parties import Directory
 from queuepulse.domain.rules import Rules
 from queuepulse.domain.sync import KnownConfig, PbxConfig, diff_config, parse_config
+from queuepulse.domain.visits import seconds_between
 from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem
+from queuepulse.store.tables import TableRow
 
-__all__ = ["LiveOutput", "LiveState", "PbxStepper", "TableRow"]
-
-TableRow = tuple[str, Any]
-"""One sink item: (table name, row as a mapping or dataclass)."""
+__all__ = ["LiveOutput", "LiveState", "PbxStepper"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +59,22 @@ class LiveOutput:
 
 def _wall_clock() -> float:
     return time.time()
+
+
+def _gap_s(lifecycle: PbxState, item: PollItem, out: StepOutput) -> float | None:
+    """Seconds without a successful poll that this poll's health row reports: for a failed
+    poll, the gap so far (from the last successful poll to this one, PBX time); for the poll
+    that ends a gap (after failures, or a pause longer than ``gap_after_s``), the whole gap;
+    otherwise None."""
+    for event in out.events:
+        if event.event_type == "gap_ended":
+            duration = event.details.get("duration_s")
+            return float(duration) if duration is not None else None
+    gap = lifecycle.gap
+    if not item.poll.ok and gap is not None:
+        pbx_now = item.poll.received_at + timedelta(seconds=lifecycle.skew_s or 0.0)
+        return seconds_between(gap.started_at, pbx_now)
+    return None
 
 
 class PbxStepper:
@@ -112,13 +127,17 @@ class PbxStepper:
                     "on_call": change.on_call,
                 }))
             known = replace(known, states=states)
-        rows.append(("pipeline_health", self._health(pbx_id, item, out, len(rows))))
+        rows.append(("pipeline_health",
+                     self._health(pbx_id, item, out, _gap_s(lifecycle, item, out))))
         new_state = replace(state, lifecycle=lifecycle, known=known)
         return new_state, LiveOutput(pbx_id, tuple(rows), out.facts, out, item)
 
     def _health(
-        self, pbx_id: str, item: PollItem, out: StepOutput, rows: int
+        self, pbx_id: str, item: PollItem, out: StepOutput, gap_s: float | None
     ) -> dict[str, Any]:
+        """The poll's ``pipeline_health`` row. ``rows_written`` and ``write_errors`` are 0 here:
+        the sink stamps them when the row is written
+        (:class:`~queuepulse.live.commit_latency.CommitRecorder`)."""
         poll, delta = item.poll, out.delta
         lag = self.clock() - poll.received_at.timestamp()
         details: dict[str, Any] = {"calls": len(poll.calls)}
@@ -138,8 +157,10 @@ class PbxStepper:
             "error_kind": item.error_kind if not poll.ok else None,
             "stale_polls": delta.stale + delta.out_of_order,
             "gaps": delta.gaps,
+            "gap_s": gap_s,
             "lag_s": round(max(lag, 0.0), 3),
-            "rows_written": rows,
+            "rows_written": 0,
+            "write_errors": 0,
             "token_failures": item.token_failures,
             "breaker_state": item.breaker_state,
             "skew_s": out.skew_s,

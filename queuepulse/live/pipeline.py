@@ -14,7 +14,8 @@ from collections.abc import Callable, Collection
 from queuepulse.domain.kpi import KpiFact, QueueKpi
 from queuepulse.live.kpi_window import KPI_TABLES, fact_key
 from queuepulse.live.metrics import METRICS, LiveMetrics
-from queuepulse.live.pbx_step import LiveOutput, TableRow
+from queuepulse.live.pbx_step import LiveOutput
+from queuepulse.store.tables import TableRow
 
 __all__ = ["kpi_row", "observe", "table_rows", "window_batches"]
 

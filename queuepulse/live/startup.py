@@ -48,6 +48,7 @@ async def _prepare_one(
     pbx: PbxSettings, dsn: str | None, write_config: bool,
     client_factory: Callable[[PbxSettings], Any], clock: Callable[[], datetime] | None,
 ) -> None:
+    from queuepulse.store.db import DatabaseUnavailableError
     from queuepulse.store.sync_writer import SyncStore
     from queuepulse.store.writers import StoreWriteError
     from queuepulse.sync import ConfigSync
@@ -76,7 +77,7 @@ async def _prepare_one(
                         "queues": result.queues, "agents": result.agents})
                 else:
                     await asyncio.to_thread(store.load, pbx.pbx_id)
-            except StoreWriteError as exc:
+            except (StoreWriteError, DatabaseUnavailableError) as exc:
                 raise SetupError(
                     f"PBX {pbx.pbx_id!r}: the database is not usable: {exc}"
                 ) from None

@@ -7,7 +7,8 @@
 * :mod:`~queuepulse.reconcile.kpis`: recomputed ``queue_kpi_1m`` buckets (pure);
 * :mod:`~queuepulse.reconcile.periods`: aligned, closed periods (pure);
 * :mod:`~queuepulse.reconcile.pbx_reports`: 3CX's own report figures → rows (pure);
-* :mod:`~queuepulse.reconcile.fetch`, :mod:`~queuepulse.reconcile.store`: XAPI and database I/O;
+* :mod:`~queuepulse.reconcile.fetch`, :mod:`~queuepulse.reconcile.corrections`: XAPI and
+  database I/O (corrections go through the table writers of :mod:`queuepulse.store`);
 * :mod:`~queuepulse.reconcile.runner`: :class:`Reconciler` (one period, backfill, continuous).
 
 See docs/reconciliation.md.

@@ -58,23 +58,21 @@ def affected_buckets(
 
 def fold_keys(
     keys: Iterable[KpiKey], facts: Iterable[KpiFact]
-) -> tuple[list[tuple[QueueKpi, float]], list[KpiKey]]:
-    """Fold the facts of each bucket in ``keys`` (other facts are ignored); returns (buckets with
-    facts, each with the sum of its abandoned waits (the ``wait_abandoned_s_sum`` column), and
-    the keys left empty)."""
+) -> tuple[list[QueueKpi], list[KpiKey]]:
+    """Fold the facts of each bucket in ``keys`` (other facts are ignored); returns (the buckets
+    with facts, the keys left empty), both in key order."""
     wanted = set(keys)
     facts_by_key: dict[KpiKey, dict[str, KpiFact]] = {k: {} for k in wanted}
     for fact in facts:
         bucket = facts_by_key.get(fact.key)
         if bucket is not None:
             bucket.setdefault(fact.fact_id, fact)
-    full: list[tuple[QueueKpi, float]] = []
+    full: list[QueueKpi] = []
     empty: list[KpiKey] = []
     for key in sorted(wanted):
         found = facts_by_key[key]
         if found:
-            abandoned = sum(f.wait_s or 0.0 for f in found.values() if f.kind == "abandoned")
-            full.append((fold_bucket(found.values(), key), abandoned))
+            full.append(fold_bucket(found.values(), key))
         else:
             empty.append(key)
     return full, empty
@@ -93,7 +91,7 @@ def recompute_buckets(
     visits: Iterable[QueueVisit],
     sla_by_queue: Mapping[str, float],
     rules: Rules,
-) -> tuple[list[tuple[QueueKpi, float]], list[KpiKey]]:
+) -> tuple[list[QueueKpi], list[KpiKey]]:
     """The full value of each queue bucket in ``keys`` from ``visits`` (every visit that may
     count in them, the current version of each); see :func:`fold_keys`."""
     return fold_keys(keys, _queue_facts(visits, sla_by_queue, rules))
@@ -116,7 +114,7 @@ def recompute_entry_buckets(
     call_visits: Iterable[QueueVisit],
     sla_by_queue: Mapping[str, float],
     rules: Rules,
-) -> tuple[list[tuple[QueueKpi, float]], list[KpiKey]]:
+) -> tuple[list[QueueKpi], list[KpiKey]]:
     """The full value of each entry bucket in ``keys`` from every visit of every call that may
     count in them (end-to-end by entry queue, :func:`entry_facts_from_visits`)."""
     return fold_keys(keys, entry_facts_from_visits(call_visits, _positive(sla_by_queue), rules))

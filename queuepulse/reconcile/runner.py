@@ -31,7 +31,7 @@ import psycopg
 from queuepulse.domain.rules import Rules
 from queuepulse.domain.snapshot import parse_datetime
 from queuepulse.errors import QueuepulseError
-from queuepulse.reconcile import fetch, store
+from queuepulse.reconcile import corrections, fetch
 from queuepulse.reconcile.builder import build_visits
 from queuepulse.reconcile.cdr_rules import CdrRules, load_cdr_rules
 from queuepulse.reconcile.matcher import plan_corrections
@@ -190,7 +190,7 @@ class Reconciler:
             with self._connect() as own:
                 return await self.reconcile_period(period, own)
         cfg = self.config
-        run = store.start_run(conn, cfg.pbx_id, period, self._clock())
+        run = corrections.start_run(conn, cfg.pbx_id, period, self._clock())
         try:
             result, details = await self._reconcile(conn, run, period)
         except Exception as exc:
@@ -199,20 +199,20 @@ class Reconciler:
             error = f"{type(exc).__name__}: {exc}"
             log.warning("reconciliation failed", extra={
                 "pbx_id": cfg.pbx_id, "period_from": period[0].isoformat(), "error": error})
-            store.finish_run(conn, run, self._clock(), "failed", {}, {}, error=error[:2000])
+            corrections.finish_run(conn, run, self._clock(), "failed", {}, {}, error=error[:2000])
             return PeriodResult(period, "failed", error=error)
         counts = {
             "cdr_rows": result.cdr_rows, "matched": result.matched,
             "corrected": result.corrected, "inserted": result.inserted, "diffs": result.diffs,
             "dead_letters": result.dead_letters,
         }
-        store.finish_run(conn, run, self._clock(), "ok", counts, details)
+        corrections.finish_run(conn, run, self._clock(), "ok", counts, details)
         log.info("period reconciled", extra={
             "pbx_id": cfg.pbx_id, "period_from": period[0].isoformat(), **counts,
             "removed": result.removed, "flagged": result.flagged})
         return result
 
-    async def _reconcile(self, conn: Conn, run: store.RunRecord,
+    async def _reconcile(self, conn: Conn, run: corrections.RunRecord,
                          period: Period) -> tuple[PeriodResult, dict[str, Any]]:
         cfg = self.config
         now = self._clock()
@@ -232,14 +232,14 @@ class Reconciler:
             for letter in _own_letters([*dead_history, *dead_log], period) + built.dead_letters
         ]
         tolerance = timedelta(seconds=cfg.match_tolerance_s)
-        stored = store.load_visits(conn, cfg.pbx_id, a - tolerance, b + tolerance)
+        stored = corrections.load_visits(conn, cfg.pbx_id, a - tolerance, b + tolerance)
         plan = plan_corrections(
             built.visits, stored, a, b, cdr_calls=built.calls,
             tolerance_s=cfg.match_tolerance_s, remove_extra=cfg.remove_extra and not letters)
         reports = (await fetch.fetch_reports(self.client, cfg.pbx_id, period, now,
                                              sorted(slas))
                    if cfg.fetch_reports else fetch.ReportFetch())
-        applied = store.apply_period(
+        applied = corrections.apply_period(
             conn, run, plan, letters, reports.rows, slas, cfg.rules, now,
             cfg.max_visit_span_s)
         result = PeriodResult(
@@ -287,18 +287,18 @@ class Reconciler:
         cfg = self.config
         bar = progress or Progress()
         with self._connect() as conn:
-            if not store.try_lock(conn, cfg.pbx_id):
+            if not corrections.try_lock(conn, cfg.pbx_id):
                 raise ReconcileBusyError(
                     f"another reconciliation of PBX {cfg.pbx_id!r} is running (advisory lock "
                     "held); stop it or wait for it to finish")
-            interrupted = store.mark_interrupted(conn, cfg.pbx_id, self._clock())
+            interrupted = corrections.mark_interrupted(conn, cfg.pbx_id, self._clock())
             if interrupted:
                 log.info("closed interrupted runs", extra={"pbx_id": cfg.pbx_id,
                                                             "runs": interrupted})
             periods = closed_periods(since, until, cfg.period_s, self._clock(), cfg.settle_s)
             done: set[Period] = set()
             if periods and not force:
-                done = store.done_periods(conn, cfg.pbx_id, periods[0][0], periods[-1][1])
+                done = corrections.done_periods(conn, cfg.pbx_id, periods[0][0], periods[-1][1])
             todo = [p for p in periods if p not in done]
             out = BackfillResult(total=len(periods), skipped=len(periods) - len(todo))
             bar.start(len(periods), out.skipped)

@@ -7,6 +7,10 @@ wait); rows stay in the buffer until a batch containing them committed. The buff
 an accepted row: when it reaches its capacity, ``put`` drains it (blocking) before returning, and
 before that point :meth:`WriteBuffer.should_hold_polling` tells the poller to stop taking in new
 data. One error line is logged when an outage begins and one line when it ends.
+
+A :class:`WriteObserver` sees every attempt: it may rewrite the rows of the attempt (stamp
+them with what only the writing side knows), and hears of each failure and commit.
+:data:`OPEN_BUFFERS` lists the buffers of the process, for the polling hold and the metrics.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Protocol
 
-from queuepulse.store.writers import DatabaseUnavailable
+from queuepulse.store.db import DatabaseUnavailableError
+from queuepulse.store.tables import TableRow
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +34,23 @@ class Writer(Protocol):
     """What the buffer needs from a writer (a :class:`BatchWriter` fits)."""
 
     def write(self, batch: Mapping[str, Sequence[object]]) -> int: ...
+
+
+class WriteObserver(Protocol):
+    """Sees each write attempt of a buffer, in order (under the buffer's lock)."""
+
+    def before_write(self, items: list[TableRow]) -> list[TableRow]:
+        """The rows to write for this attempt (``items`` as taken from the buffer, in order);
+        the buffer keeps its own copy, so a retry starts again from the originals."""
+        ...
+
+    def write_failed(self, items: Sequence[TableRow]) -> None:
+        """An attempt with these rows failed; the buffer retries it."""
+        ...
+
+    def committed(self, items: Sequence[TableRow]) -> None:
+        """These rows (as returned by :meth:`before_write`) have just committed."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,7 @@ class WriteBuffer:
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        observer: WriteObserver | None = None,
     ) -> None:
         if capacity_rows < 1 or batch_rows < 1:
             raise ValueError("capacity_rows and batch_rows must be at least 1")
@@ -89,11 +112,11 @@ class WriteBuffer:
         self._backoff = backoff or Backoff()
         self._sleep = sleep
         self._clock = clock
-        self._pending: deque[tuple[str, object]] = deque()
+        self._observer = observer
+        self._pending: deque[TableRow] = deque()
         self._lock = threading.RLock()
         self._attempt = 0
         self._outage_since: float | None = None
-        self._next_attempt_at = 0.0
         self.stats = BufferStats()
 
     # --- signals ---------------------------------------------------------------------------
@@ -121,44 +144,43 @@ class WriteBuffer:
 
     def put(self, table: str, rows: Iterable[object]) -> None:
         """Accept ``rows`` for ``table``. Never drops: drains (blocking) when at capacity."""
+        self.put_items((table, row) for row in rows)
+
+    def put_items(self, items: Iterable[TableRow]) -> None:
+        """Accept ``(table, row)`` items, their order kept (batches are written in it). Never
+        drops: drains (blocking) when at capacity."""
         with self._lock:
             before = len(self._pending)
-            self._pending.extend((table, row) for row in rows)
+            self._pending.extend(items)
             self.stats.rows_accepted += len(self._pending) - before
             while len(self._pending) >= self.capacity_rows:
-                self.flush(block=True, limit_rows=len(self._pending) - self._hold_at + 1)
+                self.flush(limit_rows=len(self._pending) - self._hold_at + 1)
 
     # --- draining --------------------------------------------------------------------------
 
-    def _next_batch(self) -> tuple[dict[str, list[object]], int]:
-        batch: dict[str, list[object]] = {}
-        n = min(self.batch_rows, len(self._pending))
-        for table, row in islice(self._pending, n):
-            batch.setdefault(table, []).append(row)
-        return batch, n
+    def flush(self, *, limit_rows: int | None = None) -> int:
+        """Write pending rows (all, or at least ``limit_rows``); return how many committed.
 
-    def flush(self, *, block: bool = True, limit_rows: int | None = None) -> int:
-        """Write pending rows; return how many were committed.
-
-        ``block=True`` retries with backoff until everything (or ``limit_rows``) is written.
-        ``block=False`` makes at most one attempt per call, and none before the backoff delay
-        of the last failure has passed — for callers that must not sleep (a Bytewax step).
-        A non-retryable :class:`~queuepulse.store.writers.StoreWriteError` propagates; the rows
-        stay pending.
+        Retries with backoff while the database is unavailable, so it returns only once the
+        rows are committed. A non-retryable :class:`~queuepulse.store.writers.StoreWriteError`
+        propagates; the rows stay pending.
         """
         written = 0
         with self._lock:
             while self._pending and (limit_rows is None or written < limit_rows):
-                if not block and self._clock() < self._next_attempt_at:
-                    break
-                batch, n = self._next_batch()
+                n = min(self.batch_rows, len(self._pending))
+                items = list(islice(self._pending, n))
+                if self._observer is not None:
+                    items = self._observer.before_write(items)
+                batch: dict[str, list[object]] = {}
+                for table, row in items:
+                    batch.setdefault(table, []).append(row)
                 try:
                     self._writer.write(batch)
-                except DatabaseUnavailable as exc:
-                    delay = self._failed(exc)
-                    if not block:
-                        break
-                    self._sleep(delay)
+                except DatabaseUnavailableError as exc:
+                    if self._observer is not None:
+                        self._observer.write_failed(items)
+                    self._sleep(self._failed(exc))
                     continue
                 for _ in range(n):
                     self._pending.popleft()
@@ -166,9 +188,11 @@ class WriteBuffer:
                 self.stats.rows_written += n
                 self.stats.batches_written += 1
                 self._recovered()
+                if self._observer is not None:
+                    self._observer.committed(items)
         return written
 
-    def _failed(self, exc: DatabaseUnavailable) -> float:
+    def _failed(self, exc: DatabaseUnavailableError) -> float:
         now = self._clock()
         self._attempt += 1
         self.stats.write_errors += 1
@@ -183,9 +207,7 @@ class WriteBuffer:
             )
         else:
             log.debug("database still unavailable", extra={"attempt": self._attempt})
-        delay = self._backoff.delay(self._attempt)
-        self._next_attempt_at = now + delay
-        return delay
+        return self._backoff.delay(self._attempt)
 
     def _recovered(self) -> None:
         if self._outage_since is None:
@@ -199,4 +221,35 @@ class WriteBuffer:
         )
         self._outage_since = None
         self._attempt = 0
-        self._next_attempt_at = 0.0
+
+
+class OpenBuffers:
+    """The write buffers of this process, by name (thread-safe): whether any asks producers to
+    hold, and their counters."""
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, WriteBuffer] = {}
+        self._lock = threading.Lock()
+
+    def add(self, name: str, buffer: WriteBuffer) -> None:
+        """List ``buffer`` under ``name`` (a sink partition opened)."""
+        with self._lock:
+            self._buffers[name] = buffer
+
+    def remove(self, name: str) -> None:
+        """Forget a buffer (its sink partition closed)."""
+        with self._lock:
+            self._buffers.pop(name, None)
+
+    def all(self) -> dict[str, WriteBuffer]:
+        """The open buffers, by name."""
+        with self._lock:
+            return dict(self._buffers)
+
+    def should_hold_polling(self) -> bool:
+        """True when an open buffer is near its capacity: pollers skip ticks until it drains."""
+        return any(b.should_hold_polling() for b in self.all().values())
+
+
+OPEN_BUFFERS = OpenBuffers()
+"""The process's open write buffers (the sinks add theirs)."""

@@ -29,7 +29,11 @@ _SECRET_KEYS = frozenset({"password", "sslpassword", "passfile"})
 
 
 class DatabaseUnavailableError(SetupError):
-    """The database cannot be reached or refused the login."""
+    """The database cannot be reached, refused the login or dropped the connection.
+
+    Raised by :func:`connect` and by the writers; the message names the target or the table
+    being written (never a password). Retrying later may succeed: the write buffer does.
+    """
 
 
 def secret_value(dsn: str | SecretStr) -> str:

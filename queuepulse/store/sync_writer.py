@@ -27,7 +27,7 @@ from queuepulse.domain.sync import (
 )
 from queuepulse.store.db import DatabaseUnavailableError
 from queuepulse.store.db import connect as db_connect
-from queuepulse.store.writers import BatchWriter, DatabaseUnavailable, StoreWriteError
+from queuepulse.store.writers import BatchWriter, StoreWriteError
 
 T = TypeVar("T")
 
@@ -103,16 +103,15 @@ class SyncStore:
         return self._writer
 
     def load(self, pbx_id: str) -> KnownConfig:
-        """:func:`load_known` on a fresh connection; :class:`DatabaseUnavailable` if it fails."""
+        """:func:`load_known` on a fresh connection; :class:`DatabaseUnavailableError` if it
+        fails."""
         if self._connect is None:
             raise StoreWriteError("this SyncStore was built without a connect function")
         try:
             with self._connect() as conn:
                 return load_known(conn, pbx_id)
-        except DatabaseUnavailableError as exc:
-            raise DatabaseUnavailable(str(exc)) from None
         except psycopg.OperationalError as exc:
-            raise DatabaseUnavailable(
+            raise DatabaseUnavailableError(
                 f"cannot read the current configuration of {pbx_id}: "
                 f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
             ) from exc

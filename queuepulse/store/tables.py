@@ -1,9 +1,10 @@
 """How each public table is upserted: its columns, natural key and conflict policy.
 
 The writers (:mod:`queuepulse.store.writers`) are generic; everything table-specific lives in one
-:class:`TableSpec` per table here. Column lists follow DESIGN.md "Public tables" and the
-migrations in ``schema/incremental``. A hypertable's unique index must contain its time column,
-so every key below includes it.
+:class:`TableSpec` per table here, and these specs are the one column list of each table in the
+code. Every column named here is one the migrations in ``schema/incremental`` create (a
+database test checks it). Row types (dataclasses) name their fields as the columns they fill.
+A hypertable's unique index must contain its time column, so every key below includes it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from typing import Any, Literal
 
 Row = dict[str, Any]
 """One row, keyed by column name."""
+
+TableRow = tuple[str, Any]
+"""One item for a table: the table name and the row (a mapping or a dataclass whose field names
+are column names)."""
 
 OnConflict = Literal["nothing", "update"]
 
@@ -31,7 +36,6 @@ class TableSpec:
     for columns the pipeline never supplies (``updated_at = now()``). ``defaults`` fill columns
     that are NOT NULL with a default when a row carries None.
 
-    ``aliases`` maps a row field name to the column it fills (for row types whose names differ).
     ``check`` inspects each incoming row (before columns are picked) and returns a reason to
     refuse it, or None. ``json`` names ``jsonb`` columns (besides those with a dict or list
     default): their dict and list values are sent as JSON.
@@ -49,7 +53,6 @@ class TableSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     merge: Callable[[Row, Row], Row] | None = None
     on_update: Mapping[str, str] = field(default_factory=dict)
-    aliases: Mapping[str, str] = field(default_factory=dict)
     check: Callable[[Mapping[str, Any]], str | None] | None = None
     json: tuple[str, ...] = ()
 
@@ -148,8 +151,6 @@ _KPI_COLUMNS = (
 _KPI_ZERO_DEFAULTS = dict.fromkeys(
     ("offered", "answered", "abandoned", "short_abandoned", "transferred", "answered_in_sla",
      "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count"), 0)
-# queuepulse.domain.kpi.QueueKpi names two sums differently from the columns.
-_KPI_ALIASES = {"answered_wait_sum_s": "wait_answered_s_sum", "talk_sum_s": "talk_s_sum"}
 
 
 def _kpi_spec(name: str, scope: str) -> TableSpec:
@@ -165,7 +166,6 @@ def _kpi_spec(name: str, scope: str) -> TableSpec:
         key=("pbx_id", "queue_dn", "bucket"),
         defaults=_KPI_ZERO_DEFAULTS,
         on_update={"updated_at": "now()"},
-        aliases=_KPI_ALIASES,
         check=check,
     )
 

@@ -36,11 +36,11 @@ STAGE_PREFIX = "qp_stage_"
 
 
 class StoreWriteError(QueuepulseError):
-    """A batch could not be written, for a reason retrying will not fix (bad row, schema)."""
+    """A batch could not be written, for a reason retrying will not fix (bad row, schema).
 
-
-class DatabaseUnavailable(StoreWriteError):
-    """The database cannot be reached or dropped the connection; retrying may succeed."""
+    A database that cannot be reached or dropped the connection raises
+    :class:`~queuepulse.store.db.DatabaseUnavailableError` instead: retrying may succeed.
+    """
 
 
 def as_row(obj: object) -> Row:
@@ -85,29 +85,22 @@ _EXTRACTORS: dict[tuple[int, type], tuple[TableSpec, _Extractor]] = {}
 def _extractor(spec: TableSpec, kind: type) -> _Extractor:
     """A fast ``object -> {column: value}`` for dataclass type ``kind`` rows of ``spec``.
 
-    Only the fields that are columns (directly or through ``spec.aliases``) are read, with one
-    ``attrgetter`` call per row: the per-row ``dataclasses.fields`` walk of :func:`as_row` was a
-    good part of the writer's time at 10x scale.
+    Only the fields that are columns are read, with one ``attrgetter`` call per row: the per-row
+    ``dataclasses.fields`` walk of :func:`as_row` was a good part of the writer's time at 10x
+    scale.
     """
     cached = _EXTRACTORS.get((id(spec), kind))
     if cached is not None and cached[0] is spec:
         return cached[1]
     names = {f.name for f in dataclasses.fields(kind)}
-    pairs: list[tuple[str, str]] = []  # (field, column)
-    for col in spec.columns:
-        if col in names:
-            pairs.append((col, col))
-    for field_name, col in spec.aliases.items():
-        if field_name in names and col not in names:
-            pairs.append((field_name, col))
-    cols = tuple(c for _, c in pairs)
+    cols = tuple(c for c in spec.columns if c in names)
     extract: _Extractor
-    if not pairs:
+    if not cols:
         extract = _empty_row
-    elif len(pairs) == 1:
-        extract = partial(_single_field, pairs[0][0], pairs[0][1])
+    elif len(cols) == 1:
+        extract = partial(_single_field, cols[0])
     else:
-        extract = partial(_many_fields, cols, attrgetter(*(f for f, _ in pairs)))
+        extract = partial(_many_fields, cols, attrgetter(*cols))
     _EXTRACTORS[(id(spec), kind)] = (spec, extract)
     return extract
 
@@ -116,8 +109,8 @@ def _empty_row(_obj: object) -> Row:
     return {}
 
 
-def _single_field(field_name: str, column: str, obj: object) -> Row:
-    return {column: getattr(obj, field_name)}
+def _single_field(column: str, obj: object) -> Row:
+    return {column: getattr(obj, column)}
 
 
 def _many_fields(columns: tuple[str, ...], getter: Callable[[object], Any], obj: object) -> Row:
@@ -125,14 +118,8 @@ def _many_fields(columns: tuple[str, ...], getter: Callable[[object], Any], obj:
 
 
 def _mapping_row(spec: TableSpec, obj: object) -> Row:
-    raw = obj
-    assert isinstance(raw, Mapping)
-    if spec.aliases and any(f in raw and c not in raw for f, c in spec.aliases.items()):
-        raw = dict(raw)
-        for field_name, column in spec.aliases.items():
-            if field_name in raw and column not in raw:
-                raw[column] = raw[field_name]
-    return {col: raw[col] for col in spec.columns if col in raw}
+    assert isinstance(obj, Mapping)
+    return {col: obj[col] for col in spec.columns if col in obj}
 
 
 def prepare_rows(spec: TableSpec, rows: Iterable[object]) -> list[Row]:
@@ -286,13 +273,114 @@ class WriterStats:
         return self.rows_written / self.busy_s if self.busy_s > 0 else 0.0
 
 
+def _stage_sql(spec: TableSpec) -> sql.Composed:
+    """Create the session-local staging table of ``spec`` (rows vanish at each commit)."""
+    return sql.SQL(
+        "CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+        "SELECT {cols} FROM {table} WITH NO DATA"
+    ).format(
+        stage=sql.Identifier(STAGE_PREFIX + spec.name),
+        cols=sql.SQL(", ").join(sql.Identifier(c) for c in spec.columns),
+        table=sql.Identifier(spec.name),
+    )
+
+
+def _copy_and_upsert(
+    conn: psycopg.Connection[Any], spec: TableSpec, columns: tuple[str, ...],
+    values: Sequence[Sequence[Any]], statement: sql.Composed,
+) -> None:
+    """``COPY`` ``values`` into the staging table of ``spec`` and run its upsert ``statement``
+    (inside the caller's transaction)."""
+    with conn.cursor() as cur:
+        copy_sql = sql.SQL("COPY {stage} ({cols}) FROM STDIN").format(
+            stage=sql.Identifier(STAGE_PREFIX + spec.name),
+            cols=sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+        )
+        with cur.copy(copy_sql) as copy:
+            write_row = copy.write_row
+            for row in values:
+                write_row(row)
+        cur.execute(statement)
+
+
+def prepare_batch(
+    batch: Mapping[str, Sequence[object]], tables: Mapping[str, TableSpec] = TABLES
+) -> PreparedBatch:
+    """Rows of ``{table: rows}`` normalised, de-duplicated and turned into ``COPY`` values (no
+    database). :class:`StoreWriteError` for a bad row or a table no spec describes."""
+    prepared = []
+    for table, raw_rows in batch.items():
+        spec = spec_of(table, tables)
+        rows = prepare_rows(spec, raw_rows)
+        if rows:
+            cols = batch_columns(spec, rows)
+            prepared.append((spec, cols, list(copy_values(spec, cols, rows))))
+    return PreparedBatch(tuple(prepared))
+
+
+def spec_of(table: str, tables: Mapping[str, TableSpec] = TABLES) -> TableSpec:
+    """The spec of ``table``; :class:`StoreWriteError` if ``tables`` does not know it."""
+    try:
+        return tables[table]
+    except KeyError:
+        raise StoreWriteError(
+            f"no writer for table {table!r}; known tables: {', '.join(sorted(tables))}"
+        ) from None
+
+
+def write_in(
+    conn: psycopg.Connection[Any], batch: Mapping[str, Sequence[object]],
+    tables: Mapping[str, TableSpec] = TABLES,
+) -> int:
+    """Upsert ``{table: rows}`` through ``conn`` inside the caller's open transaction (the
+    caller commits or rolls back, so the rows commit together with whatever else it writes).
+
+    The same specs and statements as :class:`BatchWriter`; returns the rows handed to the
+    database (after de-duplication). Database errors propagate as raised by psycopg.
+    """
+    prepared = prepare_batch(batch, tables)
+    for spec, cols, values in prepared.tables:
+        conn.execute(_stage_sql(spec))
+        _copy_and_upsert(conn, spec, cols, values, upsert_statement(spec, cols))
+        # the stage empties at commit; empty it now too, for another write in this transaction
+        conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(STAGE_PREFIX + spec.name)))
+    return prepared.rows
+
+
+def delete_keys(
+    conn: psycopg.Connection[Any], table: str, keys: Iterable[Sequence[Any]],
+    *, where: str | None = None, tables: Mapping[str, TableSpec] = TABLES,
+) -> int:
+    """Delete the rows of ``table`` with these natural keys (values in the spec's key order),
+    inside the caller's transaction; ``where`` (SQL over the table's columns) limits which of
+    them may go. Returns how many keys were given."""
+    spec = spec_of(table, tables)
+    params = [tuple(k) for k in keys]
+    for k in params:
+        if len(k) != len(spec.key):
+            raise StoreWriteError(
+                f"a {table} key needs {len(spec.key)} values ({', '.join(spec.key)}), got {k!r}")
+    if not params:
+        return 0
+    condition = sql.SQL(" AND ").join(
+        sql.SQL("{} = %s").format(sql.Identifier(c)) for c in spec.key)
+    if where:
+        condition = condition + sql.SQL(" AND ") + sql.SQL(where)
+    statement = sql.SQL("DELETE FROM {table} WHERE {condition}").format(
+        table=sql.Identifier(table), condition=condition)
+    with conn.cursor() as cur:
+        cur.executemany(statement, params)
+    return len(params)
+
+
 class BatchWriter:
     """Writes batches of rows for several tables, one transaction per batch.
 
     ``connect`` opens a psycopg connection (the writer calls it lazily and again after the
-    connection was lost). Connection-level failures raise :class:`DatabaseUnavailable` and drop
-    the connection; any other database error raises :class:`StoreWriteError`. Either way the batch
-    was rolled back, so retrying it is safe.
+    connection was lost). Connection-level failures raise
+    :class:`~queuepulse.store.db.DatabaseUnavailableError` and drop the connection; any other
+    database error raises :class:`StoreWriteError`. Either way the batch was rolled back, so
+    retrying it is safe.
     """
 
     def __init__(
@@ -329,12 +417,7 @@ class BatchWriter:
 
     def spec(self, table: str) -> TableSpec:
         """The spec of ``table``; :class:`StoreWriteError` if the writer does not know it."""
-        try:
-            return self._tables[table]
-        except KeyError:
-            raise StoreWriteError(
-                f"no writer for table {table!r}; known tables: {', '.join(sorted(self._tables))}"
-            ) from None
+        return spec_of(table, self._tables)
 
     def close(self) -> None:
         """Close the connection (a later write reconnects)."""
@@ -350,29 +433,19 @@ class BatchWriter:
             self._staged.clear()
             try:
                 self._conn = self._connect()
-            except DatabaseUnavailableError as exc:
+            except DatabaseUnavailableError:
                 self._conn = None
-                raise DatabaseUnavailable(str(exc)) from None
+                raise
             except psycopg.OperationalError as exc:
                 self._conn = None
-                raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(exc)}")\
-                    from exc
+                raise DatabaseUnavailableError(
+                    f"cannot connect to the database: {_first_line(exc)}") from exc
         return self._conn
 
     def _ensure_stage(self, conn: psycopg.Connection[Any], spec: TableSpec) -> None:
         if spec.name in self._staged:
             return
-        cols = sql.SQL(", ").join(sql.Identifier(c) for c in spec.columns)
-        conn.execute(
-            sql.SQL(
-                "CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
-                "SELECT {cols} FROM {table} WITH NO DATA"
-            ).format(
-                stage=sql.Identifier(STAGE_PREFIX + spec.name),
-                cols=cols,
-                table=sql.Identifier(spec.name),
-            )
-        )
+        conn.execute(_stage_sql(spec))
         self._staged.add(spec.name)
 
     def _statement(self, spec: TableSpec, columns: tuple[str, ...]) -> sql.Composed:
@@ -384,20 +457,13 @@ class BatchWriter:
     def prepare(self, batch: Mapping[str, Sequence[object]]) -> PreparedBatch:
         """The Python half of :meth:`write` (no database): rows normalised, de-duplicated and
         turned into ``COPY`` values. :class:`StoreWriteError` for a bad row."""
-        tables = []
-        for table, raw_rows in batch.items():
-            spec = self.spec(table)
-            rows = prepare_rows(spec, raw_rows)
-            if rows:
-                cols = batch_columns(spec, rows)
-                tables.append((spec, cols, list(copy_values(spec, cols, rows))))
-        return PreparedBatch(tuple(tables))
+        return prepare_batch(batch, self._tables)
 
     def write(self, batch: Mapping[str, Sequence[object]]) -> int:
         """Upsert ``{table: rows}`` in one transaction; return the rows handed to the database.
 
-        Raises :class:`DatabaseUnavailable` (retry later) or :class:`StoreWriteError` (a bug or a
-        schema mismatch: the message names the table).
+        Raises :class:`~queuepulse.store.db.DatabaseUnavailableError` (retry later) or
+        :class:`StoreWriteError` (a bug or a schema mismatch: the message names the table).
         """
         return self.write_prepared(self.prepare(batch))
 
@@ -416,32 +482,23 @@ class BatchWriter:
             with conn.transaction():
                 for spec, cols, rows in prepared:
                     current = spec.name
-                    with conn.cursor() as cur:
-                        copy_sql = sql.SQL("COPY {stage} ({cols}) FROM STDIN").format(
-                            stage=sql.Identifier(STAGE_PREFIX + spec.name),
-                            cols=sql.SQL(", ").join(sql.Identifier(c) for c in cols),
-                        )
-                        with cur.copy(copy_sql) as copy:
-                            write_row = copy.write_row
-                            for values in rows:
-                                write_row(values)
-                        cur.execute(self._statement(spec, cols))
+                    _copy_and_upsert(conn, spec, cols, rows, self._statement(spec, cols))
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self.close()
-            raise DatabaseUnavailable(
+            raise DatabaseUnavailableError(
                 f"lost the database while writing {current}: {_first_line(exc)}"
             ) from exc
         except psycopg.Error as exc:
             if conn.closed or conn.broken:
                 self.close()
-                raise DatabaseUnavailable(
+                raise DatabaseUnavailableError(
                     f"lost the database while writing {current}: {_first_line(exc)}"
                 ) from exc
             raise StoreWriteError(
                 f"writing {current} failed: {_first_line(exc)}; the batch was rolled back "
                 "(check that `queuepulse db upgrade` ran and the rows match the table)"
             ) from exc
-        n = sum(len(rows) for _, _, rows in prepared)
+        n = batch.rows
         self.stats.batches += 1
         self.stats.rows_written += n
         for spec, _cols, rows in prepared:

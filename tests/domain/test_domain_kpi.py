@@ -1,4 +1,4 @@
-"""KPI facts, bucket folds, merging and late data."""
+"""KPI facts and bucket folds (the live windows over them: tests/flows/test_kpi_windows_unit.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from datetime import timedelta
 
 import pytest
 from domain_scenarios import DIRECTORY, PBX, RULES, at, poll, row, run
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from queuepulse.domain.kpi import (
     KpiFact,
@@ -15,13 +13,11 @@ from queuepulse.domain.kpi import (
     QueueKpi,
     accumulate,
     bucket_of,
-    empty_kpi,
     entry_kpis_from_visits,
     facts_for_visit_change,
     fold_bucket,
     fold_facts,
     kpis_from_visits,
-    merge_kpi,
 )
 from queuepulse.domain.visits import QueueVisit
 
@@ -65,7 +61,7 @@ def test_empty_denominators_are_null() -> None:
     assert k.asa_s is None
     assert k.aht_s is None
     assert k.max_wait_s == 2.0
-    assert fold_bucket([], KEY) == empty_kpi(PBX, "800", B).with_derived()
+    assert fold_bucket([], KEY) == QueueKpi(PBX, "800", B)
 
 
 def test_duplicate_facts_count_once() -> None:
@@ -87,54 +83,6 @@ def test_accumulate_late_and_redelivered_facts() -> None:
     state, k3 = accumulate(state, [fact(3, "abandoned", wait_s=30.0, short=False)])  # late
     assert (k3.abandoned, k3.sla_pct) == (1, 50.0)
     assert state.key == KEY
-
-
-def test_merge_refuses_other_queues() -> None:
-    with pytest.raises(ValueError, match="merge only one queue"):
-        merge_kpi(empty_kpi(PBX, "800", B), empty_kpi(PBX, "801", B))
-
-
-kinds = st.sampled_from(["offered", "answered", "abandoned", "transferred", "talk_ended"])
-fact_strategy = st.builds(
-    lambda n, kind, sec, wait, talk, flag: KpiFact(
-        f"f{n}", PBX, "800", "queue", kind, at(sec), wait_s=wait, talk_s=talk,
-        in_sla=flag if kind == "answered" else None, short=flag if kind == "abandoned" else None,
-    ),
-    st.integers(0, 10_000), kinds, st.floats(0, 59.999),
-    st.floats(0, 600, allow_nan=False), st.floats(0, 3600, allow_nan=False), st.booleans(),
-)
-
-
-def _close(a: QueueKpi, b: QueueKpi) -> None:
-    for name in QueueKpi.__dataclass_fields__:
-        x, y = getattr(a, name), getattr(b, name)
-        if isinstance(x, float) and isinstance(y, float):
-            assert x == pytest.approx(y), name
-        else:
-            assert x == y, name
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(fact_strategy, max_size=30), st.integers(0, 30), st.integers(0, 30))
-def test_merge_is_associative_commutative_and_matches_one_fold(
-    facts: list[KpiFact], i: int, j: int
-) -> None:
-    unique = list({f.fact_id: f for f in facts}.values())
-    i, j = sorted((min(i, len(unique)), min(j, len(unique))))
-    a, b, c = (fold_bucket(part, KEY) for part in (unique[:i], unique[i:j], unique[j:]))
-    left = merge_kpi(merge_kpi(a, b), c)
-    right = merge_kpi(a, merge_kpi(b, c))
-    _close(left, right)
-    _close(merge_kpi(a, b), merge_kpi(b, a))
-    _close(left, fold_bucket(unique, KEY))
-    _close(merge_kpi(a, empty_kpi(PBX, "800", B)), a)
-
-
-def test_merging_minutes_gives_an_hour_starting_at_the_first() -> None:
-    m1 = fold_bucket([fact(1, "offered", 10.0)])
-    m2 = fold_bucket([KpiFact("f2", PBX, "800", "queue", "offered", at(70.0))])
-    hour = merge_kpi(m2, m1)
-    assert (hour.bucket, hour.offered) == (B, 2)
 
 
 def test_counts_land_in_the_bucket_of_the_moment_they_happened() -> None:
@@ -197,46 +145,3 @@ def test_facts_for_visit_change_only_adds_what_is_new() -> None:
 
 def test_directory_sla_reaches_the_facts() -> None:
     assert DIRECTORY.sla_s("801", 20) == 30
-
-
-def test_window_step_emits_full_buckets_and_closes_them() -> None:
-    from queuepulse.domain.kpi import window_step
-
-    f1 = fact(1, "offered", 10.0)
-    f2 = fact(2, "answered", 20.0, wait_s=8.0, in_sla=True)
-    state, out = window_step(None, [f1, f2], at(21))
-    (k,) = out
-    assert (k.offered, k.answered, k.sla_pct) == (1, 1, 100.0)
-    state, out = window_step(state, [f1], at(22))  # re-delivered: nothing changes
-    assert out == ()
-    state, out = window_step(state, [fact(3, "abandoned", 50.0, wait_s=30.0, short=False)],
-                             at(90))  # late but within the allowance: the full bucket again
-    (k,) = out
-    assert (k.offered, k.answered, k.abandoned, k.sla_pct) == (1, 1, 1, 50.0)
-    assert k == fold_bucket([f1, f2, fact(3, "abandoned", 50.0, wait_s=30.0, short=False)])
-    state, out = window_step(state, [], at(179))  # 09:00 bucket closes at 09:03:00
-    assert state.buckets != {}
-    state, out = window_step(state, [], at(180))
-    assert state.buckets == {}
-    state, out = window_step(state, [fact(4, "offered", 30.0)], at(182))
-    assert out == ()
-    assert state.too_late == 1
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(fact_strategy, max_size=40), st.integers(1, 5))
-def test_window_step_equals_one_fold(facts: list[KpiFact], chunks: int) -> None:
-    from queuepulse.domain.kpi import window_step
-
-    state = None
-    latest: dict[tuple[object, ...], QueueKpi] = {}
-    size = max(len(facts) // chunks, 1)
-    for i in range(0, max(len(facts), 1), size):
-        state, out = window_step(state, facts[i:i + size], at(60))
-        for k in out:
-            latest[(k.pbx_id, k.queue_dn, k.scope, k.bucket)] = k
-    first: dict[str, KpiFact] = {}
-    for f in facts:
-        first.setdefault(f.fact_id, f)  # a fact id names one fact: the first copy counts
-    if first:
-        _close(latest[KEY], fold_bucket(first.values(), KEY))

@@ -27,7 +27,7 @@ from queuepulse.settings import PbxSettings
 from queuepulse.simulator.config import SimulatorConfig
 from queuepulse.simulator.model.config import ModelConfig
 from queuepulse.simulator.server import run_simulator
-from queuepulse.store.sink import should_hold_polling
+from queuepulse.store.buffer import OPEN_BUFFERS
 from queuepulse.xapi.client import XapiClient
 from queuepulse.xapi.replay_file import iter_replay
 
@@ -78,7 +78,8 @@ def test_replay_of_a_live_recording_writes_the_same_tables(
         live = LiveFlowConfig(targets=(pbx,), dsn=pg_dsn, run_for_s=6.0)
         transport = DamagingTransport()
         source = PollingSource(
-            live.targets, hold=should_hold_polling, run_for_s=6.0, record_dir=recording,
+            live.targets, hold=OPEN_BUFFERS.should_hold_polling, run_for_s=6.0,
+            record_dir=recording,
             client_factory=lambda target: XapiClient(target, transport=transport))
         run_main(build_flow(live, source=source), epoch_interval=None)
 

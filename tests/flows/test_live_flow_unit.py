@@ -1,5 +1,6 @@
-"""The live flow's glue without a database: the per-PBX step, KPI windows, the replay reader,
-feeds and the whole flow on Bytewax's TestingSource/TestingSink."""
+"""The live flow's glue without a database: the per-PBX step and its health rows, the commit
+recorder, the replay reader, feeds and the whole flow on Bytewax's TestingSource/TestingSink
+(the KPI windows: test_kpi_windows_unit.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from bytewax.testing import TestingSink, TestingSource, run_main
 from flows.live import build_flow
 from queuepulse.domain.kpi import KpiFact
 from queuepulse.domain.snapshot import ActiveCallRow, Poll
+from queuepulse.live.commit_latency import CommitRecorder
 from queuepulse.live.config import LiveFlowConfig, load_pbx_file
 from queuepulse.live.items import ConfigItem, PollItem
-from queuepulse.live.kpi_window import KpiWindower
 from queuepulse.live.pbx_step import PbxStepper
 from queuepulse.live.replay_reader import ReplayReader
 from queuepulse.live.summary import QueueSummary, render
@@ -69,25 +70,6 @@ def test_stepper_turns_polls_into_rows_and_facts() -> None:
     assert answered.wait_s == pytest.approx(12.0)
     assert state is not None
     assert state.directory.is_queue("800")
-
-
-def test_kpi_window_corrects_late_facts_and_drops_too_late_ones() -> None:
-    windower = KpiWindower(lateness_s=60)
-
-    def fact(i: int, at: datetime) -> KpiFact:
-        return KpiFact(f"f{i}", "p1", "800", "queue", "offered", at)
-
-    state, out = windower(None, [fact(1, T0 + timedelta(seconds=5))])
-    assert [k.offered for k in out] == [1]
-    state, out = windower(state, [fact(1, T0 + timedelta(seconds=5))])  # re-delivered
-    assert out == []
-    state, out = windower(state, [fact(2, T0 + timedelta(seconds=90))])
-    state, out = windower(state, [fact(3, T0 + timedelta(seconds=30))])  # late, still open
-    assert [(k.bucket, k.offered) for k in out] == [(T0, 2)]
-    state, _ = windower(state, [fact(4, T0 + timedelta(minutes=5))])  # closes minute 0
-    state, out = windower(state, [fact(5, T0 + timedelta(seconds=40))])
-    assert out == []
-    assert state.late_dropped == 1
 
 
 def test_flow_on_testing_source_emits_every_table() -> None:
@@ -208,3 +190,47 @@ def test_summary_render_shows_sla_and_totals() -> None:
     assert text.endswith("footer")
     named = render(T0, [QueueSummary("800", name="Sales support team")])
     assert "Sales support " in named  # names are cut to the column, never shift it
+
+
+def test_health_rows_report_the_gap_of_a_failed_stretch() -> None:
+    stepper = PbxStepper(LiveFlowConfig(replay=Path("x")).rules, clock=lambda: T0.timestamp())
+    state = None
+    gaps: list[float | None] = []
+    for s in range(1, 10):
+        now = T0 + timedelta(seconds=s)
+        failed = s in (4, 5, 6)
+        poll = (Poll("p1", now, (), ok=False, error="timeout") if failed
+                else Poll("p1", now, (_row(7, "800 Sales", "Ringing", T0, now),)))
+        state, out = stepper(state, PollItem(poll))
+        ((_, health),) = [r for r in out.rows if r[0] == "pipeline_health"]
+        assert (health["rows_written"], health["write_errors"]) == (0, 0)  # the sink's to say
+        gaps.append(health["gap_s"])
+    # failed polls: seconds since the last good poll (s = 3); the next good one: the whole gap
+    assert gaps == [None, None, None, 1.0, 2.0, 3.0, 4.0, None, None]
+
+
+def _health(pbx: str, second: int) -> tuple[str, dict[str, Any]]:
+    return ("pipeline_health", {"pbx_id": pbx, "ts": T0 + timedelta(seconds=second)})
+
+
+def _gauge(pbx: str) -> tuple[str, dict[str, Any]]:
+    return ("queue_live", {"pbx_id": pbx})
+
+
+def test_commit_recorder_stamps_what_committed_before_each_health_row() -> None:
+    recorder = CommitRecorder(keep=True, clock=lambda: (T0 + timedelta(seconds=3)).timestamp())
+    first = [_gauge("a"), _gauge("b"), _gauge("a")]  # committed without a health row
+    recorder.committed(recorder.before_write(first))
+    attempt = [_gauge("a"), _health("a", 1), _gauge("b"), _gauge("a")]
+    recorder.write_failed(recorder.before_write(attempt))
+    recorder.write_failed(recorder.before_write(attempt))
+    stamped = recorder.before_write(attempt)
+    assert stamped[1][1] == {"pbx_id": "a", "ts": T0 + timedelta(seconds=1),
+                             "rows_written": 3, "write_errors": 2}
+    assert attempt[1][1] == {"pbx_id": "a", "ts": T0 + timedelta(seconds=1)}  # not mutated
+    recorder.committed(stamped)
+    assert recorder.samples == [("a", 2.0)]
+    # b: one row before, one in the failed batches, and both failures; a starts again at 1
+    (_, b), (_, a) = recorder.before_write([_health("b", 2), _health("a", 2)])
+    assert (b["rows_written"], b["write_errors"]) == (2, 2)
+    assert (a["rows_written"], a["write_errors"]) == (1, 0)

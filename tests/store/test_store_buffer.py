@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from queuepulse.store.buffer import Backoff, WriteBuffer
-from queuepulse.store.writers import DatabaseUnavailable, StoreWriteError
+from queuepulse.store.db import DatabaseUnavailableError
+from queuepulse.store.writers import StoreWriteError
 
 pytestmark = pytest.mark.unit
 
@@ -26,7 +27,7 @@ class FlakyWriter:
     def write(self, batch: Mapping[str, Sequence[object]]) -> int:
         self.attempts += 1
         if self.down:
-            raise DatabaseUnavailable("connection refused")
+            raise DatabaseUnavailableError("connection refused")
         self.batches.append({k: list(v) for k, v in batch.items()})
         return sum(len(v) for v in batch.values())
 
@@ -82,30 +83,28 @@ def test_blocking_flush_retries_with_exponential_backoff_until_back() -> None:
     assert not buf.database_down
 
 
-def test_nonblocking_flush_waits_for_backoff_and_loses_nothing() -> None:
+def test_flush_returns_only_once_committed_and_loses_nothing() -> None:
     w, t = FlakyWriter(), FakeTime()
     buf = WriteBuffer(w, backoff=Backoff(1.0, 2.0, 8.0), sleep=t.sleep, clock=t.clock)
     w.down = True
     buf.put("a", [1])
-    assert buf.flush(block=False) == 0
-    assert buf.database_down
-    assert w.attempts == 1
-    t.now = 0.5
     buf.put("a", [2])
-    assert buf.flush(block=False) == 0
-    assert w.attempts == 1
-    t.now = 1.0
-    assert buf.flush(block=False) == 0
-    assert w.attempts == 2
-    w.down = False
-    t.now = 2.9
-    assert buf.flush(block=False) == 0
-    assert w.attempts == 2
-    t.now = 3.0
-    assert buf.flush(block=False) == 2
+    seen: list[tuple[bool, int]] = []
+
+    def sleep(s: float) -> None:
+        seen.append((buf.database_down, buf.pending))
+        t.sleep(s)
+        if len(t.sleeps) == 3:
+            w.down = False
+
+    buf._sleep = sleep
+    assert buf.flush() == 2
+    assert seen == [(True, 2)] * 3  # down, rows kept, while it backs off
+    assert t.sleeps == [1.0, 2.0, 4.0]
+    assert w.attempts == 4
     assert w.rows("a") == [1, 2]
-    assert t.sleeps == []
     assert buf.stats.outages == 1
+    assert not buf.database_down
 
 
 def test_back_pressure_signal_and_full_put_drains_instead_of_dropping() -> None:
@@ -118,8 +117,8 @@ def test_back_pressure_signal_and_full_put_drains_instead_of_dropping() -> None:
     buf.put("a", range(4, 6))
     assert buf.should_hold_polling()
     assert not buf.is_full
-    buf.flush(block=False)
     assert buf.pending == 6
+    assert w.attempts == 0  # put below capacity never writes
 
     def recover(s: float) -> None:
         t.now += s
@@ -136,14 +135,18 @@ def test_back_pressure_signal_and_full_put_drains_instead_of_dropping() -> None:
 def test_two_outages_are_counted_separately() -> None:
     w, t = FlakyWriter(), FakeTime()
     buf = WriteBuffer(w, sleep=t.sleep, clock=t.clock)
+    def recover(s: float) -> None:
+        t.sleep(s)
+        w.down = False
+
+    buf._sleep = recover
     for _ in range(2):
         w.down = True
         buf.put("a", [1])
-        buf.flush(block=False)
-        w.down = False
+        buf.flush()
         t.now += 60
-        buf.flush(block=False)
     assert buf.stats.outages == 2
+    assert buf.stats.write_errors == 2
     assert buf.pending == 0
 
 
@@ -164,12 +167,15 @@ def test_outage_logs_one_error(caplog: pytest.LogCaptureFixture) -> None:
     buf = WriteBuffer(w, sleep=t.sleep, clock=t.clock)
     w.down = True
     buf.put("a", [1])
-    for _ in range(5):
-        t.now += 100
-        buf.flush(block=False)
-    w.down = False
-    t.now += 100
-    buf.flush(block=False)
+
+    def sleep(s: float) -> None:
+        t.sleep(s)
+        if len(t.sleeps) == 5:
+            w.down = False
+
+    buf._sleep = sleep
+    buf.flush()
+    assert buf.stats.write_errors == 5
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert len(errors) == 1
     assert "database unavailable" in errors[0].getMessage()

@@ -48,6 +48,10 @@ def count(dsn: str, table: str, pbx: str) -> tuple[int, int]:
     return row[0], row[1]
 
 
+class _GiveUp(Exception):
+    """Raised from a test's sleep to end a flush that would retry forever."""
+
+
 class Switch:
     """A connect function whose target can be changed (a closed port, then the real one)."""
 
@@ -99,21 +103,18 @@ def test_server_stopped_and_restarted_loses_nothing(own_cluster: LocalCluster) -
     own_cluster.stop(mode="fast")
     buf.put("call_events", events(pbx, 150, 300))
     buf.put("queue_live", live(pbx, 10, 10))
-    assert buf.flush(block=False) == 0
-    assert buf.database_down
-    assert buf.stats.outages == 1
     assert buf.pending == 310
     assert not buf.should_hold_polling()
     buf.put("call_events", events(pbx, 450, 250))  # the poller keeps going ...
     assert buf.should_hold_polling()  # ... until the buffer asks it to hold
     assert not buf.is_full
-    assert buf.flush(block=False) == 0  # still in backoff: no attempt made
-    assert buf.stats.write_errors == 1
 
     # The server comes back while the writer backs off (each sleep precedes another attempt).
     restarts: list[int] = []
+    during: list[tuple[bool, int, int]] = []
 
     def sleep_and_restart(s: float) -> None:
+        during.append((buf.database_down, buf.stats.outages, buf.pending))
         t.sleep(s)
         if len(t.sleeps) == 3 and not restarts:
             own_cluster.ensure_running()
@@ -122,7 +123,8 @@ def test_server_stopped_and_restarted_loses_nothing(own_cluster: LocalCluster) -
     buf._sleep = sleep_and_restart
     assert buf.flush() == 560
     assert restarts == [1]
-    assert t.sleeps[:3] == [1.0, 2.0, 4.0]
+    assert during[0] == (True, 1, 560)  # down, one outage, every accepted row kept
+    assert t.sleeps[:3] == [0.5, 1.0, 2.0]
     assert buf.pending == 0
     assert not buf.database_down
     assert buf.stats.outages == 1
@@ -180,9 +182,69 @@ def test_connection_errors_never_show_the_password() -> None:
     dsn = f"postgresql://writer:s3cret-pw-42@127.0.0.1:{free_port()}/queuepulse"
     buf = WriteBuffer(BatchWriter.from_dsn(dsn, connect_timeout_s=2), sleep=lambda _s: None)
     buf.put("queue_live", live("pw", 0, 1))
-    assert buf.flush(block=False) == 0
-    error = buf.stats.last_error or ""
+    errors: list[str] = []
+
+    def give_up(_s: float) -> None:  # look at the first failure, then stop the flush
+        errors.append(buf.stats.last_error or "")
+        raise _GiveUp
+
+    buf._sleep = give_up
+    with pytest.raises(_GiveUp):
+        buf.flush()
+    error = errors[0]
     assert "cannot connect to PostgreSQL" in error
     assert "user=writer" in error
     assert "s3cret-pw-42" not in error
     assert buf.pending == 1
+
+
+def test_health_row_committed_after_an_outage_counts_its_failed_attempts(
+    own_cluster: LocalCluster,
+) -> None:
+    """The database stops after a poll committed; the next poll's rows wait through failed
+    attempts until it is back: that poll's health row says how many, and every row lands."""
+    import bytewax.operators as op
+    from bytewax.dataflow import Dataflow
+    from bytewax.testing import TestingSource, run_main
+
+    from flows.sinks import StoreSink
+    from queuepulse.live.commit_latency import CommitRecorder
+
+    dsn, pbx = own_cluster.dsn(), "health-outage"
+
+    def poll(n: int, rows: int) -> list[tuple[str, Any]]:
+        at = T0 + timedelta(minutes=n)
+        return [("queue_live", {"pbx_id": pbx, "queue_dn": str(800 + i), "ts": at, "waiting": n})
+                for i in range(rows)] + [
+            ("pipeline_health", {"pbx_id": pbx, "ts": at, "polls": 1})]
+
+    class StopAfterFirstPoll(CommitRecorder):
+        def committed(self, items: Any) -> None:
+            super().committed(items)
+            if not stopped and any(t == "pipeline_health" for t, _ in items):
+                own_cluster.stop(mode="fast")
+                stopped.append(1)
+
+    stopped: list[int] = []
+    sleeps: list[float] = []
+
+    def sleep(s: float) -> None:
+        sleeps.append(s)
+        if len(sleeps) == 3:
+            own_cluster.ensure_running()
+
+    sink = StoreSink(dsn, batch_rows=4, backoff=Backoff(0.01, 2.0, 0.05), sleep=sleep,
+                     observer=StopAfterFirstPoll())
+    flow = Dataflow("health_outage")
+    op.output("db", op.input("in", flow, TestingSource(poll(1, 3) + poll(2, 2))), sink)
+    run_main(flow)
+    assert stopped == [1]
+    assert len(sleeps) == 3
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT rows_written, write_errors FROM pipeline_health WHERE pbx_id = %s "
+            "ORDER BY ts", (pbx,)).fetchall()
+        gauges = conn.execute("SELECT count(*) FROM queue_live WHERE pbx_id = %s",
+                              (pbx,)).fetchone()
+    assert rows == [(3, 0), (2, 3)]
+    assert gauges == (5,)

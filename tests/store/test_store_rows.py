@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from queuepulse import store
 from queuepulse.store.tables import QUEUE_CALLS, TABLES, merge_visits
 from queuepulse.store.writers import (
     StoreWriteError,
@@ -95,12 +97,15 @@ def test_domain_kpi_rows_fill_the_sum_columns() -> None:
     from queuepulse.domain.kpi import QueueKpi
 
     spec = TABLES["queue_kpi_1m"]
-    kpi = QueueKpi("p", "800", T, offered=2, answered=2, answered_wait_sum_s=7.5,
-                   talk_sum_s=90.0, talk_count=1)
+    kpi = QueueKpi("p", "800", T, offered=2, answered=2, wait_answered_s_sum=7.5,
+                   wait_abandoned_s_sum=3.0, talk_s_sum=90.0, talk_count=1)
     (row,) = prepare_rows(spec, [kpi])
     assert row["wait_answered_s_sum"] == 7.5
+    assert row["wait_abandoned_s_sum"] == 3.0
     assert row["talk_s_sum"] == 90.0
     assert "scope" not in row
+    # every field but scope is a column of the same name: nothing is dropped or renamed
+    assert set(row) == set(QueueKpi.__dataclass_fields__) - {"scope"}
     with pytest.raises(StoreWriteError, match="scope 'entry'"):
         prepare_rows(spec, [QueueKpi("p", "800", T, scope="entry")])
     (entry,) = prepare_rows(TABLES["entry_queue_kpi_1m"], [
@@ -158,3 +163,19 @@ def test_dataclass_rows_of_two_types_in_one_batch() -> None:
     assert rows[0]["offered"] == 3
     assert rows[1]["offered"] == 0
     assert "extra_field_not_a_column" not in rows[0]
+
+
+def test_the_store_package_does_not_import_bytewax() -> None:
+    import os
+    import subprocess
+    import sys
+
+    modules = sorted(p.stem for p in Path(store.__file__).parent.glob("*.py"))
+    code = ("import sys\n" + "".join(f"import queuepulse.store.{m}\n" for m in modules)
+            + "print(sorted(m for m in sys.modules if m.split('.')[0] == 'bytewax'))")
+    root = str(Path(store.__file__).parents[2])  # this checkout, whatever is installed
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert "buffer" in modules
+    assert out.stdout.strip() == "[]"

@@ -9,7 +9,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from queuepulse.store.writers import BatchWriter, StoreWriteError
+from queuepulse.store.tables import TABLES
+from queuepulse.store.writers import BatchWriter, StoreWriteError, delete_keys, write_in
 
 pytestmark = pytest.mark.db
 
@@ -200,3 +201,43 @@ def test_bad_row_rolls_back_the_whole_batch(writer: BatchWriter, pg_dsn: str, pb
 def test_unknown_table_is_a_clear_error(writer: BatchWriter) -> None:
     with pytest.raises(StoreWriteError, match="no writer for table 'nope'"):
         writer.write({"nope": [{"a": 1}]})
+
+
+def test_every_spec_column_exists_in_its_table(pg_dsn: str) -> None:
+    with psycopg.connect(pg_dsn) as conn:
+        for spec in TABLES.values():
+            columns = {r[0] for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
+                (spec.name,))}
+            assert set(spec.columns) <= columns, (spec.name, set(spec.columns) - columns)
+
+
+def test_write_in_commits_with_the_callers_transaction(pg_dsn: str, pbx: str) -> None:
+    visit = _visit(pbx, outcome="answered", wait_s=5.0, agent_dn="101", source="cdr",
+                   reconciled_at=T0)
+    written: list[int] = []
+
+    def write_then_fail(conn: psycopg.Connection[Any]) -> None:
+        with conn.transaction():
+            written.append(write_in(conn, {"queue_calls": [visit]}))
+            raise RuntimeError("the caller fails after writing")
+
+    with psycopg.connect(pg_dsn) as conn:
+        with pytest.raises(RuntimeError, match="fails after writing"):
+            write_then_fail(conn)
+        assert written == [1]
+        assert rows_of(pg_dsn, "queue_calls", pbx, "entered_at") == []  # rolled back with it
+        with conn.transaction():
+            # twice in one transaction (the stage is emptied in between), then a delete
+            write_in(conn, {"queue_calls": [visit]})
+            write_in(conn, {"queue_calls": [dict(visit, wait_s=4.0)],
+                            "queue_live": [{"pbx_id": pbx, "queue_dn": "800", "ts": T0}]})
+            key = (pbx, visit["call_key"], "800", visit["entered_at"])
+            assert delete_keys(conn, "queue_calls", [key], where="source <> 'cdr'") == 1
+    row = _visit_row(pg_dsn, pbx)  # the reconciled row was protected from the delete
+    assert (row["source"], row["wait_s"]) == ("cdr", 4.0)
+    with psycopg.connect(pg_dsn) as conn, conn.transaction():
+        delete_keys(conn, "queue_calls", [key])
+    assert rows_of(pg_dsn, "queue_calls", pbx, "entered_at") == []
+    with pytest.raises(StoreWriteError, match="needs 4 values"):
+        delete_keys(conn, "queue_calls", [(pbx, "k")])

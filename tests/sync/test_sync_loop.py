@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from queuepulse.domain.sync import KnownConfig, SyncChanges
-from queuepulse.store.writers import DatabaseUnavailable
+from queuepulse.store.db import DatabaseUnavailableError
 from queuepulse.sync import ConfigSync
 from queuepulse.xapi.errors import UnavailableError
 
@@ -51,7 +51,7 @@ class Store:
 
     def write(self, changes: SyncChanges) -> int:
         if self.down:
-            raise DatabaseUnavailable("cannot connect to the database: refused")
+            raise DatabaseUnavailableError("cannot connect to the database: refused")
         self.written.append(changes)
         return sum(len(v) for v in changes.table_rows().values())
 
@@ -76,7 +76,7 @@ def test_failed_write_does_not_advance_and_is_redone() -> None:
     sync.run_once()
     client.sla = 30
     store.down = True
-    with pytest.raises(DatabaseUnavailable):
+    with pytest.raises(DatabaseUnavailableError):
         sync.run_once()
     assert sync.directory.sla_s("800", 99) == 20  # still the committed configuration
     store.down = False

@@ -1,6 +1,10 @@
 """Reconciliation's database side (psycopg 3, sync): read stored visits, apply a period's
 corrections in one transaction, record runs, and know which periods are done.
 
+Corrected visits and recomputed KPI buckets are written with the table specs and upserts of
+:mod:`queuepulse.store.writers` (:func:`~queuepulse.store.writers.write_in`, inside the
+period's transaction), the same the live flow uses.
+
 Tables: ``queue_calls``, ``queue_kpi_1m`` (corrected), ``reconciliation_runs`` (one row per run;
 a run with ``status='ok'`` marks its period done: that is the backfill's resume state),
 ``reconciliation_diffs``, ``cdr_dead_letters`` and ``pbx_queue_reports`` (schema 002), and
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +36,8 @@ from queuepulse.reconcile.kpis import (
 from queuepulse.reconcile.matcher import Diff, Plan
 from queuepulse.reconcile.periods import Period
 from queuepulse.reconcile.segments import DeadLetter
+from queuepulse.store.tables import QUEUE_CALLS
+from queuepulse.store.writers import delete_keys, write_in
 
 __all__ = [
     "ApplyResult",
@@ -45,17 +52,10 @@ __all__ = [
 ]
 
 _NS = uuid.UUID("0b7a4a52-6d0e-4c39-b1c4-7a2f8f0f5d11")
-_VISIT_COLUMNS = (
-    "pbx_id", "call_key", "queue_dn", "entered_at", "answered_at", "ended_at", "outcome",
-    "wait_s", "talk_s", "agent_dn", "caller", "source", "entry_queue_dn", "call_id",
-    "end_uncertainty_s",
-)
+_VISIT_FIELDS = frozenset(f.name for f in fields(QueueVisit))
+#: The ``queue_calls`` columns a :class:`QueueVisit` carries (read back into one).
+_VISIT_COLUMNS = tuple(c for c in QUEUE_CALLS.columns if c in _VISIT_FIELDS)
 _SELECT_VISITS = f"SELECT {', '.join(_VISIT_COLUMNS)} FROM queue_calls "
-_KPI_COLUMNS = (
-    "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
-    "transferred", "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
-    "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count",
-)
 _REPORT_COLUMNS = (
     "pbx_id", "report", "queue_dn", "period_from", "period_to", "fetched_at", "received_count",
     "answered_count", "abandoned_count", "bad_sla_count", "sla_pct", "figures",
@@ -164,54 +164,29 @@ class ApplyResult:
 
 
 def _upsert_visits(conn: Conn, visits: Iterable[QueueVisit], reconciled_at: datetime) -> int:
-    cols = (*_VISIT_COLUMNS, "reconciled_at")
-    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in cols[4:])
-    sql = (f"INSERT INTO queue_calls ({', '.join(cols)}) VALUES "
-           f"({', '.join(['%s'] * len(cols))}) "
-           "ON CONFLICT (pbx_id, call_key, queue_dn, entered_at) DO UPDATE SET "
-           f"{sets}, updated_at = now()")
-    params = [
-        (v.pbx_id, v.call_key, v.queue_dn, v.entered_at, v.answered_at, v.ended_at, v.outcome,
-         v.wait_s, v.talk_s, v.agent_dn, v.caller, "cdr", v.entry_queue_dn, v.call_id,
-         v.end_uncertainty_s, reconciled_at)
+    """Write the corrected visits as ``source='cdr'`` rows: the ``queue_calls`` upsert lets a
+    reconciled row replace any stored one, every column it carries included."""
+    rows = [
+        {**{c: getattr(v, c) for c in _VISIT_COLUMNS}, "source": "cdr",
+         "reconciled_at": reconciled_at}
         for v in visits
     ]
-    if params:
-        with conn.cursor() as cur:
-            cur.executemany(sql, params)
-    return len(params)
+    return write_in(conn, {"queue_calls": rows}) if rows else 0
 
 
 def _delete_visits(conn: Conn, visits: Iterable[QueueVisit]) -> int:
-    params = [(v.pbx_id, v.call_key, v.queue_dn, v.entered_at) for v in visits]
-    if params:
-        with conn.cursor() as cur:
-            cur.executemany(
-                "DELETE FROM queue_calls WHERE pbx_id = %s AND call_key = %s AND queue_dn = %s "
-                "AND entered_at = %s AND source <> 'cdr'", params)
-    return len(params)
+    """Delete stored live visits proven extra (a reconciled row is never deleted)."""
+    return delete_keys(conn, "queue_calls",
+                       ((v.pbx_id, v.call_key, v.queue_dn, v.entered_at) for v in visits),
+                       where="source <> 'cdr'")
 
 
-def _upsert_kpis(conn: Conn, table: str, full: Sequence[tuple[QueueKpi, float]],
+def _upsert_kpis(conn: Conn, table: str, full: Sequence[QueueKpi],
                  empty: Sequence[KpiKey]) -> tuple[int, int]:
-    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in _KPI_COLUMNS[3:])
-    sql = (f"INSERT INTO {table} ({', '.join(_KPI_COLUMNS)}) VALUES "
-           f"({', '.join(['%s'] * len(_KPI_COLUMNS))}) "
-           f"ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET {sets}, updated_at = now()")
-    params = [
-        (k.pbx_id, k.queue_dn, k.bucket, k.offered, k.answered, k.abandoned, k.short_abandoned,
-         k.transferred, k.answered_in_sla, k.sla_pct, k.asa_s, k.max_wait_s, k.aht_s,
-         k.answered_wait_sum_s, abandoned_sum, k.talk_sum_s, k.talk_count)
-        for k, abandoned_sum in full
-    ]
-    with conn.cursor() as cur:
-        if params:
-            cur.executemany(sql, params)
-        if empty:
-            cur.executemany(
-                f"DELETE FROM {table} WHERE pbx_id = %s AND queue_dn = %s AND bucket = %s",
-                [(k[0], k[1], k[3]) for k in empty])
-    return len(params), len(empty)
+    """Replace whole buckets of ``table`` and delete those left without facts."""
+    written = write_in(conn, {table: full}) if full else 0
+    deleted = delete_keys(conn, table, ((k[0], k[1], k[3]) for k in empty))
+    return written, deleted
 
 
 def _write_kpis(conn: Conn, pbx_id: str, keys: set[KpiKey], sla_by_queue: dict[str, float],
