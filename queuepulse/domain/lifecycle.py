@@ -11,6 +11,10 @@ frozen, picklable state, shaped for Bytewax's ``stateful_map`` (one state per PB
 * keys calls by (``Id``, ``EstablishedAt``), emits ``call_started``, ``status_changed``,
   ``queue_entered``, ``answered``, ``transferred``, ``abandoned``, ``call_ended`` at
   ``LastChangeStatus`` (else ``ServerNow``), clamped so each call's events never go back in time;
+* keeps a talking call that briefly shows a moving status (``Transferring``, ``Rerouting``) and
+  then talks again at the same queue or with the same agent in its one visit; a call that moves
+  anywhere else (another queue, waiting again, another agent, elsewhere, or it ends) ended its
+  talk when the move began, and the ``transferred`` event is emitted once that is known;
 * ends a vanished call at the first absent poll's PBX time, with the uncertainty (the span since
   the last poll that showed it, gaps included) in the event details;
 * records failed polls and long pauses as gaps (``gap_started``/``gap_ended``), never as calls
@@ -19,6 +23,10 @@ frozen, picklable state, shaped for Bytewax's ``stateful_map`` (one state per PB
   events, which never touch visits or KPIs;
 * gives every event a deterministic id (UUIDv5 of PBX, call key, type, per-call sequence), so a
   replay or a resumed flow yields the same ids.
+
+An applied poll goes through named phases (:func:`_apply_poll`): end or record a gap, sort the
+rows, apply the new and changed ones, end the vanished calls, identify agents late, keep the
+tombstones, compute the gauges.
 """
 
 from __future__ import annotations
@@ -103,6 +111,9 @@ class CallTrack:
     last_outcome: Outcome | None = None  # outcome of the last closed visit
     last_closed_at: datetime | None = None
     last_entered_at: datetime | None = None
+    #: When the talking visit began to move (``Transferring``/``Rerouting``), until the call
+    #: shows where it went: back to talking where it was continues the visit.
+    moving_since: datetime | None = None
 
     def __reduce__(self) -> tuple[type[CallTrack], tuple[Any, ...]]:
         # positional pickling: several times faster than the dataclass slots state protocol
@@ -492,6 +503,9 @@ def _attribute_agents_late(
             and (ctx.server_time - answered_at).total_seconds() > _ATTRIBUTION_WINDOW_S
         ):
             continue
+        if track.moving_since is not None:  # not while it moves; perhaps once it is back
+            still_unknown.add(key)
+            continue
         agent, _ = infer_agent(visit.queue_dn, ctx.directory, ctx.on_call, ctx.busy(),
                                ctx.newly_on_call)
         if agent is None:
@@ -543,7 +557,7 @@ def _gauges(
             o = oldest.get(q)
             if o is None or v.entered_at < o:
                 oldest[q] = v.entered_at
-        else:
+        elif track.moving_since is None:  # a call on the move is not talking here
             talking[q] = talking.get(q, 0) + 1
             if v.agent_dn is not None:
                 attributed.add(v.agent_dn)
@@ -638,7 +652,7 @@ class _CallDraft:
         "answered_any", "call_id", "call_key", "callee_dn", "callee_raw", "caller",
         "caller_dn", "caller_raw", "entry_at", "entry_queue_dn", "entry_sla_s",
         "last_change", "last_closed_at", "last_entered_at", "last_event_at", "last_outcome",
-        "seq", "status", "visit",
+        "moving_since", "seq", "status", "visit",
     )
 
     def __init__(self, t: CallTrack) -> None:
@@ -661,6 +675,7 @@ class _CallDraft:
         self.last_outcome = t.last_outcome
         self.last_closed_at = t.last_closed_at
         self.last_entered_at = t.last_entered_at
+        self.moving_since = t.moving_since
 
     def freeze(self) -> CallTrack:
         return CallTrack(
@@ -668,7 +683,7 @@ class _CallDraft:
             self.last_change, self.caller_dn, self.callee_dn, self.caller, self.seq,
             self.last_event_at, self.visit, self.entry_queue_dn, self.entry_at,
             self.entry_sla_s, self.answered_any, self.last_outcome, self.last_closed_at,
-            self.last_entered_at,
+            self.last_entered_at, self.moving_since,
         )
 
     # -- events ---------------------------------------------------------------------------
@@ -777,6 +792,8 @@ class _CallDraft:
 
     def end(self, ctx: _PollContext, at: datetime, details: dict[str, Any]) -> None:
         """The call vanished: abandon or end its visit, then ``call_ended``."""
+        if self.moving_since is not None:
+            self.end_move(ctx)
         visit = self.visit
         uncertainty = details.get("uncertainty_s")
         if visit is not None:
@@ -837,9 +854,38 @@ class _CallDraft:
             if visit is None or visit.is_waiting or visit.agent_dn == p.agent_dn:
                 return
             self.move_on(ctx, at, {"to_agent": p.agent_dn})
-        else:  # moving, elsewhere
-            if visit is not None:
-                self.move_on(ctx, at, {"reason": kind})
+        elif visit is not None:  # moving, elsewhere
+            if kind == "moving" and visit.is_talking:
+                if self.moving_since is None:
+                    self.moving_since = at  # where to: the next row tells (settle_move)
+                return
+            self.move_on(ctx, at, {"reason": kind})
+
+    def settle_move(self, ctx: _PollContext, p: Placement) -> None:
+        """The next row of a talking call that began to move: talking again at its queue or
+        with its agent continues the visit (the same visit, not a new one); anywhere else ends
+        the talk when the move began. A further moving or unknown status decides nothing yet."""
+        visit = self.visit
+        assert visit is not None
+        if p.kind == "moving" or p.kind == "unknown":
+            return
+        if (p.kind == "queue_talking" or p.kind == "agent_talking") and (
+            p.queue_dn == visit.queue_dn
+            or (p.agent_dn is not None and p.agent_dn == visit.agent_dn)
+        ):
+            self.moving_since = None
+            return
+        self.end_move(ctx)
+
+    def end_move(self, ctx: _PollContext) -> None:
+        """The call moved on from its talking visit: the talk ended when the move began."""
+        began, visit = self.moving_since, self.visit
+        assert began is not None
+        assert visit is not None
+        self.moving_since = None
+        self.emit(ctx, "transferred", began, queue_dn=visit.queue_dn, agent_dn=visit.agent_dn,
+                  details={"outcome": "answered", "reason": "moving"})
+        self._set_visit(ctx, visit, visit.end_talk(began))
 
 
 # --- one new or changed row --------------------------------------------------------------------
@@ -887,6 +933,9 @@ def _change_call(ctx: _PollContext, row: ActiveCallRow, draft: _CallDraft) -> _C
     kind = rules.status_kind(row.status)
     lower = draft.last_event_at if prev is None else max(draft.last_event_at, prev)
     at, source = _row_time(row, ctx.server_time, lower)
+    placement = place(callee_dn, row.status, ctx.directory, rules)
+    if draft.moving_since is not None:
+        draft.settle_move(ctx, placement)
     old_status, old_callee, old_change = draft.status, draft.callee_dn, draft.last_change
     if row.caller != draft.caller_raw:
         draft.caller_raw = row.caller
@@ -919,7 +968,7 @@ def _change_call(ctx: _PollContext, row: ActiveCallRow, draft: _CallDraft) -> _C
             "last_change": format_datetime(row.last_change_status),
             "previous_last_change": format_datetime(old_change),
         }, at)
-    draft.apply(ctx, place(callee_dn, row.status, ctx.directory, rules), at, lower)
+    draft.apply(ctx, placement, at, lower)
     return draft
 
 
