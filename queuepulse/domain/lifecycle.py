@@ -246,7 +246,7 @@ def _apply_poll(
     rows = _sort_rows(ctx, poll.calls, state.tombstones)
     drafts = _apply_changed_rows(ctx, rows)
     ended = _end_vanished_calls(ctx, rows, drafts, in_gap)
-    calls = rows.unchanged
+    calls = rows.unchanged  # the new state's calls: unchanged ones as they were, then the drafts
     for key, draft in drafts.items():
         calls[key] = draft.freeze()
     unattributed = _attribute_agents_late(ctx, calls, drafts, state.unattributed)
