@@ -11,6 +11,10 @@ frozen, picklable state, shaped for Bytewax's ``stateful_map`` (one state per PB
 * keys calls by (``Id``, ``EstablishedAt``), emits ``call_started``, ``status_changed``,
   ``queue_entered``, ``answered``, ``transferred``, ``abandoned``, ``call_ended`` at
   ``LastChangeStatus`` (else ``ServerNow``), clamped so each call's events never go back in time;
+* keeps a talking call that briefly shows a moving status (``Transferring``, ``Rerouting``) and
+  then talks again at the same queue or with the same agent in its one visit; a call that moves
+  anywhere else (another queue, waiting again, another agent, elsewhere, or it ends) ended its
+  talk when the move began, and the ``transferred`` event is emitted once that is known;
 * ends a vanished call at the first absent poll's PBX time, with the uncertainty (the span since
   the last poll that showed it, gaps included) in the event details;
 * records failed polls and long pauses as gaps (``gap_started``/``gap_ended``), never as calls
@@ -19,6 +23,10 @@ frozen, picklable state, shaped for Bytewax's ``stateful_map`` (one state per PB
   events, which never touch visits or KPIs;
 * gives every event a deterministic id (UUIDv5 of PBX, call key, type, per-call sequence), so a
   replay or a resumed flow yields the same ids.
+
+An applied poll goes through named phases (:func:`_apply_poll`): end or record a gap, sort the
+rows, apply the new and changed ones, end the vanished calls, identify agents late, keep the
+tombstones, compute the gauges.
 """
 
 from __future__ import annotations
@@ -103,6 +111,9 @@ class CallTrack:
     last_outcome: Outcome | None = None  # outcome of the last closed visit
     last_closed_at: datetime | None = None
     last_entered_at: datetime | None = None
+    #: When the talking visit began to move (``Transferring``/``Rerouting``), until the call
+    #: shows where it went: back to talking where it was continues the visit.
+    moving_since: datetime | None = None
 
     def __reduce__(self) -> tuple[type[CallTrack], tuple[Any, ...]]:
         # positional pickling: several times faster than the dataclass slots state protocol
@@ -196,17 +207,383 @@ def call_key_of(call_id: int, established_at: datetime) -> str:
     return f"{call_id}@{format_datetime(established_at)}"
 
 
-# --- one step ----------------------------------------------------------------------------------
+# --- one step: skip, record a failed poll, or apply the poll in phases -------------------------
 
 
-class _Ctx:
-    """Everything one step accumulates (local to the step, never stored)."""
+def step(
+    state: PbxState | None, poll: Poll, directory: Directory, rules: Rules
+) -> tuple[PbxState, StepOutput]:
+    """Apply one poll; return the new state and what it produced. Never raises on bad input.
+
+    Times must be timezone-aware (``parse_datetime`` gives UTC; a naive ``received_at`` is read
+    as UTC). A poll received before the last one is skipped as out of order, a failed poll is
+    recorded as (part of) a gap, a poll no newer in PBX time than the last is skipped as stale;
+    any other poll is applied.
+    """
+    if state is None:
+        state = initial_state(poll.pbx_id)
+    if poll.received_at.tzinfo is None:  # a naive receive time is read as UTC
+        poll = replace(poll, received_at=poll.received_at.replace(tzinfo=UTC))
+    if state.last_received_at is not None and poll.received_at < state.last_received_at:
+        return _finish(state, {"polls": 1, "out_of_order": 1}, skipped="out_of_order",
+                       skew_s=state.skew_s)
+    if not poll.ok:
+        return _record_failed_poll(state, poll)
+    server_time, measured_skew = _poll_server_time(poll, state.skew_s)
+    if state.last_server_now is not None and server_time <= state.last_server_now:
+        return _finish(state, {"polls": 1, "stale": 1}, skipped="stale", skew_s=state.skew_s)
+    return _apply_poll(state, poll, server_time, measured_skew, directory, rules)
+
+
+def _apply_poll(
+    state: PbxState, poll: Poll, server_time: datetime, measured_skew: float | None,
+    directory: Directory, rules: Rules,
+) -> tuple[PbxState, StepOutput]:
+    """Apply a poll that is in order and newer than the last applied one, phase by phase."""
+    ctx = _PollContext(state, poll, server_time, directory, rules)
+    pbx = _PbxEvents(state, poll.received_at)
+    in_gap = _end_or_record_gap(ctx, pbx, state.gap)
+    rows = _sort_rows(ctx, poll.calls, state.tombstones)
+    drafts = _apply_changed_rows(ctx, rows)
+    ended = _end_vanished_calls(ctx, rows, drafts, in_gap)
+    calls = rows.unchanged  # the new state's calls: unchanged ones as they were, then the drafts
+    for key, draft in drafts.items():
+        calls[key] = draft.freeze()
+    unattributed = _attribute_agents_late(ctx, calls, drafts, state.unattributed)
+    tombstones = _remember_ended_calls(ctx, rows, ended)
+    live, attributed = _gauges(ctx, calls)
+    on_call = frozenset(ctx.on_call)
+    skew = measured_skew if measured_skew is not None else state.skew_s
+    new_state = PbxState(
+        pbx_id=state.pbx_id,
+        calls=calls,
+        tombstones=tombstones,
+        last_server_now=server_time,
+        last_received_at=poll.received_at,
+        skew_s=skew,
+        gap=None,
+        pbx_seq=pbx.seq,
+        pbx_last_event_at=pbx.last_at,
+        on_call=on_call,
+        unattributed=unattributed,
+        attributed=attributed,
+        counters=state.counters,
+    )
+    return _finish(
+        new_state,
+        ctx.delta,
+        events=tuple(pbx.events) + tuple(ctx.events),
+        visits=tuple(ctx.visits.values()),
+        facts=tuple(ctx.facts),
+        live=live,
+        agent_changes=_agent_changes(on_call, state.on_call, server_time),
+        server_time=server_time,
+        skew_s=skew,
+    )
+
+
+def _finish(
+    state: PbxState, delta: Mapping[str, int], **out: Any
+) -> tuple[PbxState, StepOutput]:
+    """Add this poll's counts to the state's and build the output."""
+    counted = Counters(**delta)
+    total = state.counters + counted
+    return replace(state, counters=total), StepOutput(counters=total, delta=counted, **out)
+
+
+# --- events about the PBX itself: gaps ---------------------------------------------------------
+
+
+class _PbxEvents:
+    """The events about the PBX rather than one call that a step emits, numbered on from the
+    state's ``pbx_seq`` and never back in time."""
+
+    __slots__ = ("events", "last_at", "observed_at", "pbx_id", "seq")
+
+    def __init__(self, state: PbxState, observed_at: datetime) -> None:
+        self.pbx_id = state.pbx_id
+        self.seq = state.pbx_seq
+        self.last_at = state.pbx_last_event_at
+        self.observed_at = observed_at
+        self.events: list[CallEvent] = []
+
+    def emit(self, event_type: str, at: datetime, details: dict[str, Any]) -> None:
+        if self.last_at is not None and at < self.last_at:
+            at = self.last_at
+        self.events.append(CallEvent(
+            event_id=event_id(self.pbx_id, PBX_CALL_KEY, event_type, self.seq),
+            pbx_id=self.pbx_id, call_key=PBX_CALL_KEY, call_id=None, event_type=event_type,
+            occurred_at=at, observed_at=self.observed_at, details=details,
+        ))
+        self.seq += 1
+        self.last_at = at
+
+
+def _record_failed_poll(state: PbxState, poll: Poll) -> tuple[PbxState, StepOutput]:
+    """A failed poll opens a gap (at the last applied poll's PBX time) or extends the open one;
+    the calls stay as they are."""
+    delta = {"polls": 1, "failed": 1, "parse_problems": poll.problems}
+    pbx = _PbxEvents(state, poll.received_at)
+    gap = state.gap
+    if gap is None:
+        started = state.last_server_now or (
+            poll.received_at + timedelta(seconds=state.skew_s or 0.0)
+        )
+        delta["gaps"] = 1
+        pbx.emit("gap_started", started, {"reason": "poll_failed", "error": poll.error})
+        gap = GapState(started, 1, poll.error)
+    else:
+        gap = replace(gap, failed_polls=gap.failed_polls + 1)
+    new_state = replace(state, gap=gap, last_received_at=poll.received_at, pbx_seq=pbx.seq,
+                        pbx_last_event_at=pbx.last_at)
+    return _finish(new_state, delta, events=tuple(pbx.events), skew_s=state.skew_s)
+
+
+def _end_or_record_gap(ctx: _PollContext, pbx: _PbxEvents, gap: GapState | None) -> bool:
+    """End the open gap, or record a pause longer than ``rules.gap_after_s`` since the last
+    applied poll as a gap; return whether this poll follows a gap."""
+    server_time, prev = ctx.server_time, ctx.prev_server_time
+    if gap is not None:
+        pbx.emit("gap_ended", server_time, {
+            "started_at": format_datetime(gap.started_at),
+            "duration_s": seconds_between(gap.started_at, server_time),
+            "failed_polls": gap.failed_polls, "error": gap.error,
+        })
+        return True
+    if prev is None or (server_time - prev).total_seconds() <= ctx.rules.gap_after_s:
+        return False
+    ctx.count("gaps")
+    pbx.emit("gap_started", prev, {"reason": "pause"})
+    pbx.emit("gap_ended", server_time, {"started_at": format_datetime(prev), "reason": "pause",
+                                        "duration_s": seconds_between(prev, server_time)})
+    return True
+
+
+# --- the rows of one poll ----------------------------------------------------------------------
+
+
+class _SortedRows:
+    """A poll's rows sorted by what they need: calls unchanged since the last poll (kept as the
+    same objects), new or changed calls, repeated rows; and the tombstones, copied on the first
+    change."""
+
+    __slots__ = ("_own_tombstones", "changed", "duplicates", "tombstones", "unchanged")
+
+    def __init__(self, tombstones: Mapping[str, Tombstone]) -> None:
+        self.unchanged: dict[str, CallTrack] = {}
+        self.changed: dict[str, tuple[ActiveCallRow, CallTrack | None]] = {}
+        self.duplicates: list[tuple[str, ActiveCallRow]] = []
+        self.tombstones = tombstones
+        self._own_tombstones: dict[str, Tombstone] | None = None
+
+    def own_tombstones(self) -> dict[str, Tombstone]:
+        """The tombstones as this step's own copy, to change."""
+        if self._own_tombstones is None:
+            self._own_tombstones = dict(self.tombstones)
+            self.tombstones = self._own_tombstones
+        return self._own_tombstones
+
+
+def _sort_rows(
+    ctx: _PollContext, rows: tuple[ActiveCallRow, ...], tombstones: Mapping[str, Tombstone]
+) -> _SortedRows:
+    """Sort the rows by call (see :class:`_SortedRows`), flag rows of ended calls, and note every
+    agent on a call. The hot path: one pass over every row of the poll."""
+    out = _SortedRows(tombstones)
+    unchanged, changed, on_call = out.unchanged, out.changed, ctx.on_call
+    old_calls, agents = ctx.old_calls, ctx.directory.agents
+    for row in rows:
+        if row.established_at is not None:
+            key = call_key_of(row.id, row.established_at)
+        else:
+            key = ctx.key_without_established_at(row.id)
+        if key in unchanged or key in changed:
+            out.duplicates.append((key, row))
+            continue
+        track = old_calls.get(key)
+        if track is None and key in out.tombstones:
+            _flag_reappeared(ctx, out, key, row)
+            continue
+        if (
+            track is not None
+            and track.status == row.status
+            and track.callee_raw == row.callee
+            and track.last_change == row.last_change_status
+            and track.caller_raw == row.caller
+        ):
+            unchanged[key] = track
+            if track.caller_dn in agents:
+                on_call.add(track.caller_dn)  # type: ignore[arg-type]
+            if track.callee_dn in agents:
+                on_call.add(track.callee_dn)  # type: ignore[arg-type]
+            continue
+        changed[key] = (row, track)
+        for dn in (party_dn(row.caller), party_dn(row.callee)):
+            if dn is not None and dn in agents:
+                on_call.add(dn)
+    ctx.newly_on_call = {dn for dn in on_call if dn not in ctx.prev_on_call}
+    return out
+
+
+def _flag_reappeared(
+    ctx: _PollContext, rows: _SortedRows, key: str, row: ActiveCallRow
+) -> None:
+    """A row of an ended call never restarts it: flag it as an anomaly, once."""
+    tomb = rows.tombstones[key]
+    if tomb.flagged:
+        return
+    tombstones = rows.own_tombstones()
+    ctx.count("anomalies")
+    ctx.events.append(CallEvent(
+        event_id=event_id(ctx.pbx_id, key, "anomaly", tomb.seq),
+        pbx_id=ctx.pbx_id, call_key=key, call_id=row.id, event_type="anomaly",
+        occurred_at=max(ctx.server_time, tomb.ended_at), observed_at=ctx.observed_at,
+        status=row.status,
+        details={"kind": "reappeared_after_end", "ended_at": format_datetime(tomb.ended_at)},
+    ))
+    tombstones[key] = replace(tomb, seq=tomb.seq + 1, flagged=True)
+
+
+def _apply_changed_rows(ctx: _PollContext, rows: _SortedRows) -> dict[str, _CallDraft]:
+    """Start the new calls, move the changed ones on, flag repeated rows; return the drafts of
+    every call touched."""
+    drafts = {key: _apply_row(ctx, row, key, track) for key, (row, track) in rows.changed.items()}
+    for key, row in rows.duplicates:
+        draft = drafts.get(key)
+        if draft is None:
+            draft = drafts[key] = _CallDraft(rows.unchanged.pop(key))
+        draft.anomaly(ctx, "duplicate_row",
+                      {"status": row.status, "callee_dn": ctx.safe_dn(party_dn(row.callee))})
+    return drafts
+
+
+def _end_vanished_calls(
+    ctx: _PollContext, rows: _SortedRows, drafts: Mapping[str, _CallDraft], in_gap: bool
+) -> list[_CallDraft]:
+    """End every call of the last poll that this poll no longer shows, at this poll's PBX time;
+    return their drafts."""
+    prev, server_time = ctx.prev_server_time, ctx.server_time
+    ended: list[_CallDraft] = []
+    for key, track in ctx.old_calls.items():
+        if key in rows.unchanged or key in drafts:
+            continue
+        draft = _CallDraft(track)
+        details: dict[str, Any] = {
+            "last_seen": format_datetime(prev) if prev is not None else None,
+            "uncertainty_s": seconds_between(prev, server_time) if prev is not None else None,
+            "gap": in_gap,
+        }
+        draft.end(ctx, server_time, details)
+        ended.append(draft)
+    return ended
+
+
+# --- after the rows: late agents, tombstones, gauges --------------------------------------------
+
+
+def _attribute_agents_late(
+    ctx: _PollContext, calls: dict[str, CallTrack], drafts: Mapping[str, _CallDraft],
+    unattributed: frozenset[str],
+) -> frozenset[str]:
+    """Identify the agent of an answered, still talking visit whose agent is not known yet, for
+    ``_ATTRIBUTION_WINDOW_S`` after the answer; return the calls still without one."""
+    still_unknown: set[str] = set()
+    pending = sorted(unattributed | {
+        key for key, draft in drafts.items()
+        if draft.visit is not None and draft.visit.is_talking and draft.visit.agent_dn is None
+    })
+    for key in pending:
+        track = calls.get(key)
+        if track is None or track.visit is None or not track.visit.is_talking:
+            continue
+        visit = track.visit
+        answered_at = visit.answered_at
+        if visit.agent_dn is not None or (
+            answered_at is not None
+            and (ctx.server_time - answered_at).total_seconds() > _ATTRIBUTION_WINDOW_S
+        ):
+            continue
+        if track.moving_since is not None:  # not while it moves; perhaps once it is back
+            still_unknown.add(key)
+            continue
+        agent, _ = infer_agent(visit.queue_dn, ctx.directory, ctx.on_call, ctx.busy(),
+                               ctx.newly_on_call)
+        if agent is None:
+            still_unknown.add(key)
+            continue
+        ctx.busy().add(agent)
+        visit = visit.with_agent(agent)
+        ctx.put_visit(visit)
+        calls[key] = replace(track, visit=visit)
+    return frozenset(still_unknown)
+
+
+def _remember_ended_calls(
+    ctx: _PollContext, rows: _SortedRows, ended: list[_CallDraft]
+) -> Mapping[str, Tombstone]:
+    """Add a tombstone per ended call; forget those older than ``rules.tombstone_ttl_s``."""
+    tombstones = rows.tombstones
+    if not ended and not tombstones:
+        return tombstones
+    horizon = ctx.server_time - timedelta(seconds=ctx.rules.tombstone_ttl_s)
+    expired = 0
+    for tomb in tombstones.values():  # in the order the calls ended
+        if tomb.ended_at >= horizon:
+            break
+        expired += 1
+    if not ended and not expired:
+        return tombstones
+    kept = dict(list(tombstones.items())[expired:]) if expired else rows.own_tombstones()
+    for draft in ended:
+        kept[draft.call_key] = Tombstone(ctx.server_time, draft.seq)
+    return kept
+
+
+def _gauges(
+    ctx: _PollContext, calls: Mapping[str, CallTrack]
+) -> tuple[tuple[QueueLive, ...], frozenset[str]]:
+    """The gauges of every directory queue, and the agents of answered, still talking visits."""
+    waiting: dict[str, int] = {}
+    talking: dict[str, int] = {}
+    oldest: dict[str, datetime] = {}
+    attributed: set[str] = set()
+    for track in calls.values():
+        v = track.visit
+        if v is None:
+            continue
+        q = v.queue_dn
+        if v.outcome == "waiting":
+            waiting[q] = waiting.get(q, 0) + 1
+            o = oldest.get(q)
+            if o is None or v.entered_at < o:
+                oldest[q] = v.entered_at
+        elif track.moving_since is None:  # a call on the move is not talking here
+            talking[q] = talking.get(q, 0) + 1
+            if v.agent_dn is not None:
+                attributed.add(v.agent_dn)
+    live = queue_gauges(ctx.pbx_id, ctx.server_time, ctx.directory, ctx.rules, waiting, oldest,
+                        talking, ctx.on_call)
+    return live, frozenset(attributed)
+
+
+def _agent_changes(
+    on_call: frozenset[str], before: frozenset[str], at: datetime
+) -> tuple[AgentCallChange, ...]:
+    """The agents who went on or off a call since the last applied poll, by DN."""
+    changed = sorted(on_call.symmetric_difference(before))
+    return tuple(AgentCallChange(dn, dn in on_call, at) for dn in changed)
+
+
+# --- the context of one applied poll, and the working copy of one call --------------------------
+
+
+class _PollContext:
+    """What applying one poll reads and accumulates (local to the step, never stored)."""
 
     __slots__ = (
         "_busy", "_id_index", "attributed", "delta", "directory", "events", "facts",
-        "newly_on_call",
-        "observed_at", "old_calls", "on_call", "pbx_id", "prev_on_call", "prev_server_time",
-        "rules", "server_time", "visits",
+        "newly_on_call", "observed_at", "old_calls", "on_call", "pbx_id", "prev_on_call",
+        "prev_server_time", "rules", "server_time", "visits",
     )
 
     def __init__(
@@ -225,7 +602,9 @@ class _Ctx:
         self.events: list[CallEvent] = []
         self.visits: dict[tuple[str, str, datetime], QueueVisit] = {}
         self.facts: list[KpiFact] = []
-        self.delta: dict[str, int] = {}
+        self.delta: dict[str, int] = {"polls": 1, "applied": 1}
+        if poll.problems:
+            self.delta["parse_problems"] = poll.problems
         self.on_call: set[str] = set()
         self.newly_on_call: set[str] = set()
         self._busy: set[str] | None = None
@@ -240,13 +619,18 @@ class _Ctx:
             self._busy = set(self.attributed)
         return self._busy
 
-    def keys_for_id(self, call_id: int) -> list[str]:
+    def key_without_established_at(self, call_id: int) -> str:
+        """The key of a row without ``EstablishedAt``: the one known call with its ``Id``, else
+        a key of its own (``<Id>@seen:<PBX time>``)."""
         if self._id_index is None:
             index: dict[int, list[str]] = {}
             for key, track in self.old_calls.items():
                 index.setdefault(track.call_id, []).append(key)
             self._id_index = index
-        return self._id_index.get(call_id, [])
+        known = self._id_index.get(call_id, [])
+        if len(known) == 1:
+            return known[0]
+        return f"{call_id}@seen:{format_datetime(self.server_time)}"
 
     def safe_dn(self, dn: str | None) -> str | None:
         """A DN for event details: queues and agents as they are, any other number (an outbound
@@ -260,14 +644,15 @@ class _Ctx:
         self.visits[(visit.call_key, visit.queue_dn, visit.entered_at)] = visit
 
 
-class _Work:
-    """A mutable working copy of one call's track during a step."""
+class _CallDraft:
+    """The mutable working copy of one call's :class:`CallTrack` while a poll is applied;
+    :meth:`freeze` makes the track the new state keeps."""
 
     __slots__ = (
         "answered_any", "call_id", "call_key", "callee_dn", "callee_raw", "caller",
         "caller_dn", "caller_raw", "entry_at", "entry_queue_dn", "entry_sla_s",
         "last_change", "last_closed_at", "last_entered_at", "last_event_at", "last_outcome",
-        "seq", "status", "visit",
+        "moving_since", "seq", "status", "visit",
     )
 
     def __init__(self, t: CallTrack) -> None:
@@ -290,6 +675,7 @@ class _Work:
         self.last_outcome = t.last_outcome
         self.last_closed_at = t.last_closed_at
         self.last_entered_at = t.last_entered_at
+        self.moving_since = t.moving_since
 
     def freeze(self) -> CallTrack:
         return CallTrack(
@@ -297,13 +683,13 @@ class _Work:
             self.last_change, self.caller_dn, self.callee_dn, self.caller, self.seq,
             self.last_event_at, self.visit, self.entry_queue_dn, self.entry_at,
             self.entry_sla_s, self.answered_any, self.last_outcome, self.last_closed_at,
-            self.last_entered_at,
+            self.last_entered_at, self.moving_since,
         )
 
     # -- events ---------------------------------------------------------------------------
 
     def emit(
-        self, ctx: _Ctx, event_type: str, at: datetime, *, queue_dn: str | None = None,
+        self, ctx: _PollContext, event_type: str, at: datetime, *, queue_dn: str | None = None,
         agent_dn: str | None = None, details: dict[str, Any] | None = None,
     ) -> datetime:
         """Append an event (time clamped to this call's last event); return its time."""
@@ -329,7 +715,7 @@ class _Work:
         return at
 
     def anomaly(
-        self, ctx: _Ctx, kind: str, details: dict[str, Any], at: datetime | None = None
+        self, ctx: _PollContext, kind: str, details: dict[str, Any], at: datetime | None = None
     ) -> None:
         ctx.count("anomalies")
         self.emit(ctx, "anomaly", at if at is not None else ctx.server_time,
@@ -337,7 +723,7 @@ class _Work:
 
     # -- visits ---------------------------------------------------------------------------
 
-    def _set_visit(self, ctx: _Ctx, old: QueueVisit | None, new: QueueVisit) -> None:
+    def _set_visit(self, ctx: _PollContext, old: QueueVisit | None, new: QueueVisit) -> None:
         ctx.facts.extend(facts_for_visit_change(old, new, ctx.rules))
         ctx.put_visit(new)
         if new.is_closed:
@@ -348,7 +734,8 @@ class _Work:
             self.visit = new
 
     def open_visit(
-        self, ctx: _Ctx, queue_dn: str, at: datetime, details: dict[str, Any] | None = None
+        self, ctx: _PollContext, queue_dn: str, at: datetime,
+        details: dict[str, Any] | None = None,
     ) -> None:
         if self.last_entered_at is not None and at <= self.last_entered_at:
             at = self.last_entered_at + _TINY  # two entries at one instant: keep keys distinct
@@ -366,7 +753,7 @@ class _Work:
         )
         self._set_visit(ctx, None, visit)
 
-    def answer(self, ctx: _Ctx, at: datetime, agent_dn: str | None) -> None:
+    def answer(self, ctx: _PollContext, at: datetime, agent_dn: str | None) -> None:
         visit = self.visit
         assert visit is not None
         details: dict[str, Any] = {}
@@ -392,7 +779,7 @@ class _Work:
                     seconds_between(self.entry_at, at), self.entry_sla_s,
                 ))
 
-    def move_on(self, ctx: _Ctx, at: datetime, details: dict[str, Any]) -> None:
+    def move_on(self, ctx: _PollContext, at: datetime, details: dict[str, Any]) -> None:
         """The call leaves its open visit without ending (transfer, overflow, redirect)."""
         visit = self.visit
         if visit is None:
@@ -403,8 +790,10 @@ class _Work:
         new = visit.transfer(at) if visit.is_waiting else visit.end_talk(at)
         self._set_visit(ctx, visit, new)
 
-    def end(self, ctx: _Ctx, at: datetime, details: dict[str, Any]) -> None:
+    def end(self, ctx: _PollContext, at: datetime, details: dict[str, Any]) -> None:
         """The call vanished: abandon or end its visit, then ``call_ended``."""
+        if self.moving_since is not None:
+            self.end_move(ctx)
         visit = self.visit
         uncertainty = details.get("uncertainty_s")
         if visit is not None:
@@ -426,7 +815,9 @@ class _Work:
                   agent_dn=last_agent, details=details)
         ctx.count("calls_ended")
 
-    def apply(self, ctx: _Ctx, p: Placement, at: datetime, entry_floor: datetime) -> None:
+    def apply(
+        self, ctx: _PollContext, p: Placement, at: datetime, entry_floor: datetime
+    ) -> None:
         """Move the visit state to where the row puts the call."""
         visit = self.visit
         kind = p.kind
@@ -463,32 +854,129 @@ class _Work:
             if visit is None or visit.is_waiting or visit.agent_dn == p.agent_dn:
                 return
             self.move_on(ctx, at, {"to_agent": p.agent_dn})
-        else:  # moving, elsewhere
-            if visit is not None:
-                self.move_on(ctx, at, {"reason": kind})
+        elif visit is not None:  # moving, elsewhere
+            if kind == "moving" and visit.is_talking:
+                if self.moving_since is None:
+                    self.moving_since = at  # where to: the next row tells (settle_move)
+                return
+            self.move_on(ctx, at, {"reason": kind})
+
+    def settle_move(self, ctx: _PollContext, p: Placement) -> None:
+        """The next row of a talking call that began to move: talking again at its queue or
+        with its agent continues the visit (the same visit, not a new one); anywhere else ends
+        the talk when the move began. A further moving or unknown status decides nothing yet."""
+        visit = self.visit
+        assert visit is not None
+        if p.kind == "moving" or p.kind == "unknown":
+            return
+        if (p.kind == "queue_talking" or p.kind == "agent_talking") and (
+            p.queue_dn == visit.queue_dn
+            or (p.agent_dn is not None and p.agent_dn == visit.agent_dn)
+        ):
+            self.moving_since = None
+            return
+        self.end_move(ctx)
+
+    def end_move(self, ctx: _PollContext) -> None:
+        """The call moved on from its talking visit: the talk ended when the move began."""
+        began, visit = self.moving_since, self.visit
+        assert began is not None
+        assert visit is not None
+        self.moving_since = None
+        self.emit(ctx, "transferred", began, queue_dn=visit.queue_dn, agent_dn=visit.agent_dn,
+                  details={"outcome": "answered", "reason": "moving"})
+        self._set_visit(ctx, visit, visit.end_talk(began))
 
 
-def _new_work(row: ActiveCallRow, key: str, ctx: _Ctx, at: datetime) -> _Work:
-    return _Work(
-        CallTrack(
-            call_key=key,
-            call_id=row.id,
-            caller_raw=row.caller,
-            callee_raw=row.callee,
-            status=row.status,
-            last_change=row.last_change_status,
-            caller_dn=party_dn(row.caller),
-            callee_dn=party_dn(row.callee),
-            caller=protect_caller(row.caller, ctx.rules.caller_policy),
-            seq=0,
-            last_event_at=at,
-        )
-    )
+# --- one new or changed row --------------------------------------------------------------------
+
+
+def _apply_row(
+    ctx: _PollContext, row: ActiveCallRow, key: str, track: CallTrack | None
+) -> _CallDraft:
+    """Process a new or changed row of one call; return its draft."""
+    if track is None:
+        return _start_call(ctx, row, key)
+    return _change_call(ctx, row, _CallDraft(track))
+
+
+def _start_call(ctx: _PollContext, row: ActiveCallRow, key: str) -> _CallDraft:
+    """A call not seen before: ``call_started`` (at ``EstablishedAt`` when known), then where
+    its row puts it."""
+    rules, prev = ctx.rules, ctx.prev_server_time
+    callee_dn = party_dn(row.callee)
+    at, source = _row_time(row, ctx.server_time, None)
+    started = row.established_at if row.established_at is not None else at
+    started = min(started, at)
+    draft = _CallDraft(CallTrack(
+        call_key=key, call_id=row.id, caller_raw=row.caller, callee_raw=row.callee,
+        status=row.status, last_change=row.last_change_status, caller_dn=party_dn(row.caller),
+        callee_dn=callee_dn, caller=protect_caller(row.caller, rules.caller_policy), seq=0,
+        last_event_at=started,
+    ))
+    ctx.count("calls_started")
+    draft.emit(ctx, "call_started", started, details={
+        "callee_dn": ctx.safe_dn(callee_dn), "caller": draft.caller,
+        "established_at_known": row.established_at is not None, "time_source": source,
+    })
+    if rules.status_kind(row.status) == "unknown":
+        ctx.count("unknown_status")
+    floor = started if prev is None else max(started, prev)
+    draft.apply(ctx, place(callee_dn, row.status, ctx.directory, rules), at, floor)
+    return draft
+
+
+def _change_call(ctx: _PollContext, row: ActiveCallRow, draft: _CallDraft) -> _CallDraft:
+    """A known call whose row changed: ``status_changed``, then where its row puts it."""
+    rules, prev = ctx.rules, ctx.prev_server_time
+    callee_dn = party_dn(row.callee)
+    kind = rules.status_kind(row.status)
+    lower = draft.last_event_at if prev is None else max(draft.last_event_at, prev)
+    at, source = _row_time(row, ctx.server_time, lower)
+    placement = place(callee_dn, row.status, ctx.directory, rules)
+    if draft.moving_since is not None:
+        draft.settle_move(ctx, placement)
+    old_status, old_callee, old_change = draft.status, draft.callee_dn, draft.last_change
+    if row.caller != draft.caller_raw:
+        draft.caller_raw = row.caller
+        draft.caller_dn = party_dn(row.caller)
+        draft.caller = protect_caller(row.caller, rules.caller_policy)
+    draft.callee_raw = row.callee
+    draft.callee_dn = callee_dn
+    draft.last_change = row.last_change_status
+    draft.status = row.status
+    if old_status == row.status and old_callee == callee_dn and old_change == draft.last_change:
+        return draft  # only the caller text changed
+    if kind == "unknown" and row.status != old_status:
+        ctx.count("unknown_status")
+    details: dict[str, Any] = {
+        "from_status": old_status, "from_callee_dn": ctx.safe_dn(old_callee),
+        "callee_dn": ctx.safe_dn(callee_dn), "time_source": source,
+    }
+    if kind == "unknown":
+        details["unknown_status"] = True
+    draft.emit(ctx, "status_changed", at,
+               queue_dn=callee_dn if ctx.directory.is_queue(callee_dn) else None,
+               details=details)
+    if (
+        row.status != old_status
+        and row.last_change_status is not None
+        and old_change is not None
+        and row.last_change_status < old_change
+    ):  # a new status cannot have begun before the previous one
+        draft.anomaly(ctx, "last_change_went_back", {
+            "last_change": format_datetime(row.last_change_status),
+            "previous_last_change": format_datetime(old_change),
+        }, at)
+    draft.apply(ctx, placement, at, lower)
+    return draft
 
 
 def _row_time(
     row: ActiveCallRow, server_time: datetime, lower: datetime | None
 ) -> tuple[datetime, str]:
+    """When a row's change happened, and from what: ``LastChangeStatus``, else ``ServerNow``,
+    else the poll's PBX time; never after the poll, never before ``lower``."""
     if row.last_change_status is not None:
         at, source = row.last_change_status, "last_change"
     elif row.server_now is not None:
@@ -512,340 +1000,3 @@ def _poll_server_time(poll: Poll, skew_s: float | None) -> tuple[datetime, float
     if latest is not None:
         return latest, (latest - poll.received_at).total_seconds()
     return poll.received_at + timedelta(seconds=skew_s or 0.0), None
-
-
-def _pbx_event(
-    state_seq: int, last_at: datetime | None, pbx_id: str, event_type: str, at: datetime,
-    observed_at: datetime, details: dict[str, Any],
-) -> tuple[CallEvent, int, datetime]:
-    if last_at is not None and at < last_at:
-        at = last_at
-    ev = CallEvent(
-        event_id=event_id(pbx_id, PBX_CALL_KEY, event_type, state_seq),
-        pbx_id=pbx_id, call_key=PBX_CALL_KEY, call_id=None, event_type=event_type,
-        occurred_at=at, observed_at=observed_at, details=details,
-    )
-    return ev, state_seq + 1, at
-
-
-def step(
-    state: PbxState | None, poll: Poll, directory: Directory, rules: Rules
-) -> tuple[PbxState, StepOutput]:
-    """Apply one poll; return the new state and what it produced. Never raises on bad input.
-
-    Times must be timezone-aware (``parse_datetime`` gives UTC; a naive ``received_at`` is read
-    as UTC).
-    """
-    if state is None:
-        state = initial_state(poll.pbx_id)
-    if poll.received_at.tzinfo is None:  # a naive receive time is read as UTC
-        poll = replace(poll, received_at=poll.received_at.replace(tzinfo=UTC))
-    delta: dict[str, int] = {"polls": 1}
-
-    def finish(new_state: PbxState, **out: Any) -> tuple[PbxState, StepOutput]:
-        d = Counters(**delta)
-        total = new_state.counters + d
-        return replace(new_state, counters=total), StepOutput(counters=total, delta=d, **out)
-
-    if state.last_received_at is not None and poll.received_at < state.last_received_at:
-        delta["out_of_order"] = 1
-        return finish(state, skipped="out_of_order", skew_s=state.skew_s)
-
-    if not poll.ok:
-        delta["failed"] = 1
-        delta["parse_problems"] = poll.problems
-        events: list[CallEvent] = []
-        gap = state.gap
-        seq, last_at = state.pbx_seq, state.pbx_last_event_at
-        if gap is None:
-            started = state.last_server_now or (
-                poll.received_at + timedelta(seconds=state.skew_s or 0.0)
-            )
-            delta["gaps"] = 1
-            ev, seq, last_at = _pbx_event(
-                seq, last_at, state.pbx_id, "gap_started", started, poll.received_at,
-                {"reason": "poll_failed", "error": poll.error},
-            )
-            events.append(ev)
-            gap = GapState(started, 1, poll.error)
-        else:
-            gap = replace(gap, failed_polls=gap.failed_polls + 1)
-        new_state = replace(state, gap=gap, last_received_at=poll.received_at, pbx_seq=seq,
-                            pbx_last_event_at=last_at)
-        return finish(new_state, events=tuple(events), skew_s=state.skew_s)
-
-    server_time, measured_skew = _poll_server_time(poll, state.skew_s)
-    if state.last_server_now is not None and server_time <= state.last_server_now:
-        delta["stale"] = 1
-        return finish(state, skipped="stale", skew_s=state.skew_s)
-
-    skew = measured_skew if measured_skew is not None else state.skew_s
-    delta["applied"] = 1
-    if poll.problems:
-        delta["parse_problems"] = poll.problems
-    ctx = _Ctx(state, poll, server_time, directory, rules)
-    ctx.delta = delta
-    prev = state.last_server_now
-
-    # -- gaps ---------------------------------------------------------------------------------
-    pbx_events: list[CallEvent] = []
-    seq, last_at = state.pbx_seq, state.pbx_last_event_at
-    in_gap = state.gap is not None
-    if state.gap is not None:
-        ev, seq, last_at = _pbx_event(
-            seq, last_at, state.pbx_id, "gap_ended", server_time, poll.received_at,
-            {"started_at": format_datetime(state.gap.started_at),
-             "duration_s": seconds_between(state.gap.started_at, server_time),
-             "failed_polls": state.gap.failed_polls, "error": state.gap.error},
-        )
-        pbx_events.append(ev)
-    elif prev is not None and (server_time - prev).total_seconds() > rules.gap_after_s:
-        in_gap = True
-        ctx.count("gaps")
-        for etype, at, gap_details in (
-            ("gap_started", prev, {"reason": "pause"}),
-            ("gap_ended", server_time, {"started_at": format_datetime(prev), "reason": "pause",
-                                        "duration_s": seconds_between(prev, server_time)}),
-        ):
-            ev, seq, last_at = _pbx_event(seq, last_at, state.pbx_id, etype, at,
-                                          poll.received_at, gap_details)
-            pbx_events.append(ev)
-
-    # -- rows: sort out what changed, and who is on a call ----------------------------------
-    old_calls = state.calls
-    tombstones = state.tombstones
-    tomb_changed = False
-    new_calls: dict[str, CallTrack] = {}
-    todo: dict[str, tuple[ActiveCallRow, CallTrack | None]] = {}
-    duplicates: list[tuple[str, ActiveCallRow]] = []
-    on_call = ctx.on_call
-    agents = directory.agents
-    for row in poll.calls:
-        if row.established_at is not None:
-            key = call_key_of(row.id, row.established_at)
-        else:
-            known = ctx.keys_for_id(row.id)
-            key = known[0] if len(known) == 1 else f"{row.id}@seen:{format_datetime(server_time)}"
-        if key in new_calls or key in todo:
-            duplicates.append((key, row))
-            continue
-        track = old_calls.get(key)
-        if track is None and key in tombstones:
-            tomb = tombstones[key]
-            if not tomb.flagged:
-                if not tomb_changed:
-                    tombstones, tomb_changed = dict(tombstones), True
-                ctx.count("anomalies")
-                ctx.events.append(CallEvent(
-                    event_id=event_id(state.pbx_id, key, "anomaly", tomb.seq),
-                    pbx_id=state.pbx_id, call_key=key, call_id=row.id, event_type="anomaly",
-                    occurred_at=max(server_time, tomb.ended_at), observed_at=poll.received_at,
-                    status=row.status,
-                    details={"kind": "reappeared_after_end",
-                             "ended_at": format_datetime(tomb.ended_at)},
-                ))
-                tombstones[key] = replace(tomb, seq=tomb.seq + 1, flagged=True)  # type: ignore[index]
-            continue
-        if (
-            track is not None
-            and track.status == row.status
-            and track.callee_raw == row.callee
-            and track.last_change == row.last_change_status
-            and track.caller_raw == row.caller
-        ):
-            new_calls[key] = track
-            if track.caller_dn in agents:
-                on_call.add(track.caller_dn)  # type: ignore[arg-type]
-            if track.callee_dn in agents:
-                on_call.add(track.callee_dn)  # type: ignore[arg-type]
-            continue
-        todo[key] = (row, track)
-        for dn in (party_dn(row.caller), party_dn(row.callee)):
-            if dn is not None and dn in agents:
-                on_call.add(dn)
-    prev_on_call = state.on_call
-    ctx.newly_on_call = {dn for dn in on_call if dn not in prev_on_call}
-
-    # -- rows: apply new and changed calls ------------------------------------------------------
-    works: dict[str, _Work] = {}
-    for key, (row, track) in todo.items():
-        works[key] = _apply_row(ctx, row, key, track, prev)
-    for key, row in duplicates:
-        w = works.get(key)
-        if w is None:
-            w = works[key] = _Work(new_calls.pop(key))
-        w.anomaly(ctx, "duplicate_row",
-                  {"status": row.status, "callee_dn": ctx.safe_dn(party_dn(row.callee))})
-
-    # -- vanished calls -----------------------------------------------------------------------
-    ended: list[_Work] = []
-    for key, track in old_calls.items():
-        if key in new_calls or key in works:
-            continue
-        w = _Work(track)
-        details: dict[str, Any] = {
-            "last_seen": format_datetime(prev) if prev is not None else None,
-            "uncertainty_s": seconds_between(prev, server_time) if prev is not None else None,
-            "gap": in_gap,
-        }
-        w.end(ctx, server_time, details)
-        ended.append(w)
-
-    for key, w in works.items():
-        new_calls[key] = w.freeze()
-
-    # -- agents identified late ---------------------------------------------------------------
-    unattributed: set[str] = set()
-    pending = sorted(state.unattributed | {
-        k for k, w in works.items()
-        if w.visit is not None and w.visit.is_talking and w.visit.agent_dn is None
-    })
-    horizon_s = _ATTRIBUTION_WINDOW_S
-    for key in pending:
-        track = new_calls.get(key)
-        if track is None or track.visit is None or not track.visit.is_talking:
-            continue
-        answered_at = track.visit.answered_at
-        if track.visit.agent_dn is not None or (
-            answered_at is not None and (server_time - answered_at).total_seconds() > horizon_s
-        ):
-            continue
-        agent, _ = infer_agent(track.visit.queue_dn, directory, on_call, ctx.busy(),
-                               ctx.newly_on_call)
-        if agent is None:
-            unattributed.add(key)
-            continue
-        ctx.busy().add(agent)
-        visit = track.visit.with_agent(agent)
-        ctx.put_visit(visit)
-        new_calls[key] = replace(track, visit=visit)
-
-    # -- tombstones ---------------------------------------------------------------------------
-    if ended or tombstones:
-        horizon = server_time - timedelta(seconds=rules.tombstone_ttl_s)
-        expired = 0
-        for t in tombstones.values():
-            if t.ended_at >= horizon:
-                break
-            expired += 1
-        if ended or expired:
-            if not tomb_changed:
-                tombstones = dict(tombstones)
-            kept = dict(list(tombstones.items())[expired:]) if expired else tombstones
-            for w in ended:
-                kept[w.call_key] = Tombstone(server_time, w.seq)  # type: ignore[index]
-            tombstones = kept
-
-    # -- gauges -------------------------------------------------------------------------------
-    waiting: dict[str, int] = {}
-    talking: dict[str, int] = {}
-    oldest: dict[str, datetime] = {}
-    attributed: set[str] = set()
-    for track in new_calls.values():
-        v = track.visit
-        if v is None:
-            continue
-        q = v.queue_dn
-        if v.outcome == "waiting":
-            waiting[q] = waiting.get(q, 0) + 1
-            o = oldest.get(q)
-            if o is None or v.entered_at < o:
-                oldest[q] = v.entered_at
-        else:
-            talking[q] = talking.get(q, 0) + 1
-            if v.agent_dn is not None:
-                attributed.add(v.agent_dn)
-    live = queue_gauges(state.pbx_id, server_time, directory, rules, waiting, oldest, talking,
-                        on_call)
-    frozen_on_call = frozenset(on_call)
-    agent_changes = tuple(
-        AgentCallChange(dn, dn in frozen_on_call, server_time)
-        for dn in sorted(frozen_on_call.symmetric_difference(prev_on_call))
-    )
-
-    new_state = PbxState(
-        pbx_id=state.pbx_id,
-        calls=new_calls,
-        tombstones=tombstones,
-        last_server_now=server_time,
-        last_received_at=poll.received_at,
-        skew_s=skew,
-        gap=None,
-        pbx_seq=seq,
-        pbx_last_event_at=last_at,
-        on_call=frozen_on_call,
-        unattributed=frozenset(unattributed),
-        attributed=frozenset(attributed),
-        counters=state.counters,
-    )
-    return finish(
-        new_state,
-        events=tuple(pbx_events) + tuple(ctx.events),
-        visits=tuple(ctx.visits.values()),
-        facts=tuple(ctx.facts),
-        live=live,
-        agent_changes=agent_changes,
-        server_time=server_time,
-        skew_s=skew,
-    )
-
-
-def _apply_row(
-    ctx: _Ctx, row: ActiveCallRow, key: str, track: CallTrack | None, prev: datetime | None
-) -> _Work:
-    """Process a new or changed row of one call; return its working copy."""
-    rules, directory = ctx.rules, ctx.directory
-    callee_dn = party_dn(row.callee)
-    kind = rules.status_kind(row.status)
-    if track is None:
-        at, source = _row_time(row, ctx.server_time, None)
-        started = row.established_at if row.established_at is not None else at
-        started = min(started, at)
-        w = _new_work(row, key, ctx, started)
-        ctx.count("calls_started")
-        w.emit(ctx, "call_started", started, details={
-            "callee_dn": ctx.safe_dn(callee_dn), "caller": w.caller,
-            "established_at_known": row.established_at is not None, "time_source": source,
-        })
-        if kind == "unknown":
-            ctx.count("unknown_status")
-        floor = started if prev is None else max(started, prev)
-        w.apply(ctx, place(callee_dn, row.status, directory, rules), at, floor)
-        return w
-    w = _Work(track)
-    lower = w.last_event_at if prev is None else max(w.last_event_at, prev)
-    at, source = _row_time(row, ctx.server_time, lower)
-    old_status, old_callee, old_change = w.status, w.callee_dn, w.last_change
-    if row.caller != w.caller_raw:
-        w.caller_raw = row.caller
-        w.caller_dn = party_dn(row.caller)
-        w.caller = protect_caller(row.caller, rules.caller_policy)
-    w.callee_raw = row.callee
-    w.callee_dn = callee_dn
-    w.last_change = row.last_change_status
-    w.status = row.status
-    if old_status == row.status and old_callee == callee_dn and old_change == w.last_change:
-        return w  # only the caller text changed
-    if kind == "unknown" and row.status != old_status:
-        ctx.count("unknown_status")
-    details: dict[str, Any] = {
-        "from_status": old_status, "from_callee_dn": ctx.safe_dn(old_callee),
-        "callee_dn": ctx.safe_dn(callee_dn),
-        "time_source": source,
-    }
-    if kind == "unknown":
-        details["unknown_status"] = True
-    w.emit(ctx, "status_changed", at,
-           queue_dn=callee_dn if directory.is_queue(callee_dn) else None, details=details)
-    if (
-        row.status != old_status
-        and row.last_change_status is not None
-        and old_change is not None
-        and row.last_change_status < old_change
-    ):  # a new status cannot have begun before the previous one
-        w.anomaly(ctx, "last_change_went_back", {
-            "last_change": format_datetime(row.last_change_status),
-            "previous_last_change": format_datetime(old_change),
-        }, at)
-    w.apply(ctx, place(callee_dn, row.status, directory, rules), at, lower)
-    return w

@@ -1,11 +1,12 @@
 """Configurable attribution rules: what a status means and where a call is.
 
-ActiveCalls has no queue or agent field, so attribution is inferred (DESIGN.md, "What ActiveCalls
-tells us"). Everything inferred is a rule here, mirrored by
+ActiveCalls has no queue or agent field, so which queue a call waits in and which agent answered
+it are inferred from ``Callee`` and ``Status``. Everything inferred is a rule here, mirrored by
 :class:`queuepulse.settings.RulesSettings`, so that a site can calibrate it against recorded polls:
 
 * a status is *waiting* (``Ringing``, ``Routing``), *talking* (``Talking``), *moving*
-  (``Transferring``, ``Rerouting``: an already connected call being redirected, never waiting) or
+  (``Transferring``, ``Rerouting``: an already connected call being redirected, never waiting;
+  when it talks again at the same queue or with the same agent it is still the same visit) or
   *unknown* (kept verbatim and counted by the lifecycle);
 * a call waits in a queue when ``Callee`` is the queue's DN with a waiting status;
 * a queue call is answered in either shape: ``Callee`` stays the queue's DN with a talking status,
@@ -53,7 +54,11 @@ def _fold(statuses: Collection[str]) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class Rules:
-    """The attribution rules (defaults from DESIGN.md); statuses match case-insensitively."""
+    """The attribution rules; statuses match case-insensitively.
+
+    The XAPI defines no status values (``Status`` is a free string), so the default status lists
+    are assumptions a site calibrates against its recorded polls.
+    """
 
     waiting_statuses: tuple[str, ...] = ("Ringing", "Routing")
     talking_statuses: tuple[str, ...] = ("Talking",)

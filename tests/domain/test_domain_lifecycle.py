@@ -6,7 +6,7 @@ import pickle
 from dataclasses import replace
 
 import pytest
-from domain_scenarios import CALLER, DIRECTORY, PBX, RULES, at, failed, poll, row, run
+from domain_scenarios import CALLER, DIRECTORY, PBX, RULES, Run, at, failed, poll, row, run
 
 from queuepulse.domain.events import event_id
 from queuepulse.domain.lifecycle import call_key_of, step
@@ -443,3 +443,139 @@ def test_a_status_beginning_before_the_previous_one_is_an_anomaly() -> None:
     (visit,) = r.visits
     assert visit.answered_at == at(1)  # clamped to the previous poll: never before the entry
     assert visit.wait_s == pytest.approx(0.2)
+
+
+# -- a connected call that briefly shows a moving status ---------------------------------------
+
+ANSWERED_SHAPES = {"callee_stays_queue": "800 Sales", "callee_becomes_agent": "101 Alice"}
+
+
+def _fact_counts(r: Run) -> dict[tuple[str, str, str], int]:
+    """How many KPI facts of each (scope, queue, kind) the steps emitted."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for f in r.facts:
+        counts[(f.scope, f.queue_dn, f.kind)] = counts.get((f.scope, f.queue_dn, f.kind), 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("moving", ["Rerouting", "Transferring"])
+@pytest.mark.parametrize("shape", sorted(ANSWERED_SHAPES))
+def test_talking_again_at_the_same_place_after_a_moving_status_is_one_visit(
+    shape: str, moving: str
+) -> None:
+    callee = ANSWERED_SHAPES[shape]
+    r = run([
+        poll(1, row(1, "800 Sales", "Ringing", 0.5, 1)),
+        poll(5, row(1, callee, "Talking", 4.0, 5)),
+        poll(6, row(1, callee, moving, 5.5, 6)),
+        poll(8, row(1, callee, "Talking", 7.5, 8)),
+        poll(20, row(1, callee, "Talking", 7.5, 20)),
+        poll(21),
+    ])
+    (visit,) = r.visits
+    assert (visit.queue_dn, visit.outcome) == ("800", "answered")
+    assert visit.entered_at == at(0.5)
+    assert visit.answered_at == at(4.0)
+    assert visit.wait_s == pytest.approx(3.5)
+    assert visit.ended_at == at(21)
+    assert visit.talk_s == pytest.approx(17.0)
+    if shape == "callee_becomes_agent":
+        assert visit.agent_dn == "101"
+    assert _fact_counts(r) == {
+        ("queue", "800", "offered"): 1, ("queue", "800", "answered"): 1,
+        ("queue", "800", "talk_ended"): 1,
+        ("entry", "800", "offered"): 1, ("entry", "800", "answered"): 1,
+    }
+    answered = next(f for f in r.facts if f.scope == "queue" and f.kind == "answered")
+    assert answered.wait_s == pytest.approx(3.5)
+    assert r.types(1) == ["call_started", "queue_entered", "status_changed", "answered",
+                          "status_changed", "status_changed", "call_ended"]
+    assert not any(e.details.get("entry_unseen") for e in r.events)
+    talking = [o.live[0].talking for o in r.outputs]  # queue 800's gauge at each poll
+    assert talking == [0, 1, 0, 1, 1, 0]  # not talking while it moves
+
+
+@pytest.mark.parametrize("shape", sorted(ANSWERED_SHAPES))
+def test_moving_on_to_another_queue_after_a_moving_status_is_a_second_visit(shape: str) -> None:
+    callee = ANSWERED_SHAPES[shape]
+    r = run([
+        poll(1, row(1, "800 Sales", "Ringing", 0.5, 1)),
+        poll(5, row(1, callee, "Talking", 4.0, 5)),
+        poll(11, row(1, callee, "Rerouting", 10.0, 11)),
+        poll(12, row(1, "801 Support", "Ringing", 11.5, 12)),
+        poll(16, row(1, "801 Support", "Talking", 15.0, 16)),
+        poll(30),
+    ])
+    first, second = r.visits
+    assert (first.queue_dn, first.outcome, first.answered_at) == ("800", "answered", at(4.0))
+    assert first.ended_at == at(10.0)  # the talk ended when the call began to move
+    assert first.talk_s == pytest.approx(6.0)
+    assert (second.queue_dn, second.outcome, second.entered_at) == ("801", "answered", at(11.5))
+    assert second.wait_s == pytest.approx(3.5)
+    assert second.entry_queue_dn == "800"
+    assert _fact_counts(r) == {
+        ("queue", "800", "offered"): 1, ("queue", "800", "answered"): 1,
+        ("queue", "800", "talk_ended"): 1,
+        ("queue", "801", "offered"): 1, ("queue", "801", "answered"): 1,
+        ("queue", "801", "talk_ended"): 1,
+        ("entry", "800", "offered"): 1, ("entry", "800", "answered"): 1,
+    }
+    transferred = r.events_of("transferred")
+    assert [(e.queue_dn, e.occurred_at) for e in transferred] == [("800", at(10.0))]
+
+
+@pytest.mark.parametrize("shape", sorted(ANSWERED_SHAPES))
+def test_waiting_again_at_the_same_queue_after_a_moving_status_is_a_second_visit(
+    shape: str,
+) -> None:
+    callee = ANSWERED_SHAPES[shape]
+    r = run([
+        poll(1, row(1, "800 Sales", "Ringing", 0.5, 1)),
+        poll(5, row(1, callee, "Talking", 4.0, 5)),
+        poll(11, row(1, callee, "Rerouting", 10.0, 11)),
+        poll(12, row(1, "800 Sales", "Ringing", 11.5, 12)),
+        poll(16, row(1, callee, "Talking", 15.0, 16)),
+        poll(30),
+    ])
+    first, second = r.visits
+    assert (first.queue_dn, first.outcome, first.ended_at) == ("800", "answered", at(10.0))
+    assert (second.queue_dn, second.outcome) == ("800", "answered")
+    assert (second.entered_at, second.answered_at, second.ended_at) == (at(11.5), at(15.0), at(30))
+    assert second.wait_s == pytest.approx(3.5)
+    assert _fact_counts(r) == {
+        ("queue", "800", "offered"): 2, ("queue", "800", "answered"): 2,
+        ("queue", "800", "talk_ended"): 2,
+        ("entry", "800", "offered"): 1, ("entry", "800", "answered"): 1,
+    }
+    assert not any(e.details.get("entry_unseen") for e in r.events)
+
+
+def test_talking_with_another_agent_after_a_moving_status_ends_the_visit_at_the_move() -> None:
+    r = run([
+        poll(1, row(1, "800 Sales", "Ringing", 0.5, 1)),
+        poll(5, row(1, "101 Alice", "Talking", 4.0, 5)),
+        poll(11, row(1, "101 Alice", "Transferring", 10.0, 11)),
+        poll(13, row(1, "200 Dora (no queue)", "Talking", 12.5, 13)),
+        poll(30),
+    ])
+    (visit,) = r.visits
+    assert (visit.outcome, visit.agent_dn, visit.ended_at) == ("answered", "101", at(10.0))
+    assert visit.talk_s == pytest.approx(6.0)
+    assert [e.occurred_at for e in r.events_of("transferred")] == [at(10.0)]
+
+
+def test_a_call_ending_while_moving_ended_its_talk_when_the_move_began() -> None:
+    r = run([
+        poll(1, row(1, "800 Sales", "Ringing", 0.5, 1)),
+        poll(5, row(1, "800 Sales", "Talking", 4.0, 5)),
+        poll(11, row(1, "800 Sales", "Rerouting", 10.0, 11)),
+        poll(12, row(1, "800 Sales", "Rerouting", 10.0, 12)),
+        poll(13),
+    ])
+    (visit,) = r.visits
+    assert (visit.outcome, visit.ended_at) == ("answered", at(10.0))
+    assert visit.talk_s == pytest.approx(6.0)
+    assert r.types(1) == ["call_started", "queue_entered", "status_changed", "answered",
+                          "status_changed", "transferred", "call_ended"]
+    assert r.events_of("call_ended")[0].occurred_at == at(13)
+    assert r.outputs[2].live[0].talking == 0  # a moving call is not talking at the queue

@@ -16,13 +16,11 @@ from queuepulse.domain import Directory, QueueVisit, Rules, poll_from_body, step
 from queuepulse.domain.lifecycle import PbxState
 from queuepulse.domain.snapshot import Poll
 from queuepulse.domain.sync import parse_config
+from queuepulse.simulator import formats, views
+from queuepulse.simulator import model as sim
+from queuepulse.simulator.model import truth as truth_mod
 
 pytestmark = pytest.mark.unit
-
-sim = pytest.importorskip("queuepulse.simulator.model")
-truth_mod = pytest.importorskip("queuepulse.simulator.model.truth")
-views = pytest.importorskip("queuepulse.simulator.views")
-formats = pytest.importorskip("queuepulse.simulator.formats")
 
 START_MS = 1_767_600_000_000
 

@@ -15,15 +15,13 @@ from typing import Any
 import pytest
 from simulator_helpers import manual_config
 
+from queuepulse.domain import kpi, lifecycle, parties, snapshot
+from queuepulse.domain import rules as rules_mod
+from queuepulse.domain import visits as visits_mod
 from queuepulse.domain.sync import parse_config
 from queuepulse.simulator.formats import ms_to_datetime, parse_datetime_ms
 from queuepulse.simulator.runtime import Simulator
 from queuepulse.simulator.views import queue_entity, user_entity
-
-lifecycle = pytest.importorskip("queuepulse.domain.lifecycle")
-parties = pytest.importorskip("queuepulse.domain.parties")
-snapshot = pytest.importorskip("queuepulse.domain.snapshot")
-rules_mod = pytest.importorskip("queuepulse.domain.rules")
 
 pytestmark = pytest.mark.unit
 
@@ -85,9 +83,7 @@ def test_domain_visits_match_truth(mode: str) -> None:
     assert not mismatches, f"{len(mismatches)} of {len(truth)} differ, e.g. {mismatches[:3]}"
 
 
-def _domain_visit(row: dict[str, Any]) -> Any:
-    visits_mod = pytest.importorskip("queuepulse.domain.visits")
-
+def _domain_visit(row: dict[str, Any]) -> visits_mod.QueueVisit:
     def dt(text: str | None) -> Any:
         return None if text is None else ms_to_datetime(parse_datetime_ms(text))
 
@@ -116,7 +112,6 @@ def _compare(mine: list[dict[str, Any]], theirs: list[Any]) -> None:
 
 
 def test_truth_kpis_equal_the_domain_kpis_of_the_same_visits() -> None:
-    kpi = pytest.importorskip("queuepulse.domain.kpi")
     sim = Simulator(manual_config(transfer_prob=0.15, overflow_fraction=1.0,
                                   master_timeout_s=45))
     sim.advance(3600)
