@@ -42,12 +42,12 @@ def _source(config: LiveFlowConfig) -> Any:
         return ReplaySource(config.replay, speed=config.replay_speed)
     loader = None
     if config.dsn is not None and config.load_known:
-        from queuepulse.store.sync_writer import SyncStore
+        from queuepulse.store.config_writer import ConfigStore
 
         dsn = config.dsn
 
         def loader(pbx_id: str) -> Any:
-            store = SyncStore.from_dsn(dsn)
+            store = ConfigStore.from_dsn(dsn)
             try:
                 return store.load(pbx_id)
             finally:

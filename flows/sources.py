@@ -12,7 +12,7 @@ from typing import Any
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 
-from queuepulse.domain.sync import KnownConfig
+from queuepulse.domain.pbx_config import KnownConfig
 from queuepulse.live.feeds import PollerFeed, ReplayFeed, SnapshotFeed
 from queuepulse.live.items import SourceItem
 from queuepulse.live.poller import PbxPoller

@@ -49,14 +49,14 @@ def handle(args: argparse.Namespace) -> int:
 
 
 async def _main(args: argparse.Namespace) -> int:
-    from queuepulse.store.sync_writer import SyncStore
-    from queuepulse.sync import ConfigSync
+    from queuepulse.config_sync import ConfigSync
+    from queuepulse.store.config_writer import ConfigStore
     from queuepulse.xapi.client import XapiClient
 
     settings = settings_from_args(args)
     settings.pbx.require_client_secret()  # a clean error before any network
     interval = args.interval or settings.pbx.sync_interval_s
-    store = SyncStore.from_dsn(settings.db.dsn)
+    store = ConfigStore.from_dsn(settings.db.dsn)
     try:
         async with XapiClient(settings.pbx) as client:
             sync = ConfigSync(settings.pbx.pbx_id, client, store)

@@ -5,7 +5,7 @@
 * :mod:`~queuepulse.domain.rules`: configurable attribution ``Rules``;
 * :mod:`~queuepulse.domain.lifecycle`: ``step(state, poll, directory, rules)``, the state machine;
 * :mod:`~queuepulse.domain.events`, :mod:`~queuepulse.domain.visits`,
-  :mod:`~queuepulse.domain.live`: its outputs (``CallEvent``, ``QueueVisit``, ``QueueLive``);
+  :mod:`~queuepulse.domain.gauges`: its outputs (``CallEvent``, ``QueueVisit``, ``QueueLive``);
 * :mod:`~queuepulse.domain.kpi`: KPI facts, bucket folds and ``kpis_from_visits``;
 * :mod:`~queuepulse.domain.privacy`: caller masking and hashing.
 
@@ -13,6 +13,7 @@ See docs/lifecycle.md for the rules and their alternatives.
 """
 
 from queuepulse.domain.events import CallEvent, event_id
+from queuepulse.domain.gauges import QueueLive
 from queuepulse.domain.kpi import (
     KpiBucket,
     KpiFact,
@@ -33,7 +34,6 @@ from queuepulse.domain.lifecycle import (
     initial_state,
     step,
 )
-from queuepulse.domain.live import QueueLive
 from queuepulse.domain.parties import AgentInfo, Directory, QueueInfo, parse_party
 from queuepulse.domain.privacy import CallerPolicy, protect_caller
 from queuepulse.domain.rules import Rules
@@ -43,7 +43,6 @@ from queuepulse.domain.snapshot import (
     parse_active_calls,
     parse_datetime,
     poll_from_body,
-    rows_from_json,
 )
 from queuepulse.domain.visits import QueueVisit
 
@@ -79,6 +78,5 @@ __all__ = [
     "parse_party",
     "poll_from_body",
     "protect_caller",
-    "rows_from_json",
     "step",
 ]

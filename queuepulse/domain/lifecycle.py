@@ -39,8 +39,8 @@ from operator import attrgetter
 from typing import Any, Literal
 
 from queuepulse.domain.events import PBX_CALL_KEY, CallEvent, event_id
+from queuepulse.domain.gauges import QueueLive, queue_gauges
 from queuepulse.domain.kpi import KpiFact, facts_for_visit_change, make_entry_fact
-from queuepulse.domain.live import QueueLive, queue_gauges
 from queuepulse.domain.parties import Directory, party_dn
 from queuepulse.domain.privacy import protect_caller
 from queuepulse.domain.rules import Placement, Rules, infer_agent, place

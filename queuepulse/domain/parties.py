@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from queuepulse.domain.sync import PbxConfig
+from queuepulse.domain.pbx_config import PbxConfig
 
 __all__ = [
     "AgentInfo",
@@ -140,9 +140,10 @@ class Directory:
 
     @classmethod
     def from_config(cls, config: PbxConfig) -> Directory:
-        """The directory of one PBX configuration (:func:`queuepulse.domain.sync.parse_config`,
-        or what the database holds): queues with ``SLATime`` and members, agents with their
-        display name (else first and last name), state and memberships."""
+        """The directory of one PBX configuration (from
+        :func:`queuepulse.domain.pbx_config.parse_config`, or what the database holds): queues
+        with ``SLATime`` and members, agents with their display name (else first and last name),
+        state and memberships."""
         members: dict[str, list[str]] = {}
         for queue_dn, agent_dn in config.memberships:
             members.setdefault(queue_dn, []).append(agent_dn)

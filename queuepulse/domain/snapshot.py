@@ -23,7 +23,6 @@ __all__ = [
     "parse_active_calls",
     "parse_datetime",
     "poll_from_body",
-    "rows_from_json",
 ]
 
 # The spec's date-time pattern: seconds required, up to 12 fractional digits, Z or ±hh:mm.
@@ -231,11 +230,6 @@ def parse_active_calls(body: object) -> ParsedActiveCalls:
         bad_values=report.bad,
         problems=tuple(report.messages),
     )
-
-
-def rows_from_json(body: dict[str, Any]) -> tuple[ActiveCallRow, ...]:
-    """The rows of a ``GET /ActiveCalls`` body; see :func:`parse_active_calls` for the counts."""
-    return parse_active_calls(body).rows
 
 
 def poll_from_body(pbx_id: str, received_at: datetime, body: object) -> Poll:

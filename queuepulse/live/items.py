@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from queuepulse.domain.pbx_config import KnownConfig
 from queuepulse.domain.snapshot import Poll
-from queuepulse.domain.sync import KnownConfig
 
 __all__ = ["ConfigItem", "KnownConfigItem", "PollItem", "SourceItem"]
 
@@ -43,7 +43,7 @@ class PollItem:
 @dataclass(frozen=True, slots=True)
 class ConfigItem:
     """One configuration fetch: the decoded rows of ``GET /Queues?$expand=Agents`` and
-    ``GET /Users`` (read by :func:`queuepulse.domain.sync.parse_config`), received at
+    ``GET /Users`` (read by :func:`queuepulse.domain.pbx_config.parse_config`), received at
     ``received_at`` (the Queues answer's receive time).
 
     ``users`` is ``None`` when the source has not seen a Users body yet (a replay file may hold

@@ -2,10 +2,10 @@
 
 :class:`PbxStepper` is the ``stateful_map`` mapper of the flow (state: one :class:`LiveState` per
 PBX). It is glue around the pure domain: the lifecycle (:func:`queuepulse.domain.lifecycle.step`)
-for polls, the configuration diff (:func:`queuepulse.domain.sync.diff_config`) for Queues/Users
-fetches, and row shaping for the sink. The directory and the known configuration live in the
-state, so a flow resumed from a Bytewax recovery snapshot continues exactly where it stopped, and
-a replay yields the same rows as the live run it recorded.
+for polls, the configuration diff (:func:`queuepulse.domain.pbx_config.diff_config`) for
+Queues/Users fetches, and row shaping for the sink. The directory and the known configuration live
+in the state, so a flow resumed from a Bytewax recovery snapshot continues exactly where it stopped,
+and a replay yields the same rows as the live run it recorded.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 from queuepulse.domain.kpi import KpiFact
 from queuepulse.domain.lifecycle import PbxState, StepOutput, step
 from queuepulse.domain.parties import Directory
+from queuepulse.domain.pbx_config import KnownConfig, PbxConfig, diff_config, parse_config
 from queuepulse.domain.rules import Rules
-from queuepulse.domain.sync import KnownConfig, PbxConfig, diff_config, parse_config
 from queuepulse.domain.visits import seconds_between
 from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem
 from queuepulse.store.tables import TableRow

@@ -27,8 +27,8 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
+from queuepulse.domain.pbx_config import KnownConfig, collection_rows
 from queuepulse.domain.snapshot import Poll, poll_from_body
-from queuepulse.domain.sync import KnownConfig, collection_rows
 from queuepulse.errors import QueuepulseError
 from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem
 from queuepulse.live.metrics import METRICS, LiveMetrics

@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from queuepulse.domain.pbx_config import collection_rows
 from queuepulse.domain.snapshot import poll_from_body
-from queuepulse.domain.sync import collection_rows
 from queuepulse.live.items import ConfigItem, PollItem, SourceItem
 from queuepulse.xapi.errors import ReplayFormatError
 from queuepulse.xapi.replay_file import ReplayRecord, iter_replay

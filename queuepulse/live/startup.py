@@ -9,7 +9,7 @@ instead of a traceback from the poller thread. For each PBX it:
 1. requires a client secret (:meth:`PbxSettings.require_client_secret`);
 2. fetches ``/Queues?$expand=Agents`` and ``/Users`` once (the URL and the credentials work);
 3. unless the flow runs with ``write_config=False``, writes the configuration as one sync
-   (:class:`queuepulse.sync.ConfigSync`: dimension rows with validity times and the agents'
+   (:class:`queuepulse.config_sync.ConfigSync`: dimension rows with validity times and the agents'
    states) in its own transaction.
 
 Step 3 takes the initial configuration — about 16,000 dimension rows and 5,000 agent states at
@@ -48,12 +48,12 @@ async def _prepare_one(
     pbx: PbxSettings, dsn: str | None, write_config: bool,
     client_factory: Callable[[PbxSettings], Any], clock: Callable[[], datetime] | None,
 ) -> None:
+    from queuepulse.config_sync import ConfigSync
+    from queuepulse.store.config_writer import ConfigStore
     from queuepulse.store.db import DatabaseUnavailableError
-    from queuepulse.store.sync_writer import SyncStore
     from queuepulse.store.writers import StoreWriteError
-    from queuepulse.sync import ConfigSync
 
-    store = SyncStore.from_dsn(dsn) if dsn is not None else None
+    store = ConfigStore.from_dsn(dsn) if dsn is not None else None
     try:
         client = client_factory(pbx)
         try:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from queuepulse.domain.sync import parse_config
+from queuepulse.domain.pbx_config import parse_config
 from queuepulse.reconcile import pbx_reports as pr
 from queuepulse.xapi.client import XapiClient
 from queuepulse.xapi.errors import XapiError

@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -44,6 +44,7 @@ from queuepulse.reconcile.segments import (
     parse_log_rows,
     redact_letter,
 )
+from queuepulse.schedule import utcnow
 from queuepulse.xapi.client import XapiClient
 
 __all__ = [
@@ -61,9 +62,6 @@ Conn = psycopg.Connection[Any]
 class ReconcileBusyError(QueuepulseError):
     """Another reconciliation of the same PBX holds the lock."""
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -173,7 +171,7 @@ class Reconciler:
         config: ReconcileConfig,
         client: XapiClient,
         connect: Callable[[], Conn],
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.config = config

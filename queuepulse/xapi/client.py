@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from queuepulse.errors import ConfigError
+from queuepulse.schedule import utcnow
 from queuepulse.settings import PbxSettings, Settings
 from queuepulse.xapi import report_calls as rc
 from queuepulse.xapi import reports as rp
@@ -71,15 +72,12 @@ WallClock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
 
 @dataclass(frozen=True)
 class RawPoll:
     """One collection poll (ActiveCalls, Queues or Users): the body as the PBX sent it, decoded
     once. Its rows are not validated here: :func:`queuepulse.domain.snapshot.poll_from_body`
-    and :func:`queuepulse.domain.sync.parse_config` read them field by field, so one malformed
+    and :func:`queuepulse.domain.pbx_config.parse_config` read them field by field, so one malformed
     row never costs the others."""
 
     kind: str
@@ -146,7 +144,7 @@ class XapiClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = time.monotonic,
-        wall_clock: WallClock = _utcnow,
+        wall_clock: WallClock = utcnow,
         sleep: Sleep = asyncio.sleep,
         jitter: bool = True,
         bulk_budget_s: float | None = None,

@@ -1,4 +1,4 @@
-"""KPI facts and bucket folds (the live windows over them: tests/flows/test_kpi_windows_unit.py)."""
+"""KPI facts and bucket folds (the live windows over them: tests/live/test_kpi_windows_unit.py)."""
 
 from __future__ import annotations
 

@@ -10,15 +10,14 @@ from typing import Any
 import pytest
 
 from queuepulse.domain.parties import AgentInfo, Directory, QueueInfo, parse_party, party_dn
+from queuepulse.domain.pbx_config import collection_rows, parse_config
 from queuepulse.domain.privacy import CallerPolicy, hash_number, mask_number, protect_caller
 from queuepulse.domain.snapshot import (
     format_datetime,
     parse_active_calls,
     parse_datetime,
     poll_from_body,
-    rows_from_json,
 )
-from queuepulse.domain.sync import collection_rows, parse_config
 
 pytestmark = pytest.mark.unit
 
@@ -68,8 +67,8 @@ FULL = {
 }
 
 
-def test_rows_from_json_full_row() -> None:
-    (r,) = rows_from_json(_body(FULL))
+def test_parse_active_calls_full_row() -> None:
+    (r,) = parse_active_calls(_body(FULL)).rows
     assert r.id == 42
     assert r.callee == "800 Sales"
     assert r.last_change_status == datetime(2026, 1, 5, 9, 0, 0, 500000, tzinfo=UTC)

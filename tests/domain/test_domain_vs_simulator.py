@@ -14,8 +14,8 @@ import pytest
 
 from queuepulse.domain import Directory, QueueVisit, Rules, poll_from_body, step
 from queuepulse.domain.lifecycle import PbxState
+from queuepulse.domain.pbx_config import parse_config
 from queuepulse.domain.snapshot import Poll
-from queuepulse.domain.sync import parse_config
 from queuepulse.simulator import formats, views
 from queuepulse.simulator import model as sim
 from queuepulse.simulator.model import truth as truth_mod

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from live_helpers import START, record
 
-from queuepulse.domain.sync import collection_rows, parse_config
+from queuepulse.domain.pbx_config import collection_rows, parse_config
 from queuepulse.live.config import LiveFlowConfig
 
 pytestmark = pytest.mark.e2e

@@ -3,7 +3,7 @@
 A simulator runs in real time (so its clock is the database's ``now()``), busy for the
 half hour before it started. Then, in this process:
 
-1. ``run sync`` once (:class:`queuepulse.sync.ConfigSync`): queues, agents, memberships and
+1. ``run sync`` once (:class:`queuepulse.config_sync.ConfigSync`): queues, agents, memberships and
    agent states;
 2. the live flow (``flows.live.build_flow``, the polling source over HTTP, Bytewax
    ``run_main``) for a few seconds: ``call_events``, ``queue_calls``, ``queue_kpi_1m``,
@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 from pydantic import SecretStr
 
+from queuepulse.config_sync import ConfigSync, SyncResult
 from queuepulse.live.config import LiveFlowConfig
 from queuepulse.reconcile.runner import BackfillResult, ReconcileConfig, Reconciler
 from queuepulse.settings import PbxSettings
@@ -32,8 +33,7 @@ from queuepulse.simulator.config import SimulatorConfig
 from queuepulse.simulator.faults import parse_fault_spec
 from queuepulse.simulator.model.config import ModelConfig
 from queuepulse.simulator.server import RunningSimulator, run_simulator
-from queuepulse.store.sync_writer import SyncStore
-from queuepulse.sync import ConfigSync, SyncResult
+from queuepulse.store.config_writer import ConfigStore
 from queuepulse.xapi.client import XapiClient
 
 PBX = "sim"
@@ -73,7 +73,7 @@ def _sim_now(sim: RunningSimulator) -> datetime:
 
 async def _sync(sim: RunningSimulator, dsn: str) -> SyncResult:
     async with XapiClient(_pbx(sim), jitter=False) as client:
-        store = SyncStore.from_dsn(dsn)
+        store = ConfigStore.from_dsn(dsn)
         try:
             return await ConfigSync(PBX, client, store).run_once_async()
         finally:

@@ -16,9 +16,9 @@ from pydantic import SecretStr
 from queuepulse.domain.kpi import KpiFact, entry_kpis_from_visits, fold_facts
 from queuepulse.domain.lifecycle import PbxState, step
 from queuepulse.domain.parties import Directory
+from queuepulse.domain.pbx_config import parse_config
 from queuepulse.domain.rules import Rules
 from queuepulse.domain.snapshot import Poll, poll_from_body
-from queuepulse.domain.sync import parse_config
 from queuepulse.domain.visits import QueueVisit
 from queuepulse.reconcile.runner import ReconcileConfig, Reconciler
 from queuepulse.settings import PbxSettings

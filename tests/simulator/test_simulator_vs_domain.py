@@ -18,7 +18,7 @@ from simulator_helpers import manual_config
 from queuepulse.domain import kpi, lifecycle, parties, snapshot
 from queuepulse.domain import rules as rules_mod
 from queuepulse.domain import visits as visits_mod
-from queuepulse.domain.sync import parse_config
+from queuepulse.domain.pbx_config import parse_config
 from queuepulse.simulator.formats import ms_to_datetime, parse_datetime_ms
 from queuepulse.simulator.runtime import Simulator
 from queuepulse.simulator.views import queue_entity, user_entity

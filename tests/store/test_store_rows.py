@@ -117,7 +117,7 @@ def test_domain_kpi_rows_fill_the_sum_columns() -> None:
 
 def test_domain_rows_map_onto_columns() -> None:
     from queuepulse.domain.events import CallEvent
-    from queuepulse.domain.live import QueueLive
+    from queuepulse.domain.gauges import QueueLive
     from queuepulse.domain.visits import QueueVisit
 
     (ev,) = prepare_rows(TABLES["call_events"], [

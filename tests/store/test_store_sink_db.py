@@ -16,7 +16,7 @@ from bytewax.testing import TestingSource, run_main
 
 from flows.live import build_flow
 from flows.sinks import StoreSink, store_sink
-from queuepulse.domain.live import QueueLive
+from queuepulse.domain.gauges import QueueLive
 from queuepulse.domain.snapshot import ActiveCallRow, Poll
 from queuepulse.live.commit_latency import CommitRecorder
 from queuepulse.live.config import LiveFlowConfig

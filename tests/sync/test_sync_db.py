@@ -15,9 +15,9 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
+from queuepulse.config_sync import ConfigSync
 from queuepulse.settings import PbxSettings
-from queuepulse.store.sync_writer import SyncStore
-from queuepulse.sync import ConfigSync
+from queuepulse.store.config_writer import ConfigStore
 from queuepulse.xapi.client import XapiClient
 
 pytestmark = pytest.mark.db
@@ -85,13 +85,13 @@ def fake() -> FakePbx:
 
 
 @pytest.fixture
-def store(pg_dsn: str) -> Iterator[SyncStore]:
-    s = SyncStore.from_dsn(pg_dsn)
+def store(pg_dsn: str) -> Iterator[ConfigStore]:
+    s = ConfigStore.from_dsn(pg_dsn)
     yield s
     s.close()
 
 
-def make_sync(pbx: str, fake: FakePbx, store: SyncStore, clock: Clock) -> ConfigSync:
+def make_sync(pbx: str, fake: FakePbx, store: ConfigStore, clock: Clock) -> ConfigSync:
     settings = PbxSettings(pbx_id=pbx, url="http://pbx.test",
                            client_secret=SecretStr("sync-db-test-secret"))
     client = XapiClient(settings, transport=httpx.MockTransport(fake.handler), jitter=False)
@@ -111,7 +111,7 @@ def counts(dsn: str, pbx: str) -> dict[str, int]:
 
 
 def test_first_sync_then_unchanged_sync_writes_nothing(pg_dsn: str, pbx: str, fake: FakePbx,
-                                                       store: SyncStore) -> None:
+                                                       store: ConfigStore) -> None:
     clock = Clock()
     sync = make_sync(pbx, fake, store, clock)
     result = sync.run_once()
@@ -133,7 +133,7 @@ def test_first_sync_then_unchanged_sync_writes_nothing(pg_dsn: str, pbx: str, fa
 
 
 def test_sla_change_closes_old_row_and_opens_new(pg_dsn: str, pbx: str, fake: FakePbx,
-                                                 store: SyncStore) -> None:
+                                                 store: ConfigStore) -> None:
     clock = Clock()
     sync = make_sync(pbx, fake, store, clock)
     sync.run_once()
@@ -158,7 +158,7 @@ def test_sla_change_closes_old_row_and_opens_new(pg_dsn: str, pbx: str, fake: Fa
 
 
 def test_membership_removed_and_added(pg_dsn: str, pbx: str, fake: FakePbx,
-                                      store: SyncStore) -> None:
+                                      store: ConfigStore) -> None:
     clock = Clock()
     sync = make_sync(pbx, fake, store, clock)
     sync.run_once()
@@ -172,7 +172,7 @@ def test_membership_removed_and_added(pg_dsn: str, pbx: str, fake: FakePbx,
 
 
 def test_agent_states_only_on_change(pg_dsn: str, pbx: str, fake: FakePbx,
-                                     store: SyncStore) -> None:
+                                     store: ConfigStore) -> None:
     clock = Clock()
     sync = make_sync(pbx, fake, store, clock)
     sync.run_once()
@@ -194,12 +194,12 @@ def test_agent_states_only_on_change(pg_dsn: str, pbx: str, fake: FakePbx,
 
 
 def test_restarted_sync_continues_history(pg_dsn: str, pbx: str, fake: FakePbx,
-                                          store: SyncStore) -> None:
+                                          store: ConfigStore) -> None:
     clock = Clock()
     make_sync(pbx, fake, store, clock).run_once()
     before = counts(pg_dsn, pbx)
     clock.now = T0 + timedelta(hours=1)
-    restarted = make_sync(pbx, fake, SyncStore.from_dsn(pg_dsn), clock)
+    restarted = make_sync(pbx, fake, ConfigStore.from_dsn(pg_dsn), clock)
     known = restarted.load()
     assert known.queues["800"].valid_from == T0
     assert restarted.directory.sla_s("800", 99) == 20  # usable before the first fetch

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from queuepulse.domain.parties import Directory
-from queuepulse.domain.sync import (
+from queuepulse.domain.pbx_config import (
     KnownConfig,
     PbxConfig,
     collection_rows,

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from queuepulse.domain.sync import KnownConfig, SyncChanges
+from queuepulse.config_sync import ConfigSync
+from queuepulse.domain.pbx_config import KnownConfig, SyncChanges
 from queuepulse.store.db import DatabaseUnavailableError
-from queuepulse.sync import ConfigSync
 from queuepulse.xapi.errors import UnavailableError
 
 pytestmark = pytest.mark.unit

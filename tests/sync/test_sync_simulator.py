@@ -12,12 +12,12 @@ import psycopg
 import pytest
 from pydantic import SecretStr
 
+from queuepulse.config_sync import ConfigSync
 from queuepulse.settings import PbxSettings
 from queuepulse.simulator.config import SimulatorConfig
 from queuepulse.simulator.model.config import ModelConfig
 from queuepulse.simulator.server import run_simulator
-from queuepulse.store.sync_writer import SyncStore
-from queuepulse.sync import ConfigSync
+from queuepulse.store.config_writer import ConfigStore
 from queuepulse.xapi.client import XapiClient
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +51,7 @@ async def test_sync_follows_the_simulated_pbx(pg_writer_dsn: str) -> None:
 
         settings = PbxSettings(pbx_id="sim", url=sim.base_url, client_id=sim.client_id,
                                client_secret=SecretStr(sim.client_secret))
-        store = SyncStore.from_dsn(pg_writer_dsn)
+        store = ConfigStore.from_dsn(pg_writer_dsn)
         sync_times: list[datetime] = []
         async with XapiClient(settings, jitter=False) as client:
             sync = ConfigSync("sim", client, store, clock=pbx_now)

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from xapi_fakes import SECRET, FakeClock, Pbx
 
+from queuepulse.domain.pbx_config import collection_rows, parse_config
 from queuepulse.domain.snapshot import parse_active_calls, poll_from_body
-from queuepulse.domain.sync import collection_rows, parse_config
 from queuepulse.xapi.errors import ReplayFormatError
 from queuepulse.xapi.recorder import Recorder, RecordProgress
 from queuepulse.xapi.replay_file import (

@@ -20,7 +20,7 @@ from queuepulse.live.pbx_step import PbxStepper
 from queuepulse.live.runner import free_ports
 from queuepulse.live.startup import prepare_targets
 from queuepulse.settings import PbxSettings
-from queuepulse.store.sync_writer import SyncStore
+from queuepulse.store.config_writer import ConfigStore
 from queuepulse.xapi.client import XapiClient
 
 pytestmark = pytest.mark.db
@@ -108,7 +108,7 @@ def test_initial_configuration_is_written_before_polling_and_not_again(pg_dsn: s
 
     # The flow as the poller feeds it: the known configuration read back, then its own first
     # Queues/Users fetch of the same PBX. Nothing changed: no dimension or state rows.
-    store = SyncStore.from_dsn(pg_dsn)
+    store = ConfigStore.from_dsn(pg_dsn)
     try:
         known = store.load(pbx.pbx_id)
     finally:

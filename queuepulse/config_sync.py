@@ -3,7 +3,7 @@
 At start the sync reads what the database holds as current (so history continues across
 restarts), then fetches ``/Queues?$expand=Agents`` and ``/Users`` (with ``$select``) at once and
 every ``settings.pbx.sync_interval_s``, diffs them against the last known configuration
-(:mod:`queuepulse.domain.sync`) and writes the changes in one transaction. The last known
+(:mod:`queuepulse.domain.pbx_config`) and writes the changes in one transaction. The last known
 configuration only advances after a commit, so a failed write is simply redone by the next run.
 The XAPI client is async: run :meth:`ConfigSync.run_forever` in the event loop that owns the
 client (its own thread, for a Bytewax flow), or :meth:`ConfigSync.run_once` from plain code.
@@ -11,7 +11,7 @@ client (its own thread, for a Bytewax flow), or :meth:`ConfigSync.run_once` from
 :attr:`ConfigSync.directory` is the current :class:`~queuepulse.domain.parties.Directory`
 (queues with ``SLATime``, agents with memberships and states); it is replaced atomically after
 each successful sync. Both bodies are decoded once by the client and read by
-:func:`~queuepulse.domain.sync.parse_config`, as in the live flow.
+:func:`~queuepulse.domain.pbx_config.parse_config`, as in the live flow.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from queuepulse.domain.parties import Directory
-from queuepulse.domain.sync import KnownConfig, PbxConfig, diff_config, parse_config
+from queuepulse.domain.pbx_config import KnownConfig, PbxConfig, diff_config, parse_config
 from queuepulse.errors import QueuepulseError
-from queuepulse.store.sync_writer import SyncStore
+from queuepulse.schedule import utcnow
+from queuepulse.store.config_writer import ConfigStore
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,6 @@ class ConfigClient(Protocol):
         """``GET /Users`` with at least Number, names, QueueStatus, CurrentProfileName,
         IsRegistered."""
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -90,9 +88,9 @@ class ConfigSync:
         self,
         pbx_id: str,
         client: ConfigClient,
-        store: SyncStore,
+        store: ConfigStore,
         *,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = utcnow,
         on_call_dns: Callable[[], frozenset[str] | None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from queuepulse.domain.sync import KnownConfig
+from queuepulse.domain.pbx_config import KnownConfig
 from queuepulse.live.feeds import PollerFeed
 from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem
 from queuepulse.live.metrics import LiveMetrics

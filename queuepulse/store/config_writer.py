@@ -2,8 +2,9 @@
 
 :func:`load_known` reads the open rows of ``queues``, ``agents`` and ``queue_agents`` and each
 current agent's last ``agent_states`` row, so a restarted sync continues the SCD-2 history instead
-of reopening every row. :class:`SyncStore` writes a :class:`~queuepulse.domain.sync.SyncChanges`
-in one transaction (closing and opening rows together).
+of reopening every row. :class:`ConfigStore` writes a
+:class:`~queuepulse.domain.pbx_config.SyncChanges` in one transaction (closing and opening rows
+together).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from pydantic import SecretStr
 
-from queuepulse.domain.sync import (
+from queuepulse.domain.pbx_config import (
     AgentConfig,
     AgentState,
     KnownConfig,
@@ -80,7 +81,7 @@ def load_known(conn: psycopg.Connection[Any], pbx_id: str) -> KnownConfig:
     return KnownConfig(queues=queues, agents=agents, memberships=members, states=states)
 
 
-class SyncStore:
+class ConfigStore:
     """Reads and writes the sync's tables through one :class:`BatchWriter`."""
 
     def __init__(self, writer: BatchWriter, connect: Any = None) -> None:
@@ -88,7 +89,7 @@ class SyncStore:
         self._connect = connect
 
     @classmethod
-    def from_dsn(cls, dsn: str | SecretStr) -> SyncStore:
+    def from_dsn(cls, dsn: str | SecretStr) -> ConfigStore:
         """A store that connects with ``dsn`` (errors never show its password)."""
         writer = BatchWriter.from_dsn(dsn)
 
@@ -106,7 +107,7 @@ class SyncStore:
         """:func:`load_known` on a fresh connection; :class:`DatabaseUnavailableError` if it
         fails."""
         if self._connect is None:
-            raise StoreWriteError("this SyncStore was built without a connect function")
+            raise StoreWriteError("this ConfigStore was built without a connect function")
         try:
             with self._connect() as conn:
                 return load_known(conn, pbx_id)
