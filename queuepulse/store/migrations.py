@@ -6,6 +6,10 @@ Layout (``schema/``)::
                                never edited once released (the runner refuses a changed file)
     idempotent/NN-name.sql     re-applied on every upgrade, in name order, after the incrementals
                                (roles, functions, views, grants)
+    released.sha256            the hash of every released incremental file (checked by the tests)
+    amended.sha256             earlier hashes of released files whose later edits changed
+                               comments only: a database that applied such a version is current
+                               (the ledger is re-stamped with today's hash on upgrade)
 
 A file may start with directive comments:
 
@@ -19,6 +23,7 @@ nothing behind. Concurrent upgrades are serialised by an advisory lock.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -77,6 +82,13 @@ class MigrationFile:
     sha256: str
     requires_license: str | None = None
     transaction: bool = True
+    earlier_sha256: frozenset[str] = frozenset()
+    """Hashes of released versions of this file whose later edits changed comments only
+    (``schema/amended.sha256``): a database that applied one of them is up to date."""
+
+    def matches(self, applied_sha256: str) -> bool:
+        """``applied_sha256`` is this file's hash or that of a comment-only earlier version."""
+        return applied_sha256 == self.sha256 or applied_sha256 in self.earlier_sha256
 
     @classmethod
     def from_path(cls, kind: Kind, path: Path) -> MigrationFile:
@@ -188,6 +200,30 @@ def default_schema_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "schema"
 
 
+AMENDED_FILE = "amended.sha256"
+
+
+def load_amendments(root: Path) -> dict[str, frozenset[str]]:
+    """``schema/amended.sha256``: per incremental file, the hashes of its earlier released
+    versions that differ from today's file in comments only (``<sha256>  incremental/NAME``
+    a line; ``#`` lines are comments). Missing file: no amendments."""
+    path = root / AMENDED_FILE
+    if not path.is_file():
+        return {}
+    out: dict[str, set[str]] = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split()
+        if (len(parts) != 2 or not re.fullmatch(r"[0-9a-f]{64}", parts[0])
+                or not parts[1].startswith("incremental/")):
+            raise MigrationError(
+                f"{path}:{number}: expected '<sha256>  incremental/NNN-name.sql', got {line!r}"
+            )
+        out.setdefault(parts[1].removeprefix("incremental/"), set()).add(parts[0])
+    return {name: frozenset(hashes) for name, hashes in out.items()}
+
+
 def load_migrations(
     schema_dir: Path | None = None,
 ) -> tuple[list[MigrationFile], list[MigrationFile]]:
@@ -201,6 +237,7 @@ def load_migrations(
         )
     incremental: list[MigrationFile] = []
     numbers: dict[str, str] = {}
+    amended = load_amendments(root)
     for path in sorted(incr_dir.glob("*.sql")):
         match = _INCREMENTAL_NAME.match(path.name)
         if not match:
@@ -213,7 +250,13 @@ def load_migrations(
                 f"{path}: number {match.group(1)} is already used by {numbers[match.group(1)]}"
             )
         numbers[match.group(1)] = path.name
-        incremental.append(MigrationFile.from_path("incremental", path))
+        mig = MigrationFile.from_path("incremental", path)
+        earlier = amended.pop(path.name, frozenset())
+        incremental.append(dataclasses.replace(mig, earlier_sha256=earlier) if earlier else mig)
+    if amended:
+        raise MigrationError(
+            f"{root / AMENDED_FILE} names files that do not exist: {sorted(amended)}"
+        )
     idempotent: list[MigrationFile] = []
     if idem_dir.is_dir():
         for path in sorted(idem_dir.glob("*.sql")):
@@ -349,7 +392,7 @@ def migration_status(
         changed=tuple(
             (m, applied_incr[m.name])
             for m in incremental
-            if m.name in applied_incr and applied_incr[m.name].sha256 != m.sha256
+            if m.name in applied_incr and not m.matches(applied_incr[m.name].sha256)
         ),
         unknown=tuple(a for a in applied_incr.values() if a.name not in files),
         idempotent=tuple(idempotent),
@@ -424,6 +467,22 @@ def _apply_file(conn: psycopg.Connection[Any], mig: MigrationFile) -> None:
         ) from exc
 
 
+def _restamp_amended(
+    conn: psycopg.Connection[Any], incremental: Sequence[MigrationFile], status: MigrationStatus
+) -> None:
+    """Record today's hash for files applied in a comment-only earlier version (their SQL ran
+    as it is now); ``applied_at`` keeps the date the SQL ran."""
+    applied = {a.name: a.sha256 for a in status.applied if a.kind == "incremental"}
+    for mig in incremental:
+        old = applied.get(mig.name)
+        if old is not None and old != mig.sha256 and old in mig.earlier_sha256:
+            conn.execute(
+                f"UPDATE {LEDGER_TABLE} SET sha256 = %s WHERE kind = 'incremental' AND name = %s",
+                (mig.sha256, mig.name),
+            )
+            log.info("migration comments amended", extra={"migration": mig.name})
+
+
 def upgrade(
     conn: psycopg.Connection[Any],
     incremental: Sequence[MigrationFile],
@@ -445,6 +504,7 @@ def upgrade(
         _ensure_ledger(conn)
         status = migration_status(conn, incremental, idempotent)
         _refuse_changed(status)
+        _restamp_amended(conn, incremental, status)
         for mig in status.pending:
             if not _license_allows(mig, status.license):
                 raise MigrationError(

@@ -1,4 +1,4 @@
--- queuepulse schema 001: the public tables of the analyst contract (DESIGN.md "Public tables").
+-- queuepulse schema 001: the public tables of the analyst contract (docs/schema.md).
 -- Released: never edit this file; add a new numbered file instead.
 -- Every table is a hypertable. Unique constraints are the natural keys the pipeline upserts on
 -- (a hypertable's unique index must include its time column).

@@ -1,4 +1,4 @@
--- queuepulse schema 003: end-to-end KPIs by entry queue (DESIGN.md "Overflow cascades").
+-- queuepulse schema 003: end-to-end KPIs by entry queue (docs/lifecycle.md, overflow cascades).
 -- Released: never edit this file; add a new numbered file instead.
 --
 -- Per call rather than per visit: a call counts once, in the first queue it reached; its wait runs

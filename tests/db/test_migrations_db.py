@@ -177,6 +177,32 @@ def test_runner_refuses_a_changed_released_file(tmp_path: Path, pg_empty_dsn: st
     assert any(line.startswith("CHANGED    001-core-tables.sql") for line in status.lines())
 
 
+def test_a_database_that_applied_a_comment_only_earlier_version_is_current(
+    tmp_path: Path, pg_empty_dsn: str
+) -> None:
+    """schema/amended.sha256: a ledger holding an earlier, comment-only version's hash is up to
+    date, and the upgrade re-stamps it with today's hash; any other hash is still refused."""
+    schema = _copy_schema(tmp_path)
+    _upgrade(pg_empty_dsn, schema)
+    incremental, idempotent = load_migrations(schema)
+    first = next(m for m in incremental if m.name == "001-core-tables.sql")
+    (earlier,) = first.earlier_sha256
+    with connect(pg_empty_dsn, autocommit=True) as conn:
+        conn.execute("UPDATE queuepulse_migrations SET sha256 = %s WHERE name = %s",
+                     (earlier, first.name))
+        assert migration_status(conn, incremental, idempotent).changed == ()
+    _upgrade(pg_empty_dsn, schema)
+    with connect(pg_empty_dsn, autocommit=True) as conn:
+        (stamped,) = conn.execute(
+            "SELECT sha256 FROM queuepulse_migrations WHERE name = %s", (first.name,)
+        ).fetchone() or (None,)
+        assert stamped == first.sha256
+        conn.execute("UPDATE queuepulse_migrations SET sha256 = %s WHERE name = %s",
+                     ("0" * 64, first.name))
+    with pytest.raises(ChangedMigrationError, match=r"001-core-tables\.sql"):
+        _upgrade(pg_empty_dsn, schema)
+
+
 def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path, pg_empty_dsn: str) -> None:
     schema = _copy_schema(tmp_path)
     (schema / "incremental" / "900-broken.sql").write_text(
