@@ -334,7 +334,9 @@ class QueryOptions:
     @property
     def projection(self) -> tuple[str, ...]:
         """The properties a ``$select`` keeps: the selected ones plus every expanded navigation
-        property (OData v4: ``$expand`` adds to ``$select``)."""
+        property (OData v4: ``$expand`` adds to ``$select``); empty without ``$select``."""
+        if not self.select:
+            return ()
         return (*self.select, *(e for e in self.expand if e not in self.select))
 
 
