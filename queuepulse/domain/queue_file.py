@@ -60,8 +60,9 @@ class QueueFile:
 
     queues: tuple[QueueConfig, ...]
     lines: dict[str, int]
-    member_lines: dict[tuple[str, str], int]
-    """(queue number, member number) -> line, for the agent checks against the PBX."""
+    member_lines: dict[tuple[str, str, str], int]
+    """(queue number, ``agents``/``managers``, extension) -> line of every member named, for
+    the checks against the PBX's users (made even when the list has other problems)."""
 
 
 class _Reader:
@@ -155,7 +156,7 @@ class _Reader:
         return True, value
 
     def agents(self, node: Node, where: str, queue: str,
-               lines: dict[tuple[str, str], int]) -> tuple[Member, ...] | None:
+               lines: dict[tuple[str, str, str], int]) -> tuple[Member, ...] | None:
         if not isinstance(node, SequenceNode):
             self.bad(node, where, "expected a list of extension numbers")
             return None
@@ -190,12 +191,12 @@ class _Reader:
                 ok = False
                 continue
             seen.add(number)
-            lines[(queue, number)] = item.start_mark.line + 1
+            lines[(queue, "agents", number)] = item.start_mark.line + 1
             members.append(Member(number, skill))
         return tuple(members) if ok else None
 
     def managers(self, node: Node, where: str, queue: str,
-                 lines: dict[tuple[str, str], int]) -> tuple[str, ...] | None:
+                 lines: dict[tuple[str, str, str], int]) -> tuple[str, ...] | None:
         if not isinstance(node, SequenceNode):
             self.bad(node, where, "expected a list of extension numbers")
             return None
@@ -209,7 +210,7 @@ class _Reader:
                 self.bad(item, f"{where}[{i}]", f"extension {number} is listed twice")
                 ok = False
             else:
-                lines.setdefault((queue, number), item.start_mark.line + 1)
+                lines.setdefault((queue, "managers", number), item.start_mark.line + 1)
                 out.append(number)
         return tuple(out) if ok else None
 
@@ -239,7 +240,7 @@ def parse_queue_file(text: str, filename: str) -> tuple[QueueFile, list[FileProb
         return empty, reader.problems
     queues: list[QueueConfig] = []
     lines: dict[str, int] = {}
-    member_lines: dict[tuple[str, str], int] = {}
+    member_lines: dict[tuple[str, str, str], int] = {}
     for i, qnode in enumerate(seq.value):
         where = f"queues[{i}]"
         keys = reader.mapping(qnode, where, _QUEUE_KEYS)
@@ -268,22 +269,19 @@ def parse_queue_file(text: str, filename: str) -> tuple[QueueFile, list[FileProb
         managers = (reader.managers(keys["managers"], f"{label}.managers", number, member_lines)
                     if "managers" in keys else None)
         queues.append(QueueConfig(number, values, agents, managers))
-    return QueueFile(tuple(queues), lines, member_lines), reader.problems
+    problems = sorted(reader.problems, key=lambda p: p.line)
+    return QueueFile(tuple(queues), lines, member_lines), problems
 
 
 def check_agents(parsed: QueueFile, known: Iterable[str], filename: str) -> list[FileProblem]:
     """A problem for every member or manager that is not an extension of the PBX."""
     users = set(known)
-    problems = []
-    for q in parsed.queues:
-        for kind, numbers in (("agents", [m.number for m in q.agents or ()]),
-                              ("managers", list(q.managers or ()))):
-            for n in numbers:
-                if n not in users:
-                    line = parsed.member_lines.get((q.number, n), parsed.lines.get(q.number, 1))
-                    problems.append(FileProblem(filename, line, f"queue {q.number}.{kind}",
-                                                f"extension {n} is not a user of this PBX"))
-    return problems
+    return [
+        FileProblem(filename, line, f"queue {queue}.{kind}",
+                    f"extension {number} is not a user of this PBX")
+        for (queue, kind, number), line in parsed.member_lines.items()
+        if number not in users
+    ]
 
 
 def dump_queue_file(queues: Iterable[QueueConfig], header: str = "") -> str:
