@@ -307,7 +307,11 @@ def dump_queue_file(queues: Iterable[QueueConfig], header: str = "") -> str:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Quotes every string that YAML would otherwise read back as something else."""
+    """Indents lists under their key and quotes every string YAML would read back as
+    something else (extension numbers)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:

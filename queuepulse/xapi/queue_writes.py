@@ -205,6 +205,9 @@ class QueueWriter:
     async def find_queue(self, number: str) -> Queue | None:
         """The queue with ``number`` (members and managers expanded), or None."""
         self.requests += 1
+        return await self._find_queue(number)
+
+    async def _find_queue(self, number: str) -> Queue | None:
         try:
             return await self.xapi.get_queue_by_number(
                 number, expand_agents=True, expand_managers=True
@@ -224,7 +227,7 @@ class QueueWriter:
             return await self.xapi.write("POST", "/Queues", body)
 
         async def applied() -> bool:
-            return await self.find_queue(number) is not None
+            return await self._find_queue(number) is not None
 
         response = await self._once_then_check(send, applied, f"create queue {number}")
         if response is not None and response.content.strip():

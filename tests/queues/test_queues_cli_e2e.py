@@ -46,13 +46,13 @@ def test_export_plan_edit_apply_roundtrip(
         first_agent = sim.simulator.engine.agents[sales.agents[0]].dn
         edited = text.replace("sla_time: 20", "sla_time: 45", 1)
         edited += (
-            '- number: "810"\n'
-            "  name: Escalations\n"
-            "  polling_strategy: LongestWaiting\n"
-            "  wrap_up_time: 15\n"
-            "  agents:\n"
-            f'  - "{first_agent}"\n'
-            '  - {number: "1011", skill_group: Senior}\n'
+            '  - number: "810"\n'
+            "    name: Escalations\n"
+            "    polling_strategy: LongestWaiting\n"
+            "    wrap_up_time: 15\n"
+            "    agents:\n"
+            f'      - "{first_agent}"\n'
+            '      - {number: "1011", skill_group: Senior}\n'
         )
         path.write_text(edited)
         code, out, err = run_cli(capsys, "queues", "plan", "-f", str(path))
