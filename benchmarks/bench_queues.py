@@ -1,4 +1,4 @@
-"""Queues as code at scale: plan + apply of 100 queues × 20 members against the simulator.
+"""Queues as code at scale: plan + apply of 100 queues x 20 members against the simulator.
 
 The simulator (manual clock, no traffic) serves one PBX with 2,000 agents over real HTTP on
 127.0.0.1, in a thread of this process. A queues file of ``--queues`` queues with ``--members``

@@ -170,10 +170,23 @@ def _line_of(problem: str) -> int:
 
 def _audit_sink(settings: Any) -> tuple[Any, Any]:
     """(sink, writer): the audit writer, checked reachable before the PBX is touched."""
+    from queuepulse.store.db import DatabaseUnavailableError, connect
     from queuepulse.store.writers import BatchWriter
 
+    try:  # fail now, not after the first write to the PBX
+        with connect(settings.db.dsn, autocommit=True, application_name="queuepulse-queues") as c:
+            row = c.execute("SELECT to_regclass('public.queue_config_changes')").fetchone()
+    except DatabaseUnavailableError as exc:
+        raise ConfigError(
+            f"changes are audited in the database, which cannot be reached: {exc} "
+            "Nothing was written to the PBX; fix QUEUEPULSE_DB__DSN / --dsn, or pass --no-audit "
+            "to change the PBX without an audit trail."
+        ) from None
+    if row is None or row[0] is None:
+        raise ConfigError("the database has no queue_config_changes table (the audit): run "
+                          "'queuepulse db upgrade' first, or pass --no-audit. Nothing was "
+                          "written to the PBX.")
     writer = BatchWriter.from_dsn(settings.db.dsn)
-    writer.write({"queue_config_changes": []})  # connects: fail now, not after a write
 
     def sink(rows: list[dict[str, Any]]) -> None:
         writer.write({"queue_config_changes": rows})

@@ -1,8 +1,7 @@
 """Component schemas of the XAPI entities the simulator accepts writes of
 (``Pbx.Queue`` for CreateQueue/UpdateQueue, ``Pbx.User`` for UpdateUser) and everything they
-reference, exactly as
-3CX's official OpenAPI document declares them (descriptions removed). Generated; the simulator
-tests regenerate it and fail when it drifts from the document.
+reference, exactly as 3CX's official OpenAPI document declares them (descriptions removed).
+Generated: the simulator tests regenerate it and fail when it drifts from the document.
 """
 
 from __future__ import annotations

@@ -200,3 +200,46 @@ def test_list_and_show(
         code, _, err = run_cli(capsys, "queues", "show", "899", "--no-db")
         assert code == 2
         assert "no queue 899" in err
+
+
+def test_apply_refuses_before_writing_when_the_audit_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    pg_empty_dsn: str,
+) -> None:
+    with simulated_pbx() as sim:
+        cli_env(monkeypatch, sim, pg_empty_dsn)  # a database without the schema
+        path = tmp_path / "q.yaml"
+        path.write_text('queues:\n  - number: "800"\n    sla_time: 99\n')
+        code, _, err = run_cli(capsys, "queues", "apply", "-f", str(path), "--yes")
+        assert code == 2
+        assert "no queue_config_changes table" in err
+        assert "Nothing was written to the PBX" in err
+        monkeypatch.setenv("QUEUEPULSE_DB__DSN", "postgresql://nobody@127.0.0.1:1/none")
+        code, _, err = run_cli(capsys, "queues", "apply", "-f", str(path), "--yes")
+        assert code == 2
+        assert "cannot be reached" in err
+        assert "--no-audit" in err
+        assert sim.simulator.engine.queue_by_dn["800"].sla_s == 20
+        assert sim.truth.queue_changes() == []
+
+
+def test_list_shows_live_figures_from_the_database(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], pg_dsn: str,
+) -> None:
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting) VALUES ('pbx-a', '800', "
+            "now(), 4)")
+        conn.execute(
+            "INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered, answered, abandoned, "
+            "short_abandoned, answered_in_sla) VALUES ('pbx-a', '800', "
+            "date_trunc('minute', now()), 12, 9, 3, 1, 8)")
+    with simulated_pbx() as sim:
+        cli_env(monkeypatch, sim, pg_dsn)
+        code, out, err = run_cli(capsys, "queues", "list")
+        assert code == 0, err
+        row = next(line for line in out.splitlines() if line.startswith("800 "))
+        assert row.split()[-4:] == ["4", "12", "9", "72.7"]  # waiting, offered, answered, SLA%
+        code, out, _ = run_cli(capsys, "queues", "show", "800")
+        assert "now: 4 waiting; today (UTC): 12 offered, 9 answered, 3 abandoned, SLA 72.7 %" \
+            in out
