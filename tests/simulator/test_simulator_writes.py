@@ -119,6 +119,9 @@ def test_write_operations_are_the_documented_ones() -> None:
 def test_create_without_number_takes_the_first_available(api: Api) -> None:
     first = api.ok("GET", "/Queues/Pbx.GetFirstAvailableQueueNumber()")
     assert first == {"Number": "803"}  # 800-802 exist
+    declared = _swagger()["components"]["schemas"]["Pbx.FirstAvailableNumber"]["properties"]
+    assert set(first) == set(declared)
+    assert declared["Number"]["type"] == "string"
     r = api.call("POST", "/Queues", {"Name": "Billing", "SLATime": 30,
                                      "Agents": [{"Number": "1000"}, {"Number": "1001",
                                                                      "SkillGroup": "B"}]})
