@@ -21,6 +21,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from queuepulse.simulator import config_writes
 from queuepulse.simulator.auth import TokenError
 from queuepulse.simulator.faults import FaultRule, FaultSpecError, parse_fault_spec
 from queuepulse.simulator.formats import fmt_ms
@@ -47,12 +48,13 @@ from queuepulse.simulator.views import (
     active_call_row,
     call_history_row,
     call_log_row,
-    queue_agent,
+    queue_agents,
     queue_entity,
     queue_managers,
     system_status,
     user_entity,
 )
+from queuepulse.simulator.write_validation import validate_body
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +77,19 @@ _ROUTES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"^/ReportCallLogData/Pbx\.GetCallLogData\((?P<args>.*)\)$", re.S), "GET",
      "CallLogData"),
     (re.compile(r"^/Queues$"), "GET", "Queues"),
+    (re.compile(r"^/Queues$"), "POST", "CreateQueue"),
     (re.compile(r"^/Queues\((?P<id>-?\d+)\)$"), "GET", "Queues"),
+    (re.compile(r"^/Queues\((?P<id>-?\d+)\)$"), "PATCH", "UpdateQueue"),
+    (re.compile(r"^/Queues\((?P<id>-?\d+)\)$"), "DELETE", "DeleteQueue"),
+    (re.compile(r"^/Queues\((?P<id>-?\d+)\)/Pbx\.ResetQueueStatistics$"), "POST",
+     "ResetQueueStatistics"),
+    (re.compile(r"^/Queues/Pbx\.GetFirstAvailableQueueNumber\(\)$"), "GET",
+     "GetFirstAvailableQueueNumber"),
     (re.compile(r"^/Queues\(Number=(?P<number>.*)\)$", re.S), "GET", "Queues"),
     (re.compile(r"^/Queues\((?P<id>-?\d+)\)/(?P<nav>Agents|Managers)$"), "GET", "Queues"),
     (re.compile(r"^/Users$"), "GET", "Users"),
     (re.compile(r"^/Users\((?P<id>-?\d+)\)$"), "GET", "Users"),
+    (re.compile(r"^/Users\((?P<id>-?\d+)\)$"), "PATCH", "UpdateUser"),
     (re.compile(r"^/Users\(Number=(?P<number>.*)\)$", re.S), "GET", "Users"),
     (re.compile(r"^/SystemStatus$"), "GET", "SystemStatus"),
     (re.compile(r"^/Report(?P<x>\w+)/Pbx\.Get(?P<y>\w+)Data\((?P<args>.*)\)$", re.S), "GET",
@@ -242,10 +252,11 @@ class SimulatorApp:
         method_ok = False
         for pattern, method, name in _ROUTES:
             m = pattern.match(sub)
-            if m:
+            if m and (match is None or request.method == method):
                 match, endpoint = m, name
                 method_ok = request.method == method
-                break
+                if method_ok:
+                    break
         if match is not None and endpoint == "Report":
             endpoint = "Report" + match.group("x")
         header = request.headers.get("authorization", "")
@@ -269,11 +280,19 @@ class SimulatorApp:
             return
         assert match is not None
         try:
-            body = self._handle(endpoint, match, request, rest)
+            if endpoint in _WRITES:
+                status, body = self._write(endpoint, match, await _json_body(request))
+            else:
+                status, body = 200, self._handle(endpoint, match, request, rest)
         except ODataError as exc:
             await _json(exc.body(), exc.status)(scope, receive, send)
             return
-        await self._send_with_faults(body, 200, rest, scope, receive, send)
+        if status == 204:
+            if any(r.kind == "truncated" for r in rest) and _abort(receive):
+                return  # applied, but the answer is lost
+            await Response(status_code=204)(scope, receive, send)
+            return
+        await self._send_with_faults(body, status, rest, scope, receive, send)
 
     def _handle(self, endpoint: str, match: re.Match[str], request: Request,
                 faults: list[FaultRule]) -> bytes:
@@ -310,6 +329,8 @@ class SimulatorApp:
                 return _dump(collection(page, total, opts))
             if endpoint == "Queues":
                 return self._queues(match, params)
+            if endpoint == "GetFirstAvailableQueueNumber":
+                return _dump({"Number": engine.first_available_queue_number()})
             if endpoint == "Users":
                 return self._users(match, params)
             if endpoint == "SystemStatus":
@@ -356,7 +377,7 @@ class SimulatorApp:
         if groups.get("nav"):
             q = self._queue_by_id(int(groups["id"]))
             if groups["nav"] == "Agents":
-                rows = [queue_agent(engine.agents[i]) for i in q.agents]
+                rows = queue_agents(engine, q)
             else:
                 rows = queue_managers(engine, q)
             opts = parse_options(params, QUEUE_AGENT_FIELDS)
@@ -365,25 +386,48 @@ class SimulatorApp:
         if groups.get("id") is not None:
             q = self._queue_by_id(int(groups["id"]))
             opts = parse_options(params, QUEUE_FIELDS)
-            return _dump(_project(queue_entity(engine, q, opts.expand), opts.select))
+            return _dump(_project(queue_entity(engine, q, opts.expand), opts.projection))
         if groups.get("number") is not None:
             number = _number_literal(groups["number"])
             found = engine.queue_by_dn.get(number)
             if found is None:
                 raise ODataError(404, "NotFound", f"no queue with Number '{number}'")
             opts = parse_options(params, QUEUE_FIELDS)
-            return _dump(_project(queue_entity(engine, found, opts.expand), opts.select))
+            return _dump(_project(queue_entity(engine, found, opts.expand), opts.projection))
         opts = parse_options(params, QUEUE_FIELDS)
-        rows = [queue_entity(engine, q, opts.expand) for q in engine.queues]
+        rows = [queue_entity(engine, q, opts.expand) for q in engine.live_queues()]
         page, total = apply_options(rows, opts)
         return _dump(collection(page, total, opts))
 
     def _queue_by_id(self, qid: int) -> Any:
         engine = self.sim.engine
         index = qid - 100_001
-        if 0 <= index < len(engine.queues):
+        if 0 <= index < len(engine.queues) and not engine.queues[index].deleted:
             return engine.queues[index]
         raise ODataError(404, "NotFound", f"no queue with Id {qid}")
+
+    # ------------------------------------------------------------------ writes
+    def _write(self, endpoint: str, match: re.Match[str],
+               body: dict[str, Any] | None) -> tuple[int, bytes]:
+        """A write operation: (status, body). Bodies are validated against the document's
+        schema before anything changes."""
+        sim = self.sim
+        with sim.lock:
+            sim.sync()
+            if endpoint == "CreateQueue":
+                return 201, _dump(config_writes.create_queue(sim.engine, _need(body, "Pbx.Queue")))
+            if endpoint == "UpdateUser":
+                config_writes.update_user(sim.engine, int(match.group("id")),
+                                         _need(body, "Pbx.User"))
+                return 204, b""
+            q = self._queue_by_id(int(match.group("id")))
+            if endpoint == "UpdateQueue":
+                config_writes.update_queue(sim.engine, q, _need(body, "Pbx.Queue"))
+            elif endpoint == "DeleteQueue":
+                sim.engine.delete_queue(q)
+            elif endpoint == "ResetQueueStatistics":
+                sim.engine.reset_queue_statistics(q)
+            return 204, b""
 
     def _users(self, match: re.Match[str], params: Any) -> bytes:
         engine = self.sim.engine
@@ -435,6 +479,10 @@ class SimulatorApp:
                     return _json({"value": sim.truth.calls(start, end)})
                 if path == "/simulator/truth/agent_states":
                     return _json({"value": sim.truth.agent_states(start, end)})
+                if path == "/simulator/truth/queue_changes":
+                    return _json({"value": sim.truth.queue_changes(start, end)})
+                if path == "/simulator/truth/queues":
+                    return _json({"value": sim.truth.queues()})
             except ValueError as exc:
                 raise bad_request(str(exc)) from None
         if request.method == "POST":
@@ -478,6 +526,30 @@ class SimulatorApp:
             if path == "/simulator/control/drop":
                 return JSONResponse({"dropped": sim.drop_call(int(payload.get("id", -1)))})
         return _odata_error(404, "NotFound", f"no simulator resource {request.method} {path}")
+
+
+_WRITES = frozenset({"CreateQueue", "UpdateQueue", "DeleteQueue", "ResetQueueStatistics",
+                     "UpdateUser"})
+
+
+async def _json_body(request: Request) -> dict[str, Any] | None:
+    """The request's JSON object body (None when empty); 400 when it is not a JSON object."""
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    try:
+        loaded = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise bad_request(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise bad_request("the request body must be a JSON object")
+    return loaded
+
+
+def _need(body: dict[str, Any] | None, schema: str) -> dict[str, Any]:
+    if body is None:
+        raise bad_request(f"this operation needs a {schema} request body")
+    return validate_body(body, schema)
 
 
 def _project(row: dict[str, Any], select: tuple[str, ...]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 A rule names an endpoint (``fnmatch`` pattern over ``token``, ``ActiveCalls``, ``DropCall``,
 ``CallHistoryView``, ``CallLogData``, ``Queues``, ``Users``, ``SystemStatus``, ``Report<X>``;
+the writes ``CreateQueue``, ``UpdateQueue``, ``DeleteQueue``, ``ResetQueueStatistics``,
+``GetFirstAvailableQueueNumber``, ``UpdateUser``;
 ``*`` = all), a kind, an optional argument and a trigger:
 
 ==============  ==============================================================  ===========

@@ -23,15 +23,27 @@ Getter = Callable[[Row], Any]
 class ODataError(Exception):
     """A request the server rejects with an OData error body."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, *, target: str | None = None,
+                 details: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.target = target
+        #: (target, message) of every problem, as ``ErrorDetails``.
+        self.details = tuple(details)
 
     def body(self) -> dict[str, Any]:
         """The ``ODataErrors.ODataError`` JSON object."""
-        return {"error": {"code": self.code, "message": self.message, "details": []}}
+        main: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "details": [{"code": self.code, "message": m, "target": t or None}
+                        for t, m in self.details],
+        }
+        if self.target is not None:
+            main["target"] = self.target
+        return {"error": main}
 
 
 def bad_request(message: str) -> ODataError:
@@ -319,6 +331,14 @@ class QueryOptions:
         """No option that changes which rows or fields are returned."""
         return self.filter is None and not self.orderby and not self.select
 
+    @property
+    def projection(self) -> tuple[str, ...]:
+        """The properties a ``$select`` keeps: the selected ones plus every expanded navigation
+        property (OData v4: ``$expand`` adds to ``$select``); empty without ``$select``."""
+        if not self.select:
+            return ()
+        return (*self.select, *(e for e in self.expand if e not in self.select))
+
 
 def parse_options(params: Mapping[str, str], fields: frozenset[str] | None = None) -> QueryOptions:
     """Parse ``$filter, $orderby, $select, $top, $skip, $count, $expand`` (unknown fields → 400)."""
@@ -371,7 +391,7 @@ def apply_options(rows: Iterable[Row], opts: QueryOptions) -> tuple[list[Row], i
     end = start + opts.top if opts.top is not None else None
     page = selected[start:end]
     if opts.select:
-        keep = opts.select
+        keep = opts.projection
         page = [{k: r[k] for k in keep if k in r} for r in page]
     return page, total
 

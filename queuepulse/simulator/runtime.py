@@ -92,6 +92,33 @@ class Truth:
                      "queue_status": qs, "profile": prof, "registered": reg, "on_call": on}
                     for ts, dn, qs, prof, reg, on in sim.engine.agent_states if lo <= ts < hi]
 
+    def queue_changes(self, start: TimeArg = None,
+                      end: TimeArg = None) -> list[dict[str, Any]]:
+        """Configuration written through the XAPI in ``[start, end)``: one row per write
+        (``created``, ``updated``, ``deleted``, ``statistics_reset``) with the fields sent."""
+        sim = self._sim
+        with sim.lock:
+            sim.sync()
+            lo, hi = _to_ms(start, -(2**62)), _to_ms(end, 2**62)
+            return [{"pbx_id": sim.config.pbx_id, "ts": fmt_ms(ts), "action": action,
+                     "queue_dn": dn, "fields": fields}
+                    for ts, action, dn, fields in sim.engine.config_changes if lo <= ts < hi]
+
+    def queues(self) -> list[dict[str, Any]]:
+        """The queues as they are now: number, name, strategy, SLA and members with their
+        queue login state."""
+        sim = self._sim
+        with sim.lock:
+            sim.sync()
+            engine = sim.engine
+            return [{"queue_dn": q.dn, "name": q.name, "strategy": q.strategy,
+                     "sla_s": q.sla_s, "wrapup_s": q.wrapup_s, "max_callers": q.max_callers,
+                     "waiting": q.n_waiting,
+                     "members": [{"agent_dn": engine.agents[i].dn,
+                                  "skill_group": q.skills.get(i),
+                                  "logged_in": engine.agents[i].logged_in} for i in q.agents]}
+                    for q in engine.live_queues()]
+
     def export(self, directory: Path) -> dict[str, int]:
         """Write visits, kpi_1m, calls and agent_states as JSON Lines; return row counts."""
         directory.mkdir(parents=True, exist_ok=True)

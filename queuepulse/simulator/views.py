@@ -69,20 +69,31 @@ def active_call_row(call: Call, server_now: str) -> dict[str, Any]:
     }
 
 
-def queue_agent(a: Agent) -> dict[str, Any]:
+def queue_agent(a: Agent, skill_group: str | None = None) -> dict[str, Any]:
     """A Pbx.QueueAgent."""
-    return {"Id": a.user_id, "Number": a.dn, "Name": a.name, "SkillGroup": None, "Tags": []}
+    return {"Id": a.user_id, "Number": a.dn, "Name": a.name, "SkillGroup": skill_group,
+            "Tags": []}
+
+
+def queue_agents(engine: Engine, q: Queue) -> list[dict[str, Any]]:
+    """The queue's Pbx.QueueAgent rows, with their skill groups."""
+    return [queue_agent(engine.agents[i], q.skills.get(i)) for i in q.agents]
 
 
 def queue_managers(engine: Engine, q: Queue) -> list[dict[str, Any]]:
-    """Pbx.QueueManager rows: the queue's first member supervises it."""
-    return [{"Id": a.user_id, "Number": a.dn, "Name": a.name, "Tags": []}
-            for a in (engine.agents[i] for i in q.agents[:1])]
+    """Pbx.QueueManager rows: as written, else the queue's first member supervises it."""
+    if q.managers is None:
+        people: list[Agent | NoiseUser] = [engine.agents[i] for i in q.agents[:1]]
+    else:
+        everyone: list[Agent | NoiseUser] = [*engine.agents, *engine.noise_users]
+        by_dn = {u.dn: u for u in everyone}
+        people = [by_dn[n] for n in q.managers if n in by_dn]
+    return [{"Id": a.user_id, "Number": a.dn, "Name": a.name, "Tags": []} for a in people]
 
 
 def queue_entity(engine: Engine, q: Queue, expand: tuple[str, ...] = ()) -> dict[str, Any]:
     """A Pbx.Queue (monitoring fields; Agents/Managers only when expanded)."""
-    if q.overflow_to >= 0:
+    if q.overflow_to >= 0 and not engine.queues[q.overflow_to].deleted:
         target = engine.queues[q.overflow_to]
         fwd: dict[str, Any] = {"To": "Queue", "Type": "Queue", "Number": target.dn,
                                "Name": target.name, "External": None, "Tags": []}
@@ -114,8 +125,9 @@ def queue_entity(engine: Engine, q: Queue, expand: tuple[str, ...] = ()) -> dict
         "NotifyCodes": [],
         "MaxWaitTimeSkillGroupValues": [],
     }
+    row.update(q.settings)  # fields written through the XAPI read back as written
     if "Agents" in expand:
-        row["Agents"] = [queue_agent(engine.agents[i]) for i in q.agents]
+        row["Agents"] = queue_agents(engine, q)
     if "Managers" in expand:
         row["Managers"] = queue_managers(engine, q)
     return row

@@ -228,12 +228,24 @@ QUEUE_AGENTS = TableSpec(
     key=("pbx_id", "queue_dn", "agent_dn", "valid_from"),
 )
 
+QUEUE_CONFIG_CHANGES = TableSpec(
+    name="queue_config_changes",
+    columns=(
+        "change_id", "changed_at", "pbx_id", "client_id", "run_id", "queue_dn", "agent_dn",
+        "action", "field", "old_value", "new_value", "outcome", "error",
+    ),
+    key=("change_id", "changed_at"),
+    on_conflict="nothing",
+    json=("old_value", "new_value"),
+)
+"""The audit of ``queuepulse queues`` writes; old/new values arrive as JSON text."""
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         CALL_EVENTS, QUEUE_CALLS, QUEUE_KPI_1M, ENTRY_QUEUE_KPI_1M, QUEUE_LIVE, AGENT_STATES,
         PIPELINE_HEALTH,
-        QUEUES, AGENTS, QUEUE_AGENTS,
+        QUEUES, AGENTS, QUEUE_AGENTS, QUEUE_CONFIG_CHANGES,
     )
 }
 """Every table the writers know, by name."""

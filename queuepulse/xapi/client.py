@@ -240,12 +240,15 @@ class XapiClient:
         params: Mapping[str, str] | None,
         endpoint: str,
         remaining_s: float,
+        body: Any = None,
     ) -> httpx.Response:
         timeout = min(self.settings.timeout_s, remaining_s)
         self.stats.requests += 1
         try:
             http = self._http_for_loop()
-            response = await http.request(method, path, params=params, timeout=timeout)
+            response = await http.request(
+                method, path, params=params, timeout=timeout, json=body
+            )
         except httpx.TimeoutException as exc:
             raise UnavailableError(
                 f"{endpoint} timed out after {timeout:.2f} s ({type(exc).__name__}); "
@@ -274,11 +277,15 @@ class XapiClient:
         params: Mapping[str, str] | None = None,
         endpoint: str | None = None,
         poll: bool = False,
+        body: Any = None,
+        retry: bool = True,
     ) -> tuple[httpx.Response, float]:
         """One call with retries, budget and breaker; returns the response and elapsed time.
 
         ActiveCalls polls (``poll=True``) get ``settings.retry_budget_s``, which the poller keeps
-        below its interval; every other call gets :attr:`bulk_budget_s`.
+        below its interval; every other call gets :attr:`bulk_budget_s`. ``body`` is sent as
+        JSON; ``retry=False`` makes exactly one attempt (configuration writes: the caller
+        re-reads before deciding to send again).
         """
         budget = self.settings.retry_budget_s if poll else self.bulk_budget_s
         endpoint = endpoint or f"{method} {path.split('?', 1)[0]}"
@@ -297,11 +304,16 @@ class XapiClient:
             )
 
         try:
-            response = await self.retry.call(
-                lambda remaining: self._attempt(method, path, params, endpoint, remaining),
-                on_retry=on_retry,
-                budget_s=budget,
-            )
+            if retry:
+                response = await self.retry.call(
+                    lambda remaining: self._attempt(
+                        method, path, params, endpoint, remaining, body
+                    ),
+                    on_retry=on_retry,
+                    budget_s=budget,
+                )
+            else:
+                response = await self._attempt(method, path, params, endpoint, budget, body)
         except UnavailableError as exc:
             self.breaker.record_failure()
             self.stats.errors[type(exc).__name__] += 1
@@ -513,24 +525,31 @@ class XapiClient:
     # --- Queues ----------------------------------------------------------------------------
 
     @staticmethod
-    def _queue_query(query: ODataQuery | None, expand_agents: bool) -> ODataQuery | None:
-        if not expand_agents:
+    def _queue_query(
+        query: ODataQuery | None, expand_agents: bool, expand_managers: bool = False
+    ) -> ODataQuery | None:
+        extra = (("Agents",) if expand_agents else ()) + (
+            ("Managers",) if expand_managers else ()
+        )
+        if not extra:
             return query
         base = query or ODataQuery()
-        return base.replace(expand=(*base.expand, "Agents"))
+        return base.replace(expand=(*base.expand, *extra))
 
     async def list_queues(
         self,
         query: ODataQuery | None = None,
         *,
         expand_agents: bool = False,
+        expand_managers: bool = False,
         page_size: int | None = None,
     ) -> list[Queue]:
-        """``GET /Queues`` (ListQueue); ``expand_agents`` adds ``$expand=Agents``.
+        """``GET /Queues`` (ListQueue); ``expand_agents``/``expand_managers`` add
+        ``$expand=Agents``/``Managers``.
 
         With ``page_size`` the collection is read page by page (``$top``/``$skip``).
         """
-        q = self._queue_query(query, expand_agents)
+        q = self._queue_query(query, expand_agents, expand_managers)
         return await self._get_all("/Queues", _collection_adapter(Queue), q, page_size)
 
     async def poll_queues(self, *, expand_agents: bool = True) -> RawPoll:
@@ -539,14 +558,18 @@ class XapiClient:
         q = self._queue_query(None, expand_agents)
         return await self._raw_poll("queues", "/Queues", q)
 
-    async def get_queue(self, queue_id: int, *, expand_agents: bool = False) -> Queue:
+    async def get_queue(
+        self, queue_id: int, *, expand_agents: bool = False, expand_managers: bool = False
+    ) -> Queue:
         """``GET /Queues({Id})`` (GetQueue)."""
-        q = self._queue_query(None, expand_agents)
+        q = self._queue_query(None, expand_agents, expand_managers)
         return await self._get_one(key_path("/Queues", queue_id), Queue, q)
 
-    async def get_queue_by_number(self, number: str, *, expand_agents: bool = False) -> Queue:
+    async def get_queue_by_number(
+        self, number: str, *, expand_agents: bool = False, expand_managers: bool = False
+    ) -> Queue:
         """``GET /Queues(Number='800')`` (GetQueueByNumber); the number is a string literal."""
-        q = self._queue_query(None, expand_agents)
+        q = self._queue_query(None, expand_agents, expand_managers)
         return await self._get_one(key_path("/Queues", str(number), "Number"), Queue, q)
 
     async def list_queue_agents(
@@ -562,6 +585,24 @@ class XapiClient:
         """``GET /Queues({Id})/Managers`` (ListManagers)."""
         path = f"{key_path('/Queues', queue_id)}/Managers"
         return (await self._get_page(path, _collection_adapter(QueueManager), query)).items
+
+    async def write(
+        self, method: str, path: str, body: Any = None, *, endpoint: str | None = None
+    ) -> httpx.Response:
+        """One configuration write (``POST``, ``PATCH``, ``DELETE``), sent exactly once: never
+        retried here, because a write that timed out may have been applied. The caller
+        (:mod:`queuepulse.xapi.queue_writes`) re-reads the entity before any new attempt.
+        """
+        endpoint = endpoint or f"{method} {_endpoint_path(path)}"
+        response, _ = await self._send(method, path, endpoint=endpoint, body=body, retry=False)
+        return response
+
+    async def read_json(self, path: str, *, endpoint: str | None = None) -> Any:
+        """``GET path`` (with retries) decoded as JSON, for the few documented functions that
+        have no typed method (``Pbx.GetFirstAvailableQueueNumber()``)."""
+        endpoint = endpoint or f"GET {path}"
+        response, _ = await self._send("GET", path, endpoint=endpoint)
+        return self._decode(response, endpoint)
 
     # --- Users (always with $select: the entity carries passwords) --------------------------
 

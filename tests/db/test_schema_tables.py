@@ -25,6 +25,8 @@ RECONCILIATION = {
     "cdr_dead_letters": "received_at",
     "pbx_queue_reports": "period_from",
 }
+# The audit of queue configuration changes (migration 005).
+AUDIT = {"queue_config_changes": "changed_at"}
 # The key columns the analyst contract names (docs/schema.md).
 CONTRACT_COLUMNS = {
     "call_events": {
@@ -73,7 +75,7 @@ def _columns(conn: psycopg.Connection[Any], table: str) -> dict[str, str]:
 def test_every_public_table_is_a_hypertable_on_its_time_column(
     pg_conn: psycopg.Connection[Any],
 ) -> None:
-    expected = {**FACT_TABLES, **DIMENSIONS, **RECONCILIATION}
+    expected = {**FACT_TABLES, **DIMENSIONS, **RECONCILIATION, **AUDIT}
     hypertables = dict(
         pg_conn.execute(
             "SELECT hypertable_name, column_name FROM timescaledb_information.dimensions "
@@ -162,7 +164,7 @@ def test_reader_can_select_and_cannot_write(
         "INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting) VALUES ('p1', '800', now(), 1)"
     )
     with psycopg.connect(pg_reader_dsn, autocommit=True) as reader:
-        for table in (*FACT_TABLES, *DIMENSIONS, *RECONCILIATION, "queues_current"):
+        for table in (*FACT_TABLES, *DIMENSIONS, *RECONCILIATION, *AUDIT, "queues_current"):
             reader.execute(f"SELECT * FROM {table} LIMIT 1").fetchall()
         assert reader.execute("SELECT waiting FROM queue_live").fetchall() == [(1,)]
         for statement in (

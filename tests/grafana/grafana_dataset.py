@@ -2,7 +2,8 @@
 
 Two PBXs, seven queues, twelve agents; three days of per-minute KPIs, two days of queue visits
 with their lifecycle events, ten minutes of live gauges, twelve hours of agent states, an hour
-of pipeline health, a day of reconciliation runs and 3CX SLA reports. Everything is anchored
+of pipeline health, a day of reconciliation runs and 3CX SLA reports, and a few audited
+queue configuration changes. Everything is anchored
 at the database's ``now()`` and seeded (``setseed``), so runs are repeatable.
 
 Deliberate trouble, so every alert rule has something to fire on:
@@ -51,6 +52,18 @@ INSERT INTO queue_agents (pbx_id, queue_dn, agent_dn, valid_from, valid_to, skil
 SELECT a.pbx_id, q.queue_dn, a.agent_dn, now() - interval '30 days', NULL, 'default'
 FROM agents a JOIN queues q ON q.pbx_id = a.pbx_id AND q.valid_to IS NULL
 WHERE NOT (q.pbx_id = 'pbx-a' AND q.queue_dn = '8003');
+
+-- recent configuration history: queue 8001's ring strategy changed two days ago, and agent 107
+-- helped out in 8003 from three days ago until yesterday
+UPDATE queues SET valid_to = now() - interval '2 days'
+WHERE pbx_id = 'pbx-a' AND queue_dn = '8001' AND valid_to IS NULL;
+INSERT INTO queues (pbx_id, queue_dn, valid_from, valid_to, queue_id, name, sla_time_s,
+                    polling_strategy)
+SELECT pbx_id, queue_dn, now() - interval '2 days', NULL, queue_id, name, sla_time_s,
+       'LongestWaiting'
+FROM queues WHERE pbx_id = 'pbx-a' AND queue_dn = '8001';
+INSERT INTO queue_agents (pbx_id, queue_dn, agent_dn, valid_from, valid_to, skill_group)
+VALUES ('pbx-a', '8003', '107', now() - interval '3 days', now() - interval '1 day', 'default');
 """
 
 _KPI = """
@@ -212,6 +225,19 @@ CROSS JOIN generate_series(date_trunc('hour', now()) - interval '2 days',
 WHERE q.valid_to IS NULL;
 """
 
+_AUDIT = """
+INSERT INTO queue_config_changes (change_id, changed_at, pbx_id, client_id, run_id, queue_dn,
+    agent_dn, action, field, old_value, new_value, outcome, error)
+VALUES
+  ('a1', now() - interval '2 days', 'pbx-a', 'queuepulse-apply', 'r1', '8000', NULL, 'update',
+   'sla_time', '20', '30', 'applied', NULL),
+  ('a2', now() - interval '2 days', 'pbx-a', 'queuepulse-apply', 'r1', '8001', NULL, 'update',
+   'agents', '["100"]', '["100", {"number": "101", "skill_group": "B"}]', 'failed',
+   'PATCH /Queues(2) failed on the PBX (503)'),
+  ('a3', now() - interval '1 hour', 'pbx-a', 'queuepulse-apply', 'r2', NULL, '102',
+   'agent_logout', 'QueueStatus', '"LoggedIn"', '"LoggedOut"', 'applied', NULL);
+"""
+
 
 def _values(rows: tuple[tuple[Any, ...], ...]) -> str:
     def lit(v: Any) -> str:
@@ -230,4 +256,5 @@ def fill_sql() -> list[str]:
         _LIVE,
         _AGENTS,
         _PIPELINE,
+        _AUDIT,
     ]

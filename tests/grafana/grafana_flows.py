@@ -3,6 +3,9 @@
 A simulator runs in real time (so its clock is the database's ``now()``), busy for the
 half hour before it started. Then, in this process:
 
+0. ``queues apply`` (:class:`queuepulse.queue_admin.QueueApplier`) and ``queues agents
+   logout``: a queue's wrap-up time changes and an agent logs out, audited in
+   ``queue_config_changes``;
 1. ``run sync`` once (:class:`queuepulse.config_sync.ConfigSync`): queues, agents, memberships and
    agent states;
 2. the live flow (``flows.live.build_flow``, the polling source over HTTP, Bytewax
@@ -89,6 +92,30 @@ async def _reconcile(sim: RunningSimulator, dsn: str, since: datetime) -> Backfi
         return await rec.backfill(since, _sim_now(sim))
 
 
+async def _configure(sim: RunningSimulator, dsn: str) -> None:
+    from queuepulse.domain.queue_config import QueueConfig, plan
+    from queuepulse.queue_admin import QueueApplier, read_pbx, set_agents_queue_status
+    from queuepulse.store.writers import BatchWriter
+
+    writer = BatchWriter.from_dsn(dsn)
+
+    def audit(rows: list[dict[str, Any]]) -> None:
+        writer.write({"queue_config_changes": rows})
+
+    try:
+        async with XapiClient(_pbx(sim), jitter=False) as client:
+            state = await read_pbx(client)
+            first = state.queues[0]
+            wanted = QueueConfig(first.number, {"wrap_up_time": 7})
+            report = await QueueApplier(client, audit=audit).apply(
+                plan([wanted], state.queues))
+            assert report.ok, report.results
+            member = (first.agents or ())[0].number
+            await set_agents_queue_status(client, [member], False, audit=audit)
+    finally:
+        writer.close()
+
+
 def fill_from_flows(dsn: str) -> FlowFill:
     """Run sync, live and reconcile against a fresh real-time simulator into ``dsn``."""
     from bytewax.testing import run_main
@@ -100,6 +127,7 @@ def fill_from_flows(dsn: str) -> FlowFill:
     with run_simulator(SimulatorConfig(model=model, warmup_s=WARMUP_S, pbx_id=PBX,
                                        faults=faults)) as sim:
         started = _sim_now(sim)
+        asyncio.run(_configure(sim, dsn))
         synced = asyncio.run(_sync(sim, dsn))
         run_main(build_flow(LiveFlowConfig(targets=(_pbx(sim),), dsn=dsn, run_for_s=LIVE_S)),
                  epoch_interval=None)

@@ -37,7 +37,7 @@ def dashboards() -> dict[str, dict[str, Any]]:
 def test_committed_files_equal_generated() -> None:
     drift = check_all(ROOT)
     assert drift.clean, drift.summary()
-    assert len(render_all()) == 12
+    assert len(render_all()) == 13
 
 
 def test_check_reports_drift_and_build_repairs_it(tmp_path: Path, capsys: Any) -> None:
@@ -64,6 +64,7 @@ def test_dashboards_are_grafana_11_json_with_stable_uids() -> None:
     boards = dashboards()
     assert set(boards) == {
         "wallboard", "queue-detail", "sla", "analytics", "agents", "call-history", "pipeline",
+        "queue-config",
     }  # fmt: skip
     uids = [b["uid"] for b in boards.values()]
     assert len(set(uids)) == len(uids)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from queuepulse.cli import main
+from queuepulse.grafana.boards import DASHBOARDS
 from queuepulse.grafana.ids import DATASOURCE_UID, FOLDER_UID
 from queuepulse.grafana.push import PushError, PushOptions, connect, push
 
@@ -120,7 +121,7 @@ def test_push_installs_everything_and_is_idempotent(grafana: tuple[FakeGrafana, 
     assert ds["url"] == "db.internal:5432"
     assert ds["jsonData"]["timescaledb"] is True
     assert ds["secureJsonData"] == {"password": "s3cret"}
-    assert len(fake.dashboards) == 7
+    assert len(fake.dashboards) == len(DASHBOARDS)
     assert all(d["folderUid"] == FOLDER_UID and d["overwrite"] for d in fake.dashboards.values())
     assert all(d["dashboard"]["id"] is None for d in fake.dashboards.values())
     groups = {g: body for (_, g), body in fake.rule_groups.items()}

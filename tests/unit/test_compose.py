@@ -42,7 +42,7 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
 
 
 def test_services_are_the_expected_ones(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"timescaledb", "grafana", "simulator", *FLOWS}
+    assert set(services) == {"timescaledb", "grafana", "simulator", "queues", *FLOWS}
 
 
 def test_images(services: dict[str, dict[str, Any]]) -> None:
@@ -135,9 +135,27 @@ def test_only_the_simulator_is_behind_the_demo_profile(
     services: dict[str, dict[str, Any]],
 ) -> None:
     profiled = {name: s["profiles"] for name, s in services.items() if "profiles" in s}
-    assert profiled == {"simulator": ["demo"]}
+    # the simulator only in the demo; `queues` (configuration as code) only when run on demand
+    assert profiled == {"simulator": ["demo"], "queues": ["tools"]}
     for name in ("live", "reconcile"):  # they run without the demo profile too
         assert services[name]["depends_on"]["simulator"]["required"] is False
+
+
+def test_queues_apply_has_its_own_api_client(services: dict[str, dict[str, Any]]) -> None:
+    """Writes need a client whose 3CX role may change queues; it is not the monitoring one."""
+    queues = services["queues"]
+    assert queues["restart"] == "no"
+    assert queues["command"][0] == "queues"
+    client_id = _env(queues)["QUEUEPULSE_PBX__CLIENT_ID"]
+    assert "queuepulse-apply" in client_id
+    secret = _client_secret_source(queues)
+    assert secret == "apply_client_secret"
+    for name in ("live", "reconcile"):
+        assert _client_secret_source(services[name]) != secret
+    assert _mounted(queues)["queuepulse_db__dsn"] == "queuepulse_db__dsn"  # audit as the writer
+    command = " ".join(services["simulator"]["command"])
+    assert "--extra-client queuepulse-apply=/run/secrets/apply_client_secret" in command
+    assert "./queues:/queues" in queues["volumes"]
 
 
 def test_no_secret_is_written_inline(

@@ -1,4 +1,4 @@
-"""The seven QueuePulse dashboards, one module each, one function per panel."""
+"""The QueuePulse dashboards, one module each, one function per panel."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from queuepulse.grafana.boards import (
     analytics,
     history,
     pipeline,
+    queue_config,
     queue_detail,
     sla,
     wallboard,
@@ -24,5 +25,6 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "agents": agents.dashboard,
     "call-history": history.dashboard,
     "pipeline": pipeline.dashboard,
+    "queue-config": queue_config.dashboard,
 }
 """File stem (``grafana/dashboards/<stem>.json``) → dashboard factory."""

@@ -80,6 +80,8 @@ class Engine:
         self.logins: list[list[Any]] = []
         self._open_login: dict[int, list[Any]] = {}
         self._segment_id = 0
+        #: Configuration written through the XAPI: (ms, action, queue number, fields).
+        self.config_changes: list[tuple[int, str, str, dict[str, Any]]] = []
         self._build()
 
     # ------------------------------------------------------------------ setup
@@ -286,6 +288,10 @@ class Engine:
 
     def _enter_queue(self, call: Call, q: Queue, fresh_patience: bool, hops: int = 0) -> None:
         now = self.now
+        if q.deleted:  # moved towards a queue deleted meanwhile
+            self._event(call, "rejected", q.dn)
+            self._end_call(call, "rejected")
+            return
         if q.max_callers and q.n_waiting >= q.max_callers:
             self._event(call, "rejected", q.dn)
             if q.overflow_to >= 0 and hops < 3:
@@ -473,6 +479,8 @@ class Engine:
             return  # an agent's phone is already ringing: let it answer
         q, visit = call.queue, call.visit
         assert q is not None
+        if q.overflow_to < 0:
+            return  # the overflow target was deleted since the call entered
         assert visit is not None
         now = self.now
         visit.ended_ms = now
@@ -616,6 +624,12 @@ class Engine:
         elif sub == A_BREAK_END:
             a.profile = "Available"
             self._schedule(now + self._exp(cfg.break_every_s), E_AGENT, a, 0, A_BREAK)
+        elif sub in (A_LOGOUT, A_LOGIN) and a.logged_in == (sub == A_LOGIN):
+            # set by an XAPI write meanwhile: keep the agent's login rhythm going from there
+            nxt = A_LOGOUT if a.logged_in else A_LOGIN
+            mean = cfg.logout_every_s if a.logged_in else cfg.logout_mean_s
+            self._schedule(now + self._exp(mean), E_AGENT, a, 0, nxt)
+            return
         elif sub == A_LOGOUT:
             a.logged_in = False
             rec = self._open_login.pop(a.index, None)
@@ -700,3 +714,122 @@ class Engine:
         self.next_call_id = self.config.first_call_id
         self.restarts += 1
         self.version += 1
+
+    # ------------------------------------------------------------------ configuration (XAPI writes)
+    def live_queues(self) -> list[Queue]:
+        """Queues not deleted, in creation order."""
+        return [q for q in self.queues if not q.deleted]
+
+    def _reweigh(self) -> None:
+        self._cum_weights = list(itertools.accumulate(
+            0.0 if q.deleted else q.weight for q in self.queues))
+        self._total_weight = self._cum_weights[-1]
+
+    def first_available_queue_number(self) -> str:
+        """The lowest free extension number from the first queue's number up (queues and users
+        share the number space)."""
+        used = {q.dn for q in self.live_queues()}
+        used.update(a.dn for a in self.agents)
+        used.update(u.dn for u in self.noise_users)
+        n = self.config.first_queue_dn()
+        while str(n) in used:
+            n += 1
+        return str(n)
+
+    def create_queue(self, number: str, name: str) -> Queue:
+        """A new, empty queue that takes calls from now on (weight 1)."""
+        q = Queue(len(self.queues), number, name, "RingAll", self.config.sla_s,
+                  self.config.wrapup_s, 0, 1.0)
+        self.queues.append(q)
+        self.queue_by_dn[number] = q
+        self._reweigh()
+        self._log_change("created", q, {"Number": number, "Name": name})
+        return q
+
+    def configure_queue(self, q: Queue, fields: dict[str, Any]) -> None:
+        """Apply written queue fields (spec names): the ones the model routes by change its
+        behaviour; every field is shown back as written."""
+        for key, value in fields.items():
+            if key in ("Agents", "Managers", "Id", "Number", "Groups"):
+                continue
+            q.settings[key] = value
+            if key == "Name":
+                q.name = str(value or "")
+                q.label = f"{q.dn} {q.name}"
+            elif key == "PollingStrategy" and value:
+                q.strategy = str(value)
+            elif key == "SLATime":
+                q.sla_s = int(value or 0)
+            elif key == "WrapUpTime":
+                q.wrapup_s = int(value or 0)
+            elif key == "MaxCallersInQueue":
+                q.max_callers = int(value or 0)
+            elif key == "MasterTimeout":
+                q.master_timeout_s = int(value or 0)
+        changed = {k: v for k, v in fields.items() if k not in ("Id", "Number")}
+        if changed:
+            self._log_change("updated", q, changed)
+        self._dispatch_queue(q)
+
+    def set_members(self, q: Queue, members: list[tuple[Agent, str | None]]) -> None:
+        """Replace the queue's agents (with skill groups); new members take waiting calls now."""
+        new = [a.index for a, _ in members]
+        for i in q.agents:
+            if i not in new:
+                self.agents[i].queues.remove(q.index)
+        for a, _ in members:
+            if q.index not in a.queues:
+                a.queues.append(q.index)
+                a.queues.sort()
+        q.agents = new
+        q.skills = {a.index: skill for a, skill in members if skill is not None}
+        self._dispatch_queue(q)
+
+    def set_managers(self, q: Queue, numbers: list[str]) -> None:
+        """Replace the queue's managers (extension numbers)."""
+        q.managers = list(numbers)
+
+    def delete_queue(self, q: Queue) -> int:
+        """Delete a queue: its waiting callers are cut off (dropped), members leave it, queues
+        overflowing into it stop doing so. Returns how many waiting calls were dropped."""
+        waiting = [c for c in self.active.values()
+                   if c.queue is q and c.visit is not None and c.visit.outcome == "waiting"]
+        for call in waiting:
+            self._abandon(call, "queue_deleted", ACT_DROPPED)
+        for i in q.agents:
+            if q.index in self.agents[i].queues:
+                self.agents[i].queues.remove(q.index)
+        q.agents = []
+        q.deleted = True
+        q.n_waiting = 0
+        q.waiting.clear()
+        self.queue_by_dn.pop(q.dn, None)
+        for other in self.queues:
+            if other.overflow_to == q.index:
+                other.overflow_to = -1
+        self._reweigh()
+        self._log_change("deleted", q, {"dropped_calls": len(waiting)})
+        return len(waiting)
+
+    def set_queue_status(self, a: Agent, logged_in: bool) -> None:
+        """An agent's queue login flag set through ``PATCH /Users({Id})``."""
+        if a.logged_in == logged_in:
+            return
+        a.logged_in = logged_in
+        if logged_in:
+            self._open_interval(a)
+        else:
+            rec = self._open_login.pop(a.index, None)
+            if rec is not None:
+                rec[2] = self.now
+        self._record_agent(a)
+        if logged_in:
+            self._serve_agent(a)
+
+    def reset_queue_statistics(self, q: Queue) -> None:
+        """``Pbx.ResetQueueStatistics``: remembered, nothing else in the model depends on it."""
+        q.stats_reset_ms = self.now
+        self._log_change("statistics_reset", q, {})
+
+    def _log_change(self, action: str, q: Queue, fields: dict[str, Any]) -> None:
+        self.config_changes.append((self.now, action, q.dn, dict(fields)))

@@ -18,17 +18,22 @@ class Queue:
 
     __slots__ = (
         "agents",
+        "deleted",
         "dn",
         "id",
         "index",
         "label",
+        "managers",
         "master_timeout_s",
         "max_callers",
         "n_waiting",
         "name",
         "overflow_to",
         "rr",
+        "settings",
+        "skills",
         "sla_s",
+        "stats_reset_ms",
         "strategy",
         "waiting",
         "weight",
@@ -55,6 +60,17 @@ class Queue:
         self.waiting: deque[tuple[Call, int]] = deque()
         self.n_waiting = 0
         self.rr = 0
+        #: Deleted through the XAPI: kept in ``Engine.queues`` so indices stay valid, but gone
+        #: from every view and from routing.
+        self.deleted = False
+        #: Queue fields written through the XAPI (spec names -> JSON values), shown as written.
+        self.settings: dict[str, object] = {}
+        #: Agent index -> skill group, for members given one.
+        self.skills: dict[int, str | None] = {}
+        #: Extension numbers of the queue's managers once written (None: the first member).
+        self.managers: list[str] | None = None
+        #: Simulated time of the last ResetQueueStatistics (-1: never).
+        self.stats_reset_ms = -1
 
 
 class Agent:

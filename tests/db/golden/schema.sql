@@ -312,6 +312,29 @@ CREATE TABLE public.queue_calls (
 
 
 --
+-- Name: queue_config_changes; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_config_changes (
+    change_id text NOT NULL,
+    changed_at timestamp with time zone NOT NULL,
+    pbx_id text NOT NULL,
+    client_id text NOT NULL,
+    run_id text NOT NULL,
+    queue_dn text,
+    agent_dn text,
+    action text NOT NULL,
+    field text,
+    old_value jsonb,
+    new_value jsonb,
+    outcome text NOT NULL,
+    error text,
+    CONSTRAINT queue_config_changes_action CHECK ((action = ANY (ARRAY['create'::text, 'update'::text, 'delete'::text, 'agent_login'::text, 'agent_logout'::text]))),
+    CONSTRAINT queue_config_changes_outcome CHECK ((outcome = ANY (ARRAY['applied'::text, 'failed'::text, 'refused'::text, 'not_attempted'::text, 'unknown'::text])))
+);
+
+
+--
 -- Name: queue_kpi_1m; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -530,6 +553,14 @@ ALTER TABLE ONLY public.queue_calls
 
 
 --
+-- Name: queue_config_changes queue_config_changes_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_config_changes
+    ADD CONSTRAINT queue_config_changes_key UNIQUE (change_id, changed_at);
+
+
+--
 -- Name: queue_kpi_1m queue_kpi_1m_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -739,6 +770,20 @@ CREATE INDEX queue_calls_waiting_idx ON public.queue_calls USING btree (pbx_id, 
 
 
 --
+-- Name: queue_config_changes_changed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_config_changes_changed_at_idx ON public.queue_config_changes USING btree (changed_at DESC);
+
+
+--
+-- Name: queue_config_changes_pbx_queue_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_config_changes_pbx_queue_idx ON public.queue_config_changes USING btree (pbx_id, queue_dn, changed_at DESC);
+
+
+--
 -- Name: queue_kpi_1m_bucket_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -876,6 +921,13 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_agents FOR EACH R
 --
 
 CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_calls FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: queue_config_changes ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_config_changes FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
 
 
 --
@@ -1026,6 +1078,14 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_calls TO queuepulse_writ
 
 
 --
+-- Name: TABLE queue_config_changes; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_config_changes TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_config_changes TO queuepulse_writer;
+
+
+--
 -- Name: TABLE queue_kpi_1m; Type: ACL; Schema: public; Owner: -
 --
 
@@ -1104,6 +1164,7 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABL
 -- pipeline_health ts 1 day
 -- queue_agents valid_from 365 days
 -- queue_calls entered_at 1 day
+-- queue_config_changes changed_at 30 days
 -- queue_kpi_1m bucket 7 days
 -- queue_live ts 1 day
 -- queues valid_from 365 days
