@@ -12,7 +12,7 @@ import argparse
 import importlib
 from typing import Any
 
-RUN_SUBCOMMANDS: tuple[str, ...] = ("run_live", "run_reconcile", "run_sync")
+RUN_SUBCOMMANDS: tuple[str, ...] = ("run_live", "run_reconcile", "run_sync", "run_forecast")
 """``queuepulse.commands.<module>`` for each ``run`` sub-command, in ``--help`` order."""
 
 
