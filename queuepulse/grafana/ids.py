@@ -25,6 +25,7 @@ ANALYTICS_UID: Final = "qp-analytics"
 AGENTS_UID: Final = "qp-agents"
 HISTORY_UID: Final = "qp-call-history"
 PIPELINE_UID: Final = "qp-pipeline"
+STAFFING_UID: Final = "qp-staffing"
 
 ALERT_GROUP_QUEUES: Final = "queuepulse-queues"
 ALERT_GROUP_PIPELINE: Final = "queuepulse-pipeline"

@@ -25,6 +25,12 @@ RECONCILIATION = {
     "cdr_dead_letters": "received_at",
     "pbx_queue_reports": "period_from",
 }
+# Looking ahead (migration 006): forecasts, staffing per interval, expected waits.
+STAFFING = {
+    "arrival_forecasts": "interval_start",
+    "staffing_intervals": "interval_start",
+    "expected_waits": "predicted_at",
+}
 # The key columns the analyst contract names (docs/schema.md).
 CONTRACT_COLUMNS = {
     "call_events": {
@@ -73,7 +79,7 @@ def _columns(conn: psycopg.Connection[Any], table: str) -> dict[str, str]:
 def test_every_public_table_is_a_hypertable_on_its_time_column(
     pg_conn: psycopg.Connection[Any],
 ) -> None:
-    expected = {**FACT_TABLES, **DIMENSIONS, **RECONCILIATION}
+    expected = {**FACT_TABLES, **DIMENSIONS, **RECONCILIATION, **STAFFING}
     hypertables = dict(
         pg_conn.execute(
             "SELECT hypertable_name, column_name FROM timescaledb_information.dimensions "

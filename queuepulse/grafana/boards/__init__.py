@@ -13,6 +13,7 @@ from queuepulse.grafana.boards import (
     pipeline,
     queue_detail,
     sla,
+    staffing,
     wallboard,
 )
 
@@ -24,5 +25,6 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "agents": agents.dashboard,
     "call-history": history.dashboard,
     "pipeline": pipeline.dashboard,
+    "staffing": staffing.dashboard,
 }
 """File stem (``grafana/dashboards/<stem>.json``) → dashboard factory."""
