@@ -54,7 +54,8 @@ def test_hundreds_of_agents_and_thousands_of_calls_stay_finite() -> None:
     # 20,000 calls an hour with 5-minute calls: 1,667 Erlangs; no factorial overflow.
     lam = 20_000 / 3600
     c = erlang_c(1800, lam, 300.0, 20.0)
-    assert 0 < c.prob_wait < 1 and 0 < c.service_level_pct <= 100
+    assert 0 < c.prob_wait < 1
+    assert 0 < c.service_level_pct <= 100
     a = erlang_a(1700, lam, 300.0, 90.0, 20.0)
     assert all(math.isfinite(v) for v in (a.prob_wait, a.service_level_pct, a.asa_s,
                                           a.abandon_pct, a.occupancy_pct))
@@ -150,8 +151,10 @@ def test_more_agents_never_worsen_any_figure(n: int, calls_per_hour: float, aht:
         assert hi.asa_s <= lo.asa_s * (1 + 1e-9) + tol, model
         assert hi.mean_wait_s <= lo.mean_wait_s * (1 + 1e-9) + tol, model
         for f in (lo, hi):
-            assert 0 <= f.service_level_pct <= 100 and 0 <= f.abandon_pct <= 100
-            assert 0 <= f.prob_wait <= 1 and 0 <= f.occupancy_pct <= 100
+            assert 0 <= f.service_level_pct <= 100
+            assert 0 <= f.abandon_pct <= 100
+            assert 0 <= f.prob_wait <= 1
+            assert 0 <= f.occupancy_pct <= 100
 
 
 @settings(max_examples=100, deadline=None)
@@ -173,7 +176,9 @@ def test_infinite_patience_turns_erlang_a_into_erlang_c(n: int, utilisation: flo
 @given(agents, ahts, patiences, targets)
 def test_zero_load_means_no_wait(n: int, aht: float, patience: float, target: float) -> None:
     for f in (erlang_c(n, 0.0, aht, target), erlang_a(n, 0.0, aht, patience, target)):
-        assert f.prob_wait == 0 and f.asa_s == 0 and f.abandon_pct == 0
+        assert f.prob_wait == 0
+        assert f.asa_s == 0
+        assert f.abandon_pct == 0
         assert f.service_level_pct == 100
 
 
@@ -197,11 +202,18 @@ def test_agents_needed_is_the_fewest_that_meet_the_target(
 
 def test_unstable_erlang_c_and_bad_input() -> None:
     f = erlang_c(5, 10 / 180, 180.0, 20.0)  # 10 Erlangs on 5 agents
-    assert f.prob_wait == 1 and f.service_level_pct == 0 and math.isinf(f.asa_s)
+    assert f.prob_wait == 1
+    assert f.service_level_pct == 0
+    assert math.isinf(f.asa_s)
     assert erlang_c_probability(10, 10.0) == 1.0
-    for bad in (lambda: erlang_c(3, -1.0, 180, 20), lambda: erlang_c(3, 1.0, 0.0, 20),
-                lambda: erlang_a(3, 1.0, 180, 0.0, 20), lambda: erlang_c(-1, 1.0, 180, 20),
-                lambda: agents_needed(1.0, 180, 100.0, 20), lambda: agents_needed(1.0, 180, 80, 20,
-                                                                                  None, 0.0)):
-        with pytest.raises(ValueError):
+    cases = [
+        (lambda: erlang_c(3, -1.0, 180, 20), "arrival rate"),
+        (lambda: erlang_c(3, 1.0, 0.0, 20), "handle time"),
+        (lambda: erlang_a(3, 1.0, 180, 0.0, 20), "patience"),
+        (lambda: erlang_c(-1, 1.0, 180, 20), "agents"),
+        (lambda: agents_needed(1.0, 180, 100.0, 20), "100 %"),
+        (lambda: agents_needed(1.0, 180, 80, 20, None, 0.0), "occupancy"),
+    ]
+    for bad, message in cases:
+        with pytest.raises(ValueError, match=message):
             bad()

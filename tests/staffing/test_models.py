@@ -50,16 +50,19 @@ def test_patience_mle_recovers_the_mean_from_censored_waits() -> None:
             wait_ans += wait_needed
     est = estimate_patience(abandons, answered, wait_ab, wait_ans)
     assert est.mean_s == pytest.approx(true_mean, rel=0.05)
-    assert est.low_s is not None and est.high_s is not None
+    assert est.low_s is not None
+    assert est.high_s is not None
     assert est.low_s < true_mean < est.high_s
-    assert est.visits == 20_000 and est.abandons == abandons
+    assert est.visits == 20_000
+    assert est.abandons == abandons
 
 
 def test_patience_without_abandons_is_unknown_but_bounded() -> None:
     est = estimate_patience(0, 40, 0.0, 1200.0)
-    assert est.mean_s is None and est.low_s is None
+    assert est.mean_s is None
+    assert est.low_s is None
     assert est.lower_bound_s == pytest.approx(400.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be >= 0"):
         estimate_patience(-1, 0, 0, 0)
     assert estimate_handle_time(900.0, 5).mean_s == 180.0
     assert estimate_handle_time(0.0, 0).mean_s is None
@@ -83,7 +86,8 @@ def test_expected_wait_formula() -> None:
 def test_expected_wait_grows_with_position_and_shrinks_with_agents(
         position: int, agents: int, aht: float, patience: float | None) -> None:
     w = expected_remaining_wait(position, agents, 0, aht, patience)
-    assert w is not None and w > 0
+    assert w is not None
+    assert w > 0
     assert expected_remaining_wait(position + 1, agents, 0, aht, patience) > w  # type: ignore[operator]
     assert expected_remaining_wait(position, agents + 1, 0, aht, patience) < w  # type: ignore[operator]
 
@@ -140,15 +144,18 @@ def test_forecast_error_on_a_held_back_simulated_week() -> None:
     # the best any forecast can do is the true means; Poisson noise alone costs this much
     held = [s for s in counts if local_slot(s, tz)[0] >= today - timedelta(days=7)]
     oracle = wape([counts[s] for s in held], [_expected(*local_slot(s, tz)) for s in held])
-    assert error is not None and oracle is not None
+    assert error is not None
+    assert oracle is not None
     print(f"\nheld-back week WAPE {error:.1f} % (oracle with the true profile {oracle:.1f} %)")
     assert error < oracle + 8.0
     # better than the seasonal-naive forecast (last week's same quarter-hour) ...
     naive = wape([counts[s] for s in held], [counts[s - timedelta(weeks=1)] for s in held])
-    assert naive is not None and error < naive - 5.0
+    assert naive is not None
+    assert error < naive - 5.0
     # ... and than a profile of one week only
     one_week = holdout_wape(counts, tz, today, params=ForecastParams(weeks=1))
-    assert one_week is not None and error < one_week
+    assert one_week is not None
+    assert error < one_week
 
 
 def test_forecast_adapts_its_level_and_covers_today_and_a_week() -> None:
@@ -165,12 +172,14 @@ def test_forecast_adapts_its_level_and_covers_today_and_a_week() -> None:
     now = datetime(today.year, today.month, today.day, 11, 5, tzinfo=tz)
     out = forecast_arrivals(counts, tz, now, horizon_days=7)
     assert out[0].interval_start == interval_start(now)
-    assert out[0].slot == 44 and out[0].local_date == today
+    assert out[0].slot == 44
+    assert out[0].local_date == today
     assert {f.local_date for f in out} == {today + timedelta(days=i) for i in range(8)}
     assert out[0].level == pytest.approx(1.5, abs=0.2)
     assert all(f.basis_days == 6 or f.local_date > today for f in out)
     monday_10 = [f for f in out if f.local_date.weekday() == 0 and f.slot == 40]
-    assert monday_10 and monday_10[0].calls == pytest.approx(1.5 * _expected(date(2026, 3, 16),
+    assert monday_10
+    assert monday_10[0].calls == pytest.approx(1.5 * _expected(date(2026, 3, 16),
                                                                              40), rel=0.35)
 
 
@@ -181,7 +190,8 @@ def test_forecast_with_little_or_no_history() -> None:
     # two days of history: the time-of-day average stands in for the missing weekdays
     counts = {datetime(2026, 3, d, 10, tzinfo=UTC): 8.0 for d in (2, 3)}
     out = forecast_arrivals(counts, UTC_ZONE, now, horizon_days=0)
-    assert out[0].basis_days == 2 and out[0].calls > 0
+    assert out[0].basis_days == 2
+    assert out[0].calls > 0
     assert holdout_wape(counts, UTC_ZONE, now.date()) is None
 
 
