@@ -34,6 +34,7 @@ __all__ = [
     "ForecastParams",
     "IntervalForecast",
     "day_intervals",
+    "first_complete_day",
     "forecast_arrivals",
     "holdout_wape",
     "interval_start",
@@ -80,6 +81,14 @@ def interval_start(at: datetime) -> datetime:
     time zone with whole-quarter offsets (all current ones)."""
     utc = at.astimezone(UTC)
     return utc.replace(minute=utc.minute - utc.minute % 15, second=0, microsecond=0)
+
+
+def first_complete_day(first_seen: datetime, tz: ZoneInfo) -> date:
+    """The first local day history covers completely when data start at ``first_seen``: its
+    own day if that is the day's first quarter-hour, else the next (a partial first day would
+    count its missing hours as quiet ones)."""
+    day, slot = local_slot(first_seen, tz)
+    return day if slot == 0 else day + timedelta(days=1)
 
 
 def local_slot(at: datetime, tz: ZoneInfo) -> tuple[date, int]:

@@ -23,6 +23,7 @@ from queuepulse.domain.expected_wait import WaitingCaller, predict_waits
 from queuepulse.domain.forecast import (
     ForecastParams,
     day_intervals,
+    first_complete_day,
     forecast_arrivals,
     holdout_wape,
     interval_start,
@@ -115,7 +116,8 @@ class StaffingJob:
             run.queues += 1
             model = self._model(h)
             self.models[dn] = model
-            first_day = h.first_bucket.astimezone(tz).date() if h.first_bucket else None
+            first_day = (first_complete_day(h.first_bucket, tz) if h.first_bucket is not None
+                         else None)
             predicted = forecast_arrivals(h.arrivals, tz, now, cfg.horizon_days, cfg.params,
                                           first_day=first_day)
             error = holdout_wape(h.arrivals, tz, today, params=cfg.params, first_day=first_day)
