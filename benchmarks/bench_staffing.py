@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from queuepulse.domain.forecast import (
     day_intervals,
     forecast_arrivals,
+    forecast_with_holdout,
     holdout_wape,
     local_slot,
     wape,
@@ -101,8 +102,7 @@ def bench_forecast(queues: int) -> None:
     def run() -> None:
         for q in range(queues):
             counts = histories[q % len(histories)]
-            forecast_arrivals(counts, tz, now, horizon_days=7)
-            holdout_wape(counts, tz, now.date())
+            forecast_with_holdout(counts, tz, now, horizon_days=7)
 
     _timed(f"forecast {queues} queues (8 weeks of history, today + 7 days, held-back week)",
            queues, "queues", run)

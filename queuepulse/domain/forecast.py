@@ -36,6 +36,7 @@ __all__ = [
     "day_intervals",
     "first_complete_day",
     "forecast_arrivals",
+    "forecast_with_holdout",
     "holdout_wape",
     "interval_start",
     "local_slot",
@@ -182,9 +183,24 @@ def forecast_arrivals(counts: Mapping[datetime, float], tz: ZoneInfo, now: datet
     local day the history covers (default: the first day with an arrival) — days after it
     without arrivals count as zero-traffic days.
     """
+    return _forecast(_History(counts, tz, first_day), now, horizon_days, params)
+
+
+def forecast_with_holdout(counts: Mapping[datetime, float], tz: ZoneInfo, now: datetime,
+                          horizon_days: int = 7, params: ForecastParams = ForecastParams(),
+                          first_day: date | None = None,
+                          holdout_days: int = 7) -> tuple[list[IntervalForecast], float | None]:
+    """:func:`forecast_arrivals` and :func:`holdout_wape` over one reading of the history."""
+    h = _History(counts, tz, first_day)
+    return (_forecast(h, now, horizon_days, params),
+            _holdout(h, local_slot(now, tz)[0], holdout_days, params))
+
+
+def _forecast(h: _History, now: datetime, horizon_days: int,
+              params: ForecastParams) -> list[IntervalForecast]:
     if horizon_days < 0:
         raise ValueError(f"horizon_days must be >= 0, got {horizon_days}")
-    h = _History(counts, tz, first_day)
+    tz = h.tz
     origin, now_slot = local_slot(now, tz)
     level = _level(h, origin, now_slot, params)
     current = interval_start(now)
@@ -207,14 +223,16 @@ def holdout_wape(counts: Mapping[datetime, float], tz: ZoneInfo, today: date,
 
     ``None`` when those days had no arrivals or there is no history before them.
     """
+    return _holdout(_History(counts, tz, first_day), today, days, params)
+
+
+def _holdout(h: _History, today: date, days: int, params: ForecastParams) -> float | None:
+    # The forecast from the held-back days' first midnight reads only days before it.
     origin = today - timedelta(days=days)
-    h = _History(counts, tz, first_day)
     if h.first_day is None or h.first_day >= origin:
         return None
-    start = datetime(origin.year, origin.month, origin.day, tzinfo=tz)
-    before = {k: v for k, v in counts.items() if k.astimezone(tz).date() < origin}
-    predicted = forecast_arrivals(before, tz, start, horizon_days=days - 1, params=params,
-                                  first_day=h.first_day)
+    start = datetime(origin.year, origin.month, origin.day, tzinfo=h.tz)
+    predicted = _forecast(h, start, days - 1, params)
     actual = [h.get(f.local_date, f.slot) for f in predicted]
     return wape(actual, [f.calls for f in predicted])
 

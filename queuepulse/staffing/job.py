@@ -24,8 +24,7 @@ from queuepulse.domain.forecast import (
     ForecastParams,
     day_intervals,
     first_complete_day,
-    forecast_arrivals,
-    holdout_wape,
+    forecast_with_holdout,
     interval_start,
     local_slot,
 )
@@ -118,9 +117,8 @@ class StaffingJob:
             self.models[dn] = model
             first_day = (first_complete_day(h.first_bucket, tz) if h.first_bucket is not None
                          else None)
-            predicted = forecast_arrivals(h.arrivals, tz, now, cfg.horizon_days, cfg.params,
-                                          first_day=first_day)
-            error = holdout_wape(h.arrivals, tz, today, params=cfg.params, first_day=first_day)
+            predicted, error = forecast_with_holdout(h.arrivals, tz, now, cfg.horizon_days,
+                                                     cfg.params, first_day=first_day)
             forecasts.extend(
                 {"pbx_id": cfg.pbx_id, "queue_dn": dn, "interval_start": f.interval_start,
                  "made_at": now, "calls": f.calls, "local_date": f.local_date, "slot": f.slot,

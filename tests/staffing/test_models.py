@@ -20,6 +20,7 @@ from queuepulse.domain.forecast import (
     ForecastParams,
     day_intervals,
     forecast_arrivals,
+    forecast_with_holdout,
     holdout_wape,
     interval_start,
     local_slot,
@@ -210,3 +211,13 @@ def test_staffing_table_spans_n_minus_2_to_n_plus_2() -> None:
     assert [r.agents for r in rows] == [12, 13, 14, 15, 16]
     need, rows = staffing_table(1.0, 180.0, 80.0, 20.0)
     assert rows[0].agents == max(0, need.agents - 2)
+
+
+def test_forecast_with_holdout_reads_the_history_once_with_the_same_result() -> None:
+    tz = ZoneInfo("Europe/Berlin")
+    counts = _history(3, date(2026, 3, 2), tz)
+    now = datetime(2026, 3, 24, 9, 40, tzinfo=UTC)
+    both, error = forecast_with_holdout(counts, tz, now, horizon_days=2)
+    assert both == forecast_arrivals(counts, tz, now, horizon_days=2)
+    assert error == holdout_wape(counts, tz, local_slot(now, tz)[0])
+    assert error is not None
