@@ -79,3 +79,22 @@ def test_bad_input_is_one_clear_line_and_exit_2(
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1
     assert message in lines[0]
+
+
+def test_site_time_zone_is_validated(monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from queuepulse.errors import ConfigError
+    from queuepulse.settings import load_settings
+
+    monkeypatch.setenv("QUEUEPULSE_PBX__TIME_ZONE", "Europe/Berlin")
+    assert load_settings().pbx.time_zone == "Europe/Berlin"
+    monkeypatch.setenv("QUEUEPULSE_PBX__TIME_ZONE", "Mars/Olympus_Mons")
+    with pytest.raises(ConfigError, match="QUEUEPULSE_PBX__TIME_ZONE"):
+        load_settings()
+    monkeypatch.delenv("QUEUEPULSE_PBX__TIME_ZONE")
+    assert load_settings().pbx.time_zone == "UTC"
+    # the command's own option: one line, exit 2, before touching the database
+    assert main(["run", "forecast", "--once", "--time-zone", "Nowhere/Land"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["queuepulse: error: unknown time zone 'Nowhere/Land': use an IANA name such "
+                   "as Europe/Berlin or UTC"]
