@@ -9,7 +9,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
