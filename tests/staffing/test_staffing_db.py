@@ -246,3 +246,21 @@ def test_continuous_mode_paces_passes_and_forecasts_on_its_interval(
     predicted = pg_conn.execute(
         "SELECT count(DISTINCT predicted_at) FROM expected_waits").fetchone()
     assert predicted == (6,)
+
+
+def test_table_specs_match_the_migration(pg_conn: psycopg.Connection[Any]) -> None:
+    from queuepulse.store.staffing_tables import STAFFING_TABLES
+
+    for name, spec in STAFFING_TABLES.items():
+        columns = {r[0] for r in pg_conn.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name = %s", (name,)).fetchall()}
+        assert set(spec.columns) == columns, name
+        comments = pg_conn.execute(
+            "SELECT count(*) FILTER (WHERE col_description(%s::regclass, ordinal_position) "
+            "IS NOT NULL) FROM information_schema.columns WHERE table_name = %s",
+            (name, name)).fetchone()
+        assert comments is not None
+        assert comments[0] >= 5, f"{name}: columns need COMMENTs"
+        assert pg_conn.execute("SELECT obj_description(%s::regclass)", (name,)).fetchone() \
+            != (None,)
