@@ -56,7 +56,7 @@ def settings_from_args(args: argparse.Namespace) -> Any:
 def register(subparsers: Any) -> None:
     """Add ``run`` and its sub-commands."""
     parser = subparsers.add_parser(
-        "run", help="run a production flow (sync, live, reconcile)",
+        "run", help="run a production flow (sync, live, reconcile, forecast)",
         description="Run a production flow against a PBX and a database.",
     )
     run_sub = parser.add_subparsers(dest="run_command", metavar="FLOW", required=True)

@@ -39,6 +39,9 @@ __all__ = [
 
 _EPS = 1e-17
 _MAX_TERMS = 1_000_000
+#: Beyond this many callers-per-patience the series would take millions of terms; the queue is
+#: then Erlang C (stable) or its fluid limit (overloaded), to far better than a per mille.
+_HUGE = 1e6
 
 
 def _check(lam: float, aht_s: float, n: int) -> None:
@@ -160,6 +163,8 @@ def erlang_a(n: int, lam: float, aht_s: float, patience_s: float, target_s: floa
     n_mu = n / aht_s
     x = n_mu / theta
     y = lam / theta
+    if max(x, y) > _HUGE:
+        return _patient_limit(n, lam, aht_s, patience_s, target_s)
     b = erlang_b(n, a)
     log_f, mean_queued = _log_series(x, y)
     # P(wait) = B F / (1 + B (F - 1)) = 1 / (1 + (1 - B) / (B F)), without overflow.
@@ -190,6 +195,25 @@ def erlang_a(n: int, lam: float, aht_s: float, patience_s: float, target_s: floa
     occupancy = 100.0 * lam * answered * aht_s / n if n else 0.0
     return QueueFigures(n, a, p_wait, _pct(answered_in_time), asa, _pct(p_abandon),
                         min(100.0, occupancy), mean_wait)
+
+
+def _patient_limit(n: int, lam: float, aht_s: float, patience_s: float,
+                   target_s: float) -> QueueFigures:
+    """Erlang A when patience dwarfs everything else (``lam * patience`` or
+    ``n / aht * patience`` above a million): Erlang C for a stable queue; for an overloaded one
+    the fluid limit — everybody waits, the excess ``1 - n / a`` abandons, the queue holds about
+    ``(lam - n / aht) * patience`` callers, so waits are of the order of the patience."""
+    a = lam * aht_s
+    if a < n:
+        c = erlang_c(n, lam, aht_s, target_s)
+        # P(abandon) = theta E[Q] / lam = E[wait] / patience, to first order
+        return QueueFigures(n, a, c.prob_wait, c.service_level_pct, c.asa_s,
+                            100.0 * c.mean_wait_s / patience_s, c.occupancy_pct, c.mean_wait_s)
+    abandon = 1.0 - n / a
+    # the line ahead of a new caller drains at n / aht + theta * (its length): ln(a / n) patiences
+    asa = patience_s * math.log(a / n) if n else math.inf
+    return QueueFigures(n, a, 1.0, 0.0, asa, 100.0 * abandon, 100.0 if n else 0.0,
+                        abandon * patience_s)
 
 
 def _answered_wait(n_mu: float, theta: float, x: float, y: float, log_f: float, p_wait: float,

@@ -217,3 +217,24 @@ def test_unstable_erlang_c_and_bad_input() -> None:
     for bad, message in cases:
         with pytest.raises(ValueError, match=message):
             bad()
+
+
+def test_enormous_patience_is_fast_and_continuous() -> None:
+    lam, aht = 200 / 3600, 180.0  # 10 Erlangs
+    # stable: matches Erlang C on both sides of the switch to the limit
+    below = erlang_a(14, lam, aht, 1.7e7, 20.0)  # still the series (y ~ 9.4e5)
+    above = erlang_a(14, lam, aht, 2e7, 20.0)  # the limit
+    c = erlang_c(14, lam, aht, 20.0)
+    for f in (below, above):
+        assert f.service_level_pct == pytest.approx(c.service_level_pct, abs=1e-3)
+        assert f.asa_s == pytest.approx(c.asa_s, rel=1e-3)
+    # abandonment falls as 1 / patience: the same E[wait] / patience on both sides
+    assert above.abandon_pct * 2e7 == pytest.approx(below.abandon_pct * 1.7e7, rel=1e-3)
+    # overloaded with a patience of a year: answers at once instead of a billion terms
+    over = erlang_a(5, lam, aht, 3e7, 20.0)
+    assert over.prob_wait == 1.0
+    assert over.service_level_pct == 0.0
+    assert over.abandon_pct == pytest.approx(50.0)
+    near = erlang_a(5, lam, aht, 3e4, 20.0)  # the series, long but finite patience
+    assert near.abandon_pct == pytest.approx(50.0, abs=0.5)
+    assert near.asa_s / 3e4 == pytest.approx(over.asa_s / 3e7, rel=0.05)
