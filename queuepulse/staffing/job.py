@@ -21,12 +21,11 @@ import psycopg
 
 from queuepulse.domain.expected_wait import WaitingCaller, predict_waits
 from queuepulse.domain.forecast import (
+    INTERVAL,
     ForecastParams,
-    day_intervals,
     first_complete_day,
     forecast_with_holdout,
     interval_start,
-    local_slot,
 )
 from queuepulse.domain.patience import estimate_handle_time, estimate_patience
 from queuepulse.domain.staffing import StaffingInputs, StaffingInterval, plan_interval
@@ -36,6 +35,9 @@ from queuepulse.store.writers import BatchWriter
 __all__ = ["ForecastRun", "JobConfig", "QueueModel", "StaffingJob", "WaitRun"]
 
 log = logging.getLogger(__name__)
+
+#: How far back each run recomputes past intervals from measurements.
+MEASURED_WINDOW = timedelta(days=1)
 
 #: Ended talks a queue's last hour needs before its own recent handle time is used.
 MIN_RECENT_TALKS = 5
@@ -101,8 +103,8 @@ class StaffingJob:
     def forecast_once(self, now: datetime) -> ForecastRun:
         """Forecast, plan and store; returns counts. Database errors propagate."""
         cfg, tz = self.config, self.config.time_zone
-        today, _ = local_slot(now, tz)
-        measured_since = day_intervals(today, tz)[0]
+        # past intervals are (re)computed from measurements for the last day
+        measured_since = interval_start(now - MEASURED_WINDOW)
         with self._connect() as conn:
             history = read_history(conn, cfg.pbx_id, now, weeks=cfg.params.weeks,
                                    measured_since=measured_since)
@@ -131,13 +133,13 @@ class StaffingJob:
                 continue
             inputs = StaffingInputs(aht, model.patience_s, model.sla_s, cfg.target_pct,
                                     cfg.max_occupancy)
-            for start in day_intervals(today, tz):
-                if start >= current:
-                    break
+            start = measured_since
+            while start < current:
                 logged_in, free = (h.agents or {}).get(start, (None, None))
                 staffing.append(plan_interval(
                     cfg.pbx_id, dn, start, now, "measured", h.arrivals.get(start, 0.0), inputs,
                     logged_in, free))
+                start += INTERVAL
             gauges = live.get(dn)
             for f in predicted:
                 staffing.append(plan_interval(
