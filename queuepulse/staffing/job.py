@@ -2,8 +2,8 @@
 
 :meth:`StaffingJob.forecast_once` forecasts each current queue's arrivals per 15-minute interval
 (rest of today and ``horizon_days``, site time zone), stores them with the time they were made
-(``arrival_forecasts``), and stores agents needed beside agents present for today's past
-intervals (measured), now and the horizon (``staffing_intervals``).
+(``arrival_forecasts``), and stores agents needed beside agents present for the last 24
+hours' intervals (measured), now and the horizon (``staffing_intervals``).
 :meth:`StaffingJob.expected_waits_once` stores the expected remaining wait of every caller
 waiting now (``expected_waits``). Both take ``now`` explicitly; the command paces them.
 """
