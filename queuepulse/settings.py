@@ -13,7 +13,14 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
@@ -48,6 +55,23 @@ class PbxSettings(BaseModel):
         5, ge=1, description="Consecutive failures that open the breaker."
     )
     breaker_reset_s: float = Field(10.0, gt=0, description="Seconds before a half-open probe.")
+    time_zone: str = Field(
+        "UTC", description="IANA time zone of the site (e.g. Europe/Berlin): forecast days and "
+        "quarter-hours are this PBX's local ones.",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}: use an IANA name such as Europe/Berlin or UTC"
+            ) from None
+        return value
 
     @property
     def has_client_secret(self) -> bool:
@@ -150,6 +174,19 @@ class ObservabilitySettings(BaseModel):
     log_format: Literal["text", "json"] = "text"
 
 
+class StaffingSettings(BaseModel):
+    """Targets of the staffing model (docs/staffing.md)."""
+
+    target_pct: float = Field(
+        80.0, gt=0, lt=100, description="Service-level target: per cent answered within the "
+        "queue's SLA time.",
+    )
+    max_occupancy: float = Field(
+        0.85, gt=0, le=1, description="Highest share of time agents may spend on calls.",
+    )
+    horizon_days: int = Field(7, ge=0, le=28, description="Days forecast after today.")
+
+
 class Settings(BaseSettings):
     """Every setting of queuepulse, in sections."""
 
@@ -168,6 +205,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     rules: RulesSettings = RulesSettings()
     observability: ObservabilitySettings = ObservabilitySettings()
+    staffing: StaffingSettings = StaffingSettings()
 
     @classmethod
     def settings_customise_sources(

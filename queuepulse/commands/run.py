@@ -12,7 +12,7 @@ import argparse
 import importlib
 from typing import Any
 
-RUN_SUBCOMMANDS: tuple[str, ...] = ("run_live", "run_reconcile", "run_sync")
+RUN_SUBCOMMANDS: tuple[str, ...] = ("run_live", "run_reconcile", "run_sync", "run_forecast")
 """``queuepulse.commands.<module>`` for each ``run`` sub-command, in ``--help`` order."""
 
 
@@ -56,7 +56,7 @@ def settings_from_args(args: argparse.Namespace) -> Any:
 def register(subparsers: Any) -> None:
     """Add ``run`` and its sub-commands."""
     parser = subparsers.add_parser(
-        "run", help="run a production flow (sync, live, reconcile)",
+        "run", help="run a production flow (sync, live, reconcile, forecast)",
         description="Run a production flow against a PBX and a database.",
     )
     run_sub = parser.add_subparsers(dest="run_command", metavar="FLOW", required=True)

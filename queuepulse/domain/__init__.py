@@ -7,7 +7,10 @@
 * :mod:`~queuepulse.domain.events`, :mod:`~queuepulse.domain.visits`,
   :mod:`~queuepulse.domain.gauges`: its outputs (``CallEvent``, ``QueueVisit``, ``QueueLive``);
 * :mod:`~queuepulse.domain.kpi`: KPI facts, bucket folds and ``kpis_from_visits``;
-* :mod:`~queuepulse.domain.privacy`: caller masking and hashing.
+* :mod:`~queuepulse.domain.privacy`: caller masking and hashing;
+* looking ahead (docs/staffing.md): :mod:`~queuepulse.domain.erlang` (Erlang C/A),
+  :mod:`~queuepulse.domain.patience`, :mod:`~queuepulse.domain.expected_wait`,
+  :mod:`~queuepulse.domain.forecast`, :mod:`~queuepulse.domain.staffing`.
 
 See docs/lifecycle.md for the rules and their alternatives.
 """

@@ -26,6 +26,7 @@ from queuepulse.grafana.ids import (
     PIPELINE_UID,
     QUEUE_DETAIL_UID,
     SLA_UID,
+    STAFFING_UID,
     WALLBOARD_UID,
 )
 from queuepulse.grafana.sqlquery import SqlQuery, dedent_sql
@@ -218,6 +219,47 @@ def alert_specs(t: Thresholds = Thresholds()) -> tuple[AlertSpec, ...]:
             dashboard_uid=PIPELINE_UID,
             panel_title="Reconciliation runs",
         ),
+        staffing_gap_alert(),
+    )
+
+
+def staffing_gap_alert(min_short: float = 0.0, for_: str = "5m") -> AlertSpec:
+    """Agents forecast short in the next 30 minutes: the most agents any interval of the next
+    30 minutes needs (``staffing_intervals``, written by ``queuepulse run forecast``) minus the
+    agents logged in now (newest live gauge of the last 5 minutes), per queue."""
+    return AlertSpec(
+        uid="qp-staffing-gap",
+        title="Staffing gap in the next 30 minutes",
+        group=ALERT_GROUP_QUEUES,
+        sql="""
+            SELECT s.pbx_id, s.queue_dn,
+                   (max(s.agents_needed) - max(l.agents_logged_in))::double precision
+                       AS agents_short
+            FROM staffing_intervals s
+            JOIN LATERAL (
+              SELECT coalesce(q.agents_logged_in, 0) AS agents_logged_in
+              FROM queue_live q
+              WHERE q.pbx_id = s.pbx_id AND q.queue_dn = s.queue_dn AND $__timeFilter(q.ts)
+              ORDER BY q.ts DESC
+              LIMIT 1
+            ) l ON true
+            WHERE s.kind = 'forecast'
+              AND s.interval_start > now() - interval '15 minutes'
+              AND s.interval_start < now() + interval '30 minutes'
+            GROUP BY s.pbx_id, s.queue_dn
+        """,
+        window_s=300,
+        op="gt",
+        threshold=min_short,
+        for_=for_,
+        summary="Queue {{ $labels.queue_dn }} on {{ $labels.pbx_id }} is forecast "
+        "{{ $values.B }} agent(s) short in the next 30 minutes",
+        description="The agents needed to meet the SLA target in some 15-minute interval of "
+        "the next 30 minutes (Erlang A on the arrival forecast) exceed the agents logged in "
+        f"now by more than {min_short:g}, for {for_}.",
+        severity="warning",
+        dashboard_uid=STAFFING_UID,
+        panel_title="Next 30 min: agents needed vs logged in",
     )
 
 

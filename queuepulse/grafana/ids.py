@@ -26,6 +26,7 @@ AGENTS_UID: Final = "qp-agents"
 HISTORY_UID: Final = "qp-call-history"
 PIPELINE_UID: Final = "qp-pipeline"
 QUEUE_CONFIG_UID: Final = "qp-queue-config"
+STAFFING_UID: Final = "qp-staffing"
 
 ALERT_GROUP_QUEUES: Final = "queuepulse-queues"
 ALERT_GROUP_PIPELINE: Final = "queuepulse-pipeline"

@@ -27,6 +27,12 @@ RECONCILIATION = {
 }
 # The audit of queue configuration changes (migration 005).
 AUDIT = {"queue_config_changes": "changed_at"}
+# Looking ahead (migration 006): forecasts, staffing per interval, expected waits.
+STAFFING = {
+    "arrival_forecasts": "interval_start",
+    "staffing_intervals": "interval_start",
+    "expected_waits": "predicted_at",
+}
 # The key columns the analyst contract names (docs/schema.md).
 CONTRACT_COLUMNS = {
     "call_events": {
@@ -75,7 +81,7 @@ def _columns(conn: psycopg.Connection[Any], table: str) -> dict[str, str]:
 def test_every_public_table_is_a_hypertable_on_its_time_column(
     pg_conn: psycopg.Connection[Any],
 ) -> None:
-    expected = {**FACT_TABLES, **DIMENSIONS, **RECONCILIATION, **AUDIT}
+    expected = {**FACT_TABLES, **DIMENSIONS, **RECONCILIATION, **AUDIT, **STAFFING}
     hypertables = dict(
         pg_conn.execute(
             "SELECT hypertable_name, column_name FROM timescaledb_information.dimensions "

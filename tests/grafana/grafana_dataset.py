@@ -239,6 +239,47 @@ VALUES
 """
 
 
+_STAFFING = """
+SELECT setseed(0.61);
+INSERT INTO staffing_intervals (pbx_id, queue_dn, interval_start, computed_at, kind, calls, aht_s,
+    patience_s, sla_s, target_pct, agents_needed, needed_sla_pct, agents_logged_in,
+    agents_available, predicted_sla_pct, predicted_abandon_pct, predicted_asa_s, model)
+SELECT q.pbx_id, q.queue_dn, t.s, least(now(), t.s + interval '15 minutes'),
+       CASE WHEN t.s + interval '15 minutes' <= now() THEN 'measured' ELSE 'forecast' END,
+       round((8 + random() * 10)::numeric, 1), 180, 120, q.sla_time_s, 80,
+       CASE WHEN bad THEN 3 ELSE 4 END, 84.0,
+       CASE WHEN bad THEN 0 ELSE 5 END, CASE WHEN bad THEN 0 ELSE 2 END,
+       CASE WHEN bad THEN 0 ELSE 88 + random() * 10 END, CASE WHEN bad THEN 100 ELSE 2.5 END,
+       CASE WHEN bad THEN NULL ELSE 4 + random() * 4 END, 'erlang-a'
+FROM queues q
+CROSS JOIN generate_series(date_trunc('hour', now()) - interval '12 hours',
+                           date_trunc('hour', now()) + interval '12 hours',
+                           interval '15 minutes') AS t(s)
+CROSS JOIN LATERAL (SELECT (q.pbx_id, q.queue_dn) = ('pbx-a', '8003') AS bad) b
+WHERE q.valid_to IS NULL;
+
+INSERT INTO arrival_forecasts (pbx_id, queue_dn, interval_start, made_at, calls, local_date,
+    slot, time_zone, basis_days, level, holdout_wape_pct)
+SELECT s.pbx_id, s.queue_dn, s.interval_start, m.made_at, s.calls * m.bias,
+       (s.interval_start AT TIME ZONE 'UTC')::date,
+       (extract(hour FROM s.interval_start AT TIME ZONE 'UTC') * 4
+        + extract(minute FROM s.interval_start AT TIME ZONE 'UTC') / 15)::int,
+       'UTC', 8, 1.0, 21.5
+FROM staffing_intervals s
+CROSS JOIN LATERAL (VALUES (s.interval_start - interval '1 day', 1.2),
+                           (date_trunc('hour', now()) - interval '719 minutes', 0.9))
+  AS m(made_at, bias);
+
+INSERT INTO expected_waits (pbx_id, call_key, queue_dn, entered_at, predicted_at, position,
+    agents, free_agents, aht_s, patience_s, expected_wait_s, method)
+SELECT pbx_id, call_key, queue_dn, entered_at, entered_at + interval '1 second', 1, 5, 0, 180,
+       120, CASE WHEN outcome = 'waiting' THEN 40 ELSE greatest(wait_s - 1, 0) + 6 END,
+       'position-erlang-a'
+FROM queue_calls
+WHERE outcome IN ('waiting', 'answered') AND entered_at > now() - interval '2 hours';
+"""
+
+
 def _values(rows: tuple[tuple[Any, ...], ...]) -> str:
     def lit(v: Any) -> str:
         return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
@@ -257,4 +298,5 @@ def fill_sql() -> list[str]:
         _AGENTS,
         _PIPELINE,
         _AUDIT,
+        _STAFFING,
     ]

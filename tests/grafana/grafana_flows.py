@@ -15,7 +15,10 @@ half hour before it started. Then, in this process:
    successful one;
 3. reconciliation (:class:`queuepulse.reconcile.runner.Reconciler`) of the periods of the
    warm-up half hour that closed and settled: CDR visits, recomputed KPIs, runs, diffs and
-   3CX's report figures.
+   3CX's report figures;
+4. one pass of the forecast job (:class:`queuepulse.staffing.job.StaffingJob`, what
+   ``run forecast --once`` does): ``arrival_forecasts``, ``staffing_intervals``,
+   ``expected_waits``.
 """
 
 from __future__ import annotations
@@ -136,4 +139,22 @@ def fill_from_flows(dsn: str) -> FlowFill:
         lo = min((p[0] for p in periods), default=started)
         hi = max((p[1] for p in periods), default=started)
         truth = sim.truth.kpi_1m(lo, hi)
+        _forecast(dsn, _sim_now(sim))
     return FlowFill(started, synced, done, lo, hi, truth)
+
+
+def _forecast(dsn: str, now: datetime) -> None:
+    from zoneinfo import ZoneInfo
+
+    from queuepulse.staffing.job import JobConfig, StaffingJob
+    from queuepulse.store.staffing_tables import WRITER_TABLES
+    from queuepulse.store.writers import BatchWriter
+
+    writer = BatchWriter.from_dsn(dsn, tables=WRITER_TABLES)
+    try:
+        job = StaffingJob(JobConfig(PBX, ZoneInfo("UTC"), horizon_days=1),
+                          lambda: psycopg.connect(dsn), writer)
+        job.forecast_once(now)
+        job.expected_waits_once(now)
+    finally:
+        writer.close()

@@ -37,7 +37,7 @@ def dashboards() -> dict[str, dict[str, Any]]:
 def test_committed_files_equal_generated() -> None:
     drift = check_all(ROOT)
     assert drift.clean, drift.summary()
-    assert len(render_all()) == 13
+    assert len(render_all()) == 14  # 9 dashboards, provisioning files, alert rules
 
 
 def test_check_reports_drift_and_build_repairs_it(tmp_path: Path, capsys: Any) -> None:
@@ -65,6 +65,7 @@ def test_dashboards_are_grafana_11_json_with_stable_uids() -> None:
     assert set(boards) == {
         "wallboard", "queue-detail", "sla", "analytics", "agents", "call-history", "pipeline",
         "queue-config",
+        "staffing",
     }  # fmt: skip
     uids = [b["uid"] for b in boards.values()]
     assert len(set(uids)) == len(uids)
@@ -142,7 +143,7 @@ def test_alert_rules_reference_real_things() -> None:
     rules = [r for g in doc["groups"] for r in g["rules"]]
     assert {r["uid"] for r in rules} == {
         "qp-sla-below-target", "qp-longest-wait", "qp-abandon-spike", "qp-no-agents",
-        "qp-pipeline-stale", "qp-recon-drift",
+        "qp-pipeline-stale", "qp-recon-drift", "qp-staffing-gap",
     }  # fmt: skip
     for group in doc["groups"]:
         assert group["folder"] == provider["folder"]

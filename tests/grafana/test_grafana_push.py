@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from queuepulse.cli import main
+from queuepulse.grafana.alerts import alert_specs
 from queuepulse.grafana.boards import DASHBOARDS
 from queuepulse.grafana.ids import DATASOURCE_UID, FOLDER_UID
 from queuepulse.grafana.push import PushError, PushOptions, connect, push
@@ -128,7 +129,7 @@ def test_push_installs_everything_and_is_idempotent(grafana: tuple[FakeGrafana, 
     assert set(groups) == {"queuepulse-queues", "queuepulse-pipeline"}
     assert groups["queuepulse-pipeline"]["interval"] == 20
     rules = [r for g in groups.values() for r in g["rules"]]
-    assert len(rules) == 6
+    assert len(rules) == len(alert_specs())
     assert all(r["folderUID"] == FOLDER_UID and r["data"][0]["datasourceUid"] == DATASOURCE_UID
                for r in rules)  # fmt: skip
     assert fake.policy is None  # not without --policy

@@ -14,6 +14,7 @@ from queuepulse.grafana.boards import (
     queue_config,
     queue_detail,
     sla,
+    staffing,
     wallboard,
 )
 
@@ -26,5 +27,6 @@ DASHBOARDS: dict[str, Callable[[], Dashboard]] = {
     "call-history": history.dashboard,
     "pipeline": pipeline.dashboard,
     "queue-config": queue_config.dashboard,
+    "staffing": staffing.dashboard,
 }
 """File stem (``grafana/dashboards/<stem>.json``) → dashboard factory."""

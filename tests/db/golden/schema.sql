@@ -147,6 +147,73 @@ CREATE VIEW public.agents_current AS
 
 
 --
+-- Name: arrival_forecasts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.arrival_forecasts (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    interval_start timestamp with time zone NOT NULL,
+    made_at timestamp with time zone NOT NULL,
+    calls double precision NOT NULL,
+    local_date date NOT NULL,
+    slot smallint NOT NULL,
+    time_zone text NOT NULL,
+    basis_days integer NOT NULL,
+    level double precision NOT NULL,
+    holdout_wape_pct double precision,
+    method text DEFAULT 'weekday-profile-level'::text NOT NULL,
+    CONSTRAINT arrival_forecasts_calls_check CHECK ((calls >= (0)::double precision)),
+    CONSTRAINT arrival_forecasts_slot_check CHECK (((slot >= 0) AND (slot <= 95)))
+);
+
+
+--
+-- Name: queue_kpi_1m; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_kpi_1m (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    bucket timestamp with time zone NOT NULL,
+    offered integer DEFAULT 0 NOT NULL,
+    answered integer DEFAULT 0 NOT NULL,
+    abandoned integer DEFAULT 0 NOT NULL,
+    short_abandoned integer DEFAULT 0 NOT NULL,
+    transferred integer DEFAULT 0 NOT NULL,
+    answered_in_sla integer DEFAULT 0 NOT NULL,
+    sla_pct double precision,
+    asa_s double precision,
+    max_wait_s double precision,
+    aht_s double precision,
+    wait_answered_s_sum double precision DEFAULT 0 NOT NULL,
+    wait_abandoned_s_sum double precision DEFAULT 0 NOT NULL,
+    talk_s_sum double precision DEFAULT 0 NOT NULL,
+    talk_count integer DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: arrival_forecast_accuracy; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.arrival_forecast_accuracy AS
+ SELECT f.pbx_id,
+    f.queue_dn,
+    f.interval_start,
+    f.made_at,
+    (f.interval_start - f.made_at) AS lead,
+    f.calls AS forecast_calls,
+    (COALESCE(a.offered, (0)::bigint))::double precision AS actual_calls
+   FROM (public.arrival_forecasts f
+     LEFT JOIN LATERAL ( SELECT sum(k.offered) AS offered
+           FROM public.queue_kpi_1m k
+          WHERE ((k.pbx_id = f.pbx_id) AND (k.queue_dn = f.queue_dn) AND (k.bucket >= f.interval_start) AND (k.bucket < (f.interval_start + '00:15:00'::interval)))) a ON (true))
+  WHERE ((f.interval_start + '00:15:00'::interval) <= now());
+
+
+--
 -- Name: call_events; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -204,6 +271,74 @@ CREATE TABLE public.entry_queue_kpi_1m (
     talk_count integer DEFAULT 0 NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
+
+
+--
+-- Name: expected_waits; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.expected_waits (
+    pbx_id text NOT NULL,
+    call_key text NOT NULL,
+    queue_dn text NOT NULL,
+    entered_at timestamp with time zone NOT NULL,
+    predicted_at timestamp with time zone NOT NULL,
+    "position" integer NOT NULL,
+    agents integer NOT NULL,
+    free_agents integer NOT NULL,
+    aht_s double precision NOT NULL,
+    patience_s double precision,
+    expected_wait_s double precision,
+    method text NOT NULL,
+    CONSTRAINT expected_waits_position_check CHECK (("position" >= 1))
+);
+
+
+--
+-- Name: queue_calls; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_calls (
+    pbx_id text NOT NULL,
+    call_key text NOT NULL,
+    call_id bigint,
+    queue_dn text NOT NULL,
+    entered_at timestamp with time zone NOT NULL,
+    answered_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    outcome text DEFAULT 'waiting'::text NOT NULL,
+    wait_s double precision,
+    talk_s double precision,
+    agent_dn text,
+    caller text,
+    entry_queue_dn text,
+    visit_seq integer,
+    end_uncertainty_s double precision,
+    source text DEFAULT 'live'::text NOT NULL,
+    reconciled_at timestamp with time zone,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT queue_calls_outcome_check CHECK ((outcome = ANY (ARRAY['waiting'::text, 'answered'::text, 'abandoned'::text, 'transferred'::text]))),
+    CONSTRAINT queue_calls_source_check CHECK ((source = ANY (ARRAY['live'::text, 'cdr'::text])))
+);
+
+
+--
+-- Name: expected_wait_accuracy; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.expected_wait_accuracy AS
+ SELECT e.pbx_id,
+    e.queue_dn,
+    e.call_key,
+    e.entered_at,
+    e.predicted_at,
+    e."position",
+    e.expected_wait_s,
+    (EXTRACT(epoch FROM (c.answered_at - e.predicted_at)))::double precision AS actual_wait_s,
+    abs((e.expected_wait_s - (EXTRACT(epoch FROM (c.answered_at - e.predicted_at)))::double precision)) AS abs_error_s
+   FROM (public.expected_waits e
+     JOIN public.queue_calls c ON (((c.pbx_id = e.pbx_id) AND (c.call_key = e.call_key) AND (c.queue_dn = e.queue_dn) AND (c.entered_at = e.entered_at))))
+  WHERE ((c.outcome = 'answered'::text) AND (c.answered_at >= e.predicted_at) AND (e.expected_wait_s IS NOT NULL));
 
 
 --
@@ -284,34 +419,6 @@ CREATE VIEW public.queue_agents_current AS
 
 
 --
--- Name: queue_calls; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.queue_calls (
-    pbx_id text NOT NULL,
-    call_key text NOT NULL,
-    call_id bigint,
-    queue_dn text NOT NULL,
-    entered_at timestamp with time zone NOT NULL,
-    answered_at timestamp with time zone,
-    ended_at timestamp with time zone,
-    outcome text DEFAULT 'waiting'::text NOT NULL,
-    wait_s double precision,
-    talk_s double precision,
-    agent_dn text,
-    caller text,
-    entry_queue_dn text,
-    visit_seq integer,
-    end_uncertainty_s double precision,
-    source text DEFAULT 'live'::text NOT NULL,
-    reconciled_at timestamp with time zone,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT queue_calls_outcome_check CHECK ((outcome = ANY (ARRAY['waiting'::text, 'answered'::text, 'abandoned'::text, 'transferred'::text]))),
-    CONSTRAINT queue_calls_source_check CHECK ((source = ANY (ARRAY['live'::text, 'cdr'::text])))
-);
-
-
---
 -- Name: queue_config_changes; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -331,32 +438,6 @@ CREATE TABLE public.queue_config_changes (
     error text,
     CONSTRAINT queue_config_changes_action CHECK ((action = ANY (ARRAY['create'::text, 'update'::text, 'delete'::text, 'agent_login'::text, 'agent_logout'::text]))),
     CONSTRAINT queue_config_changes_outcome CHECK ((outcome = ANY (ARRAY['applied'::text, 'failed'::text, 'refused'::text, 'not_attempted'::text, 'unknown'::text])))
-);
-
-
---
--- Name: queue_kpi_1m; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.queue_kpi_1m (
-    pbx_id text NOT NULL,
-    queue_dn text NOT NULL,
-    bucket timestamp with time zone NOT NULL,
-    offered integer DEFAULT 0 NOT NULL,
-    answered integer DEFAULT 0 NOT NULL,
-    abandoned integer DEFAULT 0 NOT NULL,
-    short_abandoned integer DEFAULT 0 NOT NULL,
-    transferred integer DEFAULT 0 NOT NULL,
-    answered_in_sla integer DEFAULT 0 NOT NULL,
-    sla_pct double precision,
-    asa_s double precision,
-    max_wait_s double precision,
-    aht_s double precision,
-    wait_answered_s_sum double precision DEFAULT 0 NOT NULL,
-    wait_abandoned_s_sum double precision DEFAULT 0 NOT NULL,
-    talk_s_sum double precision DEFAULT 0 NOT NULL,
-    talk_count integer DEFAULT 0 NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 
@@ -481,6 +562,62 @@ CREATE TABLE public.reconciliation_runs (
 
 
 --
+-- Name: staffing_intervals; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.staffing_intervals (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    interval_start timestamp with time zone NOT NULL,
+    computed_at timestamp with time zone NOT NULL,
+    kind text NOT NULL,
+    calls double precision NOT NULL,
+    aht_s double precision NOT NULL,
+    patience_s double precision,
+    sla_s double precision NOT NULL,
+    target_pct double precision NOT NULL,
+    agents_needed integer NOT NULL,
+    needed_sla_pct double precision NOT NULL,
+    agents_logged_in double precision,
+    agents_available double precision,
+    predicted_sla_pct double precision,
+    predicted_abandon_pct double precision,
+    predicted_asa_s double precision,
+    model text NOT NULL,
+    CONSTRAINT staffing_intervals_kind_check CHECK ((kind = ANY (ARRAY['measured'::text, 'forecast'::text]))),
+    CONSTRAINT staffing_intervals_model_check CHECK ((model = ANY (ARRAY['erlang-a'::text, 'erlang-c'::text])))
+);
+
+
+--
+-- Name: waiting_expected_wait; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.waiting_expected_wait AS
+ SELECT c.pbx_id,
+    c.call_key,
+    c.queue_dn,
+    c.entered_at,
+    w.predicted_at,
+    w."position",
+    w.agents,
+    w.free_agents,
+    w.expected_wait_s,
+    GREATEST((w.expected_wait_s - (EXTRACT(epoch FROM (now() - w.predicted_at)))::double precision), (0)::double precision) AS expected_wait_now_s
+   FROM (public.queue_calls c
+     JOIN LATERAL ( SELECT e.predicted_at,
+            e."position",
+            e.agents,
+            e.free_agents,
+            e.expected_wait_s
+           FROM public.expected_waits e
+          WHERE ((e.pbx_id = c.pbx_id) AND (e.call_key = c.call_key) AND (e.queue_dn = c.queue_dn) AND (e.entered_at = c.entered_at))
+          ORDER BY e.predicted_at DESC
+         LIMIT 1) w ON (true))
+  WHERE ((c.outcome = 'waiting'::text) AND (c.entered_at > (now() - '1 day'::interval)));
+
+
+--
 -- Name: agent_states agent_states_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -494,6 +631,14 @@ ALTER TABLE ONLY public.agent_states
 
 ALTER TABLE ONLY public.agents
     ADD CONSTRAINT agents_key UNIQUE (pbx_id, agent_dn, valid_from);
+
+
+--
+-- Name: arrival_forecasts arrival_forecasts_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.arrival_forecasts
+    ADD CONSTRAINT arrival_forecasts_key UNIQUE (pbx_id, queue_dn, interval_start, made_at);
 
 
 --
@@ -518,6 +663,14 @@ ALTER TABLE ONLY public.cdr_dead_letters
 
 ALTER TABLE ONLY public.entry_queue_kpi_1m
     ADD CONSTRAINT entry_queue_kpi_1m_key UNIQUE (pbx_id, queue_dn, bucket);
+
+
+--
+-- Name: expected_waits expected_waits_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.expected_waits
+    ADD CONSTRAINT expected_waits_key UNIQUE (pbx_id, call_key, queue_dn, entered_at, predicted_at);
 
 
 --
@@ -609,6 +762,14 @@ ALTER TABLE ONLY public.reconciliation_runs
 
 
 --
+-- Name: staffing_intervals staffing_intervals_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.staffing_intervals
+    ADD CONSTRAINT staffing_intervals_key UNIQUE (pbx_id, queue_dn, interval_start);
+
+
+--
 -- Name: agent_states_pbx_ts_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -634,6 +795,20 @@ CREATE INDEX agents_current_idx ON public.agents USING btree (pbx_id, agent_dn) 
 --
 
 CREATE INDEX agents_valid_from_idx ON public.agents USING btree (valid_from DESC);
+
+
+--
+-- Name: arrival_forecasts_interval_start_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX arrival_forecasts_interval_start_idx ON public.arrival_forecasts USING btree (interval_start DESC);
+
+
+--
+-- Name: arrival_forecasts_queue_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX arrival_forecasts_queue_idx ON public.arrival_forecasts USING btree (pbx_id, queue_dn, interval_start, made_at DESC);
 
 
 --
@@ -690,6 +865,20 @@ CREATE INDEX entry_queue_kpi_1m_bucket_idx ON public.entry_queue_kpi_1m USING bt
 --
 
 CREATE INDEX entry_queue_kpi_1m_pbx_bucket_idx ON public.entry_queue_kpi_1m USING btree (pbx_id, bucket DESC);
+
+
+--
+-- Name: expected_waits_predicted_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX expected_waits_predicted_at_idx ON public.expected_waits USING btree (predicted_at DESC);
+
+
+--
+-- Name: expected_waits_visit_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX expected_waits_visit_idx ON public.expected_waits USING btree (pbx_id, call_key, queue_dn, entered_at, predicted_at DESC);
 
 
 --
@@ -861,6 +1050,20 @@ CREATE INDEX reconciliation_runs_started_at_idx ON public.reconciliation_runs US
 
 
 --
+-- Name: staffing_intervals_interval_start_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX staffing_intervals_interval_start_idx ON public.staffing_intervals USING btree (interval_start DESC);
+
+
+--
+-- Name: staffing_intervals_pbx_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX staffing_intervals_pbx_idx ON public.staffing_intervals USING btree (pbx_id, interval_start DESC);
+
+
+--
 -- Name: agent_states ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -872,6 +1075,13 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.agent_states FOR EACH R
 --
 
 CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.agents FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: arrival_forecasts ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.arrival_forecasts FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
 
 
 --
@@ -893,6 +1103,13 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.cdr_dead_letters FOR EA
 --
 
 CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.entry_queue_kpi_1m FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: expected_waits ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.expected_waits FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
 
 
 --
@@ -966,6 +1183,13 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.reconciliation_runs FOR
 
 
 --
+-- Name: staffing_intervals ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.staffing_intervals FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
 --
 
@@ -1014,6 +1238,30 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents_current TO queuepulse_w
 
 
 --
+-- Name: TABLE arrival_forecasts; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.arrival_forecasts TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.arrival_forecasts TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queue_kpi_1m; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_kpi_1m TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_kpi_1m TO queuepulse_writer;
+
+
+--
+-- Name: TABLE arrival_forecast_accuracy; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.arrival_forecast_accuracy TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.arrival_forecast_accuracy TO queuepulse_writer;
+
+
+--
 -- Name: TABLE call_events; Type: ACL; Schema: public; Owner: -
 --
 
@@ -1035,6 +1283,30 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse
 
 GRANT SELECT ON TABLE public.entry_queue_kpi_1m TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.entry_queue_kpi_1m TO queuepulse_writer;
+
+
+--
+-- Name: TABLE expected_waits; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.expected_waits TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.expected_waits TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queue_calls; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_calls TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_calls TO queuepulse_writer;
+
+
+--
+-- Name: TABLE expected_wait_accuracy; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.expected_wait_accuracy TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.expected_wait_accuracy TO queuepulse_writer;
 
 
 --
@@ -1070,27 +1342,11 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_agents_current TO queuep
 
 
 --
--- Name: TABLE queue_calls; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.queue_calls TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_calls TO queuepulse_writer;
-
-
---
 -- Name: TABLE queue_config_changes; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT ON TABLE public.queue_config_changes TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_config_changes TO queuepulse_writer;
-
-
---
--- Name: TABLE queue_kpi_1m; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.queue_kpi_1m TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_kpi_1m TO queuepulse_writer;
 
 
 --
@@ -1142,6 +1398,22 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_runs TO queuepu
 
 
 --
+-- Name: TABLE staffing_intervals; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.staffing_intervals TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staffing_intervals TO queuepulse_writer;
+
+
+--
+-- Name: TABLE waiting_expected_wait; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.waiting_expected_wait TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.waiting_expected_wait TO queuepulse_writer;
+
+
+--
 -- Name: DEFAULT PRIVILEGES FOR TABLES; Type: DEFAULT ACL; Schema: public; Owner: -
 --
 
@@ -1157,9 +1429,11 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABL
 -- hypertables (table, time column, chunk interval)
 -- agent_states ts 7 days
 -- agents valid_from 365 days
+-- arrival_forecasts interval_start 7 days
 -- call_events occurred_at 1 day
 -- cdr_dead_letters received_at 7 days
 -- entry_queue_kpi_1m bucket 7 days
+-- expected_waits predicted_at 1 day
 -- pbx_queue_reports period_from 30 days
 -- pipeline_health ts 1 day
 -- queue_agents valid_from 365 days
@@ -1170,4 +1444,5 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABL
 -- queues valid_from 365 days
 -- reconciliation_diffs detected_at 7 days
 -- reconciliation_runs started_at 30 days
+-- staffing_intervals interval_start 7 days
 -- jobs (procedure, table, schedule)
