@@ -73,9 +73,9 @@ def handle(args: argparse.Namespace) -> int:
         raise ConfigError(f"--minutes must be positive, got {args.minutes:g} "
                           "(leave it out to run until Ctrl-C)")
     settings = load_settings()
+    data_dir = _usable_data_dir(args.data_dir or settings.db.data_dir)
     stop_on_signals()  # a Ctrl-C while the cluster starts stops it too
-    cluster = LocalCluster(args.data_dir or settings.db.data_dir,
-                           args.db_port or settings.db.port)
+    cluster = LocalCluster(data_dir, args.db_port or settings.db.port)
     print(f"starting the local TimescaleDB cluster in {cluster.data_dir} "
           f"(port {cluster.port})...", flush=True)
     dsn = cluster.ensure_running()
@@ -140,6 +140,27 @@ def _summary(dsn: str, minutes: float | None, server: Any) -> Iterator[None]:
         yield
     finally:
         printer.stop()
+
+
+def _usable_data_dir(path: Path) -> Path:
+    """``path`` if the demo can keep its cluster there: an existing writable directory, or a
+    missing one whose nearest existing parent is a writable directory. Otherwise a
+    :class:`ConfigError` now, before anything starts."""
+    import os
+
+    from queuepulse.errors import ConfigError
+
+    where = path.absolute()
+    existing = next((p for p in (where, *where.parents) if p.exists()), Path("/"))
+    problem = None
+    if not existing.is_dir():
+        problem = f"{existing} is not a directory"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = f"{existing} is not writable"
+    if problem is not None:
+        raise ConfigError(f"--data-dir {path}: {problem}; choose a directory you can write, "
+                          "e.g. the default .queuepulse/pgdata")
+    return path
 
 
 def _say(text: str) -> None:
