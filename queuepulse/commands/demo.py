@@ -147,6 +147,7 @@ def _usable_data_dir(path: Path) -> Path:
     missing one whose nearest existing parent is a writable directory. Otherwise a
     :class:`ConfigError` now, before anything starts."""
     import os
+    import tempfile
 
     from queuepulse.errors import ConfigError
 
@@ -155,8 +156,11 @@ def _usable_data_dir(path: Path) -> Path:
     problem = None
     if not existing.is_dir():
         problem = f"{existing} is not a directory"
-    elif not os.access(existing, os.W_OK | os.X_OK):
-        problem = f"{existing} is not writable"
+    else:
+        try:  # really try (permissions alone say nothing for root or a read-only mount)
+            os.rmdir(tempfile.mkdtemp(prefix=".queuepulse-probe-", dir=existing))
+        except OSError as exc:
+            problem = f"cannot create anything in {existing} ({exc.strerror})"
     if problem is not None:
         raise ConfigError(f"--data-dir {path}: {problem}; choose a directory you can write, "
                           "e.g. the default .queuepulse/pgdata")

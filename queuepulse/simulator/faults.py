@@ -137,7 +137,7 @@ def parse_fault_spec(spec: str) -> tuple[FaultRule, ...]:
     text = spec.strip()
     if not text:
         return ()
-    if text.startswith("["):
+    if text.startswith(("[", "{")):
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:

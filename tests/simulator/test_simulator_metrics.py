@@ -1,5 +1,6 @@
 """``GET /metrics`` and ``GET /healthz`` of the simulator, served without a token: its state as
-Prometheus gauges (levels) and counters (running counts), and whether it can answer ActiveCalls (503 with the reason when not)."""
+Prometheus gauges (levels) and counters (running counts), and whether it can answer ActiveCalls
+(503 with the reason when not)."""
 
 from __future__ import annotations
 
