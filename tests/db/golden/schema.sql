@@ -89,6 +89,23 @@ END
 $$;
 
 
+--
+-- Name: queuepulse_tenant_pbx_ids(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_tenant_pbx_ids() RETURNS text[]
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT CASE
+        WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN NULL
+        WHEN pg_has_role(current_user, 'queuepulse_tenant', 'MEMBER') THEN ARRAY(
+            SELECT t.pbx_id FROM queuepulse_tenant.tenant_pbx t
+            WHERE t.role_name = current_user ORDER BY t.pbx_id)
+    END
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -131,7 +148,7 @@ CREATE TABLE public.agents (
 -- Name: agents_current; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.agents_current AS
+CREATE VIEW public.agents_current WITH (security_invoker='true') AS
  SELECT agents.pbx_id,
     agents.agent_dn,
     agents.valid_from,
@@ -271,7 +288,7 @@ CREATE TABLE public.queue_agents (
 -- Name: queue_agents_current; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.queue_agents_current AS
+CREATE VIEW public.queue_agents_current WITH (security_invoker='true') AS
  SELECT queue_agents.pbx_id,
     queue_agents.queue_dn,
     queue_agents.agent_dn,
@@ -394,7 +411,7 @@ CREATE TABLE public.queues (
 -- Name: queues_current; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.queues_current AS
+CREATE VIEW public.queues_current WITH (security_invoker='true') AS
  SELECT queues.pbx_id,
     queues.queue_dn,
     queues.valid_from,
@@ -914,11 +931,194 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.reconciliation_runs FOR
 
 
 --
+-- Name: agent_states; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agent_states ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: agents; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agents ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: call_events; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.call_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cdr_dead_letters; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.cdr_dead_letters ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: entry_queue_kpi_1m; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.entry_queue_kpi_1m ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: pbx_queue_reports; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.pbx_queue_reports ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: pipeline_health; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.pipeline_health ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_agents; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_agents ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_calls; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_calls ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_kpi_1m; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_kpi_1m ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_live; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_live ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: agent_states queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.agent_states USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: agents queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.agents USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: call_events queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.call_events USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: cdr_dead_letters queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.cdr_dead_letters USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: entry_queue_kpi_1m queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.entry_queue_kpi_1m USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: pbx_queue_reports queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.pbx_queue_reports USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: pipeline_health queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.pipeline_health USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_agents queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_agents USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_calls queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_calls USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_kpi_1m queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_kpi_1m USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_live queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_live USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queues queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queues USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: reconciliation_diffs queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.reconciliation_diffs USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: reconciliation_runs queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.reconciliation_runs USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queues; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queues ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: reconciliation_diffs; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reconciliation_diffs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: reconciliation_runs; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reconciliation_runs ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
 --
 
 GRANT USAGE ON SCHEMA public TO queuepulse_reader;
 GRANT USAGE ON SCHEMA public TO queuepulse_writer;
+GRANT USAGE ON SCHEMA public TO queuepulse_tenant;
 
 
 --
@@ -943,6 +1143,7 @@ GRANT ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep
 
 GRANT SELECT ON TABLE public.agent_states TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agent_states TO queuepulse_writer;
+GRANT SELECT ON TABLE public.agent_states TO queuepulse_tenant_views;
 
 
 --
@@ -951,6 +1152,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agent_states TO queuepulse_wri
 
 GRANT SELECT ON TABLE public.agents TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents TO queuepulse_writer;
+GRANT SELECT ON TABLE public.agents TO queuepulse_tenant_views;
 
 
 --
@@ -967,6 +1169,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents_current TO queuepulse_w
 
 GRANT SELECT ON TABLE public.call_events TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.call_events TO queuepulse_writer;
+GRANT SELECT ON TABLE public.call_events TO queuepulse_tenant_views;
 
 
 --
@@ -975,6 +1178,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.call_events TO queuepulse_writ
 
 GRANT SELECT ON TABLE public.cdr_dead_letters TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse_writer;
+GRANT SELECT ON TABLE public.cdr_dead_letters TO queuepulse_tenant_views;
 
 
 --
@@ -983,6 +1187,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse
 
 GRANT SELECT ON TABLE public.entry_queue_kpi_1m TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.entry_queue_kpi_1m TO queuepulse_writer;
+GRANT SELECT ON TABLE public.entry_queue_kpi_1m TO queuepulse_tenant_views;
 
 
 --
@@ -991,6 +1196,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.entry_queue_kpi_1m TO queuepul
 
 GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pbx_queue_reports TO queuepulse_writer;
+GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_tenant_views;
 
 
 --
@@ -999,6 +1205,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pbx_queue_reports TO queuepuls
 
 GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pipeline_health TO queuepulse_writer;
+GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_tenant_views;
 
 
 --
@@ -1007,6 +1214,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pipeline_health TO queuepulse_
 
 GRANT SELECT ON TABLE public.queue_agents TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_agents TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_agents TO queuepulse_tenant_views;
 
 
 --
@@ -1023,6 +1231,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_agents_current TO queuep
 
 GRANT SELECT ON TABLE public.queue_calls TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_calls TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_calls TO queuepulse_tenant_views;
 
 
 --
@@ -1031,6 +1240,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_calls TO queuepulse_writ
 
 GRANT SELECT ON TABLE public.queue_kpi_1m TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_kpi_1m TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_kpi_1m TO queuepulse_tenant_views;
 
 
 --
@@ -1039,6 +1249,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_kpi_1m TO queuepulse_wri
 
 GRANT SELECT ON TABLE public.queue_live TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_live TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_live TO queuepulse_tenant_views;
 
 
 --
@@ -1055,6 +1266,7 @@ GRANT SELECT ON TABLE public.queuepulse_migrations TO queuepulse_writer;
 
 GRANT SELECT ON TABLE public.queues TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queues TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queues TO queuepulse_tenant_views;
 
 
 --
@@ -1071,6 +1283,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queues_current TO queuepulse_w
 
 GRANT SELECT ON TABLE public.reconciliation_diffs TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_diffs TO queuepulse_writer;
+GRANT SELECT ON TABLE public.reconciliation_diffs TO queuepulse_tenant_views;
 
 
 --
@@ -1079,6 +1292,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_diffs TO queuep
 
 GRANT SELECT ON TABLE public.reconciliation_runs TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_runs TO queuepulse_writer;
+GRANT SELECT ON TABLE public.reconciliation_runs TO queuepulse_tenant_views;
 
 
 --
