@@ -270,8 +270,13 @@ main() {
   ensure_timescaledb
   ensure_venv
   step "Done"
-  info "next: .venv/bin/queuepulse db upgrade   (against a running TimescaleDB)"
-  info "      .venv/bin/pytest                  (starts its own throwaway PostgreSQL)"
+  # scripts/demo.sh and scripts/test.sh go on by themselves (QUEUEPULSE_SETUP_NEXT=0): a hint
+  # of what to run next would only be misleading there.
+  if [[ "${QUEUEPULSE_SETUP_NEXT:-1}" != "0" ]]; then
+    info "next: .venv/bin/queuepulse demo        (simulated PBX + local TimescaleDB, no set-up)"
+    info "      .venv/bin/queuepulse db upgrade  (against a running TimescaleDB)"
+    info "      .venv/bin/pytest                 (starts its own throwaway PostgreSQL)"
+  fi
 }
 
 # Sourcing the file (for tests) defines the functions without running anything.

@@ -110,7 +110,7 @@ def handle(args: argparse.Namespace) -> int:
                 metrics_port=port, metrics_required=False,  # a busy port must not stop it
                 # the configuration before the first poll, stamped with the simulated PBX time
                 config_clock=lambda: datetime.fromtimestamp(sim.now_ms() / 1000, UTC),
-            ), while_running=lambda server: _summary(dsn, args.minutes, server))
+            ), while_running=lambda server: _summary(dsn, sim.base_url, args.minutes, server))
         _say("\nstopped: the last batch was committed" if stop_requested()
              else "demo finished")
         return 0
@@ -122,18 +122,29 @@ def handle(args: argparse.Namespace) -> int:
         _say(f"local cluster stopped (data kept in {cluster.data_dir}; DSN was {dsn})")
 
 
+def demo_footer(elapsed_s: float, minutes: float | None, metrics_port: int | None, dsn: str,
+                pbx_url: str) -> str:
+    """The lines under the demo's summary: how long it ran, and what a newcomer needs next
+    while it runs (the database to query, the simulated PBX, /metrics) — kept on screen, not
+    printed once before the per-second redraw erases them."""
+    tail = f" of {minutes:g} min" if minutes else " (Ctrl-C to stop)"
+    metrics = (f"; /metrics and /healthz: http://127.0.0.1:{metrics_port}/metrics"
+               if metrics_port else "")
+    return (f"running {elapsed_s:5.0f} s{tail}\n"
+            f"query the database: psql '{dsn}'\n"
+            f"simulated 3CX PBX: {pbx_url} (XAPI under /xapi/v1){metrics}")
+
+
 @contextlib.contextmanager
-def _summary(dsn: str, minutes: float | None, server: Any) -> Iterator[None]:
+def _summary(dsn: str, pbx_url: str, minutes: float | None, server: Any) -> Iterator[None]:
     """Print the per-queue summary every second while the flow runs."""
     from queuepulse.live.summary import SummaryPrinter
 
     started = time.monotonic()
 
     def footer() -> str:
-        elapsed = time.monotonic() - started
-        tail = f" of {minutes:g} min" if minutes else " (Ctrl-C to stop)"
-        metrics = f", /metrics on :{server.port}" if server is not None else ""
-        return f"running {elapsed:5.0f} s{tail}{metrics}"
+        return demo_footer(time.monotonic() - started, minutes,
+                           server.port if server is not None else None, dsn, pbx_url)
 
     printer = SummaryPrinter(dsn, "demo", footer=footer).start()
     try:
