@@ -59,6 +59,9 @@ class LiveMetrics(CommandMetrics):
             "queuepulse_token_conflicts",
             "Valid tokens revoked by a newer one: another process uses the same API client",
             ["pbx_id"], registry=r)
+        self.last_poll_success = Gauge(
+            "queuepulse_last_poll_success_timestamp_seconds",
+            "Unix time of the last successful ActiveCalls poll", ["pbx_id"], registry=r)
         self.active_calls = Gauge(
             "queuepulse_active_calls", "Calls in the last applied poll", ["pbx_id"], registry=r)
 
@@ -68,8 +71,9 @@ class LiveMetrics(CommandMetrics):
             self.breaker.labels(pbx_id, name).set(1 if name == state else 0)
 
     def poll_succeeded(self, pbx_id: str) -> None:
-        """A poll of ``pbx_id`` succeeded now (for readiness)."""
+        """A poll of ``pbx_id`` succeeded now (for readiness and staleness alerts)."""
         self.heartbeats.beat(pbx_id)
+        self.last_poll_success.labels(pbx_id).set_to_current_time()
 
     def expect(self, pbx_id: str) -> None:
         """Register a PBX as expected (not ready until it polls)."""
