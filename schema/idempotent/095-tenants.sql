@@ -80,6 +80,7 @@ DECLARE
     visible constant text := '(SELECT queuepulse_tenant_pbx_ids()) IS NULL '
         'OR pbx_id = ANY ((SELECT queuepulse_tenant_pbx_ids())::text[])';
     source text;
+    protected boolean;  -- every row the view reads passes a row-level security policy
 BEGIN
     -- Views read their tables as the querying role (continuous aggregates cannot).
     FOR rel IN
@@ -112,14 +113,16 @@ BEGIN
         JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'pbx_id' AND NOT a.attisdropped
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'm', 'v')
-        ORDER BY c.relname
+        ORDER BY c.relkind, c.relname  -- tables ('p', 'r') before views ('v')
     LOOP
+        protected := false;
         IF rel.relkind IN ('r', 'p') AND NOT rel.compressed THEN
             BEGIN
                 EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', rel.name);
                 EXECUTE format('DROP POLICY IF EXISTS queuepulse_tenant_pbx ON %s', rel.name);
                 EXECUTE format('CREATE POLICY queuepulse_tenant_pbx ON %s USING (%s) '
                                'WITH CHECK (%s)', rel.name, visible, visible);
+                protected := true;
             EXCEPTION WHEN feature_not_supported THEN
                 -- e.g. TimescaleDB refusing RLS on a compressed hypertable: the view's
                 -- filter below still holds
@@ -134,8 +137,18 @@ BEGIN
                        ELSE rel.name::text END;
         IF rel.relkind <> 'v' OR rel.cagg THEN
             EXECUTE format('GRANT SELECT ON %s TO queuepulse_tenant_views', rel.name);
+        ELSE  -- a plain view: protected when every relation it reads is
+            SELECT coalesce(bool_and(d.relrowsecurity), false) INTO protected
+            FROM pg_rewrite w
+            JOIN pg_depend dep ON dep.classid = 'pg_rewrite'::regclass AND dep.objid = w.oid
+                              AND dep.refclassid = 'pg_class'::regclass
+            JOIN pg_class d ON d.oid = dep.refobjid
+            WHERE w.ev_class = rel.oid AND d.oid <> rel.oid;
         END IF;
         EXECUTE format('DROP VIEW IF EXISTS queuepulse_tenant.%I', rel.relname);
+        -- security_barrier: the filter runs before any (possibly leaky) condition of the
+        -- tenant's query. Not needed, and costly (conditions such as ts > now() - ... would no
+        -- longer reach the indexes), where row-level security already filters first.
         EXECUTE format(
             'CREATE VIEW queuepulse_tenant.%I WITH (security_barrier = true) AS '
             'SELECT * FROM %s AS r WHERE r.pbx_id = ANY (coalesce((SELECT '
@@ -145,8 +158,12 @@ BEGIN
         BEGIN
             EXECUTE format('ALTER VIEW queuepulse_tenant.%I OWNER TO queuepulse_tenant_views',
                            rel.relname);
+            IF protected THEN  -- its owner is subject to the policies: they filter first
+                EXECUTE format('ALTER VIEW queuepulse_tenant.%I SET (security_barrier = false)',
+                               rel.relname);
+            END IF;
         EXCEPTION WHEN insufficient_privilege THEN
-            NULL;  -- a migrating role that may not give it away: its filter still holds
+            NULL;  -- a migrating role that may not give it away: the barrier filter holds
         END;
         EXECUTE format('GRANT SELECT ON queuepulse_tenant.%I TO queuepulse_tenant',
                        rel.relname);

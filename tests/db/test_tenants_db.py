@@ -275,3 +275,32 @@ def test_login_role_pbx_mistakes(argv: list[str], expected: str,
     assert code == 2
     assert len(err) == 1, err
     assert expected in err[0], err
+
+
+def test_a_leaky_function_in_a_tenants_query_sees_no_other_rows(
+    pg_dsn: str, pg_conn: psycopg.Connection[Any], pg_writer_dsn: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A tenant may create a function in its temporary schema that reports every value it is
+    given, and make it cheap so the planner runs it early: the rows of other PBXs must never
+    reach it (row-level security filters first; a view over what cannot carry it is a
+    security barrier)."""
+    pg_conn.execute("CREATE MATERIALIZED VIEW live_snapshot AS "
+                    "SELECT pbx_id, max(waiting) AS waiting FROM queue_live GROUP BY pbx_id "
+                    "WITH NO DATA")
+    upgrade(pg_conn, *load_migrations())
+    _fill(pg_writer_dsn, pg_conn)
+    pg_conn.execute("REFRESH MATERIALIZED VIEW live_snapshot")
+    tenant = _login(pg_dsn, "leaky", "globex", capsys)
+    seen: list[str] = []
+    with psycopg.connect(tenant, autocommit=True) as conn:
+        conn.add_notice_handler(lambda notice: seen.append(str(notice.message_primary)))
+        conn.execute("CREATE FUNCTION pg_temp.leak(text) RETURNS boolean LANGUAGE plpgsql "
+                     "COST 0.0000001 AS $$ BEGIN RAISE NOTICE 'saw %', $1; RETURN true; END $$")
+        for relation in ("queue_live", "queues_current", "call_events", "live_snapshot"):
+            rows = conn.execute(
+                sql.SQL("SELECT pbx_id FROM {} WHERE pg_temp.leak(pbx_id)").format(
+                    sql.Identifier(relation))).fetchall()
+            assert {r[0] for r in rows} == {"globex"}, relation
+    assert seen
+    assert set(seen) == {"saw globex"}, seen
