@@ -2,10 +2,11 @@
 # Built by docker-compose.yml; the schema/ folder ships beside the package for `db upgrade`.
 FROM python:3.11-slim-bookworm AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY queuepulse ./queuepulse
 COPY flows ./flows
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# constraints.txt pins every dependency to the version the tests passed with.
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -c constraints.txt .
 
 FROM python:3.11-slim-bookworm
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin queuepulse

@@ -6,13 +6,14 @@ every 2 minutes), one hour of live gauges per queue every second (360 k rows), a
 and memberships (five agents per queue); sizes are options (``--queues 1000`` for 10x).
 Then every query of the wall board and of the queue-detail dashboard is expanded exactly as
 Grafana would (``queuepulse.grafana.macros``) with each dashboard's default time range, run
-``--runs`` times as the read-only role, and timed. Prints p50/p95 per panel, the wall board's
-serial total, and whether the wall board fits its 5 s refresh.
+``--runs`` times as the read-only role (``--tenant``: the wall board also as a tenant login,
+through row-level security and the tenant views), and timed. Prints p50/p95 per panel, the
+wall board's serial total, and whether the wall board fits its 5 s refresh.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_panels.py [--runs 20] [--days 30] [--queues 100]
-        [--visit-days 7] [--live-minutes 60]
+        [--visit-days 7] [--live-minutes 60] [--tenant]
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ def main() -> None:
     parser.add_argument("--queues", type=int, default=100)
     parser.add_argument("--visit-days", type=int, default=7, help="days of queue visits")
     parser.add_argument("--live-minutes", type=int, default=60, help="minutes of 1 s gauges")
+    parser.add_argument("--tenant", action="store_true",
+                        help="also run the wall board as a tenant login (db login-role --pbx)")
     args = parser.parse_args()
 
     with LocalCluster.throwaway() as cluster:
@@ -155,6 +158,15 @@ def main() -> None:
             wall = bench_dashboard(reader, "wallboard", args.runs, {})
             detail = bench_dashboard(reader, "queue-detail", args.runs, {"queue": ["8007"]})
             detail_all = bench_dashboard(reader, "queue-detail", args.runs, {})
+        tenant_wall: list[tuple[str, float, float]] = []
+        if args.tenant:
+            from queuepulse.store.tenants import ensure_tenant_login
+
+            with connect(cluster.dsn(), autocommit=True) as conn:
+                ensure_tenant_login(conn, "bench_tenant", ["pbx-1"], password=None)
+            with connect(dsn_with(cluster.dsn(), user="bench_tenant"),
+                         autocommit=True) as tenant:
+                tenant_wall = bench_dashboard(tenant, "wallboard", args.runs, {})
 
     def show(title: str, rows: list[tuple[str, float, float]]) -> None:
         print(f"\n{title}")
@@ -168,6 +180,9 @@ def main() -> None:
     show(f"wall board ({args.queues} queues, All selected, range now/d..now)", wall)
     show("queue detail (one queue, range now-24h)", detail)
     show(f"queue detail (All {args.queues} queues, range now-24h)", detail_all)
+    if tenant_wall:
+        show("wall board as a tenant login of pbx-1 (row-level security, tenant views)",
+             tenant_wall)
     serial_p95 = sum(r[2] for r in wall) / 1000
     verdict = "fits" if serial_p95 < REFRESH_S else "does NOT fit"
     print(

@@ -5,7 +5,7 @@ Starts a throwaway TimescaleDB cluster, migrates it, then writes one transaction
 (new visits, then answered, then ended) and ``queue_kpi_1m`` bucket upserts. Prints per-batch
 commit latency p50/p99 and rows/s. Usage::
 
-    .venv/bin/python benchmarks/bench_store_writers.py [--polls 30] [--scale 1|10]
+    .venv/bin/python benchmarks/bench_store_writers.py [--polls 30] [--scale 1|10] [--as-owner]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from queuepulse.store.db import connect
+from queuepulse.store.db import connect, dsn_with
 from queuepulse.store.localdb import LocalCluster
 from queuepulse.store.migrations import load_migrations, upgrade
 from queuepulse.store.writers import BatchWriter
@@ -67,13 +67,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--polls", type=int, default=30)
     parser.add_argument("--scale", type=int, default=1, choices=[1, 10])
+    parser.add_argument("--as-owner", action="store_true",
+                        help="write as the database owner (bypasses row-level security) instead "
+                             "of a member of queuepulse_writer, as the pipeline does")
     args = parser.parse_args()
     queues, calls = 100 * args.scale, 1000 * args.scale
     with LocalCluster.throwaway(dbname="bench") as cluster:
         incremental, idempotent = load_migrations()
         with connect(cluster.dsn(), autocommit=True) as conn:
             upgrade(conn, incremental, idempotent)
-        writer = BatchWriter.from_dsn(cluster.dsn())
+        dsn = cluster.dsn()
+        if not args.as_owner:
+            cluster.ensure_login_role("bench_writer", member_of=["queuepulse_writer"])
+            dsn = dsn_with(dsn, user="bench_writer")
+        writer = BatchWriter.from_dsn(dsn)
         latencies, rows = [], 0
         started = time.perf_counter()
         for poll in range(args.polls):
@@ -86,8 +93,9 @@ def main() -> None:
     latencies.sort()
     p50 = statistics.median(latencies)
     p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+    who = "the owner" if args.as_owner else "a queuepulse_writer login (row-level security on)"
     print(f"scale {args.scale}x: {queues} queues, {calls} concurrent calls, {args.polls} polls "
-          "(throwaway cluster: fsync off)")
+          f"as {who} (throwaway cluster: fsync off)")
     print(f"rows per poll (mean): {rows / args.polls:,.0f}")
     print(f"commit latency per poll batch: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
     print(f"throughput: {rows / sum(latencies):,.0f} rows/s while writing "

@@ -73,6 +73,13 @@ class PbxSettings(BaseModel):
             ) from None
         return value
 
+    @field_validator("url")
+    @classmethod
+    def _url_has_scheme_and_host(cls, value: str) -> str:
+        # A URL without a scheme ("pbx.example.com") would only fail at the first request,
+        # after the retries; say so now.
+        return check_pbx_url(value)
+
     @property
     def has_client_secret(self) -> bool:
         """Whether a client secret is configured (an empty one means none)."""
@@ -89,6 +96,21 @@ class PbxSettings(BaseModel):
                 ".queuepulse/simulator-client-secret, see 'queuepulse simulate --help')"
             )
         return self.client_secret
+
+
+def check_pbx_url(value: str) -> str:
+    """``value`` if it is an ``http(s)://host[:port][/path]`` URL; ``ValueError`` saying what
+    is wrong (no scheme, another scheme, no host) otherwise."""
+    from urllib.parse import urlsplit
+
+    text = value.strip()
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"PBX URL {text!r} needs a scheme and a host, e.g. https://pbx.example.com "
+            "(the API is under /xapi/v1 of it)"
+        )
+    return text
 
 
 class DatabaseSettings(BaseModel):

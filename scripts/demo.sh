@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
+QUEUEPULSE_SETUP_NEXT=0 scripts/setup.sh
 exec .venv/bin/queuepulse demo "$@"

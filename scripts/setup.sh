@@ -242,7 +242,7 @@ ensure_venv() {
     || die "$PYTHON is $("$PYTHON" -V 2>&1); queuepulse needs Python 3.11 or newer (set QUEUEPULSE_PYTHON)"
   local venv="${PROJECT_DIR}/.venv" stamp want
   stamp="${venv}/.queuepulse-setup-stamp"
-  want="$(sha256sum "${PROJECT_DIR}/pyproject.toml" | cut -d' ' -f1)"
+  want="$(cat "${PROJECT_DIR}/pyproject.toml" "${PROJECT_DIR}/constraints.txt" | sha256sum | cut -d' ' -f1)"
   # A venv made before python3.11-venv was installed has no pip: make it again.
   if [[ -x "${venv}/bin/python" ]] && ! "${venv}/bin/python" -m pip --version >/dev/null 2>&1; then
     info "${venv} has no working pip: recreating it"
@@ -256,11 +256,11 @@ ensure_venv() {
       || die "$PYTHON -m venv failed (is python3.11-venv installed? apt-get install python3.11-venv)"
   fi
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-    info "up to date with pyproject.toml"
+    info "up to date with pyproject.toml and constraints.txt"
     return
   fi
-  step "Installing the project (pip install -e '.[dev]')"
-  "${venv}/bin/python" -m pip install -e "${PROJECT_DIR}[dev]"
+  step "Installing the project (pip install -e '.[dev]', versions pinned by constraints.txt)"
+  "${venv}/bin/python" -m pip install -c "${PROJECT_DIR}/constraints.txt" -e "${PROJECT_DIR}[dev]"
   echo "$want" >"$stamp"
 }
 
@@ -270,8 +270,13 @@ main() {
   ensure_timescaledb
   ensure_venv
   step "Done"
-  info "next: .venv/bin/queuepulse db upgrade   (against a running TimescaleDB)"
-  info "      .venv/bin/pytest                  (starts its own throwaway PostgreSQL)"
+  # scripts/demo.sh and scripts/test.sh go on by themselves (QUEUEPULSE_SETUP_NEXT=0): a hint
+  # of what to run next would only be misleading there.
+  if [[ "${QUEUEPULSE_SETUP_NEXT:-1}" != "0" ]]; then
+    info "next: .venv/bin/queuepulse demo        (simulated PBX + local TimescaleDB, no set-up)"
+    info "      .venv/bin/queuepulse db upgrade  (against a running TimescaleDB)"
+    info "      .venv/bin/pytest                 (starts its own throwaway PostgreSQL)"
+  fi
 }
 
 # Sourcing the file (for tests) defines the functions without running anything.

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh
+QUEUEPULSE_SETUP_NEXT=0 scripts/setup.sh
 
 echo "==> ruff check"
 .venv/bin/ruff check .

@@ -72,6 +72,11 @@ def register(subparsers: Any) -> None:
     login.add_argument("--member-of", choices=["reader", "writer"], required=True,
                        help="reader: queuepulse_reader (SELECT only: Grafana, analysts); "
                             "writer: queuepulse_writer (the pipeline)")
+    login.add_argument("--pbx", metavar="A,B", default=None,
+                       help="with --member-of reader: a tenant log-in that sees only these "
+                            "PBXs' rows (pbx_id, comma-separated) in every table and view, "
+                            "enforced by the database (row-level security); run again to "
+                            "change its PBXs, or without --pbx to make it a plain reader")
     source = login.add_mutually_exclusive_group()
     source.add_argument("--password-file", type=Path,
                         help="file holding the password (e.g. /run/secrets/NAME)")
@@ -187,13 +192,27 @@ def _password(args: argparse.Namespace) -> SecretStr | None:
 
 def run_login_role(args: argparse.Namespace) -> int:
     """Handler of ``db login-role``."""
+    from queuepulse.errors import ConfigError
     from queuepulse.store.db import connect, ensure_login_role
+    from queuepulse.store.tenants import clear_tenant, ensure_tenant_login, parse_pbx_list
 
+    pbx_ids = parse_pbx_list(args.pbx) if args.pbx is not None else None
+    if pbx_ids is not None and args.member_of != "reader":
+        raise ConfigError("--pbx restricts a reader: use it with --member-of reader (a writer "
+                          "writes every PBX's rows)")
     password = _password(args)
     with connect(_dsn(args), autocommit=True, application_name="queuepulse-db-login-role") as conn:
-        created = ensure_login_role(
-            conn, args.name, member_of=args.member_of, password=password
-        )
+        if pbx_ids is not None:
+            created = ensure_tenant_login(conn, args.name, pbx_ids, password=password)
+        else:
+            clear_tenant(conn, args.name)
+            created = ensure_login_role(
+                conn, args.name, member_of=args.member_of, password=password
+            )
     action = "created" if created else "updated"
+    if pbx_ids is not None:
+        print(f"{action} log-in role {args.name} (member of queuepulse_tenant: reads only the "
+              f"rows of PBX {', '.join(pbx_ids)})")
+        return 0
     print(f"{action} log-in role {args.name} (member of queuepulse_{args.member_of})")
     return 0

@@ -73,9 +73,9 @@ def handle(args: argparse.Namespace) -> int:
         raise ConfigError(f"--minutes must be positive, got {args.minutes:g} "
                           "(leave it out to run until Ctrl-C)")
     settings = load_settings()
+    data_dir = _usable_data_dir(args.data_dir or settings.db.data_dir)
     stop_on_signals()  # a Ctrl-C while the cluster starts stops it too
-    cluster = LocalCluster(args.data_dir or settings.db.data_dir,
-                           args.db_port or settings.db.port)
+    cluster = LocalCluster(data_dir, args.db_port or settings.db.port)
     print(f"starting the local TimescaleDB cluster in {cluster.data_dir} "
           f"(port {cluster.port})...", flush=True)
     dsn = cluster.ensure_running()
@@ -110,7 +110,7 @@ def handle(args: argparse.Namespace) -> int:
                 metrics_port=port, metrics_required=False,  # a busy port must not stop it
                 # the configuration before the first poll, stamped with the simulated PBX time
                 config_clock=lambda: datetime.fromtimestamp(sim.now_ms() / 1000, UTC),
-            ), while_running=lambda server: _summary(dsn, args.minutes, server))
+            ), while_running=lambda server: _summary(dsn, sim.base_url, args.minutes, server))
         _say("\nstopped: the last batch was committed" if stop_requested()
              else "demo finished")
         return 0
@@ -122,24 +122,60 @@ def handle(args: argparse.Namespace) -> int:
         _say(f"local cluster stopped (data kept in {cluster.data_dir}; DSN was {dsn})")
 
 
+def demo_footer(elapsed_s: float, minutes: float | None, metrics_port: int | None, dsn: str,
+                pbx_url: str) -> str:
+    """The lines under the demo's summary: how long it ran, and what a newcomer needs next
+    while it runs (the database to query, the simulated PBX, /metrics) — kept on screen, not
+    printed once before the per-second redraw erases them."""
+    tail = f" of {minutes:g} min" if minutes else " (Ctrl-C to stop)"
+    metrics = (f"; /metrics and /healthz: http://127.0.0.1:{metrics_port}/metrics"
+               if metrics_port else "")
+    return (f"running {elapsed_s:5.0f} s{tail}\n"
+            f"query the database: psql '{dsn}'\n"
+            f"simulated 3CX PBX: {pbx_url} (XAPI under /xapi/v1){metrics}")
+
+
 @contextlib.contextmanager
-def _summary(dsn: str, minutes: float | None, server: Any) -> Iterator[None]:
+def _summary(dsn: str, pbx_url: str, minutes: float | None, server: Any) -> Iterator[None]:
     """Print the per-queue summary every second while the flow runs."""
     from queuepulse.live.summary import SummaryPrinter
 
     started = time.monotonic()
 
     def footer() -> str:
-        elapsed = time.monotonic() - started
-        tail = f" of {minutes:g} min" if minutes else " (Ctrl-C to stop)"
-        metrics = f", /metrics on :{server.port}" if server is not None else ""
-        return f"running {elapsed:5.0f} s{tail}{metrics}"
+        return demo_footer(time.monotonic() - started, minutes,
+                           server.port if server is not None else None, dsn, pbx_url)
 
     printer = SummaryPrinter(dsn, "demo", footer=footer).start()
     try:
         yield
     finally:
         printer.stop()
+
+
+def _usable_data_dir(path: Path) -> Path:
+    """``path`` if the demo can keep its cluster there: an existing writable directory, or a
+    missing one whose nearest existing parent is a writable directory. Otherwise a
+    :class:`ConfigError` now, before anything starts."""
+    import os
+    import tempfile
+
+    from queuepulse.errors import ConfigError
+
+    where = path.absolute()
+    existing = next((p for p in (where, *where.parents) if p.exists()), Path("/"))
+    problem = None
+    if not existing.is_dir():
+        problem = f"{existing} is not a directory"
+    else:
+        try:  # really try (permissions alone say nothing for root or a read-only mount)
+            os.rmdir(tempfile.mkdtemp(prefix=".queuepulse-probe-", dir=existing))
+        except OSError as exc:
+            problem = f"cannot create anything in {existing} ({exc.strerror})"
+    if problem is not None:
+        raise ConfigError(f"--data-dir {path}: {problem}; choose a directory you can write, "
+                          "e.g. the default .queuepulse/pgdata")
+    return path
 
 
 def _say(text: str) -> None:

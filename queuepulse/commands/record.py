@@ -110,7 +110,7 @@ class RecordMetrics(CommandMetrics):
     recorder's progress; the PBX's heartbeat is a successful ActiveCalls poll."""
 
     def __init__(self, pbx_id: str) -> None:
-        from prometheus_client import Counter, Gauge
+        from prometheus_client import Counter
 
         from queuepulse.xapi.recorder import RecordProgress
 
@@ -123,8 +123,8 @@ class RecordMetrics(CommandMetrics):
                              ["pbx_id"], registry=r)
         self.poll_errors = Counter("queuepulse_record_poll_errors",
                                    "Failed polls by error kind", ["pbx_id", "kind"], registry=r)
-        self.bytes = Gauge("queuepulse_record_bytes", "Bytes written to the replay files",
-                           ["pbx_id"], registry=r)
+        self.bytes = Counter("queuepulse_record_bytes", "Bytes written to the replay files",
+                             ["pbx_id"], registry=r)
         self.heartbeats.expect(pbx_id)
         self._seen = RecordProgress()
 
@@ -139,12 +139,14 @@ class RecordMetrics(CommandMetrics):
         if progress.errors > seen.errors:
             kind = (progress.last_error or "error").split(":", 1)[0]
             self.poll_errors.labels(self.pbx_id, kind).inc(progress.errors - seen.errors)
-        self.bytes.labels(self.pbx_id).set(progress.bytes)
+        if progress.bytes > seen.bytes:
+            self.bytes.labels(self.pbx_id).inc(progress.bytes - seen.bytes)
         self._seen = replace(progress, last_error=None)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Record until ``--duration`` passes or Ctrl-C."""
+    from queuepulse.commands.run import check_url_option
     from queuepulse.settings import load_settings
     from queuepulse.xapi.client import XapiClient
     from queuepulse.xapi.errors import AuthError
@@ -155,6 +157,7 @@ def handle(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and value <= 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be > 0, got {value}")
+    check_url_option(args.url)
     settings = load_settings()
     updates = {
         k: v

@@ -43,13 +43,17 @@ def handle(args: argparse.Namespace) -> int:
     """Replay the file; print what was written."""
     from pydantic import SecretStr
 
+    from queuepulse.errors import ConfigError
     from queuepulse.live.commit_latency import CommitRecorder
     from queuepulse.live.config import LiveFlowConfig
     from queuepulse.live.service import ServiceOptions, run_live_service
     from queuepulse.settings import load_settings
-    from queuepulse.xapi.replay_file import replay_files
+    from queuepulse.xapi.replay_file import check_replay
 
-    replay_files(args.file)  # fail early, with the file name, when it is missing
+    # fail early, naming the file, when it is missing or not a recording
+    check_replay(args.file)
+    if args.speed is not None and args.speed <= 0:
+        raise ConfigError(f"--speed must be positive, got {args.speed:g}")
     settings = load_settings()
     if args.dsn:
         settings = settings.model_copy(

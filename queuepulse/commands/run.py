@@ -29,11 +29,26 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--client-id", help="XAPI client id (default: QUEUEPULSE_PBX__CLIENT_ID)")
 
 
+def check_url_option(url: str | None) -> None:
+    """A ``--url`` that is not an ``http(s)://host`` URL: :class:`ConfigError`, before any
+    network (a URL without a scheme would fail only after the retries)."""
+    from queuepulse.errors import ConfigError
+    from queuepulse.settings import check_pbx_url
+
+    if url is None:
+        return
+    try:
+        check_pbx_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"--url: {exc}") from None
+
+
 def settings_from_args(args: argparse.Namespace) -> Any:
     """The settings object with the shared ``run`` options applied on top."""
     from queuepulse.settings import load_settings
 
     base = load_settings()
+    check_url_option(getattr(args, "url", None))
     pbx = base.pbx.model_copy(
         update={
             k: v

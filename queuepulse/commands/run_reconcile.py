@@ -88,6 +88,17 @@ async def _main(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     if args.until is not None and args.since is None:
         raise ConfigError("--until needs --since (without both, reconcile runs continuously)")
+    if args.since is not None and args.until is not None and args.until <= args.since:
+        raise ConfigError(
+            f"--until {args.until.isoformat()} is not after --since {args.since.isoformat()}: "
+            "nothing to reconcile; swap them or widen the range")
+    if args.since is not None and args.since >= datetime.now(UTC):
+        raise ConfigError(f"--since {args.since.isoformat()} is in the future: nothing to "
+                          "reconcile yet")
+    for name in ("period", "settle"):
+        value = getattr(args, name)
+        if value is not None and value <= 0 and not (name == "settle" and value == 0):
+            raise ConfigError(f"--{name} must be positive, got {value:g}")
     overrides: dict[str, Any] = {
         "period_s": args.period, "settle_s": args.settle, "page_size": args.page_size,
         "fetch_reports": False if args.no_reports else None,
@@ -104,6 +115,8 @@ async def _main(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with XapiClient(settings.pbx) as client:
+        # Refused credentials end the run now, with one line, not once per period.
+        await client.authenticate()
         reconciler = Reconciler(config, client, lambda: connect(
             dsn, autocommit=True, application_name="queuepulse-reconcile"))
         if args.since is None:
@@ -131,10 +144,10 @@ async def _main(args: argparse.Namespace) -> int:
 async def _continuous(args: argparse.Namespace, settings: Any, config: Any, reconciler: Any,
                       stop: asyncio.Event, progress: Any) -> int:
     """Run until stopped, serving /healthz (ready while rounds finish) and /metrics."""
-    from queuepulse.health import serve_health
+    from queuepulse.health import DatabaseProbe, serve_health
     from queuepulse.reconcile.metrics import ReconcileMetrics
 
-    metrics = ReconcileMetrics()
+    metrics = ReconcileMetrics(DatabaseProbe(settings.db.dsn.get_secret_value()))
     metrics.expect(config.pbx_id)
     port = args.metrics_port if args.metrics_port is not None else (
         settings.observability.metrics_port + 2)

@@ -10,7 +10,7 @@ import signal
 from typing import Any
 
 from queuepulse.commands.run import add_target_options, settings_from_args
-from queuepulse.health import CommandMetrics
+from queuepulse.health import CommandMetrics, DatabaseProbe
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ async def _main(args: argparse.Namespace) -> int:
             port = args.metrics_port if args.metrics_port is not None else (
                 settings.observability.metrics_port + 3)
             await _run_serving_health(sync, interval, stop, settings.observability.metrics_host,
-                                      port)
+                                      port, DatabaseProbe(settings.db.dsn.get_secret_value()))
             return 0
     finally:
         store.close()
@@ -88,10 +88,10 @@ class SyncMetrics(CommandMetrics):
     """``run sync``'s collectors, on a registry of their own (labels: ``pbx_id``); the PBX's
     heartbeat is a successful sync (XAPI fetch and database write)."""
 
-    def __init__(self, pbx_id: str) -> None:
+    def __init__(self, pbx_id: str, database: DatabaseProbe | None = None) -> None:
         from prometheus_client import Counter, Gauge
 
-        super().__init__()
+        super().__init__(database)
         self.pbx_id = pbx_id
         r = self.registry
         self.runs = Counter("queuepulse_sync_runs", "Config syncs by outcome (ok, failed)",
@@ -115,11 +115,11 @@ class SyncMetrics(CommandMetrics):
 
 
 async def _run_serving_health(sync: Any, interval_s: float, stop: asyncio.Event, host: str,
-                              port: int) -> None:
+                              port: int, database: DatabaseProbe | None = None) -> None:
     """Sync every ``interval_s`` (a failure retried sooner) until ``stop``, serving /healthz."""
     from queuepulse.health import serve_health
 
-    metrics = SyncMetrics(sync.pbx_id)
+    metrics = SyncMetrics(sync.pbx_id, database)
     # ready while the last good sync is younger than two intervals (and a retry's slack)
     server = serve_health(host, port, metrics, stale_after_s=2.0 * interval_s + 30.0)
     try:

@@ -1,9 +1,9 @@
 """Grafana file-provisioning documents: datasource, dashboard provider, alerting.
 
 Grafana reads these at start-up from its ``provisioning/`` directory (``datasources/``,
-``dashboards/``, ``alerting/``); every document is ``apiVersion: 1``. Grafana expands
-``$VAR`` / ``${VAR}`` from its environment in provisioning values, so the database password
-never sits in a file.
+``dashboards/``, ``alerting/``); every document is ``apiVersion: 1``. The datasource's
+password is ``$__file{/run/secrets/grafana_db_password}``, which Grafana reads from that file
+at start-up, so the password never sits in a provisioning file or in the environment.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from queuepulse.grafana.ids import (
 READER_ROLE: Final = "grafana"
 """The login Grafana uses: a member of the read-only group role ``queuepulse_reader``."""
 
-PASSWORD_ENV: Final = "QUEUEPULSE_GRAFANA_DB_PASSWORD"  # noqa: S105 - a variable name
+PASSWORD_FILE: Final = "/run/secrets/grafana_db_password"  # noqa: S105 - a path
+"""Where Grafana reads the datasource password (``$__file{}``): the Docker secret of compose;
+elsewhere put the password of the ``grafana`` log-in in a file there (readable by Grafana)."""
 DB_HOST_DEFAULT: Final = "timescaledb:5432"
 DB_NAME_DEFAULT: Final = "queuepulse"
 DASHBOARDS_PATH: Final = "/var/lib/grafana/dashboards/queuepulse"
@@ -56,7 +58,7 @@ def datasource_document() -> dict[str, Any]:
                     "connMaxLifetime": 14400,
                     "timeInterval": "1s",
                 },
-                "secureJsonData": {"password": "${" + PASSWORD_ENV + "}"},
+                "secureJsonData": {"password": "$__file{" + PASSWORD_FILE + "}"},
             }
         ],
     }

@@ -123,6 +123,12 @@ def load_pbx_file(path: Path, base: PbxSettings) -> tuple[PbxSettings, ...]:
     for index, entry in enumerate(doc):
         if not isinstance(entry, dict):
             raise ConfigError(f"{path}: entry {index} is not a mapping")
+        unknown = sorted(str(key) for key in entry if key not in PbxSettings.model_fields)
+        if unknown:
+            raise ConfigError(
+                f"{path}: entry {index}: unknown key(s) {', '.join(unknown)}; known keys: "
+                f"{', '.join(PbxSettings.model_fields)}"
+            )
         try:
             out.append(PbxSettings.model_validate({**base.model_dump(), **entry}))
         except ValidationError as exc:

@@ -3,18 +3,21 @@
 Pollers and the flow's steps update :data:`METRICS` (Prometheus collectors in a registry of
 their own, served by :class:`queuepulse.health.HealthServer`). The live flow is ready when
 every PBX polled successfully within ``stale_after_s`` and no sink buffer is in a database
-outage.
+outage (``queuepulse_database_up`` 0). Cumulative series are counters (``*_total``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from queuepulse.health import CommandMetrics
 
-__all__ = ["METRICS", "LiveMetrics"]
+__all__ = ["BREAKER_STATES", "METRICS", "LiveMetrics"]
 
 
 class LiveMetrics(CommandMetrics):
@@ -43,19 +46,34 @@ class LiveMetrics(CommandMetrics):
                           ["pbx_id"], registry=r)
         self.rows_emitted = Counter(
             "queuepulse_rows_emitted", "Rows handed to the sink", ["table"], registry=r)
-        self.rows_written = Gauge(
-            "queuepulse_rows_written", "Rows committed by the sink buffers", registry=r)
-        self.write_errors = Gauge(
-            "queuepulse_write_errors", "Failed database write attempts", registry=r)
+        r.register(_SinkCounters())  # queuepulse_rows_written_total, _write_errors_total
+        self.database_up = self.new_database_up_gauge()
         self.breaker = Gauge(
-            "queuepulse_breaker_state", "Circuit breaker: 0 closed, 1 half-open, 2 open",
+            "queuepulse_breaker_state",
+            "Circuit breaker of the PBX's XAPI client: 1 for its current state, 0 for the others",
+            ["pbx_id", "state"], registry=r)
+        self.token_failures = Counter(
+            "queuepulse_token_failures", "Refused or failed XAPI token requests", ["pbx_id"],
+            registry=r)
+        self.token_conflicts = Counter(
+            "queuepulse_token_conflicts",
+            "Valid tokens revoked by a newer one: another process uses the same API client",
             ["pbx_id"], registry=r)
+        self.last_poll_success = Gauge(
+            "queuepulse_last_poll_success_timestamp_seconds",
+            "Unix time of the last successful ActiveCalls poll", ["pbx_id"], registry=r)
         self.active_calls = Gauge(
             "queuepulse_active_calls", "Calls in the last applied poll", ["pbx_id"], registry=r)
 
+    def breaker_state(self, pbx_id: str, state: str) -> None:
+        """The breaker of ``pbx_id`` is in ``state`` (``closed``, ``half_open``, ``open``)."""
+        for name in BREAKER_STATES:
+            self.breaker.labels(pbx_id, name).set(1 if name == state else 0)
+
     def poll_succeeded(self, pbx_id: str) -> None:
-        """A poll of ``pbx_id`` succeeded now (for readiness)."""
+        """A poll of ``pbx_id`` succeeded now (for readiness and staleness alerts)."""
         self.heartbeats.beat(pbx_id)
+        self.last_poll_success.labels(pbx_id).set_to_current_time()
 
     def expect(self, pbx_id: str) -> None:
         """Register a PBX as expected (not ready until it polls)."""
@@ -63,14 +81,30 @@ class LiveMetrics(CommandMetrics):
 
     def health(self, stale_after_s: float) -> dict[str, Any]:
         """Ready when every PBX polled within ``stale_after_s`` and the database is not down;
-        refreshes the sink gauges (rows written, write errors)."""
+        refreshes ``queuepulse_database_up`` from the sink buffers."""
         report = self.heartbeats.report(stale_after_s)
-        written, errors, down = _sink_stats()
-        self.rows_written.set(written)
-        self.write_errors.set(errors)
+        written, _errors, down = _sink_stats()
+        if self.database_up is not None:
+            self.database_up.set(0 if down else 1)
         report.update(ready=report["ready"] and not down, database_down=down,
                       rows_written=written)
         return report
+
+
+BREAKER_STATES = ("closed", "half_open", "open")
+"""The values of ``queuepulse_breaker_state``'s ``state`` label."""
+
+
+class _SinkCounters(Collector):
+    """``queuepulse_rows_written_total`` and ``queuepulse_write_errors_total``: the sink
+    buffers' own running counts, read at each scrape."""
+
+    def collect(self) -> Iterable[Metric]:
+        written, errors, _down = _sink_stats()
+        yield CounterMetricFamily("queuepulse_rows_written",
+                                  "Rows committed by the sink buffers", value=written)
+        yield CounterMetricFamily("queuepulse_write_errors",
+                                  "Failed database write attempts", value=errors)
 
 
 METRICS = LiveMetrics()

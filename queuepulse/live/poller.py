@@ -115,6 +115,8 @@ class PbxPoller:
         self.metrics = metrics
         self.error: BaseException | None = None
         self.polls = 0
+        self._token_failures = 0  # the client's counts already in the metrics
+        self._token_conflicts = 0
         self.held = 0
         metrics.expect(self.pbx_id)
 
@@ -247,13 +249,27 @@ class PbxPoller:
                             client.stats.errors.get("AuthError", 0) - auth_before)
         self.polls += 1
         self.metrics.polls.labels(pbx_id).inc()
+        self._count_tokens(client)
         await self._put(item)
+
+    def _count_tokens(self, client: Any) -> None:
+        """Mirror the token manager's failure and conflict counts into the metrics."""
+        auth = getattr(client, "auth", None)
+        failures = getattr(auth, "token_failures", 0)
+        conflicts = getattr(auth, "token_conflicts", 0)
+        if failures > self._token_failures:
+            self.metrics.token_failures.labels(self.pbx_id).inc(failures - self._token_failures)
+        if conflicts > self._token_conflicts:
+            self.metrics.token_conflicts.labels(self.pbx_id).inc(
+                conflicts - self._token_conflicts)
+        self._token_failures, self._token_conflicts = failures, conflicts
 
     def _breaker(self, client: Any) -> str | None:
         state = getattr(client, "breaker_state", None)
         if state is None:
             return None
         value = int(state)
-        self.metrics.breaker.labels(self.pbx_id).set(value)
-        return _BREAKER_NAMES.get(value, str(value))
+        name = _BREAKER_NAMES.get(value, str(value))
+        self.metrics.breaker_state(self.pbx_id, name)
+        return name
 

@@ -3,13 +3,15 @@
 :func:`run_live_service` does, in this order:
 
 1. makes SIGINT, SIGTERM and SIGHUP stop the flow cleanly (it commits what is in flight);
+   binds the ``/healthz`` and ``/metrics`` port (a cluster's parent checks its members' ports
+   are free), so a port in use is an error before anything is written;
 2. checks each PBX and the database and writes each PBX's current configuration
    (:func:`~queuepulse.live.startup.prepare_targets`; a replay has no PBX to ask, so only the
    database is checked) — a clean error, exit 2, instead of a traceback from a flow thread;
 3. spawns the local cluster when ``processes > 1`` (each member runs this function again);
-4. serves ``/healthz`` and ``/metrics`` of the live flow's collectors (:data:`METRICS`): live
-   flows are ready while every PBX polled within ``stale_after_s`` and the database is up; a
-   replay is ready while it runs and the database is up;
+4. serves (bound in step 1) ``/healthz`` and ``/metrics`` of the live flow's collectors
+   (:data:`METRICS`): live flows are ready while every PBX polled within ``stale_after_s``
+   and the database is up; a replay is ready while it runs and the database is up;
 5. applies the retention at start and daily (not for a replay: its data may be old);
 6. runs the flow until it ends, is stopped or fails, and stops everything it started.
 """
@@ -24,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from queuepulse.health import CommandMetrics, HealthServer, serve_health
+from queuepulse.health import CommandMetrics, HealthServer, check_port_free, serve_health
 from queuepulse.live.config import LiveFlowConfig
 from queuepulse.live.metrics import METRICS, LiveMetrics
 from queuepulse.live.retention import RetentionTimer  # its counter is on METRICS' registry
@@ -100,22 +102,26 @@ def run_live_service(
 
     stop_on_signals()
     first = options.process_id is None
-    if first and config.replay is None:
-        prepare_targets(config.targets, config.dsn, write_config=config.write_config,
-                        clock=options.config_clock)
-    elif first and config.dsn is not None:
-        _check_database(config.dsn)
-    if options.processes > 1 and first:
-        return spawn_cluster(options.cluster_argv, options.processes)
+    cluster_parent = options.processes > 1 and first
+    # The metrics port first: a port in use is an error before anything is written.
+    if cluster_parent and options.metrics_port and options.metrics_required:
+        for member in range(options.processes):
+            check_port_free(options.metrics_host, options.metrics_port + member)
     metrics: CommandMetrics = METRICS if config.replay is None else ReplayMetrics(METRICS)
     poll_s = max((t.poll_interval_s for t in config.targets), default=1.0)
-    server = serve_health(options.metrics_host,
-                          options.metrics_port + (options.process_id or 0)
-                          if options.metrics_port else 0,
-                          metrics, stale_after_s=max(5.0, 3 * poll_s),
-                          required=options.metrics_required)
+    server = None if cluster_parent else serve_health(
+        options.metrics_host,
+        options.metrics_port + (options.process_id or 0) if options.metrics_port else 0,
+        metrics, stale_after_s=max(5.0, 3 * poll_s), required=options.metrics_required)
     retention = None
     try:
+        if first and config.replay is None:
+            prepare_targets(config.targets, config.dsn, write_config=config.write_config,
+                            clock=options.config_clock)
+        elif first and config.dsn is not None:
+            _check_database(config.dsn)
+        if cluster_parent:
+            return spawn_cluster(options.cluster_argv, options.processes)
         log.info("live flow starting", extra={
             "pbx": [t.pbx_id for t in config.targets], "replay": str(config.replay or ""),
             "workers": options.workers, "process_id": options.process_id})

@@ -150,6 +150,9 @@ class SummaryPrinter:
                 at, rows = fetch_summary(conn, self.pbx_id)
             except Exception as exc:  # the database may be starting or going away
                 text = f"(summary unavailable: {str(exc).splitlines()[0][:120]})"
+                footer = self.footer()
+                if footer:  # what the footer says (e.g. where to connect) stays on screen
+                    text += "\n" + footer
                 conn = None
             else:
                 text = render(at, rows, self.footer())

@@ -1,15 +1,17 @@
 """Prometheus metrics and readiness of ``run reconcile`` (continuous mode).
 
 Served by :class:`queuepulse.health.HealthServer` from a registry of its own (only the
-``queuepulse_reconcile_*`` families): the PBX's heartbeat is a finished reconciliation round
-(database and XAPI reachable), so ``/healthz`` is ready while rounds keep finishing.
+``queuepulse_reconcile_*`` families, ``queuepulse_database_up`` and the standard ones of
+:func:`queuepulse.health.add_standard_collectors`): the PBX's heartbeat is a finished
+reconciliation round (database and XAPI reachable), so ``/healthz`` is ready while rounds
+keep finishing.
 """
 
 from __future__ import annotations
 
 from prometheus_client import Counter, Gauge
 
-from queuepulse.health import CommandMetrics
+from queuepulse.health import CommandMetrics, DatabaseProbe
 from queuepulse.reconcile.runner import BackfillResult
 
 __all__ = ["ReconcileMetrics"]
@@ -18,8 +20,8 @@ __all__ = ["ReconcileMetrics"]
 class ReconcileMetrics(CommandMetrics):
     """Counters of reconciled periods, corrections and dead letters (labels: ``pbx_id``)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, database: DatabaseProbe | None = None) -> None:
+        super().__init__(database)
         r = self.registry
         self.periods = Counter("queuepulse_reconcile_periods", "Periods reconciled by status",
                                ["pbx_id", "status"], registry=r)

@@ -46,6 +46,7 @@ from queuepulse.reconcile.segments import (
 )
 from queuepulse.schedule import utcnow
 from queuepulse.xapi.client import XapiClient
+from queuepulse.xapi.errors import AuthError
 
 __all__ = [
     "BackfillResult",
@@ -183,7 +184,9 @@ class Reconciler:
     # --- one period ------------------------------------------------------------------------
 
     async def reconcile_period(self, period: Period, conn: Conn | None = None) -> PeriodResult:
-        """Reconcile ``period`` (see the module doc); never raises for a failed period."""
+        """Reconcile ``period`` (see the module doc); a failed period is recorded and returned,
+        not raised — except refused credentials (:class:`AuthError`), which would fail every
+        period alike."""
         if conn is None:
             with self._connect() as own:
                 return await self.reconcile_period(period, own)
@@ -198,6 +201,8 @@ class Reconciler:
             log.warning("reconciliation failed", extra={
                 "pbx_id": cfg.pbx_id, "period_from": period[0].isoformat(), "error": error})
             corrections.finish_run(conn, run, self._clock(), "failed", {}, {}, error=error[:2000])
+            if isinstance(exc, AuthError):
+                raise  # refused credentials fail every period alike: stop at the first
             return PeriodResult(period, "failed", error=error)
         counts = {
             "cdr_rows": result.cdr_rows, "matched": result.matched,

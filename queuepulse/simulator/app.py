@@ -634,23 +634,43 @@ _METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def _metrics_text(state: dict[str, Any]) -> bytes:
-    """Prometheus text of the simulated PBX's state (``GET /metrics``), labelled by ``pbx_id``."""
-    from prometheus_client import CollectorRegistry, Gauge, generate_latest
+    """Prometheus text of the simulated PBX's state (``GET /metrics``), labelled by ``pbx_id``:
+    levels as gauges, running counts as counters (``*_total``), plus the standard families
+    (process, ``python_info``, ``queuepulse_build_info``)."""
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-    registry = CollectorRegistry()
+    from queuepulse.health import add_standard_collectors
+
     pbx_id = str(state["pbx_id"])
+    families: list[Metric] = []
     for name, key, doc in (
         ("active_calls", "active_calls", "Calls in ActiveCalls now"),
         ("waiting_calls", "waiting", "Calls waiting in a queue now"),
+    ):
+        gauge = GaugeMetricFamily(f"queuepulse_simulator_{name}", doc, labels=["pbx_id"])
+        gauge.add_metric([pbx_id], float(state[key]))
+        families.append(gauge)
+    for name, key, doc in (
         ("calls_started", "calls_total", "Calls started since the simulator started"),
         ("queue_visits", "visits_total", "Queue visits since the simulator started"),
         ("restarts", "restarts", "Simulated PBX restarts"),
         ("tokens_issued", "tokens_issued", "Access tokens issued"),
     ):
-        Gauge(f"queuepulse_simulator_{name}", doc, ["pbx_id"], registry=registry).labels(
-            pbx_id).set(state[key])
-    fired = Gauge("queuepulse_simulator_faults_fired", "Injected faults by kind",
-                  ["pbx_id", "kind"], registry=registry)
+        counter = CounterMetricFamily(f"queuepulse_simulator_{name}", doc, labels=["pbx_id"])
+        counter.add_metric([pbx_id], float(state[key]))
+        families.append(counter)
+    fired = CounterMetricFamily("queuepulse_simulator_faults_fired", "Injected faults by kind",
+                                labels=["pbx_id", "kind"])
     for kind, count in state["faults_fired"].items():
-        fired.labels(pbx_id, str(kind)).set(count)
+        fired.add_metric([pbx_id, str(kind)], float(count))
+    families.append(fired)
+
+    class _State:
+        def collect(self) -> list[Metric]:
+            return families
+
+    registry = CollectorRegistry()
+    add_standard_collectors(registry)
+    registry.register(_State())
     return generate_latest(registry)

@@ -71,6 +71,46 @@ class FaultRule:
             )
 
 
+_ENDPOINTS = ("token", "ActiveCalls", "DropCall", "CallHistoryView", "CallLogData", "Queues",
+              "Users", "SystemStatus")
+
+
+def fault_endpoints() -> tuple[str, ...]:
+    """Every endpoint name a rule's pattern can match (``Report<X>`` for each report)."""
+    from queuepulse.simulator.reports import REPORTS
+
+    return _ENDPOINTS + tuple(f"Report{name}" for name in REPORTS)
+
+
+def _check_endpoint(rule: FaultRule) -> FaultRule:
+    """``rule`` if its endpoint pattern matches a served endpoint (a typo would never fire)."""
+    if not any(fnmatch.fnmatchcase(name, rule.endpoint) for name in fault_endpoints()):
+        raise FaultSpecError(
+            f"fault endpoint {rule.endpoint!r} matches no endpoint; use one of "
+            f"{', '.join(_ENDPOINTS)}, Report<X> (e.g. ReportStatisticSla) or a pattern "
+            "such as * or Report*"
+        )
+    return rule
+
+
+_RULE_FIELDS = frozenset(FaultRule.__dataclass_fields__)
+
+
+def _rule_from_json(item: object, index: int) -> FaultRule:
+    """One rule of a JSON spec: an object with :class:`FaultRule`'s field names only."""
+    if not isinstance(item, dict):
+        raise FaultSpecError(f"JSON fault rule {index} is not an object")
+    unknown = sorted(str(k) for k in item if k not in _RULE_FIELDS)
+    if unknown:
+        raise FaultSpecError(
+            f"JSON fault rule {index}: unknown key(s) {', '.join(unknown)}; known keys: "
+            f"{', '.join(FaultRule.__dataclass_fields__)}"
+        )
+    if "kind" not in item:
+        raise FaultSpecError(f"JSON fault rule {index}: 'kind' is missing")
+    return FaultRule(**item)
+
+
 _RULE_RE = re.compile(
     r"^\s*(?P<ep>[^:@=\s]+)\s*:\s*(?P<kind>[A-Za-z0-9_]+)\s*(=\s*(?P<arg>[-+0-9.]+))?\s*"
     r"(@\s*(?P<trig>\S+))?\s*$"
@@ -93,16 +133,21 @@ def _parse_trigger(text: str, rule: str) -> dict[str, float | int]:
 
 
 def parse_fault_spec(spec: str) -> tuple[FaultRule, ...]:
-    """Parse a spec string (``ep:kind[=arg][@trigger];...``) or a JSON list of rule objects."""
+    """Parse a spec string (``ep:kind[=arg][@trigger];...``) or a JSON list of rule objects.
+    Unknown kinds, JSON keys and endpoint patterns that match no endpoint are
+    :class:`FaultSpecError`."""
     text = spec.strip()
     if not text:
         return ()
-    if text.startswith("["):
+    if text.startswith(("[", "{")):
         try:
             items = json.loads(text)
-            return tuple(FaultRule(**item) for item in items)
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise FaultSpecError(f"bad JSON fault spec: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise FaultSpecError(f"bad JSON fault spec: {exc}") from None
+        if not isinstance(items, list):
+            raise FaultSpecError("a JSON fault spec must be a list of rule objects")
+        return tuple(_check_endpoint(_rule_from_json(item, index))
+                     for index, item in enumerate(items))
     rules = []
     for raw in text.split(";"):
         if not raw.strip():
@@ -114,8 +159,8 @@ def parse_fault_spec(spec: str) -> tuple[FaultRule, ...]:
             )
         trig = _parse_trigger(m.group("trig"), raw.strip()) if m.group("trig") else {}
         arg = float(m.group("arg")) if m.group("arg") else None
-        rules.append(FaultRule(kind=m.group("kind"), endpoint=m.group("ep"), arg=arg,
-                               **trig))  # type: ignore[arg-type]
+        rules.append(_check_endpoint(FaultRule(kind=m.group("kind"), endpoint=m.group("ep"),
+                                               arg=arg, **trig)))  # type: ignore[arg-type]
     return tuple(rules)
 
 

@@ -115,7 +115,8 @@ def connect(
         ) from None
 
 
-GROUP_ROLES = {"reader": "queuepulse_reader", "writer": "queuepulse_writer"}
+GROUP_ROLES = {"reader": "queuepulse_reader", "writer": "queuepulse_writer",
+               "tenant": "queuepulse_tenant"}
 
 
 def ensure_login_role(

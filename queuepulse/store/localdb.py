@@ -379,7 +379,13 @@ class LocalCluster:
     def _prepare_data_dir(self) -> None:
         missing = [p for p in (self.data_dir, *self.data_dir.parents) if not p.exists()]
         for directory in reversed(missing):
-            directory.mkdir()
+            try:
+                directory.mkdir()
+            except OSError as exc:
+                raise LocalClusterError(
+                    f"cannot create the data directory {self.data_dir}: {exc.strerror} "
+                    f"({directory}); choose a directory you can write"
+                ) from None
             if directory != self.data_dir:
                 directory.chmod(0o755)  # the server user must traverse it whatever the umask
         if any(self.data_dir.iterdir()):

@@ -73,6 +73,9 @@ class TokenManager(httpx.Auth):
         """How many token requests were sent (for metrics and tests)."""
         self.token_failures = 0
         """How many token requests failed."""
+        self.token_conflicts = 0
+        """How many unexpired tokens the PBX rejected (401): another token was issued for this
+        client since, i.e. another process uses the same credentials."""
 
     def __repr__(self) -> str:
         return f"TokenManager(token_url={self.token_url!r}, client_id={self.client_id!r})"
@@ -164,6 +167,26 @@ class TokenManager(httpx.Auth):
             extra={"client_id": self.client_id, "expires_in_s": expires_in},
         )
 
+    def _note_rejected(self, token: _Token | None) -> None:
+        """A 401 for ``token``: a conflict when it had not expired (3CX keeps one token per
+        client, so a newer one issued to another process revoked it) — said once, plainly,
+        then only counted; otherwise an ordinary re-authentication."""
+        if token is not None and self._clock() < token.expires_at:
+            self.token_conflicts += 1
+            if self.token_conflicts == 1:
+                log.warning(
+                    "another process uses this XAPI client: 3CX keeps one token per API client, "
+                    "so each side's re-authentication logs the other out. Give each process its "
+                    "own API client (3CX Admin > Integrations > API); further conflicts are "
+                    "only counted (queuepulse_token_conflicts_total)",
+                    extra={"client_id": self.client_id},
+                )
+            else:
+                log.debug("xapi token revoked by another process; re-authenticating",
+                          extra={"client_id": self.client_id, "conflicts": self.token_conflicts})
+            return
+        log.warning("xapi 401: re-authenticating once", extra={"client_id": self.client_id})
+
     def _authorize(self, request: httpx.Request) -> str:
         assert self._token is not None
         request.headers["Authorization"] = f"Bearer {self._token.value}"
@@ -187,7 +210,7 @@ class TokenManager(httpx.Auth):
         await response.aread()
         async with self._async_lock():
             if self._token is None or self._token.value == used:
-                log.warning("xapi 401: re-authenticating once", extra={"client_id": self.client_id})
+                self._note_rejected(self._token)
                 self._token = None
                 reply = yield self.build_token_request(request)
                 await reply.aread()

@@ -226,6 +226,23 @@ class XapiClient:
         """Close the connection pool (of the current event loop)."""
         await self._http_for_loop().aclose()
 
+    async def authenticate(self) -> None:
+        """Fetch an access token now (no retries): :class:`AuthError` when the PBX refuses the
+        client id or secret, :class:`UnavailableError` when it cannot be reached — a check a
+        command runs before any work."""
+        endpoint = f"POST {httpx.URL(self.auth.token_url).path}"
+        request = self.auth.build_token_request()
+        request.extensions["timeout"] = httpx.Timeout(self.settings.timeout_s).as_dict()
+        try:
+            reply = await self._http_for_loop().send(request, auth=None)
+        except httpx.TransportError as exc:
+            raise UnavailableError(
+                f"{endpoint} could not reach the PBX at {self.pbx_url}: "
+                f"{type(exc).__name__}: {exc}",
+                endpoint=endpoint,
+            ) from None
+        self.auth.accept_token_response(reply)
+
     @property
     def breaker_state(self) -> BreakerState:
         """The circuit breaker's state (0 closed, 1 half-open, 2 open) for metrics."""

@@ -103,6 +103,33 @@ def replay_files(path: str | Path) -> list[Path]:
     return [p]
 
 
+def check_replay(path: str | Path) -> list[Path]:
+    """:func:`replay_files`, each checked to be a recording: its first non-blank line must be
+    a replay record. A file that is not (a log, a CSV, binary data, an empty file) is a
+    :class:`ReplayFormatError` naming it, so a replay of the wrong file stops before it starts
+    instead of skipping every line."""
+    files = replay_files(path)
+    for file in files:
+        try:
+            with _open_text(file) as handle:
+                first = next((line for line in handle if line.strip()), None)
+        except (OSError, UnicodeDecodeError, EOFError) as exc:
+            raise ReplayFormatError(
+                f"{file} is not a queuepulse recording (cannot read it as UTF-8 JSON Lines: "
+                f"{exc}); record one with `queuepulse record`"
+            ) from None
+        if first is None:
+            raise ReplayFormatError(f"{file} holds no records (empty recording)")
+        try:
+            parse_line(first, f"{file}:1")
+        except ReplayFormatError as exc:
+            raise ReplayFormatError(
+                f"{file} is not a queuepulse recording: its first line is not a replay record "
+                f"({exc}); record one with `queuepulse record`"
+            ) from None
+    return files
+
+
 def _open_text(path: Path) -> IO[str]:
     if path.name.endswith(".gz"):
         return gzip.open(path, "rt", encoding="utf-8")

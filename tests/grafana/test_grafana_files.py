@@ -123,9 +123,12 @@ def test_datasource_provisioning() -> None:
     assert ds["uid"] == DATASOURCE_UID
     assert ds["jsonData"]["timescaledb"] is True
     assert ds["user"] == "grafana"
-    assert ds["secureJsonData"]["password"] == "${QUEUEPULSE_GRAFANA_DB_PASSWORD}"
+    # Grafana reads the password from the Docker secret's file itself ($__file{}): no wrapped
+    # entrypoint exporting it into the environment.
+    reference = "$__file{/run/secrets/grafana_db_password}"
+    assert ds["secureJsonData"]["password"] == reference
     text = (GRAFANA / "provisioning/datasources/queuepulse.yaml").read_text(encoding="utf-8")
-    assert "password:" not in text.replace("password: ${QUEUEPULSE_GRAFANA_DB_PASSWORD}", "")
+    assert "password:" not in text.replace(f"password: {reference}", "")
 
 
 def test_dashboard_provider_points_at_the_folder() -> None:

@@ -80,3 +80,62 @@ def test_run_reconcile_page_size_below_one_is_a_clean_error(
                  "--dsn", "postgresql://nobody@127.0.0.1:1/none"])
     assert code == 2
     assert "--page-size must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_run_reconcile_backfill_with_a_wrong_secret_stops_before_any_period(
+    pg_writer_dsn: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A week of 15-minute periods (672) with a refused secret: one line, exit 2, after one
+    token request — no period tried, no reconciliation_runs row."""
+    config = SimulatorConfig(model=ModelConfig(seed=5, queues=1, agents=2),
+                             manual_clock=True, pbx_id="wrong", client_id="rec",
+                             client_secret="the-right-secret")
+    with run_simulator(config) as sim:
+        monkeypatch.setenv("QUEUEPULSE_PBX__CLIENT_SECRET", "a-wrong-secret")
+        code = main(["run", "reconcile", "--url", sim.base_url, "--dsn", pg_writer_dsn,
+                     "--pbx-id", "wrong", "--client-id", "rec", "--since", "2026-01-01",
+                     "--until", "2026-01-08", "--no-progress"])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 2, err
+    assert len(lines) == 1, err
+    assert "token request POST /connect/token for client_id 'rec' was refused" in lines[0]
+    assert "a-wrong-secret" not in err
+    with psycopg.connect(pg_writer_dsn) as conn:
+        runs = conn.execute("SELECT count(*) FROM reconciliation_runs").fetchone()
+    assert runs == (0,)
+
+
+async def test_a_secret_refused_mid_backfill_stops_it(pg_writer_dsn: str) -> None:
+    """Credentials revoked after the start: the first period that meets them fails (recorded)
+    and the backfill stops there instead of failing every remaining period."""
+    from pydantic import SecretStr
+
+    from queuepulse.reconcile.runner import ReconcileConfig, Reconciler
+    from queuepulse.settings import PbxSettings
+    from queuepulse.store.db import connect
+    from queuepulse.xapi.client import XapiClient
+    from queuepulse.xapi.errors import AuthError
+
+    config = SimulatorConfig(model=ModelConfig(seed=5, queues=1, agents=2),
+                             manual_clock=True, warmup_s=3600, pbx_id="revoked",
+                             client_id="rec", client_secret="the-right-secret")
+    with run_simulator(config) as sim:
+        pbx = PbxSettings(pbx_id="revoked", url=sim.base_url, client_id="rec",
+                          client_secret=SecretStr("the-right-secret"))
+        now = datetime.fromtimestamp(sim.now_ms() / 1000, UTC)
+        async with XapiClient(pbx) as client:
+            await client.authenticate()
+            client.auth._secret = SecretStr("rotated-away")  # the next token is refused
+            client.auth.invalidate()
+            reconciler = Reconciler(
+                ReconcileConfig(pbx_id="revoked", period_s=300, settle_s=0,
+                                fetch_reports=False),
+                client, lambda: connect(pg_writer_dsn, autocommit=True),
+                clock=lambda: now)
+            with pytest.raises(AuthError):
+                await reconciler.backfill(now - timedelta(minutes=30), now)
+    with psycopg.connect(pg_writer_dsn) as conn:
+        rows = conn.execute("SELECT status, count(*) FROM reconciliation_runs "
+                            "WHERE pbx_id = 'revoked' GROUP BY status").fetchall()
+    assert rows == [("failed", 1)]  # 6 periods due; stopped at the first

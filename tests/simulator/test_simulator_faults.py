@@ -57,8 +57,8 @@ def test_time_window_trigger_is_an_outage() -> None:
     assert c.get("/xapi/v1/ActiveCalls", headers=h).status_code == 503
     sim.advance(0.1)
     assert c.get("/xapi/v1/ActiveCalls", headers=h).status_code == 200
-    assert parse_fault_spec("a:reset@t1.5-2") == (
-        FaultRule("reset", "a", from_s=1.5, until_s=2.0),)
+    assert parse_fault_spec("ActiveCalls:reset@t1.5-2") == (
+        FaultRule("reset", "ActiveCalls", from_s=1.5, until_s=2.0),)
 
 
 def _client(spec: str) -> tuple[Simulator, TestClient, dict[str, str]]:

@@ -1,5 +1,6 @@
 """``GET /metrics`` and ``GET /healthz`` of the simulator, served without a token: its state as
-Prometheus gauges, and whether it can answer ActiveCalls (503 with the reason when not)."""
+Prometheus gauges (levels) and counters (running counts), and whether it can answer ActiveCalls
+(503 with the reason when not)."""
 
 from __future__ import annotations
 
@@ -48,9 +49,10 @@ def test_metrics_mirror_the_state_and_faults() -> None:
     label = (("pbx_id", "sim-a"),)
     assert samples[("queuepulse_simulator_active_calls", label)] == state["active_calls"]
     assert samples[("queuepulse_simulator_waiting_calls", label)] == state["waiting"]
-    assert samples[("queuepulse_simulator_calls_started", label)] == state["calls_total"] > 0
-    assert samples[("queuepulse_simulator_tokens_issued", label)] == 1
-    assert samples[("queuepulse_simulator_faults_fired",
+    assert samples[("queuepulse_simulator_calls_started_total", label)] == (
+        state["calls_total"]) > 0
+    assert samples[("queuepulse_simulator_tokens_issued_total", label)] == 1
+    assert samples[("queuepulse_simulator_faults_fired_total",
                     (("kind", "status"), ("pbx_id", "sim-a")))] == 1
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 
 from queuepulse.cli import build_parser
 from queuepulse.errors import SetupError
@@ -39,10 +40,15 @@ def _get(port: int, path: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
+STANDARD_FAMILIES = {"queuepulse_build_info", "python_info", "queuepulse_database_up"}
+
+
 def _families(text: str) -> set[str]:
-    """Metric family names (the ``_created`` timestamps of counters left out)."""
+    """A command's own metric family names (the ``_created`` timestamps of counters and the
+    families every command has, process metrics, build info and database up, left out)."""
     return {f.name for f in text_string_to_metric_families(text)
-            if not f.name.endswith("_created")}
+            if not f.name.endswith("_created") and not f.name.startswith("process_")
+            and f.name not in STANDARD_FAMILIES}
 
 
 RECORD_FAMILIES = {"queuepulse_record_polls", "queuepulse_record_syncs",
@@ -147,7 +153,7 @@ def test_record_health_follows_the_recorder_progress() -> None:
     assert 'queuepulse_record_syncs_total{pbx_id="site-a"} 1.0' in text
     assert ('queuepulse_record_poll_errors_total{kind="TransportError",pbx_id="site-a"} 2.0'
             in text)
-    assert 'queuepulse_record_bytes{pbx_id="site-a"} 1200.0' in text
+    assert 'queuepulse_record_bytes_total{pbx_id="site-a"} 1200.0' in text
 
 
 def test_a_busy_port_is_an_error_or_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -206,8 +212,8 @@ async def test_run_sync_serves_health_and_counts_syncs() -> None:
     real = run_sync.SyncMetrics
 
     class Spy(real):  # type: ignore[misc,valid-type]
-        def __init__(self, pbx_id: str) -> None:
-            super().__init__(pbx_id)
+        def __init__(self, pbx_id: str, database: Any = None) -> None:
+            super().__init__(pbx_id, database)
             seen["metrics"] = self
 
     run_sync.SyncMetrics = Spy  # type: ignore[misc]
@@ -254,7 +260,9 @@ async def test_run_reconcile_serves_its_own_metrics_while_rounds_finish() -> Non
             seen["metrics"] = await asyncio.to_thread(_get, port, "/metrics")
 
     args = argparse.Namespace(metrics_port=port)
-    settings = SimpleNamespace(observability=SimpleNamespace(metrics_host="127.0.0.1"))
+    settings = SimpleNamespace(
+        observability=SimpleNamespace(metrics_host="127.0.0.1"),
+        db=SimpleNamespace(dsn=SecretStr("postgresql://nobody@127.0.0.1:1/none")))
     config = SimpleNamespace(pbx_id="site-c", period_s=3600)
     code = await run_reconcile._continuous(args, settings, config, FakeReconciler(),
                                            asyncio.Event(), progress=None)
@@ -265,5 +273,6 @@ async def test_run_reconcile_serves_its_own_metrics_while_rounds_finish() -> Non
     text = seen["metrics"][1]
     assert _families(text) == RECONCILE_FAMILIES
     assert 'queuepulse_reconcile_cdr_rows_total{pbx_id="site-c"} 7.0' in text
+    assert "queuepulse_database_up 0.0" in text  # nothing listens on port 1
     with pytest.raises(ConnectionRefusedError):  # stopped when the loop ends
         socket.create_connection(("127.0.0.1", port), timeout=1).close()

@@ -42,7 +42,9 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
 
 
 def test_services_are_the_expected_ones(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"timescaledb", "grafana", "simulator", "queues", *FLOWS}
+    assert set(services) == {
+        "timescaledb", "grafana", "prometheus", "simulator", "queues", *FLOWS
+    }
 
 
 def test_images(services: dict[str, dict[str, Any]]) -> None:
@@ -72,7 +74,7 @@ def test_named_volumes_are_declared_and_used(
             source = volume.split(":", 1)[0]
             if not source.startswith((".", "/")):
                 used.add(source)
-    assert used == declared == {"timescaledb-data", "grafana-data"}
+    assert used == declared == {"timescaledb-data", "grafana-data", "prometheus-data"}
     assert "timescaledb-data:/var/lib/postgresql/data" in services["timescaledb"]["volumes"]
 
 
@@ -90,7 +92,7 @@ def test_grafana_mounts_the_provisioning_and_the_dashboards(
         assert mounts[provider["options"]["path"]] == "./grafana/dashboards"
 
 
-LONG_RUNNING = ["timescaledb", "grafana", "simulator", "live", "reconcile"]
+LONG_RUNNING = ["timescaledb", "grafana", "prometheus", "simulator", "live", "reconcile"]
 
 
 @pytest.mark.parametrize("name", LONG_RUNNING)
@@ -242,3 +244,65 @@ def test_healthchecks_probe_the_port_each_command_serves(
     # run live serves /healthz on the metrics port (9464), run reconcile on port + 2.
     for name, port in (("live", 9464), ("reconcile", 9466)):
         assert f"127.0.0.1:{port}/healthz" in " ".join(services[name]["healthcheck"]["test"])
+
+
+def test_prometheus_scrapes_every_long_running_service_with_the_alert_rules(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """The Prometheus service mounts a scrape configuration whose targets are the services'
+    metrics ports, and the alert-rule file it names."""
+    prometheus = services["prometheus"]
+    assert re.fullmatch(r"prom/prometheus:v\d+\.\d+\.\d+", prometheus["image"])
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in prometheus["volumes"]}
+    config_path = mounts["/etc/prometheus/prometheus.yml"]
+    config = yaml.safe_load((ROOT / config_path).read_text())
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    targets = {job["job_name"]: [t for c in job["static_configs"] for t in c["targets"]]
+               for job in config["scrape_configs"]}
+    # run live serves /metrics on 9464, run reconcile on 9464 + 2, the simulator on its port
+    assert targets["queuepulse-live"] == ["live:9464"]
+    assert targets["queuepulse-reconcile"] == ["reconcile:9466"]
+    assert targets["queuepulse-simulator"] == ["simulator:5080"]
+    for job, hosts in targets.items():
+        for target in hosts:
+            host = target.split(":")[0]
+            assert host in services or host == "127.0.0.1", (job, target)
+    (rule_file,) = config["rule_files"]
+    assert (ROOT / mounts[rule_file]).is_file()
+    assert mounts[rule_file] == "./prometheus/alerts.yml"
+    # the services Prometheus scrapes listen on all interfaces in the image
+    assert "QUEUEPULSE_OBSERVABILITY__METRICS_HOST=0.0.0.0" in (ROOT / "Dockerfile").read_text()
+
+
+def test_grafana_reads_its_secrets_from_files_and_has_smtp_placeholders(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    grafana = services["grafana"]
+    assert "entrypoint" not in grafana  # no wrapper exporting the password: $__file{} reads it
+    assert "command" not in grafana
+    env = _env(grafana)
+    assert env["GF_SMTP_PASSWORD__FILE"] == "/run/secrets/grafana_smtp_password"
+    for key in ("GF_SMTP_ENABLED", "GF_SMTP_HOST", "GF_SMTP_USER", "GF_SMTP_FROM_ADDRESS"):
+        assert env[key].startswith("${" + key), key  # a placeholder .env can fill in
+    mounted = _mounted(grafana)
+    assert {"grafana_db_password", "grafana_smtp_password"} <= set(mounted)
+    datasource = yaml.safe_load(
+        (ROOT / "grafana/provisioning/datasources/queuepulse.yaml").read_text())
+    password = datasource["datasources"][0]["secureJsonData"]["password"]
+    assert password == "$__file{/run/secrets/grafana_db_password}"
+
+
+def test_the_image_installs_the_tested_versions() -> None:
+    """constraints.txt pins every dependency; the Dockerfile and set-up install with it."""
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned: {line}"
+            pins[name.lower().replace("_", "-")] = version
+    for dependency in ("bytewax", "httpx", "psycopg", "pydantic", "prometheus-client"):
+        assert dependency in pins, dependency
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "constraints.txt" in dockerfile
+    assert re.search(r"pip wheel .*-c constraints\.txt", dockerfile)
+    assert '-c "${PROJECT_DIR}/constraints.txt"' in (ROOT / "scripts/setup.sh").read_text()

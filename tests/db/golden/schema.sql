@@ -89,6 +89,23 @@ END
 $$;
 
 
+--
+-- Name: queuepulse_tenant_pbx_ids(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_tenant_pbx_ids() RETURNS text[]
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    SELECT CASE
+        WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN NULL
+        WHEN pg_has_role(current_user, 'queuepulse_tenant', 'MEMBER') THEN ARRAY(
+            SELECT t.pbx_id FROM queuepulse_tenant.tenant_pbx t
+            WHERE t.role_name = current_user ORDER BY t.pbx_id)
+    END
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -131,7 +148,7 @@ CREATE TABLE public.agents (
 -- Name: agents_current; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.agents_current AS
+CREATE VIEW public.agents_current WITH (security_invoker='true') AS
  SELECT agents.pbx_id,
     agents.agent_dn,
     agents.valid_from,
@@ -198,7 +215,7 @@ CREATE TABLE public.queue_kpi_1m (
 -- Name: arrival_forecast_accuracy; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.arrival_forecast_accuracy AS
+CREATE VIEW public.arrival_forecast_accuracy WITH (security_invoker='true') AS
  SELECT f.pbx_id,
     f.queue_dn,
     f.interval_start,
@@ -326,7 +343,7 @@ CREATE TABLE public.queue_calls (
 -- Name: expected_wait_accuracy; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.expected_wait_accuracy AS
+CREATE VIEW public.expected_wait_accuracy WITH (security_invoker='true') AS
  SELECT e.pbx_id,
     e.queue_dn,
     e.call_key,
@@ -406,7 +423,7 @@ CREATE TABLE public.queue_agents (
 -- Name: queue_agents_current; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.queue_agents_current AS
+CREATE VIEW public.queue_agents_current WITH (security_invoker='true') AS
  SELECT queue_agents.pbx_id,
     queue_agents.queue_dn,
     queue_agents.agent_dn,
@@ -498,7 +515,7 @@ CREATE TABLE public.queues (
 -- Name: queues_current; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.queues_current AS
+CREATE VIEW public.queues_current WITH (security_invoker='true') AS
  SELECT queues.pbx_id,
     queues.queue_dn,
     queues.valid_from,
@@ -593,7 +610,7 @@ CREATE TABLE public.staffing_intervals (
 -- Name: waiting_expected_wait; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE VIEW public.waiting_expected_wait AS
+CREATE VIEW public.waiting_expected_wait WITH (security_invoker='true') AS
  SELECT c.pbx_id,
     c.call_key,
     c.queue_dn,
@@ -1190,11 +1207,246 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.staffing_intervals FOR 
 
 
 --
+-- Name: agent_states; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agent_states ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: agents; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agents ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: arrival_forecasts; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.arrival_forecasts ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: call_events; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.call_events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cdr_dead_letters; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.cdr_dead_letters ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: entry_queue_kpi_1m; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.entry_queue_kpi_1m ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: expected_waits; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.expected_waits ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: pbx_queue_reports; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.pbx_queue_reports ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: pipeline_health; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.pipeline_health ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_agents; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_agents ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_calls; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_calls ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_config_changes; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_config_changes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_kpi_1m; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_kpi_1m ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_live; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_live ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: agent_states queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.agent_states USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: agents queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.agents USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: arrival_forecasts queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.arrival_forecasts USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: call_events queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.call_events USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: cdr_dead_letters queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.cdr_dead_letters USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: entry_queue_kpi_1m queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.entry_queue_kpi_1m USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: expected_waits queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.expected_waits USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: pbx_queue_reports queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.pbx_queue_reports USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: pipeline_health queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.pipeline_health USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_agents queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_agents USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_calls queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_calls USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_config_changes queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_config_changes USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_kpi_1m queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_kpi_1m USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_live queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_live USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queues queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queues USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: reconciliation_diffs queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.reconciliation_diffs USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: reconciliation_runs queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.reconciliation_runs USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: staffing_intervals queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.staffing_intervals USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queues; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queues ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: reconciliation_diffs; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reconciliation_diffs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: reconciliation_runs; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.reconciliation_runs ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: staffing_intervals; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.staffing_intervals ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
 --
 
 GRANT USAGE ON SCHEMA public TO queuepulse_reader;
 GRANT USAGE ON SCHEMA public TO queuepulse_writer;
+GRANT USAGE ON SCHEMA public TO queuepulse_tenant;
 
 
 --
@@ -1219,6 +1471,7 @@ GRANT ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep
 
 GRANT SELECT ON TABLE public.agent_states TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agent_states TO queuepulse_writer;
+GRANT SELECT ON TABLE public.agent_states TO queuepulse_tenant_views;
 
 
 --
@@ -1227,6 +1480,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agent_states TO queuepulse_wri
 
 GRANT SELECT ON TABLE public.agents TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents TO queuepulse_writer;
+GRANT SELECT ON TABLE public.agents TO queuepulse_tenant_views;
 
 
 --
@@ -1243,6 +1497,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents_current TO queuepulse_w
 
 GRANT SELECT ON TABLE public.arrival_forecasts TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.arrival_forecasts TO queuepulse_writer;
+GRANT SELECT ON TABLE public.arrival_forecasts TO queuepulse_tenant_views;
 
 
 --
@@ -1251,6 +1506,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.arrival_forecasts TO queuepuls
 
 GRANT SELECT ON TABLE public.queue_kpi_1m TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_kpi_1m TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_kpi_1m TO queuepulse_tenant_views;
 
 
 --
@@ -1267,6 +1523,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.arrival_forecast_accuracy TO q
 
 GRANT SELECT ON TABLE public.call_events TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.call_events TO queuepulse_writer;
+GRANT SELECT ON TABLE public.call_events TO queuepulse_tenant_views;
 
 
 --
@@ -1275,6 +1532,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.call_events TO queuepulse_writ
 
 GRANT SELECT ON TABLE public.cdr_dead_letters TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse_writer;
+GRANT SELECT ON TABLE public.cdr_dead_letters TO queuepulse_tenant_views;
 
 
 --
@@ -1283,6 +1541,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse
 
 GRANT SELECT ON TABLE public.entry_queue_kpi_1m TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.entry_queue_kpi_1m TO queuepulse_writer;
+GRANT SELECT ON TABLE public.entry_queue_kpi_1m TO queuepulse_tenant_views;
 
 
 --
@@ -1291,6 +1550,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.entry_queue_kpi_1m TO queuepul
 
 GRANT SELECT ON TABLE public.expected_waits TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.expected_waits TO queuepulse_writer;
+GRANT SELECT ON TABLE public.expected_waits TO queuepulse_tenant_views;
 
 
 --
@@ -1299,6 +1559,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.expected_waits TO queuepulse_w
 
 GRANT SELECT ON TABLE public.queue_calls TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_calls TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_calls TO queuepulse_tenant_views;
 
 
 --
@@ -1315,6 +1576,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.expected_wait_accuracy TO queu
 
 GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pbx_queue_reports TO queuepulse_writer;
+GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_tenant_views;
 
 
 --
@@ -1323,6 +1585,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pbx_queue_reports TO queuepuls
 
 GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pipeline_health TO queuepulse_writer;
+GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_tenant_views;
 
 
 --
@@ -1331,6 +1594,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pipeline_health TO queuepulse_
 
 GRANT SELECT ON TABLE public.queue_agents TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_agents TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_agents TO queuepulse_tenant_views;
 
 
 --
@@ -1347,6 +1611,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_agents_current TO queuep
 
 GRANT SELECT ON TABLE public.queue_config_changes TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_config_changes TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_config_changes TO queuepulse_tenant_views;
 
 
 --
@@ -1355,6 +1620,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_config_changes TO queuep
 
 GRANT SELECT ON TABLE public.queue_live TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_live TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_live TO queuepulse_tenant_views;
 
 
 --
@@ -1371,6 +1637,7 @@ GRANT SELECT ON TABLE public.queuepulse_migrations TO queuepulse_writer;
 
 GRANT SELECT ON TABLE public.queues TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queues TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queues TO queuepulse_tenant_views;
 
 
 --
@@ -1387,6 +1654,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queues_current TO queuepulse_w
 
 GRANT SELECT ON TABLE public.reconciliation_diffs TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_diffs TO queuepulse_writer;
+GRANT SELECT ON TABLE public.reconciliation_diffs TO queuepulse_tenant_views;
 
 
 --
@@ -1395,6 +1663,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_diffs TO queuep
 
 GRANT SELECT ON TABLE public.reconciliation_runs TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_runs TO queuepulse_writer;
+GRANT SELECT ON TABLE public.reconciliation_runs TO queuepulse_tenant_views;
 
 
 --
@@ -1403,6 +1672,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_runs TO queuepu
 
 GRANT SELECT ON TABLE public.staffing_intervals TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staffing_intervals TO queuepulse_writer;
+GRANT SELECT ON TABLE public.staffing_intervals TO queuepulse_tenant_views;
 
 
 --
