@@ -23,6 +23,38 @@ CREATE SCHEMA public;
 
 
 --
+-- Name: grafana_value(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.grafana_value(p_encoded text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT coalesce(convert_from(string_agg(
+               CASE WHEN r.m[1] IS NOT NULL  -- '%XX'; a cut-off '%' or '%X' fails the decode
+                    THEN decode(CASE WHEN length(r.m[1]) = 3 THEN substr(r.m[1], 2) ELSE r.m[1] END,
+                                'hex')
+                    ELSE convert_to(r.m[2], 'UTF8') END,
+               ''::bytea ORDER BY r.n), 'UTF8'), '')
+    FROM regexp_matches(p_encoded, '(%.{0,2})|([^%]+)', 'g') WITH ORDINALITY AS r(m, n)
+$$;
+
+
+--
+-- Name: grafana_values(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.grafana_values(p_encoded text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+    SELECT CASE WHEN d.v LIKE '{%}' THEN string_to_array(substr(d.v, 2, length(d.v) - 2), ',')
+                ELSE ARRAY[d.v] END
+    FROM (SELECT grafana_value(p_encoded) AS v) AS d
+$$;
+
+
+--
 -- Name: queuepulse_apply_retention(interval, interval, interval, interval); Type: FUNCTION; Schema: public; Owner: -
 --
 
