@@ -65,7 +65,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Create (or update) a LOGIN role that is a member of queuepulse_reader or "
             "queuepulse_writer, e.g. the user Grafana's datasource logs in as. The password is "
-            "read from a file (a Docker secret) or an environment variable, never an option."
+            "read from a file (a Docker secret) or an environment variable, never an option, "
+            "and sent to the server as its SCRAM-SHA-256 verifier (computed here), so it never "
+            "appears in the server's log, even with log_statement = ddl."
         ),
     )
     login.add_argument("name", help="role name, e.g. grafana")

@@ -22,6 +22,7 @@ __all__ = [
     "dsn_with",
     "ensure_login_role",
     "redact_dsn",
+    "scram_verifier",
     "secret_value",
 ]
 
@@ -118,6 +119,16 @@ def connect(
 GROUP_ROLES = {"reader": "queuepulse_reader", "writer": "queuepulse_writer"}
 
 
+def scram_verifier(conn: psycopg.Connection[Any], role: str, password: SecretStr) -> str:
+    """The SCRAM-SHA-256 verifier of ``password``, computed here (libpq's
+    ``PQencryptPasswordConn``), so the plain password never travels to the server nor lands in
+    its log (``log_statement = ddl`` logs ``CREATE/ALTER ROLE ... PASSWORD``)."""
+    verifier = conn.pgconn.encrypt_password(
+        password.get_secret_value().encode("utf-8"), role.encode("utf-8"), b"scram-sha-256"
+    )
+    return verifier.decode("ascii")
+
+
 def ensure_login_role(
     conn: psycopg.Connection[Any],
     name: str,
@@ -128,7 +139,8 @@ def ensure_login_role(
     """Create (or update) LOGIN role ``name`` as a member of a queuepulse group role.
 
     ``member_of`` is ``"reader"`` or ``"writer"``; the group roles come from ``db upgrade``.
-    Sets the password when one is given. Returns whether the role was created.
+    Sets the password when one is given, sent as its SCRAM-SHA-256 verifier
+    (:func:`scram_verifier`), never in clear. Returns whether the role was created.
     """
     group = GROUP_ROLES.get(member_of)
     if group is None:
@@ -146,7 +158,7 @@ def ensure_login_role(
     statement = sql.SQL("{} {} LOGIN").format(verb, sql.Identifier(name))
     if password is not None:
         statement = sql.SQL("{} PASSWORD {}").format(
-            statement, sql.Literal(password.get_secret_value())
+            statement, sql.Literal(scram_verifier(conn, name, password))
         )
     conn.execute(statement)
     conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(name)))
