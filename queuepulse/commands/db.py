@@ -43,9 +43,11 @@ def register(subparsers: Any) -> None:
         help="drop chunks older than the keep intervals (the Apache build's retention)",
         description=(
             "Drop whole chunks of the fact hypertables older than the keep intervals, through "
-            "queuepulse_apply_retention() (the writer role may run it; dimension history is "
-            "kept). Run it daily, e.g. from cron, on the Apache build; the Timescale-licensed "
-            "build also has background retention policies. Defaults are the function's."
+            "queuepulse_apply_retention() (dimension history is kept). Only the database owner "
+            "and members of queuepulse_retention may run it, never the writer: connect with "
+            "--dsn, else QUEUEPULSE_DB__RETENTION_DSN, else QUEUEPULSE_DB__DSN. Run it daily, "
+            "e.g. from cron, on the Apache build; the Timescale-licensed build also has "
+            "background retention policies. Defaults are the function's."
         ),
     )
     for name, what, default in (
@@ -71,9 +73,10 @@ def register(subparsers: Any) -> None:
         ),
     )
     login.add_argument("name", help="role name, e.g. grafana")
-    login.add_argument("--member-of", choices=["reader", "writer"], required=True,
+    login.add_argument("--member-of", choices=["reader", "writer", "retention"], required=True,
                        help="reader: queuepulse_reader (SELECT only: Grafana, analysts); "
-                            "writer: queuepulse_writer (the pipeline)")
+                            "writer: queuepulse_writer (the pipeline); retention: "
+                            "queuepulse_retention (may only run the retention functions)")
     source = login.add_mutually_exclusive_group()
     source.add_argument("--password-file", type=Path,
                         help="file holding the password (e.g. /run/secrets/NAME)")
@@ -152,6 +155,11 @@ def run_retention(args: argparse.Namespace) -> int:
     from queuepulse.store.db import apply_retention, connect, redact_dsn
 
     dsn = _dsn(args)
+    if not args.dsn:
+        from queuepulse.settings import load_settings
+
+        retention_dsn = load_settings().db.retention_dsn
+        dsn = retention_dsn.get_secret_value() if retention_dsn is not None else dsn
     with connect(dsn, autocommit=True, application_name="queuepulse-db-retention") as conn:
         dropped = apply_retention(
             conn, live_days=args.keep_live_days, health_days=args.keep_health_days,

@@ -116,7 +116,11 @@ def connect(
         ) from None
 
 
-GROUP_ROLES = {"reader": "queuepulse_reader", "writer": "queuepulse_writer"}
+GROUP_ROLES = {
+    "reader": "queuepulse_reader",
+    "writer": "queuepulse_writer",
+    "retention": "queuepulse_retention",
+}
 
 
 def scram_verifier(conn: psycopg.Connection[Any], role: str, password: SecretStr) -> str:
@@ -186,9 +190,10 @@ def apply_retention(
 ) -> list[tuple[str, int]]:
     """Drop whole chunks older than the keep intervals; return (hypertable, chunks dropped).
 
-    Calls ``queuepulse_apply_retention()``, which the writer role may execute; an interval left
-    at ``None`` takes the function's default. On the Apache build this is the retention (the
-    licensed build also has background policies).
+    Calls ``queuepulse_apply_retention()``, which only the owner and members of
+    ``queuepulse_retention`` may execute (never the writer); an interval left at ``None`` takes
+    the function's default. On the Apache build this is the retention (the licensed build also
+    has background policies).
     """
     given = {"live": live_days, "health": health_days, "events": events_days, "facts": facts_days}
     arguments: list[sql.Composable] = []
@@ -207,5 +212,12 @@ def apply_retention(
     query = sql.SQL(
         "SELECT hypertable, dropped_chunks FROM queuepulse_apply_retention({})"
     ).format(sql.SQL(", ").join(arguments))
-    rows = conn.execute(query, values).fetchall()
+    try:
+        rows = conn.execute(query, values).fetchall()
+    except psycopg.errors.InsufficientPrivilege:
+        raise ConfigError(
+            "this role may not apply retention: connect as the database owner or a member of "
+            "queuepulse_retention (create one with 'queuepulse db login-role NAME --member-of "
+            "retention'), e.g. through QUEUEPULSE_DB__RETENTION_DSN"
+        ) from None
     return [(str(r[0]), int(r[1])) for r in rows]

@@ -336,8 +336,9 @@ def test_continuous_aggregates_cover_both_kpi_tables_alike(
         assert f"('{table}', " in policies, f"no compression/retention policy for {table}"
 
 
-def test_db_retention_command_drops_old_chunks_as_the_writer(
-    pg_conn: psycopg.Connection[Any], pg_writer_dsn: str, capsys: pytest.CaptureFixture[str]
+def test_db_retention_command_drops_old_chunks_as_the_retention_role(
+    pg_conn: psycopg.Connection[Any], pg_retention_dsn: str, pg_writer_dsn: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     pg_conn.execute(
         "INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting) VALUES "
@@ -347,7 +348,9 @@ def test_db_retention_command_drops_old_chunks_as_the_writer(
         "INSERT INTO entry_queue_kpi_1m (pbx_id, queue_dn, bucket, offered) VALUES "
         "('p1', '800', now() - INTERVAL '20 days', 1), ('p1', '800', now(), 2)"
     )
-    args = ["db", "retention", "--dsn", pg_writer_dsn]
+    assert main(["db", "retention", "--dsn", pg_writer_dsn, "--keep-live-days", "10"]) == 2
+    assert "may not apply retention" in capsys.readouterr().err  # never the writer
+    args = ["db", "retention", "--dsn", pg_retention_dsn]
     assert main([*args, "--keep-live-days", "30"]) == 0  # nothing is that old yet
     assert "total: 0 chunk(s) dropped" in capsys.readouterr().out
     assert main([*args, "--keep-live-days", "10"]) == 0

@@ -61,3 +61,48 @@ def test_login_role_password_never_reaches_the_server_log(
         "SELECT rolpassword FROM pg_authid WHERE rolname = 'grafana_scram'").fetchone()
     assert row is not None
     assert _scram_matches(row[0], password)
+
+
+HISTORY = ("call_events", "queue_live", "agent_states", "pipeline_health", "queues", "agents",
+           "queue_agents", "reconciliation_runs", "reconciliation_diffs", "cdr_dead_letters",
+           "pbx_queue_reports")
+
+
+def test_the_writer_cannot_drop_or_delete_history(
+    pg_conn: psycopg.Connection[Any], pg_writer_dsn: str
+) -> None:
+    pg_conn.execute(
+        "INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting) VALUES "
+        "('p1', '800', now() - INTERVAL '90 days', 1), ('p1', '800', now(), 2)")
+    pg_conn.execute(
+        "INSERT INTO queue_calls (pbx_id, call_key, call_id, queue_dn, entered_at, outcome, "
+        "source) VALUES ('p1', 'k1', 1, '800', now() - INTERVAL '2 days', 'answered', 'cdr'), "
+        "('p1', 'k2', 2, '800', now() - INTERVAL '1 hour', 'answered', 'live')")
+    chunk = pg_conn.execute(
+        "SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks "
+        "WHERE hypertable_name = 'queue_live' LIMIT 1").fetchone()
+    assert chunk is not None
+    attempts = [
+        "SELECT * FROM queuepulse_apply_retention()",
+        "SELECT queuepulse_apply_retention(INTERVAL '1 day', INTERVAL '1 day')",
+        "SELECT queuepulse_drop_old_chunks('call_events', INTERVAL '1 day')",
+        "SELECT drop_chunks('queue_live', older_than => now())",
+        f"DROP TABLE {chunk[0]}",
+        "DROP TABLE queue_live",
+        "TRUNCATE queue_calls",
+        "DELETE FROM queue_calls WHERE source = 'cdr'",  # reconciled history
+        *(f"DELETE FROM {table}" for table in HISTORY),
+        *(f"TRUNCATE {table}" for table in HISTORY),
+    ]
+    with psycopg.connect(pg_writer_dsn, autocommit=True) as writer:
+        for statement in attempts:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                writer.execute(statement)
+        # what the pipeline does replace stays possible: a live visit proven extra, a KPI bucket
+        assert writer.execute(
+            "DELETE FROM queue_calls WHERE source <> 'cdr'").rowcount == 1
+        writer.execute("DELETE FROM queue_kpi_1m WHERE pbx_id = 'p1'")
+    assert pg_conn.execute("SELECT count(*) FROM queue_live").fetchone() == (2,)
+    assert pg_conn.execute("SELECT call_key FROM queue_calls").fetchall() == [("k1",)]
+    # the owner (here the superuser) keeps every power
+    pg_conn.execute("DELETE FROM queue_calls WHERE source = 'cdr'")

@@ -121,6 +121,28 @@ END
 $$;
 
 
+--
+-- Name: queuepulse_keep_reconciled_visits(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_keep_reconciled_visits() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF OLD.source = 'cdr'
+       AND pg_has_role(current_user, 'queuepulse_writer', 'USAGE')
+       AND NOT pg_has_role(current_user, 'queuepulse_retention', 'USAGE')
+       AND NOT pg_has_role(current_user,
+                           (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
+        RAISE EXCEPTION 'queuepulse: the writer may not delete reconciled (cdr) queue visits'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN OLD;
+END
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -848,6 +870,13 @@ CREATE INDEX reconciliation_runs_started_at_idx ON public.reconciliation_runs US
 
 
 --
+-- Name: queue_calls queuepulse_keep_reconciled_visits; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER queuepulse_keep_reconciled_visits BEFORE DELETE ON public.queue_calls FOR EACH ROW EXECUTE FUNCTION public.queuepulse_keep_reconciled_visits();
+
+
+--
 -- Name: agent_states ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -958,7 +987,7 @@ GRANT USAGE ON SCHEMA public TO queuepulse_writer;
 --
 
 REVOKE ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_keep_health interval, p_keep_events interval, p_keep_facts interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_keep_health interval, p_keep_events interval, p_keep_facts interval) TO queuepulse_writer;
+GRANT ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_keep_health interval, p_keep_events interval, p_keep_facts interval) TO queuepulse_retention;
 
 
 --
@@ -966,7 +995,7 @@ GRANT ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_
 --
 
 REVOKE ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) TO queuepulse_writer;
+GRANT ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) TO queuepulse_retention;
 
 
 --
@@ -974,7 +1003,7 @@ GRANT ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep
 --
 
 GRANT SELECT ON TABLE public.agent_states TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agent_states TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.agent_states TO queuepulse_writer;
 
 
 --
@@ -982,7 +1011,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agent_states TO queuepulse_wri
 --
 
 GRANT SELECT ON TABLE public.agents TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.agents TO queuepulse_writer;
 
 
 --
@@ -998,7 +1027,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents_current TO queuepulse_w
 --
 
 GRANT SELECT ON TABLE public.call_events TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.call_events TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.call_events TO queuepulse_writer;
 
 
 --
@@ -1006,7 +1035,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.call_events TO queuepulse_writ
 --
 
 GRANT SELECT ON TABLE public.cdr_dead_letters TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse_writer;
 
 
 --
@@ -1022,7 +1051,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.entry_queue_kpi_1m TO queuepul
 --
 
 GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pbx_queue_reports TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.pbx_queue_reports TO queuepulse_writer;
 
 
 --
@@ -1030,7 +1059,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pbx_queue_reports TO queuepuls
 --
 
 GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pipeline_health TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.pipeline_health TO queuepulse_writer;
 
 
 --
@@ -1038,7 +1067,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pipeline_health TO queuepulse_
 --
 
 GRANT SELECT ON TABLE public.queue_agents TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_agents TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.queue_agents TO queuepulse_writer;
 
 
 --
@@ -1070,7 +1099,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_kpi_1m TO queuepulse_wri
 --
 
 GRANT SELECT ON TABLE public.queue_live TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_live TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.queue_live TO queuepulse_writer;
 
 
 --
@@ -1086,7 +1115,7 @@ GRANT SELECT ON TABLE public.queuepulse_migrations TO queuepulse_writer;
 --
 
 GRANT SELECT ON TABLE public.queues TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queues TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.queues TO queuepulse_writer;
 
 
 --
@@ -1102,7 +1131,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queues_current TO queuepulse_w
 --
 
 GRANT SELECT ON TABLE public.reconciliation_diffs TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_diffs TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.reconciliation_diffs TO queuepulse_writer;
 
 
 --
@@ -1110,7 +1139,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_diffs TO queuep
 --
 
 GRANT SELECT ON TABLE public.reconciliation_runs TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_runs TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.reconciliation_runs TO queuepulse_writer;
 
 
 --
