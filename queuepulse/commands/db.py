@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from queuepulse.commands.options import add_dsn_option
+
 __all__ = ["register"]
 
 
@@ -83,12 +85,9 @@ def register(subparsers: Any) -> None:
     source.add_argument("--password-env", metavar="VAR",
                         help="environment variable holding the password (default: neither; an "
                              "existing role then keeps its password, a new one gets none)")
-    for p in (upgrade, status, retention, login):
-        p.add_argument(
-            "--dsn",
-            default=None,
-            help="libpq connection string (default: QUEUEPULSE_DB__DSN from the settings)",
-        )
+    for p in (upgrade, status, login):
+        add_dsn_option(p)
+    add_dsn_option(retention, "QUEUEPULSE_DB__RETENTION_DSN, else QUEUEPULSE_DB__DSN")
     for p in (upgrade, status):
         p.add_argument(
             "--schema-dir",
