@@ -21,9 +21,11 @@ from queuepulse.errors import QueuepulseError
 from queuepulse.grafana.alerts import GROUP_INTERVALS, api_rule, group_seconds, rules_file
 from queuepulse.grafana.ids import CONTACT_POINT_UID, DATASOURCE_UID, FOLDER_TITLE, FOLDER_UID
 from queuepulse.grafana.provisioning import (
+    DB_SSLMODE_DEFAULT,
     contact_point,
     datasource_document,
     notification_policy,
+    tls_settings,
 )
 from queuepulse.grafana.render import dashboard_documents, panel_ids
 
@@ -42,6 +44,9 @@ class PushOptions:
     db_name: str | None = None
     db_user: str | None = None
     db_password: str | None = field(default=None, repr=False)
+    db_sslmode: str = DB_SSLMODE_DEFAULT
+    db_ca_file: str = ""
+    """CA certificate file on the Grafana host ('' = the system's trusted CAs)."""
     set_policy: bool = False
 
 
@@ -102,6 +107,9 @@ def _datasource_body(options: PushOptions) -> dict[str, Any]:
         body["url"] = options.db_url
     if options.db_user:
         body["user"] = options.db_user
+    json_data = {k: v for k, v in body["jsonData"].items()
+                 if k not in ("sslmode", "tlsConfigurationMethod", "sslRootCertFile")}
+    body["jsonData"] = {**json_data, **tls_settings(options.db_sslmode, options.db_ca_file)}
     if options.db_name:
         body["jsonData"] = {**body["jsonData"], "database": options.db_name}
     if options.db_password is not None:

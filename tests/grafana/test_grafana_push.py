@@ -127,6 +127,8 @@ def test_push_installs_everything_and_is_idempotent(grafana: tuple[FakeGrafana, 
     assert ds["url"] == "db.internal:5432"
     assert ds["jsonData"]["timescaledb"] is True
     assert ds["secureJsonData"] == {"password": "s3cret"}
+    assert ds["jsonData"]["sslmode"] == "verify-full"  # TLS checked unless told otherwise
+    assert ds["jsonData"]["sslRootCertFile"] == ""  # no unexpanded ${...} sent over the API
     assert len(fake.dashboards) == 7
     assert all(d["folderUid"] == FOLDER_UID and d["overwrite"] for d in fake.dashboards.values())
     assert all(d["dashboard"]["id"] is None for d in fake.dashboards.values())
@@ -199,6 +201,10 @@ def test_push_command_end_to_end(
     assert "created datasource queuepulse-tsdb" in out
     assert fake.datasources[DATASOURCE_UID]["secureJsonData"] == {"password": "pw"}
     assert "pw" not in out
+    assert main(["grafana", "push", "--url", url, "--db-sslmode", "require",
+                 "--db-ca-file", "/etc/ssl/db-ca.pem"]) == 0
+    tls = fake.datasources[DATASOURCE_UID]["jsonData"]
+    assert (tls["sslmode"], tls["sslRootCertFile"]) == ("require", "/etc/ssl/db-ca.pem")
 
 
 def test_unreachable_grafana_is_a_clean_error() -> None:

@@ -224,3 +224,21 @@ def test_healthchecks_probe_the_port_each_command_serves(
     # run live serves /healthz on the metrics port (9464), run reconcile on port + 2.
     for name, port in (("live", 9464), ("reconcile", 9466)):
         assert f"127.0.0.1:{port}/healthz" in " ".join(services[name]["healthcheck"]["test"])
+
+
+def test_the_database_speaks_tls_and_grafana_verifies_it(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    db = services["timescaledb"]
+    command = " ".join(db["command"])
+    assert "-c ssl=on" in command
+    assert "ssl_cert_file=/run/secrets/db_tls_cert" in command
+    assert {"db_tls_cert", "db_tls_key"} <= set(_mounted(db))
+    grafana = services["grafana"]
+    assert _env(grafana)["QUEUEPULSE_GRAFANA_DB_CA_FILE"] == "/run/secrets/db_tls_cert"
+    assert "db_tls_cert" in _mounted(grafana)
+    datasource = yaml.safe_load(
+        (ROOT / "grafana/provisioning/datasources/queuepulse.yaml").read_text())
+    tls = datasource["datasources"][0]["jsonData"]
+    assert tls["sslmode"] == "verify-full"
+    assert tls["sslRootCertFile"] == "${QUEUEPULSE_GRAFANA_DB_CA_FILE}"
