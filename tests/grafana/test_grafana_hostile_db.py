@@ -206,3 +206,17 @@ def test_grafana_value_decodes_what_grafana_encodes(pg_reader_dsn: str) -> None:
             with pytest.raises(psycopg.DataError) as caught:
                 reader.execute("SELECT grafana_value(%s)", (broken,))
             assert (caught.value.sqlstate or "").startswith("22"), broken
+
+
+def test_decoding_is_folded_into_constants_when_planning(
+    pg_conn: psycopg.Connection[Any], pg_reader_dsn: str
+) -> None:
+    """The safe form costs nothing at run time: the plan holds the decoded values."""
+    pg_conn.execute("INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered) "
+                    "VALUES ('pbx-a', '8000', now(), 1)")
+    with psycopg.connect(pg_reader_dsn, autocommit=True) as reader:
+        plan = "\n".join(r[0] for r in reader.execute(
+            "EXPLAIN SELECT * FROM queue_kpi_1m WHERE queue_dn = ANY(grafana_values("
+            "'%7B8000%2C8001%7D')) AND pbx_id = grafana_value('pbx-a')").fetchall())
+    assert "grafana_value" not in plan, plan
+    assert "'{8000,8001}'::text[]" in plan, plan
