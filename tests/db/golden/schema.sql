@@ -27,16 +27,27 @@ CREATE SCHEMA public;
 --
 
 CREATE FUNCTION public.grafana_value(p_encoded text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO 'pg_catalog'
     AS $$
-    SELECT coalesce(convert_from(string_agg(
-               CASE WHEN r.m[1] IS NOT NULL  -- '%XX'; a cut-off '%' or '%X' fails the decode
-                    THEN decode(CASE WHEN length(r.m[1]) = 3 THEN substr(r.m[1], 2) ELSE r.m[1] END,
+DECLARE
+    decoded bytea;
+BEGIN
+    IF strpos(p_encoded, '%') = 0 THEN
+        RETURN p_encoded;
+    END IF;
+    -- 'a%27b%2C' splits into 'a', '27b', '2C': each part after the first starts with two hex
+    -- digits (a cut-off '%' or '%X' leaves fewer, and '%' is no hex digit: the decode fails)
+    SELECT string_agg(
+               CASE WHEN p.n = 1 THEN convert_to(p.part, 'UTF8')
+                    ELSE decode(CASE WHEN length(p.part) >= 2 THEN left(p.part, 2) ELSE '%' END,
                                 'hex')
-                    ELSE convert_to(r.m[2], 'UTF8') END,
-               ''::bytea ORDER BY r.n), 'UTF8'), '')
-    FROM regexp_matches(p_encoded, '(%.{0,2})|([^%]+)', 'g') WITH ORDINALITY AS r(m, n)
+                         || convert_to(substr(p.part, 3), 'UTF8') END,
+               ''::bytea ORDER BY p.n)
+      INTO decoded
+      FROM unnest(string_to_array(p_encoded, '%')) WITH ORDINALITY AS p(part, n);
+    RETURN convert_from(decoded, 'UTF8');
+END
 $$;
 
 
