@@ -215,12 +215,13 @@ def test_db_status_and_upgrade_commands(
 
 
 def test_db_command_reports_an_unreachable_database_without_password(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from queuepulse.store.localdb import free_port
 
     dsn = f"postgresql://qp:sup3r-s3cret@127.0.0.1:{free_port()}/queuepulse"
-    assert main(["db", "status", "--dsn", dsn]) == 2
+    monkeypatch.setenv("QUEUEPULSE_DB__DSN", dsn)  # --dsn refuses a password
+    assert main(["db", "status"]) == 2
     err = capsys.readouterr().err
     assert "cannot connect to PostgreSQL" in err
     assert "127.0.0.1" in err
