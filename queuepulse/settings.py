@@ -120,6 +120,11 @@ class DatabaseSettings(BaseModel):
         SecretStr("postgresql://queuepulse@127.0.0.1:55432/queuepulse"),
         description="libpq connection string of the writer (it may carry a password).",
     )
+    retention_dsn: SecretStr | None = Field(
+        None,
+        description="libpq connection string of a member of queuepulse_retention (or the "
+        "owner): 'db retention' and 'run live' apply the retention with it; the writer may not.",
+    )
     data_dir: Path = Field(
         Path(".queuepulse/pgdata"), description="Data directory of the local demo cluster."
     )

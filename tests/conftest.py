@@ -11,6 +11,7 @@ Fixtures (all function-scoped unless noted):
 ``pg_conn``          an autocommit psycopg connection to that database (superuser)
 ``pg_reader_dsn``    same database, logged in as ``qp_test_reader`` (member of queuepulse_reader)
 ``pg_writer_dsn``    same database, logged in as ``qp_test_writer`` (member of queuepulse_writer)
+``pg_retention_dsn`` same database, as ``qp_test_retention`` (member of queuepulse_retention)
 ``pg_empty_dsn``     DSN of a fresh database with nothing in it (not even the extension)
 
 When TimescaleDB is not installed these fixtures fail the test with a message telling to run
@@ -34,6 +35,7 @@ from queuepulse.store.migrations import load_migrations, upgrade
 TEMPLATE_DB = "qp_template"
 READER_LOGIN = "qp_test_reader"
 WRITER_LOGIN = "qp_test_writer"
+RETENTION_LOGIN = "qp_test_retention"
 _SETUP_MESSAGE = (
     "TimescaleDB for PostgreSQL 15 is not installed, so db/e2e tests cannot run. "
     "Run scripts/setup.sh (Debian 12) to build and install it, then rerun the tests."
@@ -74,6 +76,7 @@ def pg_template(pg_cluster: LocalCluster) -> str:
         upgrade(conn, incremental, idempotent)
     cluster.ensure_login_role(READER_LOGIN, member_of=["queuepulse_reader"])
     cluster.ensure_login_role(WRITER_LOGIN, member_of=["queuepulse_writer"])
+    cluster.ensure_login_role(RETENTION_LOGIN, member_of=["queuepulse_retention"])
     # TimescaleDB's launcher skips template databases; stop any scheduler already started
     # so that CREATE DATABASE ... TEMPLATE finds no other session on it.
     with connect(cluster.dsn("postgres"), autocommit=True) as conn:
@@ -143,6 +146,12 @@ def pg_reader_dsn(pg_dsn: str) -> str:
 def pg_writer_dsn(pg_dsn: str) -> str:
     """The test database, logged in as a member of ``queuepulse_writer``."""
     return dsn_with(pg_dsn, user=WRITER_LOGIN)
+
+
+@pytest.fixture
+def pg_retention_dsn(pg_dsn: str) -> str:
+    """The test database, logged in as a member of ``queuepulse_retention``."""
+    return dsn_with(pg_dsn, user=RETENTION_LOGIN)
 
 
 @pytest.fixture

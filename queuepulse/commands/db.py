@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from queuepulse.commands.options import add_dsn_option
+
 __all__ = ["register"]
 
 
@@ -43,9 +45,11 @@ def register(subparsers: Any) -> None:
         help="drop chunks older than the keep intervals (the Apache build's retention)",
         description=(
             "Drop whole chunks of the fact hypertables older than the keep intervals, through "
-            "queuepulse_apply_retention() (the writer role may run it; dimension history is "
-            "kept). Run it daily, e.g. from cron, on the Apache build; the Timescale-licensed "
-            "build also has background retention policies. Defaults are the function's."
+            "queuepulse_apply_retention() (dimension history is kept). Only the database owner "
+            "and members of queuepulse_retention may run it, never the writer: connect with "
+            "--dsn, else QUEUEPULSE_DB__RETENTION_DSN, else QUEUEPULSE_DB__DSN. Run it daily, "
+            "e.g. from cron, on the Apache build; the Timescale-licensed build also has "
+            "background retention policies. Defaults are the function's."
         ),
     )
     for name, what, default in (
@@ -65,13 +69,16 @@ def register(subparsers: Any) -> None:
         description=(
             "Create (or update) a LOGIN role that is a member of queuepulse_reader or "
             "queuepulse_writer, e.g. the user Grafana's datasource logs in as. The password is "
-            "read from a file (a Docker secret) or an environment variable, never an option."
+            "read from a file (a Docker secret) or an environment variable, never an option, "
+            "and sent to the server as its SCRAM-SHA-256 verifier (computed here), so it never "
+            "appears in the server's log, even with log_statement = ddl."
         ),
     )
     login.add_argument("name", help="role name, e.g. grafana")
-    login.add_argument("--member-of", choices=["reader", "writer"], required=True,
+    login.add_argument("--member-of", choices=["reader", "writer", "retention"], required=True,
                        help="reader: queuepulse_reader (SELECT only: Grafana, analysts); "
-                            "writer: queuepulse_writer (the pipeline)")
+                            "writer: queuepulse_writer (the pipeline); retention: "
+                            "queuepulse_retention (may only run the retention functions)")
     login.add_argument("--pbx", metavar="A,B", default=None,
                        help="with --member-of reader: a tenant log-in that sees only these "
                             "PBXs' rows (pbx_id, comma-separated) in every table and view, "
@@ -83,12 +90,9 @@ def register(subparsers: Any) -> None:
     source.add_argument("--password-env", metavar="VAR",
                         help="environment variable holding the password (default: neither; an "
                              "existing role then keeps its password, a new one gets none)")
-    for p in (upgrade, status, retention, login):
-        p.add_argument(
-            "--dsn",
-            default=None,
-            help="libpq connection string (default: QUEUEPULSE_DB__DSN from the settings)",
-        )
+    for p in (upgrade, status, login):
+        add_dsn_option(p)
+    add_dsn_option(retention, "QUEUEPULSE_DB__RETENTION_DSN, else QUEUEPULSE_DB__DSN")
     for p in (upgrade, status):
         p.add_argument(
             "--schema-dir",
@@ -155,6 +159,11 @@ def run_retention(args: argparse.Namespace) -> int:
     from queuepulse.store.db import apply_retention, connect, redact_dsn
 
     dsn = _dsn(args)
+    if not args.dsn:
+        from queuepulse.settings import load_settings
+
+        retention_dsn = load_settings().db.retention_dsn
+        dsn = retention_dsn.get_secret_value() if retention_dsn is not None else dsn
     with connect(dsn, autocommit=True, application_name="queuepulse-db-retention") as conn:
         dropped = apply_retention(
             conn, live_days=args.keep_live_days, health_days=args.keep_health_days,

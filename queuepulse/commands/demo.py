@@ -99,7 +99,9 @@ def handle(args: argparse.Namespace) -> int:
                 "poll_interval_s": max(0.05, 1.0 / args.speed),
                 "sync_interval_s": max(1.0, 60.0 / args.speed),
             })
-            db = settings.db.model_copy(update={"dsn": SecretStr(dsn)})
+            # the demo's login owns its throwaway database, so it also applies the retention
+            db = settings.db.model_copy(update={"dsn": SecretStr(dsn),
+                                                "retention_dsn": SecretStr(dsn)})
             config = LiveFlowConfig.from_settings(
                 settings.model_copy(update={"pbx": pbx, "db": db}),
                 run_for_s=args.minutes * 60 if args.minutes else None)

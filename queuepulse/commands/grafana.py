@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from queuepulse.errors import ConfigError
+from queuepulse.grafana.provisioning import CA_FILE_ENV, DB_SSLMODE_DEFAULT, SSLMODES
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 
@@ -24,10 +25,10 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from queuepulse.grafana.render import write_all
+    from queuepulse.grafana.render import render_all, write_all
 
     root = _root(args)
-    changed = write_all(root)
+    changed = write_all(root, render_all(args.db_sslmode))
     for rel in changed:
         print(f"wrote {rel}")
     print(f"grafana build: {len(changed)} file(s) changed under {root / 'grafana'}")
@@ -35,9 +36,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from queuepulse.grafana.render import check_all
+    from queuepulse.grafana.render import check_all, render_all
 
-    drift = check_all(_root(args))
+    drift = check_all(_root(args), render_all(args.db_sslmode))
     if drift.clean:
         print("grafana check: committed files match the code")
         return 0
@@ -64,6 +65,8 @@ def _push(args: argparse.Namespace) -> int:
         db_name=args.db_name,
         db_user=args.db_user,
         db_password=os.environ.get(args.db_password_env),
+        db_sslmode=args.db_sslmode,
+        db_ca_file=args.db_ca_file,
         set_policy=args.policy,
     )
     report = push(connect(args.url, token, args.timeout), options)
@@ -85,6 +88,18 @@ def register(subparsers: Any) -> None:
     def with_root(p: argparse.ArgumentParser) -> None:
         p.add_argument("--root", default=".", help="project root holding grafana/ (default: .)")
 
+    def with_sslmode(p: argparse.ArgumentParser, provisioned: bool) -> None:
+        where = (
+            "; the CA certificate file comes from Grafana's environment variable "
+            f"{CA_FILE_ENV} (empty: the system's trusted CAs)" if provisioned else ""
+        )
+        p.add_argument(
+            "--db-sslmode", choices=SSLMODES, default=DB_SSLMODE_DEFAULT,
+            help="TLS of the datasource's database connection (default: verify-full: encrypted, "
+            "the server's certificate and host name checked; 'require' only encrypts, "
+            f"'disable' sends queries and results in clear){where}",
+        )
+
     build = sub.add_parser(
         "build", help="regenerate grafana/dashboards and grafana/provisioning",
         description=(
@@ -94,6 +109,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     with_root(build)
+    with_sslmode(build, provisioned=True)
     build.set_defaults(handler=_build)
 
     check = sub.add_parser(
@@ -104,6 +120,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     with_root(check)
+    with_sslmode(check, provisioned=True)
     check.set_defaults(handler=_check)
 
     push = sub.add_parser(
@@ -139,6 +156,12 @@ def register(subparsers: Any) -> None:
         default="QUEUEPULSE_GRAFANA_DB_PASSWORD",
         help="environment variable holding the read-only login's password (default: "
         "QUEUEPULSE_GRAFANA_DB_PASSWORD; when unset, Grafana keeps the password it has)",
+    )
+    with_sslmode(push, provisioned=False)
+    push.add_argument(
+        "--db-ca-file", default="", metavar="PATH",
+        help="CA certificate file of the database's TLS, as a path on the Grafana host "
+        "(default: none, the system's trusted CAs)",
     )
     push.add_argument(
         "--policy",

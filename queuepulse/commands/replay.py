@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from queuepulse.commands.options import add_dsn_option
+
 
 def register(subparsers: Any) -> None:
     """Add ``replay``."""
@@ -20,7 +22,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("file", type=Path, help="recording file or directory")
-    parser.add_argument("--dsn", help="database connection string (default: QUEUEPULSE_DB__DSN)")
+    add_dsn_option(parser)
     parser.add_argument("--speed", type=float, default=None,
                         help="pace by the recorded times, N times faster (default: flat out)")
     parser.add_argument("--workers", type=int, default=1, help="Bytewax workers (default 1)")

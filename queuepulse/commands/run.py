@@ -12,6 +12,8 @@ import argparse
 import importlib
 from typing import Any
 
+from queuepulse.commands.options import add_dsn_option
+
 RUN_SUBCOMMANDS: tuple[str, ...] = ("run_live", "run_reconcile", "run_sync", "run_forecast")
 """``queuepulse.commands.<module>`` for each ``run`` sub-command, in ``--help`` order."""
 
@@ -22,9 +24,7 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     Values left out come from the settings (``QUEUEPULSE_PBX__URL``, ``QUEUEPULSE_DB__DSN``...).
     """
     parser.add_argument("--url", help="PBX root URL (default: QUEUEPULSE_PBX__URL)")
-    parser.add_argument(
-        "--dsn", help="database connection string (default: QUEUEPULSE_DB__DSN)"
-    )
+    add_dsn_option(parser)
     parser.add_argument("--pbx-id", help="name of this PBX in every table (default: settings)")
     parser.add_argument("--client-id", help="XAPI client id (default: QUEUEPULSE_PBX__CLIENT_ID)")
 

@@ -20,8 +20,9 @@ def register(run_subparsers: Any) -> None:
             "agent_states, pipeline_health and the dimensions. Serves /healthz and /metrics. "
             "Before polling it checks each PBX (client secret, one Queues/Users fetch) and the "
             "database, and writes the current configuration; it applies the retention "
-            "(queuepulse_apply_retention) at start and daily. Exits 2 with a message when a PBX "
-            "or the database is unusable at start."
+            "(queuepulse_apply_retention) at start and daily when "
+            "QUEUEPULSE_DB__RETENTION_DSN names a member of queuepulse_retention (the writer "
+            "may not). Exits 2 with a message when a PBX or the database is unusable at start."
         ),
     )
     add_target_options(parser)

@@ -3,11 +3,18 @@
 The policy acts on the caller's number (the first token of ``Caller``); in ``mask`` and ``hash``
 modes the display name is dropped too. Hashing is salted SHA-256 of the number alone, so the same
 caller hashes the same whatever display name the PBX shows. The salt never appears in a repr.
+
+Text about a response (the excerpt of a malformed body in an error message, an OData error
+message) is not a column the policy acts on: it goes to logs, ``pipeline_health`` and
+``call_events`` details, which reach more people than the caller column. So it never carries call
+data, in any mode: :func:`redact_excerpt` keeps a body's shape (JSON keys, punctuation, short
+numbers, markup) and blanks every string value and every run of 5 or more digits.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -16,7 +23,10 @@ from queuepulse.domain.parties import parse_party
 if TYPE_CHECKING:
     from queuepulse.settings import PrivacySettings
 
-__all__ = ["CallerPolicy", "hash_number", "mask_number", "protect_caller"]
+__all__ = [
+    "CallerPolicy", "hash_number", "mask_number", "protect_caller", "redact_digits",
+    "redact_excerpt",
+]
 
 CallerMode = Literal["keep", "mask", "hash"]
 
@@ -68,3 +78,43 @@ def protect_caller(raw: str | None, policy: CallerPolicy) -> str | None:
     if policy.mode == "mask":
         return mask_number(number, policy.keep_digits)
     return hash_number(number, policy.salt)
+
+
+_LONG_DIGITS = re.compile(r"\+?\d{5,}")
+"""A phone number (or any long number) in text: 5 or more digits in a row."""
+
+REDACTED_STRING = '"…"'
+REDACTED_DIGITS = "#####"
+
+
+def redact_digits(text: str) -> str:
+    """``text`` with every run of 5 or more digits (and a leading ``+``) replaced by ``#####``."""
+    return _LONG_DIGITS.sub(REDACTED_DIGITS, text)
+
+
+def redact_excerpt(text: str) -> str:
+    """An excerpt of a response body with no call data left in it.
+
+    JSON object keys stay, every other double-quoted string becomes ``"…"`` (an unterminated
+    one at the end, as in a truncated body, too), and long digit runs outside strings become
+    ``#####``: ``{"Id":57,"Caller":"+4930123 Jo"`` → ``{"Id":57,"Caller":"…"``.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] != '"':
+            j = text.find('"', i)
+            j = n if j < 0 else j
+            out.append(redact_digits(text[i:j]))
+            i = j
+            continue
+        j = i + 1
+        while j < n and text[j] != '"':
+            j += 2 if text[j] == "\\" else 1
+        if j >= n:  # unterminated: the body was cut inside a string
+            out.append('"…')
+            break
+        rest = text[j + 1 :].lstrip()
+        out.append(redact_digits(text[i : j + 1]) if rest.startswith(":") else REDACTED_STRING)
+        i = j + 1
+    return "".join(out)

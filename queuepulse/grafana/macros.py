@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -188,6 +189,10 @@ def _format(values: list[str], variable: Variable, fmt: str | None) -> str:
         return "|".join(values)
     if fmt == "json":
         return json.dumps(values if is_list else values[0], separators=(",", ":"))
+    if fmt == "percentencode":
+        # encodeURIComponentStrict: only A-Z a-z 0-9 - _ . ~ stay as they are
+        text = "{" + ",".join(values) + "}" if is_list else values[0]
+        return urllib.parse.quote(text, safe="")
     raise MacroError(f"unsupported variable format {fmt!r} for ${variable.name}")
 
 
@@ -206,8 +211,11 @@ def interpolate_variables(
         if variable is None:
             return match.group(0)
         values, custom_all = _values(variable)
-        if custom_all and fmt not in ("text", "percentencode"):
-            return values[0]
+        if custom_all:
+            # a custom all value is inserted verbatim, formatted only by text/percentencode
+            if fmt not in ("text", "percentencode"):
+                return values[0]
+            return _format(values, Variable(variable.name, values[0]), fmt)
         return _format(values, variable, fmt)
 
     return _VARIABLE.sub(replace, sql)

@@ -4,6 +4,11 @@ Grafana reads these at start-up from its ``provisioning/`` directory (``datasour
 ``dashboards/``, ``alerting/``); every document is ``apiVersion: 1``. The datasource's
 password is ``$__file{/run/secrets/grafana_db_password}``, which Grafana reads from that file
 at start-up, so the password never sits in a provisioning file or in the environment.
+
+The datasource talks TLS to the database and checks its certificate and host name by default
+(``sslmode: verify-full``); the CA that signed the server's certificate comes from the file named
+by ``QUEUEPULSE_GRAFANA_DB_CA_FILE`` (empty: the system's trusted CAs). ``queuepulse grafana build
+--db-sslmode`` writes another mode for a site that needs one.
 """
 
 from __future__ import annotations
@@ -33,9 +38,29 @@ DASHBOARDS_PATH: Final = "/var/lib/grafana/dashboards/queuepulse"
 
 ALERT_EMAIL_PLACEHOLDER: Final = "oncall@example.com"
 
+SSLMODES: Final = ("verify-full", "verify-ca", "require", "disable")
+"""libpq ``sslmode`` values Grafana's PostgreSQL datasource takes, most secure first."""
+DB_SSLMODE_DEFAULT: Final = "verify-full"
+"""Encrypted, and the server's certificate and host name checked: a network attacker can neither
+read the dashboards' queries and results nor pose as the database."""
+CA_FILE_ENV: Final = "QUEUEPULSE_GRAFANA_DB_CA_FILE"
+"""Environment variable (of Grafana) naming the CA certificate file of the database's TLS."""
 
-def datasource_document() -> dict[str, Any]:
-    """``provisioning/datasources/queuepulse.yaml``."""
+
+def tls_settings(sslmode: str = DB_SSLMODE_DEFAULT, ca_file: str | None = None) -> dict[str, str]:
+    """The datasource's ``jsonData`` TLS fields for ``sslmode`` (``ca_file``: a path on the
+    Grafana host; ``None`` for file provisioning: ``${QUEUEPULSE_GRAFANA_DB_CA_FILE}``)."""
+    if sslmode not in SSLMODES:
+        raise ValueError(f"sslmode must be one of {', '.join(SSLMODES)}, not {sslmode!r}")
+    settings = {"sslmode": sslmode}
+    if sslmode != "disable":
+        settings["tlsConfigurationMethod"] = "file-path"
+        settings["sslRootCertFile"] = "${" + CA_FILE_ENV + "}" if ca_file is None else ca_file
+    return settings
+
+
+def datasource_document(sslmode: str = DB_SSLMODE_DEFAULT) -> dict[str, Any]:
+    """``provisioning/datasources/queuepulse.yaml`` (TLS: :func:`tls_settings`)."""
     return {
         "apiVersion": 1,
         "datasources": [
@@ -50,7 +75,7 @@ def datasource_document() -> dict[str, Any]:
                 "editable": False,
                 "jsonData": {
                     "database": DB_NAME_DEFAULT,
-                    "sslmode": "disable",
+                    **tls_settings(sslmode),
                     "postgresVersion": 1500,
                     "timescaledb": True,
                     "maxOpenConns": 10,

@@ -17,6 +17,7 @@ from queuepulse.grafana.boards import DASHBOARDS
 from queuepulse.grafana.encode import dump_json, dump_yaml, to_plain
 from queuepulse.grafana.ids import DATASOURCE_UID
 from queuepulse.grafana.provisioning import (
+    DB_SSLMODE_DEFAULT,
     contact_points_document,
     dashboard_provider_document,
     datasource_document,
@@ -50,13 +51,14 @@ def panel_ids(documents: dict[str, dict[str, Any]]) -> dict[tuple[str, str], int
     return ids
 
 
-def render_all() -> dict[str, str]:
-    """``{path relative to the project root: text}`` of every generated Grafana file."""
+def render_all(sslmode: str = DB_SSLMODE_DEFAULT) -> dict[str, str]:
+    """``{path relative to the project root: text}`` of every generated Grafana file
+    (``sslmode``: the datasource's TLS mode)."""
     documents = dashboard_documents()
     files = {f"grafana/dashboards/{stem}.json": dump_json(doc) for stem, doc in documents.items()}
     prov = "grafana/provisioning"
     files[f"{prov}/datasources/queuepulse.yaml"] = dump_yaml(
-        datasource_document(), GENERATED_HEADER
+        datasource_document(sslmode), GENERATED_HEADER
     )
     files[f"{prov}/dashboards/queuepulse.yaml"] = dump_yaml(
         dashboard_provider_document(), GENERATED_HEADER

@@ -4,7 +4,9 @@ grafana-foundation-sdk has no PostgreSQL query builder, so this module follows t
 custom-query pattern: a :class:`~grafana_foundation_sdk.cog.variants.Dataquery` subclass that
 serialises exactly the fields Grafana's ``grafana-postgresql-datasource`` reads (``rawSql``,
 ``format``, ``rawQuery``, ``editorMode``, ``refId``, ``datasource``) and a builder that panels
-accept through ``with_target``.
+accept through ``with_target``. Template variables in the SQL are rewritten by
+:func:`~queuepulse.grafana.safe_sql.safe_interpolation` when a query is made, so no variable
+value can change a statement.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from grafana_foundation_sdk.cog import runtime as cogruntime
 from grafana_foundation_sdk.cog import variants as cogvariants
 
 from queuepulse.grafana.ids import DATASOURCE_TYPE, DATASOURCE_UID
+from queuepulse.grafana.safe_sql import safe_interpolation
 
 QueryFormat = Literal["table", "time_series"]
 
@@ -36,7 +39,8 @@ class SqlQuery(cogvariants.Dataquery):
         ref_id: str = "A",
         hide: bool | None = None,
     ) -> None:
-        self.raw_sql = raw_sql
+        # every template variable in a form no value can break out of (safe_sql)
+        self.raw_sql = safe_interpolation(raw_sql)
         self.format = fmt
         self.ref_id = ref_id
         self.hide = hide

@@ -1,7 +1,10 @@
 """Dashboard template variables: PBX, queue and agent pickers (multi-value, with All).
 
-SQL panels filter with ``pbx_id IN ($pbx) AND queue_dn IN ($queue)``: Grafana's PostgreSQL
-datasource quotes each selected value of a multi/All variable and joins them with commas.
+SQL panels filter with ``pbx_id IN ($pbx) AND queue_dn IN ($queue)``; the query builders turn
+every variable reference into a form no value can break out of
+(:mod:`queuepulse.grafana.safe_sql`): ``pbx_id = ANY(grafana_values('${pbx:percentencode}'))``.
+Numeric variables are cast where they are used (``$sla_target::numeric``), so a value that is
+not a number fails the query with an ``invalid input syntax`` error instead of changing it.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.models import dashboard as dm
 
 from queuepulse.grafana.panels import datasource
+from queuepulse.grafana.safe_sql import safe_interpolation
 from queuepulse.grafana.sqlquery import dedent_sql
 
 PBX_SQL = "SELECT DISTINCT pbx_id AS __text, pbx_id AS __value FROM queues ORDER BY 1"
@@ -39,7 +43,7 @@ def _picker(name: str, label: str, query: str, description: str) -> dash.QueryVa
         .label(label)
         .description(description)
         .datasource(datasource())
-        .query(dedent_sql(query))
+        .query(safe_interpolation(dedent_sql(query)))
         .multi(True)
         .include_all(True)
         .current(dm.VariableOption(selected=True, text=["All"], value=["$__all"]))
@@ -66,7 +70,7 @@ def agent_variable() -> dash.QueryVariable:
 def text_variable(
     name: str, label: str, description: str, default: str = ""
 ) -> dash.TextBoxVariable:
-    """A free-text filter (use it as ``${name:sqlstring}`` so it is quoted safely)."""
+    """A free-text filter (write ``$name`` in SQL: the builders pass it as a safe value)."""
     return (
         dash.TextBoxVariable(name)
         .label(label)

@@ -44,6 +44,8 @@ class LiveFlowConfig:
     replay: Path | None = None
     replay_speed: float | None = None
     dsn: str | None = field(default=None, repr=False)
+    retention_dsn: str | None = field(default=None, repr=False)
+    """A member of queuepulse_retention (or the owner): the flow applies retention with it."""
     rules: Rules = field(default_factory=Rules)
     kpi_lateness_s: float = 300.0
     run_for_s: float | None = None
@@ -71,6 +73,8 @@ class LiveFlowConfig:
         rules = Rules.from_settings(settings.rules, settings.privacy)
         kwargs: dict[str, Any] = {
             "dsn": settings.db.dsn.get_secret_value(),
+            "retention_dsn": (settings.db.retention_dsn.get_secret_value()
+                              if settings.db.retention_dsn is not None else None),
             "rules": rules,
             "batch_rows": settings.db.batch_rows,
             "buffer_rows": settings.db.buffer_rows,

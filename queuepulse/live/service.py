@@ -12,7 +12,8 @@
 4. serves (bound in step 1) ``/healthz`` and ``/metrics`` of the live flow's collectors
    (:data:`METRICS`): live flows are ready while every PBX polled within ``stale_after_s``
    and the database is up; a replay is ready while it runs and the database is up;
-5. applies the retention at start and daily (not for a replay: its data may be old);
+5. applies the retention at start and daily with ``retention_dsn`` (a member of
+   queuepulse_retention; never the writer), when given (not for a replay: its data may be old);
 6. runs the flow until it ends, is stopped or fails, and stops everything it started.
 """
 
@@ -126,7 +127,12 @@ def run_live_service(
             "pbx": [t.pbx_id for t in config.targets], "replay": str(config.replay or ""),
             "workers": options.workers, "process_id": options.process_id})
         if config.dsn is not None and config.replay is None and not options.process_id:
-            retention = RetentionTimer(config.dsn).start()
+            if config.retention_dsn is not None:
+                retention = RetentionTimer(config.retention_dsn).start()
+            else:
+                log.info("retention is not applied by this flow: the writer may not drop "
+                         "history; run 'queuepulse db retention' daily as the owner or a member "
+                         "of queuepulse_retention, or set QUEUEPULSE_DB__RETENTION_DSN")
         with while_running(server) if while_running else contextlib.nullcontext():
             run_flow(build_flow(config, recorder=recorder), workers=options.workers,
                      snapshot_s=options.snapshot_s, recovery_dir=options.recovery_dir,

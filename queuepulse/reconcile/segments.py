@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from queuepulse.domain.privacy import CallerPolicy, protect_caller
+from queuepulse.domain.privacy import CallerPolicy, protect_caller, redact_digits
 from queuepulse.xapi.models import CallHistoryView, CallLogData
 
 __all__ = [
@@ -99,20 +99,32 @@ def _is_phone_number(value: object) -> bool:
     return isinstance(value, str) and sum(ch.isdigit() for ch in value) > _EXTENSION_DIGITS
 
 
+def _is_identifier(name: str) -> bool:
+    """Ids and times are not personal data (and stay readable for an investigation)."""
+    return name.endswith(("Id", "Time", "Date"))
+
+
 def redact_letter(letter: DeadLetter, policy: CallerPolicy) -> DeadLetter:
     """The letter with caller numbers protected by the privacy policy (``mask``/``hash``):
     number fields holding more than six digits (not an extension or queue DN) are masked or
-    hashed and the display names beside them dropped. ``keep`` changes nothing."""
+    hashed and the display names beside them dropped; any other text field (ids and times
+    aside) loses its long digit runs, so a number in a field we do not know is not kept either.
+    ``keep`` changes nothing."""
     if policy.mode == "keep":
         return letter
     body = dict(letter.body)
+    protected: set[str] = set()
     for name, names in _PARTY_FIELDS.items():
         value = body.get(name)
         if _is_phone_number(value):
             body[name] = protect_caller(str(value), policy)
+            protected.add(name)
             for display in names:
                 if body.get(display) is not None:
                     body[display] = None
+    for name, value in body.items():
+        if isinstance(value, str) and name not in protected and not _is_identifier(name):
+            body[name] = redact_digits(value)
     return DeadLetter(letter.endpoint, letter.reason, body)
 
 

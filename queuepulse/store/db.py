@@ -22,6 +22,7 @@ __all__ = [
     "dsn_with",
     "ensure_login_role",
     "redact_dsn",
+    "scram_verifier",
     "secret_value",
 ]
 
@@ -115,8 +116,22 @@ def connect(
         ) from None
 
 
-GROUP_ROLES = {"reader": "queuepulse_reader", "writer": "queuepulse_writer",
-               "tenant": "queuepulse_tenant"}
+GROUP_ROLES = {
+    "reader": "queuepulse_reader",
+    "writer": "queuepulse_writer",
+    "retention": "queuepulse_retention",
+    "tenant": "queuepulse_tenant",
+}
+
+
+def scram_verifier(conn: psycopg.Connection[Any], role: str, password: SecretStr) -> str:
+    """The SCRAM-SHA-256 verifier of ``password``, computed here (libpq's
+    ``PQencryptPasswordConn``), so the plain password never travels to the server nor lands in
+    its log (``log_statement = ddl`` logs ``CREATE/ALTER ROLE ... PASSWORD``)."""
+    verifier = conn.pgconn.encrypt_password(
+        password.get_secret_value().encode("utf-8"), role.encode("utf-8"), b"scram-sha-256"
+    )
+    return verifier.decode("ascii")
 
 
 def ensure_login_role(
@@ -129,7 +144,8 @@ def ensure_login_role(
     """Create (or update) LOGIN role ``name`` as a member of a queuepulse group role.
 
     ``member_of`` is ``"reader"`` or ``"writer"``; the group roles come from ``db upgrade``.
-    Sets the password when one is given. Returns whether the role was created.
+    Sets the password when one is given, sent as its SCRAM-SHA-256 verifier
+    (:func:`scram_verifier`), never in clear. Returns whether the role was created.
     """
     group = GROUP_ROLES.get(member_of)
     if group is None:
@@ -147,7 +163,7 @@ def ensure_login_role(
     statement = sql.SQL("{} {} LOGIN").format(verb, sql.Identifier(name))
     if password is not None:
         statement = sql.SQL("{} PASSWORD {}").format(
-            statement, sql.Literal(password.get_secret_value())
+            statement, sql.Literal(scram_verifier(conn, name, password))
         )
     conn.execute(statement)
     conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(name)))
@@ -175,9 +191,10 @@ def apply_retention(
 ) -> list[tuple[str, int]]:
     """Drop whole chunks older than the keep intervals; return (hypertable, chunks dropped).
 
-    Calls ``queuepulse_apply_retention()``, which the writer role may execute; an interval left
-    at ``None`` takes the function's default. On the Apache build this is the retention (the
-    licensed build also has background policies).
+    Calls ``queuepulse_apply_retention()``, which only the owner and members of
+    ``queuepulse_retention`` may execute (never the writer); an interval left at ``None`` takes
+    the function's default. On the Apache build this is the retention (the licensed build also
+    has background policies).
     """
     given = {"live": live_days, "health": health_days, "events": events_days, "facts": facts_days}
     arguments: list[sql.Composable] = []
@@ -196,5 +213,12 @@ def apply_retention(
     query = sql.SQL(
         "SELECT hypertable, dropped_chunks FROM queuepulse_apply_retention({})"
     ).format(sql.SQL(", ").join(arguments))
-    rows = conn.execute(query, values).fetchall()
+    try:
+        rows = conn.execute(query, values).fetchall()
+    except psycopg.errors.InsufficientPrivilege:
+        raise ConfigError(
+            "this role may not apply retention: connect as the database owner or a member of "
+            "queuepulse_retention (create one with 'queuepulse db login-role NAME --member-of "
+            "retention'), e.g. through QUEUEPULSE_DB__RETENTION_DSN"
+        ) from None
     return [(str(r[0]), int(r[1])) for r in rows]

@@ -16,7 +16,8 @@
 
 The PBX answers errors with the OData error body (``{"error": {"code", "message", ...}}``);
 :func:`error_from_response` parses it when present. Messages name the endpoint (method and path,
-never the query string's values or any header) and never carry a secret.
+never the query string's values or any header) and never carry a secret or call data: body
+excerpts are redacted (:func:`excerpt`).
 """
 
 from __future__ import annotations
@@ -28,15 +29,21 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from queuepulse.domain.privacy import redact_digits, redact_excerpt
 from queuepulse.errors import QueuepulseError
 
 EXCERPT_CHARS = 160
 
 
 def excerpt(content: bytes | str, limit: int = EXCERPT_CHARS) -> str:
-    """A short, single-line, printable excerpt of a body for an error message."""
+    """A short, single-line, printable excerpt of a body for an error message.
+
+    Redacted (:func:`queuepulse.domain.privacy.redact_excerpt`): the body's shape stays, string
+    values and long digit runs — caller numbers and names — never reach an error text, a log
+    line or a table, whatever the privacy mode.
+    """
     text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
-    text = " ".join(text.split())
+    text = redact_excerpt(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -189,7 +196,7 @@ def error_from_response(response: httpx.Response, endpoint: str) -> XapiError:
     status = response.status_code
     odata = parse_odata_error(response.content)
     if odata is not None:
-        reason = odata.describe()
+        reason = redact_digits(odata.describe())  # a PBX message may echo a number
     else:
         body = excerpt(response.content)
         reason = f"HTTP {status} {response.reason_phrase}" + (f": {body}" if body else "")

@@ -1,6 +1,9 @@
 -- queuepulse idempotent: retention through drop_chunks, for every TimescaleDB licence.
--- The flows call queuepulse_apply_retention() periodically; on the Timescale-licensed build the
--- retention policies of 030-licensed-policies.sql do the same job in the background.
+-- `queuepulse db retention` (or a flow given QUEUEPULSE_DB__RETENTION_DSN) calls
+-- queuepulse_apply_retention() daily; on the Timescale-licensed build the retention policies of
+-- 030-licensed-policies.sql do the same job in the background.
+-- Least privilege: only the owner and members of queuepulse_retention may run these functions.
+-- The writer (the pipeline) may not: a leaked writer password must not be able to drop history.
 
 -- Drop the chunks of one queuepulse fact hypertable whose data is all older than p_keep.
 -- Dimensions (queues, agents, queue_agents) are refused: their history is never dropped.
@@ -73,6 +76,10 @@ $$;
 
 REVOKE ALL ON FUNCTION queuepulse_drop_old_chunks(regclass, interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION queuepulse_apply_retention(interval, interval, interval, interval) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION queuepulse_drop_old_chunks(regclass, interval) TO queuepulse_writer;
+-- Earlier versions granted these to the writer: take that back on upgrade.
+REVOKE ALL ON FUNCTION queuepulse_drop_old_chunks(regclass, interval) FROM queuepulse_writer;
+REVOKE ALL ON FUNCTION queuepulse_apply_retention(interval, interval, interval, interval)
+    FROM queuepulse_writer;
+GRANT EXECUTE ON FUNCTION queuepulse_drop_old_chunks(regclass, interval) TO queuepulse_retention;
 GRANT EXECUTE ON FUNCTION queuepulse_apply_retention(interval, interval, interval, interval)
-    TO queuepulse_writer;
+    TO queuepulse_retention;

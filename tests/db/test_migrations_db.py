@@ -241,12 +241,13 @@ def test_db_status_and_upgrade_commands(
 
 
 def test_db_command_reports_an_unreachable_database_without_password(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from queuepulse.store.localdb import free_port
 
     dsn = f"postgresql://qp:sup3r-s3cret@127.0.0.1:{free_port()}/queuepulse"
-    assert main(["db", "status", "--dsn", dsn]) == 2
+    monkeypatch.setenv("QUEUEPULSE_DB__DSN", dsn)  # --dsn refuses a password
+    assert main(["db", "status"]) == 2
     err = capsys.readouterr().err
     assert "cannot connect to PostgreSQL" in err
     assert "127.0.0.1" in err
@@ -362,8 +363,9 @@ def test_continuous_aggregates_cover_both_kpi_tables_alike(
         assert f"('{table}', " in policies, f"no compression/retention policy for {table}"
 
 
-def test_db_retention_command_drops_old_chunks_as_the_writer(
-    pg_conn: psycopg.Connection[Any], pg_writer_dsn: str, capsys: pytest.CaptureFixture[str]
+def test_db_retention_command_drops_old_chunks_as_the_retention_role(
+    pg_conn: psycopg.Connection[Any], pg_retention_dsn: str, pg_writer_dsn: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     pg_conn.execute(
         "INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting) VALUES "
@@ -373,7 +375,9 @@ def test_db_retention_command_drops_old_chunks_as_the_writer(
         "INSERT INTO entry_queue_kpi_1m (pbx_id, queue_dn, bucket, offered) VALUES "
         "('p1', '800', now() - INTERVAL '20 days', 1), ('p1', '800', now(), 2)"
     )
-    args = ["db", "retention", "--dsn", pg_writer_dsn]
+    assert main(["db", "retention", "--dsn", pg_writer_dsn, "--keep-live-days", "10"]) == 2
+    assert "may not apply retention" in capsys.readouterr().err  # never the writer
+    args = ["db", "retention", "--dsn", pg_retention_dsn]
     assert main([*args, "--keep-live-days", "30"]) == 0  # nothing is that old yet
     assert "total: 0 chunk(s) dropped" in capsys.readouterr().out
     assert main([*args, "--keep-live-days", "10"]) == 0

@@ -186,8 +186,8 @@ def test_reader_can_select_and_cannot_write(
     assert pg_conn.execute("SELECT waiting FROM queue_live").fetchall() == [(1,)]
 
 
-def test_writer_writes_and_applies_retention(
-    pg_conn: psycopg.Connection[Any], pg_writer_dsn: str
+def test_writer_writes_and_the_retention_role_applies_retention(
+    pg_conn: psycopg.Connection[Any], pg_writer_dsn: str, pg_retention_dsn: str
 ) -> None:
     with psycopg.connect(pg_writer_dsn, autocommit=True) as writer:
         writer.execute(
@@ -195,17 +195,20 @@ def test_writer_writes_and_applies_retention(
             "('p1', '800', now() - INTERVAL '90 days', 1), ('p1', '800', now(), 2)"
         )
         writer.execute("UPDATE queue_live SET waiting = waiting + 10")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            writer.execute("DELETE FROM queuepulse_migrations")
+    with psycopg.connect(pg_retention_dsn, autocommit=True) as retention:
         dropped = {
             r[0]: r[2]
-            for r in writer.execute("SELECT * FROM queuepulse_apply_retention()").fetchall()
+            for r in retention.execute("SELECT * FROM queuepulse_apply_retention()").fetchall()
         }
         assert dropped["queue_live"] == 1
         # Every fact table has a retention (dimension history is kept forever).
         assert set(dropped) == set(FACT_TABLES) | set(RECONCILIATION)
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            writer.execute("DELETE FROM queuepulse_migrations")
         with pytest.raises(psycopg.errors.RaiseException):
-            writer.execute("SELECT queuepulse_drop_old_chunks('queues', INTERVAL '1 day')")
+            retention.execute("SELECT queuepulse_drop_old_chunks('queues', INTERVAL '1 day')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # nothing else
+            retention.execute("SELECT count(*) FROM queue_live")
     assert pg_conn.execute("SELECT waiting FROM queue_live").fetchall() == [(12,)]
 
 

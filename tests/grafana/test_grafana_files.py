@@ -131,6 +131,32 @@ def test_datasource_provisioning() -> None:
     assert "password:" not in text.replace(f"password: {reference}", "")
 
 
+def test_datasource_tls_is_verified_by_default_and_configurable(
+    tmp_path: Path, capsys: Any
+) -> None:
+    (ds,) = load_yaml("datasources/queuepulse.yaml")["datasources"]
+    assert ds["jsonData"]["sslmode"] == "verify-full"
+    assert ds["jsonData"]["tlsConfigurationMethod"] == "file-path"
+    assert ds["jsonData"]["sslRootCertFile"] == "${QUEUEPULSE_GRAFANA_DB_CA_FILE}"
+    # another mode for a site that needs one: build writes it, check holds it to it
+    shutil.copytree(GRAFANA, tmp_path / "grafana")
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    root = ["--root", str(tmp_path)]
+    assert main(["grafana", "build", *root, "--db-sslmode", "require"]) == 0
+    written = yaml.safe_load(
+        (tmp_path / "grafana/provisioning/datasources/queuepulse.yaml").read_text())
+    assert written["datasources"][0]["jsonData"]["sslmode"] == "require"
+    assert main(["grafana", "check", *root, "--db-sslmode", "require"]) == 0
+    assert main(["grafana", "check", *root]) == 1  # drift from the secure default is reported
+    assert main(["grafana", "build", *root, "--db-sslmode", "disable"]) == 0
+    written = yaml.safe_load(
+        (tmp_path / "grafana/provisioning/datasources/queuepulse.yaml").read_text())
+    assert "sslRootCertFile" not in written["datasources"][0]["jsonData"]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["grafana", "build", *root, "--db-sslmode", "allow"])
+
+
 def test_dashboard_provider_points_at_the_folder() -> None:
     doc = load_yaml("dashboards/queuepulse.yaml")
     (provider,) = doc["providers"]

@@ -39,8 +39,12 @@ class FakeGrafana:
     contact_points: list[dict[str, Any]] = field(default_factory=list)
     policy: dict[str, Any] | None = None
     fail_dashboards: bool = False
+    odd_reply: tuple[str, int, str, bytes] | None = None
+    """(path part, status, content type, body) answered instead of the API's reply."""
 
     def handle(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        if self.odd_reply is not None and self.odd_reply[0] in path:
+            return self.odd_reply[1], self.odd_reply[2:]
         parts = path.split("?")[0].strip("/").split("/")
         if parts[:3] == ["api", "datasources", "uid"]:
             uid = parts[3]
@@ -87,9 +91,12 @@ def grafana() -> Iterator[tuple[FakeGrafana, str]]:
             body = json.loads(raw) if raw else None
             fake.requests.append((self.command, self.path, dict(self.headers), body))
             status, payload = fake.handle(self.command, self.path, body)
-            data = json.dumps(payload).encode()
+            if isinstance(payload, tuple):  # an odd reply: (content type, raw body)
+                ctype, data = payload
+            else:
+                ctype, data = "application/json", json.dumps(payload).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -122,6 +129,8 @@ def test_push_installs_everything_and_is_idempotent(grafana: tuple[FakeGrafana, 
     assert ds["url"] == "db.internal:5432"
     assert ds["jsonData"]["timescaledb"] is True
     assert ds["secureJsonData"] == {"password": "s3cret"}
+    assert ds["jsonData"]["sslmode"] == "verify-full"  # TLS checked unless told otherwise
+    assert ds["jsonData"]["sslRootCertFile"] == ""  # no unexpanded ${...} sent over the API
     assert len(fake.dashboards) == len(DASHBOARDS)
     assert all(d["folderUid"] == FOLDER_UID and d["overwrite"] for d in fake.dashboards.values())
     assert all(d["dashboard"]["id"] is None for d in fake.dashboards.values())
@@ -194,8 +203,41 @@ def test_push_command_end_to_end(
     assert "created datasource queuepulse-tsdb" in out
     assert fake.datasources[DATASOURCE_UID]["secureJsonData"] == {"password": "pw"}
     assert "pw" not in out
+    assert main(["grafana", "push", "--url", url, "--db-sslmode", "require",
+                 "--db-ca-file", "/etc/ssl/db-ca.pem"]) == 0
+    tls = fake.datasources[DATASOURCE_UID]["jsonData"]
+    assert (tls["sslmode"], tls["sslRootCertFile"]) == ("require", "/etc/ssl/db-ca.pem")
 
 
 def test_unreachable_grafana_is_a_clean_error() -> None:
     with pytest.raises(PushError, match="cannot reach Grafana"):
         push(connect("http://127.0.0.1:9", TOKEN, timeout_s=2))
+
+
+LOGIN_PAGE = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>\n<body>SSO</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("odd", "step"),
+    [
+        (("/api/datasources", 200, "text/html; charset=utf-8", LOGIN_PAGE), "datasource"),
+        (("/api/folders", 200, "application/json", b"<html>not json</html>"), "folder"),
+        (("/api/dashboards/db", 200, "application/json", b"[1, 2]"), "dashboard qp-"),
+        (("contact-points", 200, "application/json", b'{"items": []}'), "contact point"),
+        (("/api/folders", 502, "text/html", LOGIN_PAGE * 20), "folder"),
+    ],
+)
+def test_an_unexpected_reply_is_one_clear_line(
+    grafana: tuple[FakeGrafana, str], monkeypatch: pytest.MonkeyPatch, capsys: Any,
+    odd: tuple[str, int, str, bytes], step: str,
+) -> None:
+    fake, url = grafana
+    fake.odd_reply = odd
+    monkeypatch.setenv("QUEUEPULSE_GRAFANA_TOKEN", TOKEN)
+    assert main(["grafana", "push", "--url", url]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith(f"queuepulse: error: grafana push failed at {step}")
+    assert "Traceback" not in captured.err
+    assert TOKEN not in captured.err

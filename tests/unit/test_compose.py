@@ -306,3 +306,19 @@ def test_the_image_installs_the_tested_versions() -> None:
     assert "constraints.txt" in dockerfile
     assert re.search(r"pip wheel .*-c constraints\.txt", dockerfile)
     assert '-c "${PROJECT_DIR}/constraints.txt"' in (ROOT / "scripts/setup.sh").read_text()
+def test_the_database_speaks_tls_and_grafana_verifies_it(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    db = services["timescaledb"]
+    command = " ".join(db["command"])
+    assert "-c ssl=on" in command
+    assert "ssl_cert_file=/run/secrets/db_tls_cert" in command
+    assert {"db_tls_cert", "db_tls_key"} <= set(_mounted(db))
+    grafana = services["grafana"]
+    assert _env(grafana)["QUEUEPULSE_GRAFANA_DB_CA_FILE"] == "/run/secrets/db_tls_cert"
+    assert "db_tls_cert" in _mounted(grafana)
+    datasource = yaml.safe_load(
+        (ROOT / "grafana/provisioning/datasources/queuepulse.yaml").read_text())
+    tls = datasource["datasources"][0]["jsonData"]
+    assert tls["sslmode"] == "verify-full"
+    assert tls["sslRootCertFile"] == "${QUEUEPULSE_GRAFANA_DB_CA_FILE}"

@@ -198,7 +198,8 @@ def congestion_periods() -> table.Panel:
                 FROM queue_kpi_1m
                 WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
                 GROUP BY 1, 2, 3
-                HAVING {sla_pct()} < $sla_target OR max(max_wait_s) > $congestion_wait
+                HAVING {sla_pct()} < $sla_target::numeric
+                    OR max(max_wait_s) > $congestion_wait::numeric
                 ORDER BY "SLA %" NULLS LAST, "Longest wait" DESC
                 LIMIT 200
                 """

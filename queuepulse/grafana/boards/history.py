@@ -23,7 +23,7 @@ VISIT_FILTER = f"""$__timeFilter(entered_at) AND {QUEUE_FILTER}
       AND (${{caller:sqlstring}} = '' OR caller ILIKE '%' || ${{caller:sqlstring}} || '%')
       AND (${{agent_dn:sqlstring}} = '' OR agent_dn = ${{agent_dn:sqlstring}})
       AND coalesce(wait_s, 0) >= ${{min_wait:sqlstring}}::numeric"""
-"""Every filter of the explorer; free-text values are quoted with ``:sqlstring``."""
+"""Every filter of the explorer; the query builder passes each value safely (safe_sql)."""
 
 
 def matching() -> stat.Panel:

@@ -122,7 +122,7 @@ def breach_list() -> table.Panel:
                 FROM queue_kpi_1m
                 WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
                 GROUP BY 1, 2, 3
-                HAVING {sla_pct()} < $sla_target
+                HAVING {sla_pct()} < $sla_target::numeric
                 ORDER BY 1 DESC, 2, 3
                 LIMIT 500
                 """

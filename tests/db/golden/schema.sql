@@ -23,6 +23,49 @@ CREATE SCHEMA public;
 
 
 --
+-- Name: grafana_value(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.grafana_value(p_encoded text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    decoded bytea;
+BEGIN
+    IF strpos(p_encoded, '%') = 0 THEN
+        RETURN p_encoded;
+    END IF;
+    -- 'a%27b%2C' splits into 'a', '27b', '2C': each part after the first starts with two hex
+    -- digits (a cut-off '%' or '%X' leaves fewer, and '%' is no hex digit: the decode fails)
+    SELECT string_agg(
+               CASE WHEN p.n = 1 THEN convert_to(p.part, 'UTF8')
+                    ELSE decode(CASE WHEN length(p.part) >= 2 THEN left(p.part, 2) ELSE '%' END,
+                                'hex')
+                         || convert_to(substr(p.part, 3), 'UTF8') END,
+               ''::bytea ORDER BY p.n)
+      INTO decoded
+      FROM unnest(string_to_array(p_encoded, '%')) WITH ORDINALITY AS p(part, n);
+    RETURN convert_from(decoded, 'UTF8');
+END
+$$;
+
+
+--
+-- Name: grafana_values(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.grafana_values(p_encoded text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+    SELECT CASE WHEN d.v LIKE '{%}' THEN string_to_array(substr(d.v, 2, length(d.v) - 2), ',')
+                ELSE ARRAY[d.v] END
+    FROM (SELECT grafana_value(p_encoded) AS v) AS d
+$$;
+
+
+--
 -- Name: queuepulse_apply_retention(interval, interval, interval, interval); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -85,6 +128,28 @@ BEGIN
     END IF;
     SELECT count(*) INTO dropped FROM drop_chunks(p_table, older_than => now() - p_keep);
     RETURN dropped;
+END
+$$;
+
+
+--
+-- Name: queuepulse_keep_reconciled_visits(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_keep_reconciled_visits() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    IF OLD.source = 'cdr'
+       AND pg_has_role(current_user, 'queuepulse_writer', 'USAGE')
+       AND NOT pg_has_role(current_user, 'queuepulse_retention', 'USAGE')
+       AND NOT pg_has_role(current_user,
+                           (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
+        RAISE EXCEPTION 'queuepulse: the writer may not delete reconciled (cdr) queue visits'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN OLD;
 END
 $$;
 
@@ -1081,6 +1146,13 @@ CREATE INDEX staffing_intervals_pbx_idx ON public.staffing_intervals USING btree
 
 
 --
+-- Name: queue_calls queuepulse_keep_reconciled_visits; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER queuepulse_keep_reconciled_visits BEFORE DELETE ON public.queue_calls FOR EACH ROW EXECUTE FUNCTION public.queuepulse_keep_reconciled_visits();
+
+
+--
 -- Name: agent_states ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1454,7 +1526,7 @@ GRANT USAGE ON SCHEMA public TO queuepulse_tenant;
 --
 
 REVOKE ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_keep_health interval, p_keep_events interval, p_keep_facts interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_keep_health interval, p_keep_events interval, p_keep_facts interval) TO queuepulse_writer;
+GRANT ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_keep_health interval, p_keep_events interval, p_keep_facts interval) TO queuepulse_retention;
 
 
 --
@@ -1462,7 +1534,7 @@ GRANT ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_
 --
 
 REVOKE ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) TO queuepulse_writer;
+GRANT ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) TO queuepulse_retention;
 
 
 --
@@ -1470,7 +1542,7 @@ GRANT ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep
 --
 
 GRANT SELECT ON TABLE public.agent_states TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agent_states TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.agent_states TO queuepulse_writer;
 GRANT SELECT ON TABLE public.agent_states TO queuepulse_tenant_views;
 
 
@@ -1479,7 +1551,7 @@ GRANT SELECT ON TABLE public.agent_states TO queuepulse_tenant_views;
 --
 
 GRANT SELECT ON TABLE public.agents TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.agents TO queuepulse_writer;
 GRANT SELECT ON TABLE public.agents TO queuepulse_tenant_views;
 
 
@@ -1522,7 +1594,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.arrival_forecast_accuracy TO q
 --
 
 GRANT SELECT ON TABLE public.call_events TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.call_events TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.call_events TO queuepulse_writer;
 GRANT SELECT ON TABLE public.call_events TO queuepulse_tenant_views;
 
 
@@ -1531,7 +1603,7 @@ GRANT SELECT ON TABLE public.call_events TO queuepulse_tenant_views;
 --
 
 GRANT SELECT ON TABLE public.cdr_dead_letters TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.cdr_dead_letters TO queuepulse_writer;
 GRANT SELECT ON TABLE public.cdr_dead_letters TO queuepulse_tenant_views;
 
 
@@ -1575,7 +1647,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.expected_wait_accuracy TO queu
 --
 
 GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pbx_queue_reports TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.pbx_queue_reports TO queuepulse_writer;
 GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_tenant_views;
 
 
@@ -1584,7 +1656,7 @@ GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_tenant_views;
 --
 
 GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pipeline_health TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.pipeline_health TO queuepulse_writer;
 GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_tenant_views;
 
 
@@ -1593,7 +1665,7 @@ GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_tenant_views;
 --
 
 GRANT SELECT ON TABLE public.queue_agents TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_agents TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.queue_agents TO queuepulse_writer;
 GRANT SELECT ON TABLE public.queue_agents TO queuepulse_tenant_views;
 
 
@@ -1619,7 +1691,7 @@ GRANT SELECT ON TABLE public.queue_config_changes TO queuepulse_tenant_views;
 --
 
 GRANT SELECT ON TABLE public.queue_live TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_live TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.queue_live TO queuepulse_writer;
 GRANT SELECT ON TABLE public.queue_live TO queuepulse_tenant_views;
 
 
@@ -1636,7 +1708,7 @@ GRANT SELECT ON TABLE public.queuepulse_migrations TO queuepulse_writer;
 --
 
 GRANT SELECT ON TABLE public.queues TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queues TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.queues TO queuepulse_writer;
 GRANT SELECT ON TABLE public.queues TO queuepulse_tenant_views;
 
 
@@ -1653,7 +1725,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queues_current TO queuepulse_w
 --
 
 GRANT SELECT ON TABLE public.reconciliation_diffs TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_diffs TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.reconciliation_diffs TO queuepulse_writer;
 GRANT SELECT ON TABLE public.reconciliation_diffs TO queuepulse_tenant_views;
 
 
@@ -1662,7 +1734,7 @@ GRANT SELECT ON TABLE public.reconciliation_diffs TO queuepulse_tenant_views;
 --
 
 GRANT SELECT ON TABLE public.reconciliation_runs TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_runs TO queuepulse_writer;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.reconciliation_runs TO queuepulse_writer;
 GRANT SELECT ON TABLE public.reconciliation_runs TO queuepulse_tenant_views;
 
 
