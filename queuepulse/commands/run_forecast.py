@@ -14,9 +14,10 @@ import signal
 from datetime import datetime, timedelta
 from typing import Any
 
+from queuepulse.commands.options import add_dsn_option
 from queuepulse.commands.run import settings_from_args
 from queuepulse.errors import ConfigError
-from queuepulse.health import CommandMetrics
+from queuepulse.health import CommandMetrics, DatabaseProbe
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def register(run_subparsers: Any) -> None:
             "--once it runs until Ctrl-C/SIGTERM and serves /healthz and /metrics."
         ),
     )
-    parser.add_argument("--dsn", help="database connection string (default: QUEUEPULSE_DB__DSN)")
+    add_dsn_option(parser)
     parser.add_argument("--pbx-id", help="the PBX to forecast (default: QUEUEPULSE_PBX__PBX_ID)")
     parser.add_argument("--once", action="store_true",
                         help="one forecast and one expected-wait pass, print counts, exit")
@@ -117,7 +118,8 @@ async def _main(args: argparse.Namespace) -> int:
         port = args.metrics_port if args.metrics_port is not None else (
             settings.observability.metrics_port + METRICS_PORT_OFFSET)
         await run_forever(job, args.interval, args.wait_interval, stop,
-                          settings.observability.metrics_host, port)
+                          settings.observability.metrics_host, port,
+                          database=DatabaseProbe(settings.db.dsn.get_secret_value()))
         return 0
     finally:
         job.writer.close()
@@ -126,10 +128,10 @@ async def _main(args: argparse.Namespace) -> int:
 class ForecastMetrics(CommandMetrics):
     """``run forecast``'s collectors (labels: ``pbx_id``); the heartbeat is a pass that wrote."""
 
-    def __init__(self, pbx_id: str) -> None:
+    def __init__(self, pbx_id: str, database: DatabaseProbe | None = None) -> None:
         from prometheus_client import Counter, Gauge
 
-        super().__init__()
+        super().__init__(database)
         self.pbx_id = pbx_id
         r = self.registry
         self.runs = Counter("queuepulse_forecast_runs", "Forecast job passes by kind "
@@ -157,7 +159,8 @@ class ForecastMetrics(CommandMetrics):
 
 
 async def run_forever(job: Any, interval_s: float, wait_interval_s: float, stop: asyncio.Event,
-                      host: str, port: int, *, now: Any = None, rate: Any = None) -> None:
+                      host: str, port: int, *, now: Any = None, rate: Any = None,
+                      database: DatabaseProbe | None = None) -> None:
     """Pass after pass on a :class:`~queuepulse.schedule.FixedRate` grid until ``stop``:
     expected waits every tick, a forecast when ``interval_s`` passed since the last one. A
     failed pass (database away) is logged and retried at the next tick."""
@@ -169,7 +172,7 @@ async def run_forever(job: Any, interval_s: float, wait_interval_s: float, stop:
 
     clock = now or utcnow
     pacer = rate or FixedRate(wait_interval_s)
-    metrics = ForecastMetrics(job.config.pbx_id)
+    metrics = ForecastMetrics(job.config.pbx_id, database)
     server = serve_health(host, port, metrics,
                           stale_after_s=max(2.0 * interval_s, 4.0 * wait_interval_s) + 30.0)
     last_forecast: datetime | None = None

@@ -17,6 +17,7 @@ import re
 from datetime import date
 from typing import Any
 
+from queuepulse.commands.options import add_dsn_option
 from queuepulse.errors import ConfigError
 
 _TARGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*$")
@@ -52,8 +53,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--queue", metavar="DN", help="plan this queue from its stored forecast")
     parser.add_argument("--date", metavar="YYYY-MM-DD",
                         help="with --queue: the local day to plan (default: today)")
-    parser.add_argument("--dsn", help="database connection string (with --queue; default: "
-                                      "QUEUEPULSE_DB__DSN)")
+    add_dsn_option(parser, "QUEUEPULSE_DB__DSN; read only with --queue")
     parser.add_argument("--pbx-id", help="with --queue: the PBX (default: QUEUEPULSE_PBX__PBX_ID)")
     parser.add_argument("--format", choices=["text", "json"], default="text",
                         help="text table (default) or one JSON object")

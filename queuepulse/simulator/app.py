@@ -97,6 +97,12 @@ _ROUTES: list[tuple[re.Pattern[str], str, str]] = [
 ]
 
 
+
+def endpoint_names() -> tuple[str, ...]:
+    """The names the routes give their endpoints (fault rules match these), ``Report`` aside:
+    each report is ``Report<X>``."""
+    return tuple(dict.fromkeys(name for _, _, name in _ROUTES if name != "Report"))
+
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     data = json.dumps(body, separators=(",", ":")).encode()
     return Response(data, status_code=status, media_type=_JSON, headers=headers)

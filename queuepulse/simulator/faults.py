@@ -71,15 +71,17 @@ class FaultRule:
             )
 
 
-_ENDPOINTS = ("token", "ActiveCalls", "DropCall", "CallHistoryView", "CallLogData", "Queues",
-              "Users", "SystemStatus")
+def _route_endpoints() -> tuple[str, ...]:
+    from queuepulse.simulator.app import endpoint_names
+
+    return ("token", *endpoint_names())
 
 
 def fault_endpoints() -> tuple[str, ...]:
     """Every endpoint name a rule's pattern can match (``Report<X>`` for each report)."""
     from queuepulse.simulator.reports import REPORTS
 
-    return _ENDPOINTS + tuple(f"Report{name}" for name in REPORTS)
+    return _route_endpoints() + tuple(f"Report{name}" for name in REPORTS)
 
 
 def _check_endpoint(rule: FaultRule) -> FaultRule:
@@ -87,7 +89,7 @@ def _check_endpoint(rule: FaultRule) -> FaultRule:
     if not any(fnmatch.fnmatchcase(name, rule.endpoint) for name in fault_endpoints()):
         raise FaultSpecError(
             f"fault endpoint {rule.endpoint!r} matches no endpoint; use one of "
-            f"{', '.join(_ENDPOINTS)}, Report<X> (e.g. ReportStatisticSla) or a pattern "
+            f"{', '.join(_route_endpoints())}, Report<X> (e.g. ReportStatisticSla) or a pattern "
             "such as * or Report*"
         )
     return rule

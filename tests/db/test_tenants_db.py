@@ -240,7 +240,7 @@ def test_readers_and_the_writer_are_not_restricted(
     assert _visible(pg_writer_dsn, "queues_current") == set(PBXS)
     with psycopg.connect(pg_writer_dsn, autocommit=True) as conn:
         conn.execute("UPDATE queue_live SET waiting = waiting + 1")
-        conn.execute("DELETE FROM pipeline_health WHERE pbx_id = 'globex'")
+        conn.execute("DELETE FROM queue_kpi_1m WHERE pbx_id = 'globex'")  # buckets it rewrites
     rls = pg_conn.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = 'public' AND c.relkind = 'r' AND NOT c.relrowsecurity "

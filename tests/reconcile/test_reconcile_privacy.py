@@ -29,7 +29,7 @@ pytestmark = pytest.mark.e2e
 
 LO = START - minutes(WARMUP_S / 60)
 HI = START
-FAULTS = "CallHistoryView:malformed@n1; ReportCallLogData:truncated@n1"
+FAULTS = "CallHistoryView:malformed@n1; CallLogData:truncated@n1"
 
 
 class BadRowsClient(XapiClient):
