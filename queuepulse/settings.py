@@ -79,7 +79,20 @@ class DatabaseSettings(BaseModel):
     )
     port: int = Field(55432, description="Port of the local demo cluster.")
     batch_rows: int = Field(5000, ge=1, description="Rows per sink batch.")
-    buffer_rows: int = Field(200_000, ge=1, description="Rows held while the database is away.")
+    buffer_rows: int = Field(
+        200_000, ge=1, description="Rows held in memory while the database is away.")
+    spool_dir: Path | None = Field(
+        Path(".queuepulse/spool"),
+        description="Local directory for rows beyond buffer_rows while the database is away "
+                    "(the live flow keeps polling); empty = none (polling holds instead).")
+    spool_max_bytes: int = Field(1 << 30, ge=1, description="Bound of the local spool, bytes.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_spool_dir_is_none(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("spool_dir") == "":
+            return {**data, "spool_dir": None}
+        return data
 
 
 class PrivacySettings(BaseModel):

@@ -25,6 +25,10 @@ RECONCILIATION = {
     "cdr_dead_letters": "received_at",
     "pbx_queue_reports": "period_from",
 }
+FAULTS = {"write_dead_letters": "dead_at"}
+# Plain tables, each for a reason its COMMENT gives: the migration ledger, and the one-copy
+# ledger of event ids (its key is the id alone, which a hypertable cannot make unique).
+PLAIN_TABLES = {"queuepulse_migrations", "call_event_ids"}
 # The key columns the analyst contract names (docs/schema.md).
 CONTRACT_COLUMNS = {
     "call_events": {
@@ -73,7 +77,7 @@ def _columns(conn: psycopg.Connection[Any], table: str) -> dict[str, str]:
 def test_every_public_table_is_a_hypertable_on_its_time_column(
     pg_conn: psycopg.Connection[Any],
 ) -> None:
-    expected = {**FACT_TABLES, **DIMENSIONS, **RECONCILIATION}
+    expected = {**FACT_TABLES, **DIMENSIONS, **RECONCILIATION, **FAULTS}
     hypertables = dict(
         pg_conn.execute(
             "SELECT hypertable_name, column_name FROM timescaledb_information.dimensions "
@@ -87,8 +91,8 @@ def test_every_public_table_is_a_hypertable_on_its_time_column(
         ).fetchall()
     }
     assert hypertables == expected
-    # Every table but the migration ledger is a hypertable.
-    assert tables - set(hypertables) == {"queuepulse_migrations"}
+    # Every table but the two ledgers is a hypertable.
+    assert tables - set(hypertables) == PLAIN_TABLES
 
 
 @pytest.mark.parametrize("table", sorted(CONTRACT_COLUMNS))
@@ -193,7 +197,7 @@ def test_writer_writes_and_applies_retention(
         }
         assert dropped["queue_live"] == 1
         # Every fact table has a retention (dimension history is kept forever).
-        assert set(dropped) == set(FACT_TABLES) | set(RECONCILIATION)
+        assert set(dropped) == set(FACT_TABLES) | set(RECONCILIATION) | set(FAULTS)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             writer.execute("DELETE FROM queuepulse_migrations")
         with pytest.raises(psycopg.errors.RaiseException):

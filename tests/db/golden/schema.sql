@@ -39,6 +39,7 @@ BEGIN
             ('pipeline_health', p_keep_health),
             ('call_events', p_keep_events),
             ('cdr_dead_letters', p_keep_events),
+            ('write_dead_letters', p_keep_events),
             ('reconciliation_diffs', p_keep_events),
             ('queue_calls', p_keep_facts),
             ('queue_kpi_1m', p_keep_facts),
@@ -54,6 +55,10 @@ BEGIN
         dropped_chunks := queuepulse_drop_old_chunks(('public.' || spec.tbl)::regclass, spec.keep_for);
         RETURN NEXT;
     END LOOP;
+    -- the one-copy ledger of event ids (a plain table) goes with the events it stands for
+    IF p_keep_events IS NOT NULL AND to_regclass('public.call_event_ids') IS NOT NULL THEN
+        DELETE FROM call_event_ids WHERE occurred_at < now() - p_keep_events;
+    END IF;
 END
 $$;
 
@@ -73,7 +78,7 @@ BEGIN
         SELECT 1 FROM unnest(ARRAY[
             'call_events', 'queue_calls', 'queue_kpi_1m', 'entry_queue_kpi_1m', 'queue_live',
             'agent_states', 'pipeline_health', 'reconciliation_runs', 'reconciliation_diffs',
-            'cdr_dead_letters', 'pbx_queue_reports'
+            'cdr_dead_letters', 'pbx_queue_reports', 'write_dead_letters'
         ]) AS fact(name)
         WHERE to_regclass('public.' || fact.name) = p_table
     ) THEN
@@ -144,6 +149,16 @@ CREATE VIEW public.agents_current AS
     agents.details
    FROM public.agents
   WHERE (agents.valid_to IS NULL);
+
+
+--
+-- Name: call_event_ids; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.call_event_ids (
+    event_id uuid NOT NULL,
+    occurred_at timestamp with time zone NOT NULL
+);
 
 
 --
@@ -458,6 +473,22 @@ CREATE TABLE public.reconciliation_runs (
 
 
 --
+-- Name: write_dead_letters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.write_dead_letters (
+    dead_at timestamp with time zone NOT NULL,
+    letter_id uuid NOT NULL,
+    table_name text NOT NULL,
+    pbx_id text,
+    reason text NOT NULL,
+    sqlstate text,
+    row_json text NOT NULL,
+    truncated boolean DEFAULT false NOT NULL
+);
+
+
+--
 -- Name: agent_states agent_states_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -471,6 +502,14 @@ ALTER TABLE ONLY public.agent_states
 
 ALTER TABLE ONLY public.agents
     ADD CONSTRAINT agents_key UNIQUE (pbx_id, agent_dn, valid_from);
+
+
+--
+-- Name: call_event_ids call_event_ids_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.call_event_ids
+    ADD CONSTRAINT call_event_ids_pkey PRIMARY KEY (event_id);
 
 
 --
@@ -578,6 +617,14 @@ ALTER TABLE ONLY public.reconciliation_runs
 
 
 --
+-- Name: write_dead_letters write_dead_letters_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.write_dead_letters
+    ADD CONSTRAINT write_dead_letters_key UNIQUE (letter_id, dead_at);
+
+
+--
 -- Name: agent_states_pbx_ts_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -603,6 +650,13 @@ CREATE INDEX agents_current_idx ON public.agents USING btree (pbx_id, agent_dn) 
 --
 
 CREATE INDEX agents_valid_from_idx ON public.agents USING btree (valid_from DESC);
+
+
+--
+-- Name: call_event_ids_occurred_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX call_event_ids_occurred_idx ON public.call_event_ids USING btree (occurred_at);
 
 
 --
@@ -816,6 +870,20 @@ CREATE INDEX reconciliation_runs_started_at_idx ON public.reconciliation_runs US
 
 
 --
+-- Name: write_dead_letters_dead_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX write_dead_letters_dead_at_idx ON public.write_dead_letters USING btree (dead_at DESC);
+
+
+--
+-- Name: write_dead_letters_table_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX write_dead_letters_table_idx ON public.write_dead_letters USING btree (table_name, dead_at DESC);
+
+
+--
 -- Name: agent_states ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -914,6 +982,13 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.reconciliation_runs FOR
 
 
 --
+-- Name: write_dead_letters ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.write_dead_letters FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
 --
 
@@ -959,6 +1034,14 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents TO queuepulse_writer;
 
 GRANT SELECT ON TABLE public.agents_current TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agents_current TO queuepulse_writer;
+
+
+--
+-- Name: TABLE call_event_ids; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.call_event_ids TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.call_event_ids TO queuepulse_writer;
 
 
 --
@@ -1082,6 +1165,14 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.reconciliation_runs TO queuepu
 
 
 --
+-- Name: TABLE write_dead_letters; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.write_dead_letters TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.write_dead_letters TO queuepulse_writer;
+
+
+--
 -- Name: DEFAULT PRIVILEGES FOR TABLES; Type: DEFAULT ACL; Schema: public; Owner: -
 --
 
@@ -1109,4 +1200,5 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABL
 -- queues valid_from 365 days
 -- reconciliation_diffs detected_at 7 days
 -- reconciliation_runs started_at 30 days
+-- write_dead_letters dead_at 30 days
 -- jobs (procedure, table, schedule)
