@@ -3,11 +3,18 @@
 :func:`step` is a pure function ``(state | None, poll, directory, rules) -> (state, output)`` over
 frozen, picklable state, shaped for Bytewax's ``stateful_map`` (one state per PBX). It
 
-* orders polls by PBX time: a poll received before the last applied one is *out of order*, a poll
-  whose ``ServerNow`` is not newer than the last applied one is *stale*; both are counted and
-  skipped;
-* translates receive times to PBX time with the last measured skew (``ServerNow`` - receive time)
-  when a poll carries no calls;
+* orders polls by receipt: a poll received before the last accepted one is *out of order*, a poll
+  repeating the ``ServerNow`` of a recently applied one is *stale* (a cached answer); both are
+  counted and skipped;
+* does not trust one ``ServerNow`` blindly (see :func:`_judge_clock`): the PBX clock is estimated
+  as receive time + skew, the skew being the median of the recent polls' ``ServerNow`` - receive
+  time. A poll whose ``ServerNow`` is off that estimate by more than ``_CLOCK_TOLERANCE_S`` (an NTP
+  step, a mis-set node behind a load balancer) is a *clock anomaly*: recorded as an ``anomaly``
+  event (``kind: clock_jump``) and applied at the estimated PBX time, never skipped; when
+  ``_STEP_POLLS`` such polls in a row agree with each other, the clock stepped and the estimate
+  follows it (``kind: clock_step``). The PBX time of a poll never goes below the
+  ``LastChangeStatus`` of its rows (a change cannot be later than "now") nor back in time;
+* translates receive times to PBX time with that skew estimate when a poll carries no calls;
 * keys calls by (``Id``, ``EstablishedAt``), emits ``call_started``, ``status_changed``,
   ``queue_entered``, ``answered``, ``transferred``, ``abandoned``, ``call_ended`` at
   ``LastChangeStatus`` (else ``ServerNow``), clamped so each call's events never go back in time;
@@ -61,6 +68,14 @@ __all__ = [
 ]
 
 _TINY = timedelta(microseconds=1)
+#: How far a poll's ServerNow may stray from the estimated PBX clock before it is an anomaly.
+_CLOCK_TOLERANCE_S = 5.0
+#: Consecutive anomalous polls agreeing with each other that make a clock step.
+_STEP_POLLS = 3
+#: Polls whose skews the estimate keeps (the median of these is the skew).
+_SKEW_WINDOW = 9
+#: Recently applied ServerNow values remembered to recognise a repeated (stale) answer.
+_RECENT_SERVER_NOWS = 8
 #: How long after an answer an unidentified agent is still looked for (see rules.infer_agent).
 _ATTRIBUTION_WINDOW_S = 10.0
 
@@ -80,6 +95,7 @@ class Counters:
     parse_problems: int = 0
     calls_started: int = 0
     calls_ended: int = 0
+    clock_anomalies: int = 0
 
     def __add__(self, other: Counters) -> Counters:
         return Counters(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -158,6 +174,12 @@ class PbxState:
     unattributed: frozenset[str] = frozenset()  # answered calls whose agent is not known yet
     attributed: frozenset[str] = frozenset()  # agents of answered, still talking visits
     counters: Counters = Counters()
+    skews: tuple[float, ...] = ()  # recent accepted skews (the estimate is their median)
+    odd_skews: tuple[float, ...] = ()  # skews of the anomalous polls in a row so far
+    recent_server_nows: tuple[datetime, ...] = ()  # raw ServerNow of recently applied polls
+    #: calls restored from the database at a restart without recovery, and when each was
+    #: last seen: the first poll continues them or ends them at that time
+    restored: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,19 +251,25 @@ def step(
                        skew_s=state.skew_s)
     if not poll.ok:
         return _record_failed_poll(state, poll)
-    server_time, measured_skew = _poll_server_time(poll, state.skew_s)
-    if state.last_server_now is not None and server_time <= state.last_server_now:
+    raw_time, measured_skew = _poll_server_time(poll, state.skew_s)
+    if measured_skew is not None and raw_time in state.recent_server_nows:
         return _finish(state, {"polls": 1, "stale": 1}, skipped="stale", skew_s=state.skew_s)
-    return _apply_poll(state, poll, server_time, measured_skew, directory, rules)
+    clock = _judge_clock(state, poll, raw_time, measured_skew)
+    return _apply_poll(state, poll, clock, directory, rules)
 
 
 def _apply_poll(
-    state: PbxState, poll: Poll, server_time: datetime, measured_skew: float | None,
-    directory: Directory, rules: Rules,
+    state: PbxState, poll: Poll, clock: _ClockVerdict, directory: Directory, rules: Rules,
 ) -> tuple[PbxState, StepOutput]:
-    """Apply a poll that is in order and newer than the last applied one, phase by phase."""
+    """Apply a poll that is in order and not a repeat, phase by phase."""
+    server_time = clock.server_time
     ctx = _PollContext(state, poll, server_time, directory, rules)
+    if clock.rebased_prev is not None:
+        ctx.prev_server_time = clock.rebased_prev
     pbx = _PbxEvents(state, poll.received_at)
+    if clock.anomaly is not None:
+        ctx.count("clock_anomalies")
+        pbx.emit("anomaly", server_time, clock.anomaly)
     in_gap = _end_or_record_gap(ctx, pbx, state.gap)
     rows = _sort_rows(ctx, poll.calls, state.tombstones)
     drafts = _apply_changed_rows(ctx, rows)
@@ -253,7 +281,7 @@ def _apply_poll(
     tombstones = _remember_ended_calls(ctx, rows, ended)
     live, attributed = _gauges(ctx, calls)
     on_call = frozenset(ctx.on_call)
-    skew = measured_skew if measured_skew is not None else state.skew_s
+    skew = clock.skew_s
     new_state = PbxState(
         pbx_id=state.pbx_id,
         calls=calls,
@@ -268,6 +296,9 @@ def _apply_poll(
         unattributed=unattributed,
         attributed=attributed,
         counters=state.counters,
+        skews=clock.skews,
+        odd_skews=clock.odd_skews,
+        recent_server_nows=clock.recent,
     )
     return _finish(
         new_state,
@@ -988,6 +1019,83 @@ def _row_time(
     if lower is not None and at < lower:
         at, source = lower, "clamped"
     return at, source
+
+
+@dataclass(frozen=True, slots=True)
+class _ClockVerdict:
+    """The PBX time a poll is applied at, and what the poll did to the clock estimate."""
+
+    server_time: datetime
+    skew_s: float | None
+    skews: tuple[float, ...]
+    odd_skews: tuple[float, ...]
+    recent: tuple[datetime, ...]
+    anomaly: dict[str, Any] | None = None
+    #: the last applied poll's PBX time on the new clock, when this poll follows a step
+    rebased_prev: datetime | None = None
+
+
+def _median(values: tuple[float, ...]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _judge_clock(
+    state: PbxState, poll: Poll, raw_time: datetime, measured: float | None
+) -> _ClockVerdict:
+    """Decide the PBX time of an accepted poll from what is robust (see the module doc): its
+    ``ServerNow`` when it agrees with the estimate, else receive time + the estimated skew;
+    never below its rows' ``LastChangeStatus`` (within the tolerance), never back in time."""
+    skews, odd, recent = state.skews, state.odd_skews, state.recent_server_nows
+    anomaly: dict[str, Any] | None = None
+    if measured is None:  # no rows, no ServerNow: the estimate gives the time
+        server_time = raw_time
+    else:
+        recent = (*recent[-(_RECENT_SERVER_NOWS - 1):], raw_time)
+        if not skews:
+            skews = (measured,)
+        estimate = _median(skews)
+        off = measured - estimate
+        if abs(off) <= _CLOCK_TOLERANCE_S:
+            skews, odd = (*skews[-(_SKEW_WINDOW - 1):], measured), ()
+            server_time = raw_time
+        else:
+            odd = (*odd, measured)
+            anomaly = {"kind": "clock_jump", "server_now": format_datetime(raw_time),
+                       "offset_s": round(off, 3)}
+            if len(odd) >= _STEP_POLLS and max(odd) - min(odd) <= 2 * _CLOCK_TOLERANCE_S:
+                # the clock stepped: follow it from here, the last poll translated to it
+                anomaly["kind"] = "clock_step"
+                skews, odd = odd, ()
+                server_time = raw_time
+                prev = state.last_server_now
+                rebased = prev + timedelta(seconds=off) if prev is not None else None
+                return _ClockVerdict(server_time, _median(skews), skews, odd, recent, anomaly,
+                                     rebased)
+            server_time = poll.received_at + timedelta(seconds=estimate)
+            if len(odd) >= _STEP_POLLS:
+                odd = odd[-(_STEP_POLLS - 1):]
+    floor = _last_change_floor(poll, server_time)
+    if floor is not None and floor > server_time:
+        server_time = floor
+    prev = state.last_server_now
+    if prev is not None and server_time <= prev:
+        server_time = prev + _TINY
+    skew = _median(skews) if skews else state.skew_s
+    return _ClockVerdict(server_time, skew, skews, odd, recent, anomaly)
+
+
+def _last_change_floor(poll: Poll, server_time: datetime) -> datetime | None:
+    """The latest ``LastChangeStatus`` of the poll's rows that lies within the tolerance of
+    ``server_time``: the PBX's "now" cannot be before a change it reports."""
+    limit = server_time + timedelta(seconds=_CLOCK_TOLERANCE_S)
+    latest: datetime | None = None
+    for row in poll.calls:
+        lc = row.last_change_status
+        if lc is not None and lc <= limit and (latest is None or lc > latest):
+            latest = lc
+    return latest
 
 
 def _poll_server_time(poll: Poll, skew_s: float | None) -> tuple[datetime, float | None]:
