@@ -247,13 +247,14 @@ def step(
     if poll.received_at.tzinfo is None:  # a naive receive time is read as UTC
         poll = replace(poll, received_at=poll.received_at.replace(tzinfo=UTC))
     if state.last_received_at is not None and poll.received_at < state.last_received_at:
-        return _finish(state, {"polls": 1, "out_of_order": 1}, skipped="out_of_order",
-                       skew_s=state.skew_s)
+        return _finish(state, {"polls": 1, "out_of_order": 1, "parse_problems": poll.problems},
+                       skipped="out_of_order", skew_s=state.skew_s)
     if not poll.ok:
         return _record_failed_poll(state, poll)
     raw_time, measured_skew = _poll_server_time(poll, state.skew_s)
     if measured_skew is not None and raw_time in state.recent_server_nows:
-        return _finish(state, {"polls": 1, "stale": 1}, skipped="stale", skew_s=state.skew_s)
+        return _finish(state, {"polls": 1, "stale": 1, "parse_problems": poll.problems},
+                       skipped="stale", skew_s=state.skew_s)
     clock = _judge_clock(state, poll, raw_time, measured_skew)
     return _apply_poll(state, poll, clock, directory, rules)
 
