@@ -49,7 +49,7 @@ def _source(config: LiveFlowConfig) -> Any:
         def loader(pbx_id: str) -> Any:
             store = ConfigStore.from_dsn(dsn)
             try:
-                return store.load(pbx_id)
+                return store.load_with_open_calls(pbx_id)
             finally:
                 store.close()
 

@@ -60,10 +60,12 @@ __all__ = [
     "Counters",
     "GapState",
     "PbxState",
+    "RestoredCall",
     "StepOutput",
     "Tombstone",
     "call_key_of",
     "initial_state",
+    "restore",
     "step",
 ]
 
@@ -216,6 +218,49 @@ class StepOutput:
 def initial_state(pbx_id: str) -> PbxState:
     """The state before the first poll."""
     return PbxState(pbx_id)
+
+
+@dataclass(frozen=True, slots=True)
+class RestoredCall:
+    """What the database holds about a call with an open visit: its visits (oldest first, the
+    open one last), how many events it has (the next event's sequence number), its last event's
+    time and status."""
+
+    call_key: str
+    call_id: int | None
+    visits: tuple[QueueVisit, ...]
+    events: int
+    last_event_at: datetime
+    status: str | None = None
+
+
+def restore(pbx_id: str, calls: tuple[RestoredCall, ...], last_seen: datetime) -> PbxState:
+    """The state of a start without recovery state, from the calls the database holds open
+    (a restart after a crash or a stop without ``--recovery-dir``). The first poll reconciles
+    them: a call it still shows continues its visit (its row is compared with what was known,
+    so an answer or a move since is applied); a call it no longer shows ends at ``last_seen``
+    (the last poll the database holds), the time since recorded as the end's uncertainty."""
+    tracks: dict[str, CallTrack] = {}
+    for call in calls:
+        open_visits = [v for v in call.visits if not v.is_closed]
+        if not open_visits or call.call_id is None:
+            continue
+        visit = open_visits[-1]
+        first = call.visits[0]
+        closed = [v for v in call.visits if v.is_closed]
+        last_event = max(call.last_event_at, max(v.entered_at for v in call.visits))
+        tracks[call.call_key] = CallTrack(
+            call_key=call.call_key, call_id=call.call_id, caller_raw=None, callee_raw=None,
+            status=call.status, last_change=None, caller_dn=None, callee_dn=None,
+            caller=visit.caller, seq=call.events, last_event_at=last_event, visit=visit,
+            entry_queue_dn=first.entry_queue_dn or first.queue_dn, entry_at=first.entered_at,
+            entry_sla_s=first.sla_s,
+            answered_any=any(v.answered_at is not None for v in call.visits),
+            last_outcome=closed[-1].outcome if closed else None,
+            last_closed_at=closed[-1].ended_at if closed else None,
+            last_entered_at=max(v.entered_at for v in call.visits),
+        )
+    return PbxState(pbx_id, calls=tracks, restored=dict.fromkeys(tracks, last_seen))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -496,16 +541,22 @@ def _end_vanished_calls(
     return their drafts."""
     prev, server_time = ctx.prev_server_time, ctx.server_time
     ended: list[_CallDraft] = []
+    restored = ctx.restored
     for key, track in ctx.old_calls.items():
         if key in rows.unchanged or key in drafts:
             continue
         draft = _CallDraft(track)
+        seen = restored.get(key, prev)
         details: dict[str, Any] = {
-            "last_seen": format_datetime(prev) if prev is not None else None,
-            "uncertainty_s": seconds_between(prev, server_time) if prev is not None else None,
+            "last_seen": format_datetime(seen) if seen is not None else None,
+            "uncertainty_s": seconds_between(seen, server_time) if seen is not None else None,
             "gap": in_gap,
         }
-        draft.end(ctx, server_time, details)
+        if key in restored:  # gone while queuepulse was not running: ended when last seen
+            details["restart"] = True
+            draft.end(ctx, min(seen or server_time, server_time), details)
+        else:
+            draft.end(ctx, server_time, details)
         ended.append(draft)
     return ended
 
@@ -615,7 +666,7 @@ class _PollContext:
     __slots__ = (
         "_busy", "_id_index", "attributed", "delta", "directory", "events", "facts",
         "newly_on_call", "observed_at", "old_calls", "on_call", "pbx_id", "prev_on_call",
-        "prev_server_time", "rules", "server_time", "visits",
+        "prev_server_time", "restored", "rules", "server_time", "visits",
     )
 
     def __init__(
@@ -629,6 +680,7 @@ class _PollContext:
         self.directory = directory
         self.rules = rules
         self.old_calls = state.calls
+        self.restored = state.restored
         self.prev_on_call = state.on_call
         self.attributed = state.attributed
         self.events: list[CallEvent] = []

@@ -105,6 +105,12 @@ class KnownConfig:
     agents: Mapping[str, Versioned[AgentConfig]] = field(default_factory=dict)
     memberships: Mapping[tuple[str, str], Versioned[Membership]] = field(default_factory=dict)
     states: Mapping[str, AgentState] = field(default_factory=dict)
+    #: calls the database holds open for the PBX (a visit without ``ended_at``), for a start
+    #: without recovery state (:func:`queuepulse.domain.lifecycle.restore`)
+    open_calls: tuple[Any, ...] = ()
+    #: PBX time of the last poll the database holds for the PBX (when the open calls were last
+    #: seen)
+    last_seen: datetime | None = None
 
     def current(self) -> PbxConfig:
         """The known configuration without validity times."""
