@@ -6,13 +6,13 @@ frozen, picklable state, shaped for Bytewax's ``stateful_map`` (one state per PB
 * orders polls by receipt: a poll received before the last accepted one is *out of order*, a poll
   repeating the ``ServerNow`` of a recently applied one is *stale* (a cached answer); both are
   counted and skipped;
-* does not trust one ``ServerNow`` blindly (see :func:`_judge_clock`): the PBX clock is estimated
-  as receive time + skew, the skew being the median of the recent polls' ``ServerNow`` - receive
-  time. A poll whose ``ServerNow`` is off that estimate by more than ``_CLOCK_TOLERANCE_S`` (an NTP
-  step, a mis-set node behind a load balancer) is a *clock anomaly*: recorded as an ``anomaly``
-  event (``kind: clock_jump``) and applied at the estimated PBX time, never skipped; when
-  ``_STEP_POLLS`` such polls in a row agree with each other, the clock stepped and the estimate
-  follows it (``kind: clock_step``). The PBX time of a poll never goes below the
+* does not trust one ``ServerNow`` blindly (see :func:`_judge_clock`): a poll is expected at the
+  last applied poll's PBX time plus the receive time elapsed since. A poll whose ``ServerNow`` is
+  off that expectation by more than ``_CLOCK_TOLERANCE_S`` (an NTP step, a mis-set node behind
+  a load balancer) is a *clock anomaly*: recorded as an ``anomaly`` event (``kind:
+  clock_jump``) and applied at the expected PBX time, never skipped; when ``_STEP_POLLS`` such
+  polls in a row agree with each other, the clock stepped and is followed from there (``kind:
+  clock_step``). The PBX time of a poll never goes below the
   ``LastChangeStatus`` of its rows (a change cannot be later than "now") nor back in time;
 * translates receive times to PBX time with that skew estimate when a poll carries no calls;
 * keys calls by (``Id``, ``EstablishedAt``), emits ``call_started``, ``status_changed``,
@@ -74,8 +74,6 @@ _TINY = timedelta(microseconds=1)
 _CLOCK_TOLERANCE_S = 5.0
 #: Consecutive anomalous polls agreeing with each other that make a clock step.
 _STEP_POLLS = 3
-#: Polls whose skews the estimate keeps (the median of these is the skew).
-_SKEW_WINDOW = 9
 #: Recently applied ServerNow values remembered to recognise a repeated (stale) answer.
 _RECENT_SERVER_NOWS = 8
 #: How long after an answer an unidentified agent is still looked for (see rules.infer_agent).
@@ -176,8 +174,8 @@ class PbxState:
     unattributed: frozenset[str] = frozenset()  # answered calls whose agent is not known yet
     attributed: frozenset[str] = frozenset()  # agents of answered, still talking visits
     counters: Counters = Counters()
-    skews: tuple[float, ...] = ()  # recent accepted skews (the estimate is their median)
-    odd_skews: tuple[float, ...] = ()  # skews of the anomalous polls in a row so far
+    applied_received_at: datetime | None = None  # receive time of the last applied poll
+    odd_offsets: tuple[float, ...] = ()  # offsets of the anomalous polls in a row so far
     recent_server_nows: tuple[datetime, ...] = ()  # raw ServerNow of recently applied polls
     #: calls restored from the database at a restart without recovery, and when each was
     #: last seen: the first poll continues them or ends them at that time
@@ -342,8 +340,8 @@ def _apply_poll(
         unattributed=unattributed,
         attributed=attributed,
         counters=state.counters,
-        skews=clock.skews,
-        odd_skews=clock.odd_skews,
+        applied_received_at=poll.received_at,
+        odd_offsets=clock.odd_offsets,
         recent_server_nows=clock.recent,
     )
     return _finish(
@@ -1080,63 +1078,52 @@ class _ClockVerdict:
 
     server_time: datetime
     skew_s: float | None
-    skews: tuple[float, ...]
-    odd_skews: tuple[float, ...]
+    odd_offsets: tuple[float, ...]
     recent: tuple[datetime, ...]
     anomaly: dict[str, Any] | None = None
     #: the last applied poll's PBX time on the new clock, when this poll follows a step
     rebased_prev: datetime | None = None
 
 
-def _median(values: tuple[float, ...]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
 def _judge_clock(
     state: PbxState, poll: Poll, raw_time: datetime, measured: float | None
 ) -> _ClockVerdict:
     """Decide the PBX time of an accepted poll from what is robust (see the module doc): its
-    ``ServerNow`` when it agrees with the estimate, else receive time + the estimated skew;
-    never below its rows' ``LastChangeStatus`` (within the tolerance), never back in time."""
-    skews, odd, recent = state.skews, state.odd_skews, state.recent_server_nows
+    ``ServerNow`` when it agrees with the last applied poll's PBX time advanced by the receive
+    time elapsed since, else that expectation; never below its rows' ``LastChangeStatus``
+    (within the tolerance), never back in time (but after a step)."""
+    odd, recent = state.odd_offsets, state.recent_server_nows
+    prev, prev_received = state.last_server_now, state.applied_received_at
     anomaly: dict[str, Any] | None = None
-    if measured is None:  # no rows, no ServerNow: the estimate gives the time
+    skew = measured if measured is not None else state.skew_s
+    if measured is None:  # no rows, no ServerNow: receive time + the last skew
         server_time = raw_time
     else:
         recent = (*recent[-(_RECENT_SERVER_NOWS - 1):], raw_time)
-        if not skews:
-            skews = (measured,)
-        estimate = _median(skews)
-        off = measured - estimate
+        expected = (prev + (poll.received_at - prev_received)
+                    if prev is not None and prev_received is not None else raw_time)
+        off = (raw_time - expected).total_seconds()
         if abs(off) <= _CLOCK_TOLERANCE_S:
-            skews, odd = (*skews[-(_SKEW_WINDOW - 1):], measured), ()
+            odd = ()
             server_time = raw_time
         else:
-            odd = (*odd, measured)
+            odd = (*odd[-(_STEP_POLLS - 1):], off)
             anomaly = {"kind": "clock_jump", "server_now": format_datetime(raw_time),
                        "offset_s": round(off, 3)}
             if len(odd) >= _STEP_POLLS and max(odd) - min(odd) <= 2 * _CLOCK_TOLERANCE_S:
                 # the clock stepped: follow it from here, the last poll translated to it
                 anomaly["kind"] = "clock_step"
-                skews, odd = odd, ()
-                server_time = raw_time
-                prev = state.last_server_now
-                rebased = prev + timedelta(seconds=off) if prev is not None else None
-                return _ClockVerdict(server_time, _median(skews), skews, odd, recent, anomaly,
-                                     rebased)
-            server_time = poll.received_at + timedelta(seconds=estimate)
-            if len(odd) >= _STEP_POLLS:
-                odd = odd[-(_STEP_POLLS - 1):]
+                assert prev is not None
+                return _ClockVerdict(raw_time, measured, (), recent, anomaly,
+                                     prev + timedelta(seconds=off))
+            server_time = expected
+            skew = state.skew_s
     floor = _last_change_floor(poll, server_time)
     if floor is not None and floor > server_time:
         server_time = floor
-    prev = state.last_server_now
     if prev is not None and server_time <= prev:
         server_time = prev + _TINY
-    skew = _median(skews) if skews else state.skew_s
-    return _ClockVerdict(server_time, skew, skews, odd, recent, anomaly)
+    return _ClockVerdict(server_time, skew, odd, recent, anomaly)
 
 
 def _last_change_floor(poll: Poll, server_time: datetime) -> datetime | None:
