@@ -64,7 +64,7 @@ class StoreSinkPartition(StatelessSinkPartition[TableRow]):
         try:
             if self.buffer.spool is not None:
                 self.buffer.drain_budget_s = 30.0
-                self.buffer.drain()
+                self.buffer.drain(now_or_never=True)
                 self.buffer.spill_all()
             else:
                 self.buffer.flush()

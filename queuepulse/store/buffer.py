@@ -267,16 +267,17 @@ class WriteBuffer:
             self._release_loaded()
         return written
 
-    def drain(self) -> int:
+    def drain(self, *, now_or_never: bool = False) -> int:
         """Write what can be written now, for at most ``drain_budget_s``; return the rows
         committed. Never waits: while the database is away (or refuses writes) it notes the
-        failure and returns at once, trying again when the backoff says so."""
+        failure and returns at once, trying again when the backoff says so (``now_or_never``:
+        try now whatever the backoff says — the last chance before a stop)."""
         written = 0
         with self._lock:
             if self.spool is not None:
                 self._spill_tail()
             now = self._clock()
-            if self._outage_since is not None and now < self._retry_at:
+            if self._outage_since is not None and now < self._retry_at and not now_or_never:
                 return 0
             deadline = now + self.drain_budget_s
             while True:
