@@ -29,7 +29,9 @@ DEFAULT_SECRETS_DIR = "/run/secrets"
 class PbxSettings(BaseModel):
     """How to reach one 3CX PBX's XAPI."""
 
-    pbx_id: str = Field("default", description="Stable name of this PBX in every table (pbx_id).")
+    pbx_id: str = Field("default", min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$",
+                        description="Stable name of this PBX in every table (pbx_id): 1-64 "
+                                    "printable characters.")
     url: str = Field("http://127.0.0.1:5080", description="PBX root URL (no /xapi/v1 suffix).")
     client_id: str = Field("queuepulse", description="XAPI client id (an API service account).")
     client_secret: SecretStr = Field(

@@ -238,3 +238,29 @@ def _json_safe(body: Any) -> bool:
     except (TypeError, ValueError, UnicodeEncodeError):
         return False
     return True
+
+
+def test_a_deeply_nested_answer_is_a_payload_error_not_a_dead_poller() -> None:
+    """Over HTTP the same body is a failed poll (a gap): the client's decoder refuses it."""
+    import httpx
+    from pydantic import SecretStr
+
+    from queuepulse.settings import PbxSettings
+    from queuepulse.xapi.client import XapiClient
+    from queuepulse.xapi.errors import PayloadError
+
+    client = XapiClient(PbxSettings(pbx_id=PBX, client_secret=SecretStr("s")))
+    response = httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000,
+                              headers={"content-type": "application/json"})
+    with pytest.raises(PayloadError):
+        client._decode(response, "ActiveCalls")
+
+
+def test_a_pbx_id_with_control_characters_is_refused_in_the_settings() -> None:
+    from pydantic import ValidationError
+
+    from queuepulse.settings import PbxSettings
+
+    for bad in ("pbx\x00", "x" * 65, ""):
+        with pytest.raises(ValidationError):
+            PbxSettings(pbx_id=bad)
