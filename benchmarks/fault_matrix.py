@@ -41,6 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import psycopg  # noqa: E402
 from bytewax.testing import run_main  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
@@ -72,7 +73,8 @@ CASES: dict[str, str] = {
     "stale": "ActiveCalls:stale@p0.05",
     "restart": "ActiveCalls:restart@n60",
     "skew-jumps": "ActiveCalls:skew=30@p0.025; ActiveCalls:skew=-20@p0.025",
-    "skew-offset": "ActiveCalls:skew=45",
+    "pbx-clock-45s": "",  # the whole PBX clock 45 s ahead (SimulatorConfig.clock_skew_s)
+    "servernow-45s": "ActiveCalls:skew=45",  # ServerNow alone 45 s ahead of its other times
     "config-faults": "Queues:status=503@p0.3; Users:status=500@p0.3",
     "db-outage": "",
     "kills": "",
@@ -191,7 +193,14 @@ def run_case(name: str, cluster: LocalCluster, template: str, args: argparse.Nam
              index: int) -> Result:
     db = f"fm_{index}"
     cluster.drop_database(db)
-    cluster.create_database(db, template=template)
+    for attempt in range(20):  # autovacuum may hold the template for a moment
+        try:
+            cluster.create_database(db, template=template)
+            break
+        except psycopg.errors.ObjectInUse:
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
     dsn = cluster.dsn(db)
     speed = args.speed
     run_for = args.sim_minutes * 60.0 / speed
@@ -199,7 +208,8 @@ def run_case(name: str, cluster: LocalCluster, template: str, args: argparse.Nam
     model = ModelConfig(seed=20 + index, queues=2, agents=8, calls_per_min_per_queue=10.0)
     config = SimulatorConfig(model=model, speed=speed, warmup_s=300, pbx_id=PBX,
                              faults=parse_fault_spec(faults) if faults else (),
-                             fault_seed=index)
+                             fault_seed=index,
+                             clock_skew_s=45.0 if name == "pbx-clock-45s" else 0.0)
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="fm-") as tmp, run_simulator(config) as sim:
         start = datetime.fromtimestamp(sim.now_ms() / 1000, UTC)

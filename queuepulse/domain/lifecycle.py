@@ -7,7 +7,8 @@ frozen, picklable state, shaped for Bytewax's ``stateful_map`` (one state per PB
   repeating the ``ServerNow`` of a recently applied one is *stale* (a cached answer); both are
   counted and skipped;
 * does not trust one ``ServerNow`` blindly (see :func:`_judge_clock`): a poll is expected at the
-  last applied poll's PBX time plus the receive time elapsed since. A poll whose ``ServerNow`` is
+  last applied poll's PBX time plus the receive time elapsed since (times the PBX clock's rate,
+  the median ratio of recent agreeing polls: 1 for a real PBX). A poll whose ``ServerNow`` is
   off that expectation by more than ``_CLOCK_TOLERANCE_S`` (an NTP step, a mis-set node behind
   a load balancer) is a *clock anomaly*: recorded as an ``anomaly`` event (``kind:
   clock_jump``) and applied at the expected PBX time, never skipped; when ``_STEP_POLLS`` such
@@ -74,6 +75,8 @@ _TINY = timedelta(microseconds=1)
 _CLOCK_TOLERANCE_S = 5.0
 #: Consecutive anomalous polls agreeing with each other that make a clock step.
 _STEP_POLLS = 3
+#: Ratios kept for the PBX clock's rate (their median).
+_RATE_WINDOW = 9
 #: Recently applied ServerNow values remembered to recognise a repeated (stale) answer.
 _RECENT_SERVER_NOWS = 8
 #: How long after an answer an unidentified agent is still looked for (see rules.infer_agent).
@@ -175,6 +178,9 @@ class PbxState:
     attributed: frozenset[str] = frozenset()  # agents of answered, still talking visits
     counters: Counters = Counters()
     applied_received_at: datetime | None = None  # receive time of the last applied poll
+    #: recent PBX-time-per-receive-time ratios of consecutive agreeing polls (their median is
+    #: the PBX clock's rate: 1 for a real PBX, the speed of a sped-up simulator)
+    clock_rates: tuple[float, ...] = ()
     odd_offsets: tuple[float, ...] = ()  # offsets of the anomalous polls in a row so far
     recent_server_nows: tuple[datetime, ...] = ()  # raw ServerNow of recently applied polls
     #: calls restored from the database at a restart without recovery, and when each was
@@ -342,6 +348,7 @@ def _apply_poll(
         counters=state.counters,
         applied_received_at=poll.received_at,
         odd_offsets=clock.odd_offsets,
+        clock_rates=clock.rates,
         recent_server_nows=clock.recent,
     )
     return _finish(
@@ -1080,9 +1087,16 @@ class _ClockVerdict:
     skew_s: float | None
     odd_offsets: tuple[float, ...]
     recent: tuple[datetime, ...]
+    rates: tuple[float, ...]
     anomaly: dict[str, Any] | None = None
     #: the last applied poll's PBX time on the new clock, when this poll follows a step
     rebased_prev: datetime | None = None
+
+
+def _median(values: tuple[float, ...]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _judge_clock(
@@ -1092,7 +1106,7 @@ def _judge_clock(
     ``ServerNow`` when it agrees with the last applied poll's PBX time advanced by the receive
     time elapsed since, else that expectation; never below its rows' ``LastChangeStatus``
     (within the tolerance), never back in time (but after a step)."""
-    odd, recent = state.odd_offsets, state.recent_server_nows
+    odd, recent, rates = state.odd_offsets, state.recent_server_nows, state.clock_rates
     prev, prev_received = state.last_server_now, state.applied_received_at
     anomaly: dict[str, Any] | None = None
     skew = measured if measured is not None else state.skew_s
@@ -1100,12 +1114,18 @@ def _judge_clock(
         server_time = raw_time
     else:
         recent = (*recent[-(_RECENT_SERVER_NOWS - 1):], raw_time)
-        expected = (prev + (poll.received_at - prev_received)
+        elapsed = ((poll.received_at - prev_received).total_seconds()
+                   if prev_received is not None else 0.0)
+        rate = _median(rates) if rates else 1.0
+        expected = (prev + timedelta(seconds=rate * elapsed)
                     if prev is not None and prev_received is not None else raw_time)
         off = (raw_time - expected).total_seconds()
         if abs(off) <= _CLOCK_TOLERANCE_S:
             odd = ()
             server_time = raw_time
+            if prev is not None and elapsed >= 0.05 and not state.odd_offsets:
+                rates = (*rates[-(_RATE_WINDOW - 1):],
+                         (raw_time - prev).total_seconds() / elapsed)
         else:
             odd = (*odd[-(_STEP_POLLS - 1):], off)
             anomaly = {"kind": "clock_jump", "server_now": format_datetime(raw_time),
@@ -1114,7 +1134,7 @@ def _judge_clock(
                 # the clock stepped: follow it from here, the last poll translated to it
                 anomaly["kind"] = "clock_step"
                 assert prev is not None
-                return _ClockVerdict(raw_time, measured, (), recent, anomaly,
+                return _ClockVerdict(raw_time, measured, (), recent, rates, anomaly,
                                      prev + timedelta(seconds=off))
             server_time = expected
             skew = state.skew_s
@@ -1123,7 +1143,7 @@ def _judge_clock(
         server_time = floor
     if prev is not None and server_time <= prev:
         server_time = prev + _TINY
-    return _ClockVerdict(server_time, skew, odd, recent, anomaly)
+    return _ClockVerdict(server_time, skew, odd, recent, rates, anomaly)
 
 
 def _last_change_floor(poll: Poll, server_time: datetime) -> datetime | None:

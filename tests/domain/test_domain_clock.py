@@ -118,3 +118,16 @@ def test_a_repeated_answer_is_still_stale() -> None:
     assert r.state is not None
     assert r.state.counters.stale == 1
     assert call_key_of(1, at(0.3)) in {v.call_key for v in r.visits}
+
+
+def test_a_pbx_clock_at_another_rate_is_no_anomaly_even_across_a_pause() -> None:
+    """A sped-up simulator (10 PBX seconds per local second) not polled for 3 local seconds (a
+    restart: 30 PBX seconds): the expectation follows the clock's rate; a real jump is still
+    one."""
+    polls = _polls(30, 90, lambda t: 30.0 if t == 80 else 0.0)
+    fast = [Poll(PBX, at(t / 10), p.calls) for t, p in enumerate(polls, start=1)
+            if not 40 < t <= 70]
+    r = run(fast)
+    assert r.state is not None
+    assert r.state.counters.clock_anomalies == 1
+    assert r.state.counters.stale == 0
