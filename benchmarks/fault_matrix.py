@@ -11,7 +11,8 @@ lifecycle, KPI windows, the store sink with its disk spool) into a fresh databas
 TimescaleDB cluster — for ``--sim-minutes`` simulated minutes. The ``kills`` case runs
 ``queuepulse run live --recovery-dir`` as a child process, SIGKILLs it three times at random
 moments and restarts it. The ``db-outage`` case stops the database for ``--outage-s`` simulated
-seconds a third of the way in.
+seconds a third of the way in (earlier when a long outage would not end before the last
+fifth of the run).
 
 Then every true visit that entered after the first poll, ended before the last one and waited
 longer than two poll intervals is looked up in ``queue_calls``; printed per case: visits
@@ -216,8 +217,8 @@ def run_case(name: str, cluster: LocalCluster, template: str, args: argparse.Nam
         if name == "kills":
             _kills(sim, dsn, Path(tmp), speed, run_for)
         elif name == "db-outage":
-            def outage() -> None:
-                time.sleep(run_for / 3)
+            def outage() -> None:  # back with at least a fifth of the run left to drain
+                time.sleep(max(1.0, min(run_for / 3, 0.8 * run_for - args.outage_s / speed)))
                 cluster.stop(mode="fast")
                 time.sleep(args.outage_s / speed)
                 cluster.ensure_running()
