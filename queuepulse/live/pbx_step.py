@@ -145,6 +145,8 @@ class PbxStepper:
             details["skipped"] = out.skipped
         if poll.problems:
             details["parse_problems"] = poll.problems
+        if delta.clock_anomalies:
+            details["clock_anomalies"] = delta.clock_anomalies
         if poll.error:
             details["error"] = poll.error[:200]
         return {

@@ -264,3 +264,14 @@ def test_a_pbx_id_with_control_characters_is_refused_in_the_settings() -> None:
     for bad in ("pbx\x00", "x" * 65, ""):
         with pytest.raises(ValidationError):
             PbxSettings(pbx_id=bad)
+
+
+def test_a_clock_anomaly_shows_in_the_polls_health_row() -> None:
+    stepper = PbxStepper(Rules(), clock=lambda: T0.timestamp())
+    state: LiveState | None = None
+    health = []
+    for t, offset in ((1, 0), (2, 0), (3, 30), (4, 0)):
+        body = {"value": [_row(ServerNow=(T0 + timedelta(seconds=t + offset)).isoformat())]}
+        state, out = stepper(state, _poll_item(body, t))
+        health.extend(row for table, row in out.rows if table == "pipeline_health")
+    assert [h["details"].get("clock_anomalies") for h in health] == [None, None, 1, None]
