@@ -49,7 +49,7 @@ def _source(config: LiveFlowConfig) -> Any:
         def loader(pbx_id: str) -> Any:
             store = ConfigStore.from_dsn(dsn)
             try:
-                return store.load(pbx_id)
+                return store.load_with_open_calls(pbx_id)
             finally:
                 store.close()
 
@@ -76,7 +76,8 @@ def build_flow(
         if config.dsn is None:
             raise ValueError("build_flow needs a sink or config.dsn")
         sink = store_sink(config.dsn, batch_rows=config.batch_rows,
-                          buffer_rows=config.buffer_rows, recorder=recorder)
+                          buffer_rows=config.buffer_rows, recorder=recorder,
+                          spool_dir=config.spool_dir, spool_max_bytes=config.spool_max_bytes)
     # The poll's own rows get their output step before the KPI windows are built: Bytewax
     # runs steps in the order they were added, so a poll's rows are written before its KPI
     # buckets are folded (at 10x the first poll's windowing took 0.15-0.2 s of its latency).

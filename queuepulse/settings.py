@@ -36,7 +36,9 @@ DEFAULT_SECRETS_DIR = "/run/secrets"
 class PbxSettings(BaseModel):
     """How to reach one 3CX PBX's XAPI."""
 
-    pbx_id: str = Field("default", description="Stable name of this PBX in every table (pbx_id).")
+    pbx_id: str = Field("default", min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$",
+                        description="Stable name of this PBX in every table (pbx_id): 1-64 "
+                                    "printable characters.")
     url: str = Field("http://127.0.0.1:5080", description="PBX root URL (no /xapi/v1 suffix).")
     client_id: str = Field("queuepulse", description="XAPI client id (an API service account).")
     client_secret: SecretStr = Field(
@@ -130,7 +132,20 @@ class DatabaseSettings(BaseModel):
     )
     port: int = Field(55432, description="Port of the local demo cluster.")
     batch_rows: int = Field(5000, ge=1, description="Rows per sink batch.")
-    buffer_rows: int = Field(200_000, ge=1, description="Rows held while the database is away.")
+    buffer_rows: int = Field(
+        200_000, ge=1, description="Rows held in memory while the database is away.")
+    spool_dir: Path | None = Field(
+        Path(".queuepulse/spool"),
+        description="Local directory for rows beyond buffer_rows while the database is away "
+                    "(the live flow keeps polling); empty = none (polling holds instead).")
+    spool_max_bytes: int = Field(1 << 30, ge=1, description="Bound of the local spool, bytes.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_spool_dir_is_none(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("spool_dir") == "":
+            return {**data, "spool_dir": None}
+        return data
 
 
 class PrivacySettings(BaseModel):

@@ -3,11 +3,19 @@
 :func:`step` is a pure function ``(state | None, poll, directory, rules) -> (state, output)`` over
 frozen, picklable state, shaped for Bytewax's ``stateful_map`` (one state per PBX). It
 
-* orders polls by PBX time: a poll received before the last applied one is *out of order*, a poll
-  whose ``ServerNow`` is not newer than the last applied one is *stale*; both are counted and
-  skipped;
-* translates receive times to PBX time with the last measured skew (``ServerNow`` - receive time)
-  when a poll carries no calls;
+* orders polls by receipt: a poll received before the last accepted one is *out of order*, a poll
+  repeating the ``ServerNow`` of a recently applied one is *stale* (a cached answer); both are
+  counted and skipped;
+* does not trust one ``ServerNow`` blindly (see :func:`_judge_clock`): a poll is expected at the
+  last applied poll's PBX time plus the receive time elapsed since (times the PBX clock's rate,
+  the median ratio of recent agreeing polls: 1 for a real PBX). A poll whose ``ServerNow`` is
+  off that expectation by more than ``_CLOCK_TOLERANCE_S`` (an NTP step, a mis-set node behind
+  a load balancer) is a *clock anomaly*: recorded as an ``anomaly`` event (``kind:
+  clock_jump``) and applied at the expected PBX time, never skipped; when ``_STEP_POLLS`` such
+  polls in a row agree with each other, the clock stepped and is followed from there (``kind:
+  clock_step``). The PBX time of a poll never goes below the
+  ``LastChangeStatus`` of its rows (a change cannot be later than "now") nor back in time;
+* translates receive times to PBX time with that skew estimate when a poll carries no calls;
 * keys calls by (``Id``, ``EstablishedAt``), emits ``call_started``, ``status_changed``,
   ``queue_entered``, ``answered``, ``transferred``, ``abandoned``, ``call_ended`` at
   ``LastChangeStatus`` (else ``ServerNow``), clamped so each call's events never go back in time;
@@ -53,14 +61,24 @@ __all__ = [
     "Counters",
     "GapState",
     "PbxState",
+    "RestoredCall",
     "StepOutput",
     "Tombstone",
     "call_key_of",
     "initial_state",
+    "restore",
     "step",
 ]
 
 _TINY = timedelta(microseconds=1)
+#: How far a poll's ServerNow may stray from the estimated PBX clock before it is an anomaly.
+_CLOCK_TOLERANCE_S = 5.0
+#: Consecutive anomalous polls agreeing with each other that make a clock step.
+_STEP_POLLS = 3
+#: Ratios kept for the PBX clock's rate (their median).
+_RATE_WINDOW = 9
+#: Recently applied ServerNow values remembered to recognise a repeated (stale) answer.
+_RECENT_SERVER_NOWS = 8
 #: How long after an answer an unidentified agent is still looked for (see rules.infer_agent).
 _ATTRIBUTION_WINDOW_S = 10.0
 
@@ -80,6 +98,7 @@ class Counters:
     parse_problems: int = 0
     calls_started: int = 0
     calls_ended: int = 0
+    clock_anomalies: int = 0
 
     def __add__(self, other: Counters) -> Counters:
         return Counters(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -158,6 +177,15 @@ class PbxState:
     unattributed: frozenset[str] = frozenset()  # answered calls whose agent is not known yet
     attributed: frozenset[str] = frozenset()  # agents of answered, still talking visits
     counters: Counters = Counters()
+    applied_received_at: datetime | None = None  # receive time of the last applied poll
+    #: recent PBX-time-per-receive-time ratios of consecutive agreeing polls (their median is
+    #: the PBX clock's rate: 1 for a real PBX, the speed of a sped-up simulator)
+    clock_rates: tuple[float, ...] = ()
+    odd_offsets: tuple[float, ...] = ()  # offsets of the anomalous polls in a row so far
+    recent_server_nows: tuple[datetime, ...] = ()  # raw ServerNow of recently applied polls
+    #: calls restored from the database at a restart without recovery, and when each was
+    #: last seen: the first poll continues them or ends them at that time
+    restored: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +224,49 @@ def initial_state(pbx_id: str) -> PbxState:
     return PbxState(pbx_id)
 
 
+@dataclass(frozen=True, slots=True)
+class RestoredCall:
+    """What the database holds about a call with an open visit: its visits (oldest first, the
+    open one last), how many events it has (the next event's sequence number), its last event's
+    time and status."""
+
+    call_key: str
+    call_id: int | None
+    visits: tuple[QueueVisit, ...]
+    events: int
+    last_event_at: datetime
+    status: str | None = None
+
+
+def restore(pbx_id: str, calls: tuple[RestoredCall, ...], last_seen: datetime) -> PbxState:
+    """The state of a start without recovery state, from the calls the database holds open
+    (a restart after a crash or a stop without ``--recovery-dir``). The first poll reconciles
+    them: a call it still shows continues its visit (its row is compared with what was known,
+    so an answer or a move since is applied); a call it no longer shows ends at ``last_seen``
+    (the last poll the database holds), the time since recorded as the end's uncertainty."""
+    tracks: dict[str, CallTrack] = {}
+    for call in calls:
+        open_visits = [v for v in call.visits if not v.is_closed]
+        if not open_visits or call.call_id is None:
+            continue
+        visit = open_visits[-1]
+        first = call.visits[0]
+        closed = [v for v in call.visits if v.is_closed]
+        last_event = max(call.last_event_at, max(v.entered_at for v in call.visits))
+        tracks[call.call_key] = CallTrack(
+            call_key=call.call_key, call_id=call.call_id, caller_raw=None, callee_raw=None,
+            status=call.status, last_change=None, caller_dn=None, callee_dn=None,
+            caller=visit.caller, seq=call.events, last_event_at=last_event, visit=visit,
+            entry_queue_dn=first.entry_queue_dn or first.queue_dn, entry_at=first.entered_at,
+            entry_sla_s=first.sla_s,
+            answered_any=any(v.answered_at is not None for v in call.visits),
+            last_outcome=closed[-1].outcome if closed else None,
+            last_closed_at=closed[-1].ended_at if closed else None,
+            last_entered_at=max(v.entered_at for v in call.visits),
+        )
+    return PbxState(pbx_id, calls=tracks, restored=dict.fromkeys(tracks, last_seen))
+
+
 @lru_cache(maxsize=1 << 16)
 def call_key_of(call_id: int, established_at: datetime) -> str:
     """The call key: ``"<Id>@<EstablishedAt>"``, the time as :func:`format_datetime` writes it
@@ -225,23 +296,30 @@ def step(
     if poll.received_at.tzinfo is None:  # a naive receive time is read as UTC
         poll = replace(poll, received_at=poll.received_at.replace(tzinfo=UTC))
     if state.last_received_at is not None and poll.received_at < state.last_received_at:
-        return _finish(state, {"polls": 1, "out_of_order": 1}, skipped="out_of_order",
-                       skew_s=state.skew_s)
+        return _finish(state, {"polls": 1, "out_of_order": 1, "parse_problems": poll.problems},
+                       skipped="out_of_order", skew_s=state.skew_s)
     if not poll.ok:
         return _record_failed_poll(state, poll)
-    server_time, measured_skew = _poll_server_time(poll, state.skew_s)
-    if state.last_server_now is not None and server_time <= state.last_server_now:
-        return _finish(state, {"polls": 1, "stale": 1}, skipped="stale", skew_s=state.skew_s)
-    return _apply_poll(state, poll, server_time, measured_skew, directory, rules)
+    raw_time, measured_skew = _poll_server_time(poll, state.skew_s)
+    if measured_skew is not None and raw_time in state.recent_server_nows:
+        return _finish(state, {"polls": 1, "stale": 1, "parse_problems": poll.problems},
+                       skipped="stale", skew_s=state.skew_s)
+    clock = _judge_clock(state, poll, raw_time, measured_skew)
+    return _apply_poll(state, poll, clock, directory, rules)
 
 
 def _apply_poll(
-    state: PbxState, poll: Poll, server_time: datetime, measured_skew: float | None,
-    directory: Directory, rules: Rules,
+    state: PbxState, poll: Poll, clock: _ClockVerdict, directory: Directory, rules: Rules,
 ) -> tuple[PbxState, StepOutput]:
-    """Apply a poll that is in order and newer than the last applied one, phase by phase."""
+    """Apply a poll that is in order and not a repeat, phase by phase."""
+    server_time = clock.server_time
     ctx = _PollContext(state, poll, server_time, directory, rules)
+    if clock.rebased_prev is not None:
+        ctx.prev_server_time = clock.rebased_prev
     pbx = _PbxEvents(state, poll.received_at)
+    if clock.anomaly is not None:
+        ctx.count("clock_anomalies")
+        pbx.emit("anomaly", server_time, clock.anomaly)
     in_gap = _end_or_record_gap(ctx, pbx, state.gap)
     rows = _sort_rows(ctx, poll.calls, state.tombstones)
     drafts = _apply_changed_rows(ctx, rows)
@@ -253,7 +331,7 @@ def _apply_poll(
     tombstones = _remember_ended_calls(ctx, rows, ended)
     live, attributed = _gauges(ctx, calls)
     on_call = frozenset(ctx.on_call)
-    skew = measured_skew if measured_skew is not None else state.skew_s
+    skew = clock.skew_s
     new_state = PbxState(
         pbx_id=state.pbx_id,
         calls=calls,
@@ -268,6 +346,10 @@ def _apply_poll(
         unattributed=unattributed,
         attributed=attributed,
         counters=state.counters,
+        applied_received_at=poll.received_at,
+        odd_offsets=clock.odd_offsets,
+        clock_rates=clock.rates,
+        recent_server_nows=clock.recent,
     )
     return _finish(
         new_state,
@@ -464,16 +546,22 @@ def _end_vanished_calls(
     return their drafts."""
     prev, server_time = ctx.prev_server_time, ctx.server_time
     ended: list[_CallDraft] = []
+    restored = ctx.restored
     for key, track in ctx.old_calls.items():
         if key in rows.unchanged or key in drafts:
             continue
         draft = _CallDraft(track)
+        seen = restored.get(key, prev)
         details: dict[str, Any] = {
-            "last_seen": format_datetime(prev) if prev is not None else None,
-            "uncertainty_s": seconds_between(prev, server_time) if prev is not None else None,
+            "last_seen": format_datetime(seen) if seen is not None else None,
+            "uncertainty_s": seconds_between(seen, server_time) if seen is not None else None,
             "gap": in_gap,
         }
-        draft.end(ctx, server_time, details)
+        if key in restored:  # gone while queuepulse was not running: ended when last seen
+            details["restart"] = True
+            draft.end(ctx, min(seen or server_time, server_time), details)
+        else:
+            draft.end(ctx, server_time, details)
         ended.append(draft)
     return ended
 
@@ -583,7 +671,7 @@ class _PollContext:
     __slots__ = (
         "_busy", "_id_index", "attributed", "delta", "directory", "events", "facts",
         "newly_on_call", "observed_at", "old_calls", "on_call", "pbx_id", "prev_on_call",
-        "prev_server_time", "rules", "server_time", "visits",
+        "prev_server_time", "restored", "rules", "server_time", "visits",
     )
 
     def __init__(
@@ -597,6 +685,7 @@ class _PollContext:
         self.directory = directory
         self.rules = rules
         self.old_calls = state.calls
+        self.restored = state.restored
         self.prev_on_call = state.on_call
         self.attributed = state.attributed
         self.events: list[CallEvent] = []
@@ -988,6 +1077,85 @@ def _row_time(
     if lower is not None and at < lower:
         at, source = lower, "clamped"
     return at, source
+
+
+@dataclass(frozen=True, slots=True)
+class _ClockVerdict:
+    """The PBX time a poll is applied at, and what the poll did to the clock estimate."""
+
+    server_time: datetime
+    skew_s: float | None
+    odd_offsets: tuple[float, ...]
+    recent: tuple[datetime, ...]
+    rates: tuple[float, ...]
+    anomaly: dict[str, Any] | None = None
+    #: the last applied poll's PBX time on the new clock, when this poll follows a step
+    rebased_prev: datetime | None = None
+
+
+def _median(values: tuple[float, ...]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _judge_clock(
+    state: PbxState, poll: Poll, raw_time: datetime, measured: float | None
+) -> _ClockVerdict:
+    """Decide the PBX time of an accepted poll from what is robust (see the module doc): its
+    ``ServerNow`` when it agrees with the last applied poll's PBX time advanced by the receive
+    time elapsed since, else that expectation; never below its rows' ``LastChangeStatus``
+    (within the tolerance), never back in time (but after a step)."""
+    odd, recent, rates = state.odd_offsets, state.recent_server_nows, state.clock_rates
+    prev, prev_received = state.last_server_now, state.applied_received_at
+    anomaly: dict[str, Any] | None = None
+    skew = measured if measured is not None else state.skew_s
+    if measured is None:  # no rows, no ServerNow: receive time + the last skew
+        server_time = raw_time
+    else:
+        recent = (*recent[-(_RECENT_SERVER_NOWS - 1):], raw_time)
+        elapsed = ((poll.received_at - prev_received).total_seconds()
+                   if prev_received is not None else 0.0)
+        rate = _median(rates) if rates else 1.0
+        expected = (prev + timedelta(seconds=rate * elapsed)
+                    if prev is not None and prev_received is not None else raw_time)
+        off = (raw_time - expected).total_seconds()
+        if abs(off) <= _CLOCK_TOLERANCE_S:
+            odd = ()
+            server_time = raw_time
+            if prev is not None and elapsed >= 0.05 and not state.odd_offsets:
+                rates = (*rates[-(_RATE_WINDOW - 1):],
+                         (raw_time - prev).total_seconds() / elapsed)
+        else:
+            odd = (*odd[-(_STEP_POLLS - 1):], off)
+            anomaly = {"kind": "clock_jump", "server_now": format_datetime(raw_time),
+                       "offset_s": round(off, 3)}
+            if len(odd) >= _STEP_POLLS and max(odd) - min(odd) <= 2 * _CLOCK_TOLERANCE_S:
+                # the clock stepped: follow it from here, the last poll translated to it
+                anomaly["kind"] = "clock_step"
+                assert prev is not None
+                return _ClockVerdict(raw_time, measured, (), recent, rates, anomaly,
+                                     prev + timedelta(seconds=off))
+            server_time = expected
+            skew = state.skew_s
+    floor = _last_change_floor(poll, server_time)
+    if floor is not None and floor > server_time:
+        server_time = floor
+    if prev is not None and server_time <= prev:
+        server_time = prev + _TINY
+    return _ClockVerdict(server_time, skew, odd, recent, rates, anomaly)
+
+
+def _last_change_floor(poll: Poll, server_time: datetime) -> datetime | None:
+    """The latest ``LastChangeStatus`` of the poll's rows that lies within the tolerance of
+    ``server_time``: the PBX's "now" cannot be before a change it reports."""
+    limit = server_time + timedelta(seconds=_CLOCK_TOLERANCE_S)
+    latest: datetime | None = None
+    for row in poll.calls:
+        lc = row.last_change_status
+        if lc is not None and lc <= limit and (latest is None or lc > latest):
+            latest = lc
+    return latest
 
 
 def _poll_server_time(poll: Poll, skew_s: float | None) -> tuple[datetime, float | None]:

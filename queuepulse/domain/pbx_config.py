@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from queuepulse.domain.inputs import INT32_MAX, MAX_ID_LEN, clean_text, int_in_range
+
 T = TypeVar("T")
 Row = dict[str, Any]
 
@@ -103,6 +105,12 @@ class KnownConfig:
     agents: Mapping[str, Versioned[AgentConfig]] = field(default_factory=dict)
     memberships: Mapping[tuple[str, str], Versioned[Membership]] = field(default_factory=dict)
     states: Mapping[str, AgentState] = field(default_factory=dict)
+    #: calls the database holds open for the PBX (a visit without ``ended_at``), for a start
+    #: without recovery state (:func:`queuepulse.domain.lifecycle.restore`)
+    open_calls: tuple[Any, ...] = ()
+    #: PBX time of the last poll the database holds for the PBX (when the open calls were last
+    #: seen)
+    last_seen: datetime | None = None
 
     def current(self) -> PbxConfig:
         """The known configuration without validity times."""
@@ -156,17 +164,34 @@ def collection_rows(body: object) -> tuple[Mapping[str, Any], ...]:
     return tuple(row for row in body if isinstance(row, Mapping))
 
 
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
+_INT64_MAX = 2**63 - 1
+
+
+def _int(value: Any, high: int = INT32_MAX) -> int | None:
+    """A non-negative integer up to ``high`` (the column's range: ``integer`` columns hold
+    int32, ids ``bigint``); anything else (a float, a huge number, text) is None."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    if isinstance(value, str) and not (0 < len(value) <= 20 and value.strip().isdigit()):
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
+        number = int(value)
+    except ValueError:
         return None
+    return int_in_range(number, 0, high)
 
 
-def _str(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _str(value: Any, max_len: int = 256) -> str | None:
+    """Text as it may be stored: strings and numbers only, without control characters, cut to
+    ``max_len`` characters."""
+    if isinstance(value, str):
+        return clean_text(value, max_len)[0]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return clean_text(str(value) if not isinstance(value, int) or value.bit_length() < 64
+                          else "", max_len)[0]
+    return None
 
 
 def _bool(value: Any) -> bool | None:
@@ -175,13 +200,13 @@ def _bool(value: Any) -> bool | None:
 
 def _dn(row: object) -> str | None:
     number = row.get("Number") if isinstance(row, Mapping) else None
-    return _str(number) or None
+    return _str(number, MAX_ID_LEN) or None
 
 
 def _queue(row: Mapping[str, Any], dn: str) -> QueueConfig:
     return QueueConfig(
         queue_dn=dn,
-        queue_id=_int(row.get("Id")),
+        queue_id=_int(row.get("Id"), _INT64_MAX),
         name=_str(row.get("Name")),
         sla_time_s=_int(row.get("SLATime")),
         polling_strategy=_str(row.get("PollingStrategy")),
@@ -206,7 +231,7 @@ def _memberships(row: Mapping[str, Any], dn: str) -> list[Membership]:
 def _agent(row: Mapping[str, Any], dn: str) -> AgentConfig:
     return AgentConfig(
         agent_dn=dn,
-        user_id=_int(row.get("Id")),
+        user_id=_int(row.get("Id"), _INT64_MAX),
         first_name=_str(row.get("FirstName")),
         last_name=_str(row.get("LastName")),
         display_name=_str(row.get("DisplayName")),
@@ -233,8 +258,10 @@ def parse_config(
     ``GET /Users`` (XAPI field names, e.g. ``SLATime``).
 
     Tolerant: a row that is not an object or has no ``Number`` is left out, a missing or
-    malformed field is None. ``on_call_dns`` (DNs seen on an active call) sets
-    ``AgentState.on_call``; when None, ``on_call`` stays unknown (None).
+    malformed field is None. Values are checked as they enter: numbers must fit their column
+    (non-negative; ids int64, times and counts int32), text loses control characters (NUL
+    included) and is cut to 256 characters (a ``Number`` to 64). ``on_call_dns`` (DNs seen on
+    an active call) sets ``AgentState.on_call``; when None, ``on_call`` stays unknown (None).
     """
     queues: dict[str, QueueConfig] = {}
     memberships: dict[tuple[str, str], Membership] = {}

@@ -3,8 +3,10 @@
 ``ActiveCallRow`` mirrors the XAPI ``Pbx.ActiveCall`` schema (every field but ``Id`` nullable),
 ``Poll`` is one poll of one PBX (a failed poll is a gap marker, not an empty PBX). Parsing is
 tolerant: a missing or malformed field becomes ``None`` and is counted in a
-:class:`ParsedActiveCalls` report; a row without a usable ``Id`` is skipped and counted. Nothing
-here raises on bad input.
+:class:`ParsedActiveCalls` report; a row without a usable ``Id`` is skipped and counted. Every
+value is checked as it enters (:mod:`queuepulse.domain.inputs`): an ``Id`` outside int32 skips
+its row, text is cut to 256 characters and loses control characters (NUL included), a date-time
+outside 2000-2100 is ``None``; each is counted. Nothing here raises on bad input.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+
+from queuepulse.domain.inputs import clean_text, int_in_range, sane_datetime
 
 __all__ = [
     "ActiveCallRow",
@@ -144,13 +148,25 @@ class _Report:
 
 
 def _parse_id(raw: object) -> int | None:
+    """An ``Id``: an int32 (the XAPI's type), or a string of one; anything else is None."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        return raw
+        return int_in_range(raw)
     if isinstance(raw, str) and re.fullmatch(r"-?\d{1,10}", raw.strip()):
-        return int(raw)
+        return int_in_range(int(raw))
     return None
+
+
+def _short(raw: object) -> str:
+    """A short, safe description of a refused value for a problem message (never ``repr`` of a
+    whole nested structure: that may be deep or huge)."""
+    if isinstance(raw, str):
+        return repr(clean_text(raw, 40)[0])
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        text = str(raw) if not isinstance(raw, int) or raw.bit_length() < 128 else "<huge int>"
+        return text[:40]
+    return type(raw).__name__
 
 
 def _text(item: Mapping[str, Any], name: str, index: int, report: _Report) -> str | None:
@@ -159,11 +175,19 @@ def _text(item: Mapping[str, Any], name: str, index: int, report: _Report) -> st
         report.note(f"row {index}: field {name} missing")
         return None
     raw = item[name]
-    if raw is None or isinstance(raw, str):
-        return raw
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        text, changed = clean_text(raw)
+        if changed:
+            report.bad += 1
+            report.note(f"row {index}: field {name} had control characters or was too long")
+        return text
     report.bad += 1
     report.note(f"row {index}: field {name} is {type(raw).__name__}, expected a string")
-    return str(raw)
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return _short(raw)
+    return None
 
 
 def _when(item: Mapping[str, Any], name: str, index: int, report: _Report) -> datetime | None:
@@ -177,7 +201,12 @@ def _when(item: Mapping[str, Any], name: str, index: int, report: _Report) -> da
     parsed = parse_datetime(raw)
     if parsed is None:
         report.bad += 1
-        report.note(f"row {index}: field {name}={str(raw)[:40]!r} is not an ISO-8601 date-time")
+        report.note(f"row {index}: field {name}={_short(raw)} is not an ISO-8601 date-time")
+        return None
+    if sane_datetime(parsed) is None:
+        report.bad += 1
+        report.note(f"row {index}: field {name}={format_datetime(parsed)} is outside 2000-2100")
+        return None
     return parsed
 
 
@@ -210,7 +239,7 @@ def parse_active_calls(body: object) -> ParsedActiveCalls:
         call_id = _parse_id(item.get("Id"))
         if call_id is None:
             report.skipped += 1
-            report.note(f"row {index}: Id {item.get('Id')!r} is not an int32")
+            report.note(f"row {index}: Id {_short(item.get('Id'))} is not an int32")
             continue
         rows.append(
             ActiveCallRow(

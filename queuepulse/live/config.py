@@ -54,6 +54,8 @@ class LiveFlowConfig:
     batch_rows: int = 5000
     buffer_rows: int = 200_000
     queue_size: int = 16
+    spool_dir: Path | None = None
+    spool_max_bytes: int = 1 << 30
 
     def __post_init__(self) -> None:
         if (self.replay is None) == (not self.targets):
@@ -78,6 +80,8 @@ class LiveFlowConfig:
             "rules": rules,
             "batch_rows": settings.db.batch_rows,
             "buffer_rows": settings.db.buffer_rows,
+            "spool_dir": settings.db.spool_dir,
+            "spool_max_bytes": settings.db.spool_max_bytes,
         }
         if overrides.get("replay") is None:
             kwargs["targets"] = targets if targets is not None else (settings.pbx,)

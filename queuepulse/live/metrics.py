@@ -64,6 +64,20 @@ class LiveMetrics(CommandMetrics):
             "Unix time of the last successful ActiveCalls poll", ["pbx_id"], registry=r)
         self.active_calls = Gauge(
             "queuepulse_active_calls", "Calls in the last applied poll", ["pbx_id"], registry=r)
+        # the write path under faults (refreshed from the sink buffers at each scrape)
+        self.buffer_rows = Gauge(
+            "queuepulse_buffer_rows", "Rows accepted by the sinks and not yet committed "
+            "(memory and local spool)", registry=r)
+        self.spool_bytes = Gauge(
+            "queuepulse_spool_bytes", "Bytes of rows waiting in the local spool on disk",
+            registry=r)
+        self.dead_letters = Counter(
+            "queuepulse_dead_letters", "Rows refused by the database for their data, kept in "
+            "write_dead_letters", registry=r)
+        self.clock_anomalies = Counter(
+            "queuepulse_clock_anomalies", "Polls whose ServerNow disagreed with the PBX clock "
+            "estimate (jumps, steps) ", ["pbx_id"], registry=r)
+        self._dead_seen = 0
 
     def breaker_state(self, pbx_id: str, state: str) -> None:
         """The breaker of ``pbx_id`` is in ``state`` (``closed``, ``half_open``, ``open``)."""
@@ -86,9 +100,21 @@ class LiveMetrics(CommandMetrics):
         written, _errors, down = _sink_stats()
         if self.database_up is not None:
             self.database_up.set(0 if down else 1)
+        self._refresh_buffers()
         report.update(ready=report["ready"] and not down, database_down=down,
                       rows_written=written)
         return report
+
+    def _refresh_buffers(self) -> None:
+        from queuepulse.store.buffer import OPEN_BUFFERS
+
+        buffers = list(OPEN_BUFFERS.all().values())
+        self.buffer_rows.set(sum(b.pending for b in buffers))
+        self.spool_bytes.set(sum(b.spool_bytes for b in buffers))
+        dead = sum(b.stats.dead_letters for b in buffers)
+        if dead > self._dead_seen:
+            self.dead_letters.inc(dead - self._dead_seen)
+        self._dead_seen = dead  # (a closed buffer leaves the sum: counting restarts there)
 
 
 BREAKER_STATES = ("closed", "half_open", "open")

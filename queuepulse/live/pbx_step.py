@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from queuepulse.domain.kpi import KpiFact
-from queuepulse.domain.lifecycle import PbxState, StepOutput, step
+from queuepulse.domain.lifecycle import PbxState, StepOutput, restore, step
 from queuepulse.domain.parties import Directory
 from queuepulse.domain.pbx_config import KnownConfig, PbxConfig, diff_config, parse_config
 from queuepulse.domain.rules import Rules
@@ -145,6 +145,8 @@ class PbxStepper:
             details["skipped"] = out.skipped
         if poll.problems:
             details["parse_problems"] = poll.problems
+        if delta.clock_anomalies:
+            details["clock_anomalies"] = delta.clock_anomalies
         if poll.error:
             details["error"] = poll.error[:200]
         return {
@@ -195,5 +197,13 @@ class PbxStepper:
         directory = state.directory
         if not directory.queues:
             directory = Directory.from_config(item.known.current())
-        return replace(state, known=item.known, directory=directory), LiveOutput(state.pbx_id)
+        lifecycle = state.lifecycle
+        known = item.known
+        if lifecycle is None and known.open_calls and known.last_seen is not None:
+            # a start without recovery state: the first poll continues or ends these calls
+            lifecycle = restore(state.pbx_id, known.open_calls, known.last_seen)
+        if known.open_calls:
+            known = replace(known, open_calls=(), last_seen=None)  # not kept in the state
+        return (replace(state, known=known, directory=directory, lifecycle=lifecycle),
+                LiveOutput(state.pbx_id))
 

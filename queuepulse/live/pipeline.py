@@ -62,6 +62,8 @@ def observe(
         metrics.stale_polls.labels(pbx).inc(delta.stale + delta.out_of_order)
     if delta.gaps:
         metrics.gaps.labels(pbx).inc(delta.gaps)
+    if delta.clock_anomalies:
+        metrics.clock_anomalies.labels(pbx).inc(delta.clock_anomalies)
     metrics.lag.labels(pbx).set(max(0.0, clock() - out.poll.poll.received_at.timestamp()))
     if out.step.skew_s is not None:
         metrics.skew.labels(pbx).set(out.step.skew_s)

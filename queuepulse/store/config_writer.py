@@ -122,6 +122,23 @@ class ConfigStore:
                 "check that `queuepulse db upgrade` ran"
             ) from exc
 
+    def load_with_open_calls(self, pbx_id: str) -> KnownConfig:
+        """:meth:`load` plus the calls the database holds open for ``pbx_id`` (see
+        :mod:`queuepulse.store.open_calls`), for the live flow's start."""
+        from dataclasses import replace
+
+        from queuepulse.store.open_calls import load_open_calls
+
+        known = self.load(pbx_id)
+        assert self._connect is not None
+        try:
+            with self._connect() as conn:
+                calls, last_seen = load_open_calls(conn, pbx_id)
+        except psycopg.Error as exc:
+            raise DatabaseUnavailableError(
+                f"cannot read the open calls of {pbx_id}: {str(exc).strip()[:200]}") from exc
+        return replace(known, open_calls=calls, last_seen=last_seen)
+
     def write(self, changes: SyncChanges) -> int:
         """Write ``changes`` in one transaction; return the rows written."""
         if changes.empty:

@@ -9,8 +9,12 @@ A hypertable's unique index must contain its time column, so every key below inc
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 Row = dict[str, Any]
@@ -40,6 +44,11 @@ class TableSpec:
     refuse it, or None. ``json`` names ``jsonb`` columns (besides those with a dict or list
     default): their dict and list values are sent as JSON.
 
+    ``claim = (side_table, id_column, time_column)`` makes ``id_column`` unique on its own although
+    the table's key must hold its time column (a hypertable): a row is inserted only when its id
+    is claimed in ``side_table`` for the first time, so a second copy with another time is
+    refused (see ``call_event_ids``).
+
     A batch writes only the columns its rows carry (plus key and defaulted columns): columns a
     row type does not have keep the table's default on insert and their stored value on update.
     """
@@ -55,6 +64,7 @@ class TableSpec:
     on_update: Mapping[str, str] = field(default_factory=dict)
     check: Callable[[Mapping[str, Any]], str | None] | None = None
     json: tuple[str, ...] = ()
+    claim: tuple[str, str, str] | None = None
 
     @property
     def json_columns(self) -> frozenset[str]:
@@ -141,7 +151,57 @@ CALL_EVENTS = TableSpec(
     on_conflict="nothing",
     defaults={"details": {}},
     merge=lambda old, _new: old,
+    claim=("call_event_ids", "event_id", "occurred_at"),
 )
+
+DEAD_LETTERS = "write_dead_letters"
+_DEAD_LETTER_MAX = 64 * 1024
+
+WRITE_DEAD_LETTERS = TableSpec(
+    name=DEAD_LETTERS,
+    columns=("dead_at", "letter_id", "table_name", "pbx_id", "reason", "sqlstate", "row_json",
+             "truncated"),
+    key=("letter_id", "dead_at"),
+    on_conflict="nothing",
+)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, frozenset | set | tuple):
+        return list(value)
+    return repr(value)[:200]
+
+
+def _safe_text(value: object, limit: int) -> str:
+    """Text PostgreSQL can hold: NUL and lone surrogates escaped, at most ``limit`` chars."""
+    text = str(value)[:limit]
+    return text.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def dead_letter_row(
+    table: str, row: object, reason: str, sqlstate: str | None, at: datetime
+) -> dict[str, Any]:
+    """The ``write_dead_letters`` row of a refused ``row`` of ``table``: the row as JSON text
+    (control characters escaped, NUL included, cut at 64 KiB), its PBX and the reason."""
+    try:
+        text = json.dumps(row, default=_json_default, ensure_ascii=True, allow_nan=True)
+    except (TypeError, ValueError, RecursionError) as exc:
+        text = json.dumps({"unserialisable": type(row).__name__, "error": str(exc)[:200]})
+    pbx = row.get("pbx_id") if isinstance(row, Mapping) else getattr(row, "pbx_id", None)
+    return {
+        "dead_at": at,
+        "letter_id": str(uuid.uuid4()),
+        "table_name": _safe_text(table, 200),
+        "pbx_id": _safe_text(pbx, 64) if pbx is not None else None,
+        "reason": _safe_text(reason, 1000),
+        "sqlstate": sqlstate,
+        "row_json": text[:_DEAD_LETTER_MAX],
+        "truncated": len(text) > _DEAD_LETTER_MAX,
+    }
 
 _KPI_COLUMNS = (
     "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
@@ -245,7 +305,7 @@ TABLES: dict[str, TableSpec] = {
     for spec in (
         CALL_EVENTS, QUEUE_CALLS, QUEUE_KPI_1M, ENTRY_QUEUE_KPI_1M, QUEUE_LIVE, AGENT_STATES,
         PIPELINE_HEALTH,
-        QUEUES, AGENTS, QUEUE_AGENTS, QUEUE_CONFIG_CHANGES,
+        QUEUES, AGENTS, QUEUE_AGENTS, QUEUE_CONFIG_CHANGES, WRITE_DEAD_LETTERS,
     )
 }
 """Every table the writers know, by name."""

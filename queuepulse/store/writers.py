@@ -43,6 +43,29 @@ class StoreWriteError(QueuepulseError):
     """
 
 
+class RowRejectedError(StoreWriteError):
+    """The batch was refused for the data of (at least) one of its rows: a value the database
+    or the driver cannot hold (NUL in text, a number out of range, a key too long to index), a
+    broken constraint, or a row the table's spec refuses. Writing the other rows would succeed:
+    the write buffer isolates the refused ones (see ``write_dead_letters``).
+
+    ``sqlstate`` is PostgreSQL's code when the server refused it, else ``None``.
+    """
+
+    def __init__(self, message: str, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+# SQLSTATE classes of a refusal for a row's data: data exception, integrity constraint
+# violation, program limit exceeded (e.g. an index row too large).
+_ROW_CLASSES = frozenset({"22", "23", "54"})
+# Refusals no row is at fault for and an operator can end (read-only standby, revoked privilege,
+# lock or serialization conflicts, resources, shutdown): retried like an outage.
+_REFUSING_STATES = frozenset({"25006", "42501", "40001", "40P01", "55P03", "57014"})
+_REFUSING_CLASSES = frozenset({"08", "53", "57", "58", "HV"})
+
+
 def as_row(obj: object) -> Row:
     """Turn a mapping or a dataclass instance into a plain ``{column: value}`` dict."""
     if isinstance(obj, Mapping):
@@ -151,7 +174,7 @@ def prepare_rows(spec: TableSpec, rows: Iterable[object]) -> list[Row]:
         if check is not None:
             reason = check(obj if isinstance(obj, dict) else _FieldView(obj))
             if reason is not None:
-                raise StoreWriteError(f"refusing a {spec.name} row: {reason}")
+                raise RowRejectedError(f"refusing a {spec.name} row: {reason}")
         row = extract(obj)
         for col in key_cols:
             if col not in row:
@@ -163,7 +186,7 @@ def prepare_rows(spec: TableSpec, rows: Iterable[object]) -> list[Row]:
         if (key is None) if single_key else (None in key):
             parts = (key,) if single_key else key
             missing = [k for k, v in zip(key_cols, parts, strict=True) if v is None]
-            raise StoreWriteError(
+            raise RowRejectedError(
                 f"a {spec.name} row has no value for key column(s) {missing}; "
                 "every row needs its natural key"
             )
@@ -215,8 +238,23 @@ def upsert_statement(spec: TableSpec, columns: Sequence[str] | None = None) -> s
     used = tuple(columns) if columns is not None else spec.columns
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in used)
     key = sql.SQL(", ").join(sql.Identifier(c) for c in spec.key)
+    stage = sql.Identifier(STAGE_PREFIX + spec.name)
+    if spec.claim is not None:
+        # claim each id once in the side table; insert only the rows whose id was just claimed
+        side, id_col, time_col = (sql.Identifier(c) for c in spec.claim)
+        head = sql.SQL(
+            "WITH claimed AS (INSERT INTO {side} ({id}, {time}) "
+            "SELECT DISTINCT ON ({id}) {id}, {time} FROM {stage} ORDER BY {id}, {time} "
+            "ON CONFLICT ({id}) DO NOTHING RETURNING {id}, {time}) "
+            "INSERT INTO {table} AS t ({cols}) SELECT {scols} FROM {stage} s "
+            "JOIN claimed c ON c.{id} = s.{id} AND c.{time} = s.{time} "
+        ).format(side=side, id=id_col, time=time_col, stage=stage, cols=cols,
+                 table=sql.Identifier(spec.name),
+                 scols=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c))
+                                          for c in used))
+        return head + sql.SQL("ON CONFLICT ({key}) DO NOTHING").format(key=key)
     head = sql.SQL("INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {stage} ").format(
-        table=sql.Identifier(spec.name), cols=cols, stage=sql.Identifier(STAGE_PREFIX + spec.name)
+        table=sql.Identifier(spec.name), cols=cols, stage=stage
     )
     updates = [c for c in spec.update_columns if c in used]
     if spec.on_conflict == "nothing" or not (updates or spec.on_update):
@@ -311,10 +349,13 @@ def prepare_batch(
     prepared = []
     for table, raw_rows in batch.items():
         spec = spec_of(table, tables)
-        rows = prepare_rows(spec, raw_rows)
-        if rows:
-            cols = batch_columns(spec, rows)
-            prepared.append((spec, cols, list(copy_values(spec, cols, rows))))
+        try:
+            rows = prepare_rows(spec, raw_rows)
+            if rows:
+                cols = batch_columns(spec, rows)
+                prepared.append((spec, cols, list(copy_values(spec, cols, rows))))
+        except (TypeError, ValueError, RecursionError) as exc:  # a row it cannot take apart
+            raise RowRejectedError(f"a {table} row cannot be written: {_first_line(exc)}") from exc
     return PreparedBatch(tuple(prepared))
 
 
@@ -323,7 +364,7 @@ def spec_of(table: str, tables: Mapping[str, TableSpec] = TABLES) -> TableSpec:
     try:
         return tables[table]
     except KeyError:
-        raise StoreWriteError(
+        raise RowRejectedError(
             f"no writer for table {table!r}; known tables: {', '.join(sorted(tables))}"
         ) from None
 
@@ -454,6 +495,32 @@ class BatchWriter:
             stmt = self._statements[(spec.name, columns)] = upsert_statement(spec, columns)
         return stmt
 
+    def _classify(
+        self, exc: psycopg.Error, conn: psycopg.Connection[Any], table: str
+    ) -> Exception:
+        """The error to raise for ``exc``: :class:`RowRejectedError` when a row's data is at
+        fault, :class:`DatabaseUnavailableError` when the connection is (or the database refuses
+        writes for a reason no row is at fault for: read-only, privileges, shutdown), else
+        :class:`StoreWriteError` (a schema mismatch)."""
+        state = exc.sqlstate
+        line = _first_line(exc)
+        if state is not None and state[:2] in _ROW_CLASSES:
+            return RowRejectedError(f"writing {table} failed: {line}", state)
+        if state is None and isinstance(exc, psycopg.DataError | psycopg.ProgrammingError) \
+                and not (conn.closed or conn.broken):
+            # refused by the driver before sending (NUL in text, a value it cannot adapt)
+            return RowRejectedError(f"writing {table} failed: {line}")
+        if (isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+                or conn.closed or conn.broken
+                or (state is not None and state[:2] in _REFUSING_CLASSES)):
+            self.close()
+            return DatabaseUnavailableError(f"lost the database while writing {table}: {line}")
+        if state in _REFUSING_STATES:
+            return DatabaseUnavailableError(f"the database refuses writes to {table}: {line}")
+        return StoreWriteError(
+            f"writing {table} failed: {line}; the batch was rolled back "
+            "(check that `queuepulse db upgrade` ran and the rows match the table)")
+
     def prepare(self, batch: Mapping[str, Sequence[object]]) -> PreparedBatch:
         """The Python half of :meth:`write` (no database): rows normalised, de-duplicated and
         turned into ``COPY`` values. :class:`StoreWriteError` for a bad row."""
@@ -483,20 +550,12 @@ class BatchWriter:
                 for spec, cols, rows in prepared:
                     current = spec.name
                     _copy_and_upsert(conn, spec, cols, rows, self._statement(spec, cols))
-        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            self.close()
-            raise DatabaseUnavailableError(
-                f"lost the database while writing {current}: {_first_line(exc)}"
-            ) from exc
         except psycopg.Error as exc:
-            if conn.closed or conn.broken:
-                self.close()
-                raise DatabaseUnavailableError(
-                    f"lost the database while writing {current}: {_first_line(exc)}"
-                ) from exc
-            raise StoreWriteError(
-                f"writing {current} failed: {_first_line(exc)}; the batch was rolled back "
-                "(check that `queuepulse db upgrade` ran and the rows match the table)"
+            raise self._classify(exc, conn, current) from exc
+        except (UnicodeError, ValueError, TypeError, OverflowError) as exc:
+            # the driver could not encode a value of a row (a lone surrogate, an int too big)
+            raise RowRejectedError(
+                f"writing {current} failed: a value cannot be sent: {_first_line(exc)}"
             ) from exc
         n = batch.rows
         self.stats.batches += 1

@@ -372,7 +372,7 @@ class XapiClient:
         content = response.content
         try:
             return json.loads(content)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting too
             self.stats.errors["PayloadError"] += 1
             pos = getattr(exc, "pos", None)
             msg = str(getattr(exc, "msg", ""))

@@ -25,9 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from queuepulse.domain.inputs import check_identifier, sane_datetime
 from queuepulse.xapi.errors import ReplayFormatError, excerpt
 
 KINDS = ("active_calls", "queues", "users")
+#: Deepest JSON nesting a Queues/Users body may have (real ones have 3 levels).
+MAX_BODY_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,37 @@ def format_line(kind: str, pbx_id: str, received_at: datetime, body_json: bytes)
     return head[:-1] + b',"body":' + body + b"}\n"
 
 
-def parse_line(line: str, where: str = "<line>") -> ReplayRecord:
-    """Parse one replay line; :class:`ReplayFormatError` says where and what is wrong."""
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists/objects deeper than ``limit`` (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
+    return False
+
+
+def parse_line(line: str | bytes, where: str = "<line>") -> ReplayRecord:
+    """Parse one replay line; :class:`ReplayFormatError` says where and what is wrong.
+
+    The line is checked as it enters: valid UTF-8, JSON nested no deeper than the interpreter
+    can take (a Queues/Users body at most :data:`MAX_BODY_DEPTH` levels), a ``pbx_id`` of 1 to
+    64 printable characters and a ``received_at`` between 2000 and 2100.
+    """
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ReplayFormatError(
+                f"{where}: not UTF-8 (byte {exc.start}: {exc.reason})") from None
     try:
         doc = json.loads(line)
+    except RecursionError:
+        raise ReplayFormatError(f"{where}: JSON nested too deeply") from None
     except ValueError as exc:
         raise ReplayFormatError(f"{where}: not JSON ({exc}): {excerpt(line)}") from None
     if not isinstance(doc, dict):
@@ -75,16 +105,24 @@ def parse_line(line: str, where: str = "<line>") -> ReplayRecord:
     kind = doc["kind"]
     if kind not in KINDS:
         raise ReplayFormatError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
-    if not isinstance(doc["pbx_id"], str) or not doc["pbx_id"]:
-        raise ReplayFormatError(f"{where}: pbx_id must be a non-empty string")
+    problem = check_identifier(doc["pbx_id"])
+    if problem is not None:
+        raise ReplayFormatError(f"{where}: {problem}")
+    raw_at = doc["received_at"]
     try:
-        received_at = datetime.fromisoformat(str(doc["received_at"]).replace("Z", "+00:00"))
+        if not isinstance(raw_at, str) or len(raw_at) > 40:
+            raise ValueError(raw_at)
+        received_at = datetime.fromisoformat(raw_at.replace("Z", "+00:00"))
     except ValueError:
         raise ReplayFormatError(
-            f"{where}: received_at {doc['received_at']!r} is not an ISO-8601 date-time"
+            f"{where}: received_at {excerpt(str(raw_at)[:40])} is not an ISO-8601 date-time"
         ) from None
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=UTC)
+    if sane_datetime(received_at) is None:
+        raise ReplayFormatError(f"{where}: received_at {raw_at} is outside 2000-2100")
+    if kind != "active_calls" and _depth_exceeds(doc["body"], MAX_BODY_DEPTH):
+        raise ReplayFormatError(f"{where}: {kind} body nested deeper than {MAX_BODY_DEPTH}")
     return ReplayRecord(kind=kind, pbx_id=doc["pbx_id"], received_at=received_at, body=doc["body"])
 
 
@@ -111,9 +149,9 @@ def check_replay(path: str | Path) -> list[Path]:
     files = replay_files(path)
     for file in files:
         try:
-            with _open_text(file) as handle:
+            with _open_binary(file) as handle:
                 first = next((line for line in handle if line.strip()), None)
-        except (OSError, UnicodeDecodeError, EOFError) as exc:
+        except (OSError, EOFError) as exc:
             raise ReplayFormatError(
                 f"{file} is not a queuepulse recording (cannot read it as UTF-8 JSON Lines: "
                 f"{exc}); record one with `queuepulse record`"
@@ -130,10 +168,11 @@ def check_replay(path: str | Path) -> list[Path]:
     return files
 
 
-def _open_text(path: Path) -> IO[str]:
+def _open_binary(path: Path) -> IO[bytes]:
+    # bytes: a line that is not UTF-8 is one bad line, not the end of the file
     if path.name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open("r", encoding="utf-8")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
 
 
 def iter_replay(
@@ -147,12 +186,12 @@ def iter_replay(
     newline, not JSON) is skipped, not an error.
     """
     for file in replay_files(path):
-        with _open_text(file) as handle:
+        with _open_binary(file) as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
                 where = f"{file}:{number}"
-                if line.endswith("\n"):
+                if line.endswith(b"\n"):
                     try:
                         parsed = parse_line(line, where)
                     except ReplayFormatError as exc:

@@ -20,7 +20,7 @@ BEGIN
         SELECT 1 FROM unnest(ARRAY[
             'call_events', 'queue_calls', 'queue_kpi_1m', 'entry_queue_kpi_1m', 'queue_live',
             'agent_states', 'pipeline_health', 'reconciliation_runs', 'reconciliation_diffs',
-            'cdr_dead_letters', 'pbx_queue_reports'
+            'cdr_dead_letters', 'pbx_queue_reports', 'write_dead_letters'
         ]) AS fact(name)
         WHERE to_regclass('public.' || fact.name) = p_table
     ) THEN
@@ -56,6 +56,7 @@ BEGIN
             ('pipeline_health', p_keep_health),
             ('call_events', p_keep_events),
             ('cdr_dead_letters', p_keep_events),
+            ('write_dead_letters', p_keep_events),
             ('reconciliation_diffs', p_keep_events),
             ('queue_calls', p_keep_facts),
             ('queue_kpi_1m', p_keep_facts),
@@ -71,6 +72,10 @@ BEGIN
         dropped_chunks := queuepulse_drop_old_chunks(('public.' || spec.tbl)::regclass, spec.keep_for);
         RETURN NEXT;
     END LOOP;
+    -- the one-copy ledger of event ids (a plain table) goes with the events it stands for
+    IF p_keep_events IS NOT NULL AND to_regclass('public.call_event_ids') IS NOT NULL THEN
+        DELETE FROM call_event_ids WHERE occurred_at < now() - p_keep_events;
+    END IF;
 END
 $$;
 

@@ -33,6 +33,10 @@ STAFFING = {
     "staffing_intervals": "interval_start",
     "expected_waits": "predicted_at",
 }
+FAULTS = {"write_dead_letters": "dead_at"}
+# Plain tables, each for a reason its COMMENT gives: the migration ledger, and the one-copy
+# ledger of event ids (its key is the id alone, which a hypertable cannot make unique).
+PLAIN_TABLES = {"queuepulse_migrations", "call_event_ids"}
 # The key columns the analyst contract names (docs/schema.md).
 CONTRACT_COLUMNS = {
     "call_events": {
@@ -81,7 +85,7 @@ def _columns(conn: psycopg.Connection[Any], table: str) -> dict[str, str]:
 def test_every_public_table_is_a_hypertable_on_its_time_column(
     pg_conn: psycopg.Connection[Any],
 ) -> None:
-    expected = {**FACT_TABLES, **DIMENSIONS, **RECONCILIATION, **AUDIT, **STAFFING}
+    expected = {**FACT_TABLES, **DIMENSIONS, **RECONCILIATION, **AUDIT, **STAFFING, **FAULTS}
     hypertables = dict(
         pg_conn.execute(
             "SELECT hypertable_name, column_name FROM timescaledb_information.dimensions "
@@ -95,8 +99,8 @@ def test_every_public_table_is_a_hypertable_on_its_time_column(
         ).fetchall()
     }
     assert hypertables == expected
-    # Every table but the migration ledger is a hypertable.
-    assert tables - set(hypertables) == {"queuepulse_migrations"}
+    # Every table but the two ledgers is a hypertable.
+    assert tables - set(hypertables) == PLAIN_TABLES
 
 
 @pytest.mark.parametrize("table", sorted(CONTRACT_COLUMNS))
@@ -204,7 +208,9 @@ def test_writer_writes_and_the_retention_role_applies_retention(
         }
         assert dropped["queue_live"] == 1
         # Every fact table has a retention (dimension history is kept forever).
-        assert set(dropped) == set(FACT_TABLES) | set(RECONCILIATION)
+        assert set(dropped) == set(FACT_TABLES) | set(RECONCILIATION) | set(FAULTS)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            writer.execute("DELETE FROM queuepulse_migrations")
         with pytest.raises(psycopg.errors.RaiseException):
             retention.execute("SELECT queuepulse_drop_old_chunks('queues', INTERVAL '1 day')")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):  # nothing else

@@ -82,6 +82,7 @@ BEGIN
             ('pipeline_health', p_keep_health),
             ('call_events', p_keep_events),
             ('cdr_dead_letters', p_keep_events),
+            ('write_dead_letters', p_keep_events),
             ('reconciliation_diffs', p_keep_events),
             ('queue_calls', p_keep_facts),
             ('queue_kpi_1m', p_keep_facts),
@@ -97,6 +98,10 @@ BEGIN
         dropped_chunks := queuepulse_drop_old_chunks(('public.' || spec.tbl)::regclass, spec.keep_for);
         RETURN NEXT;
     END LOOP;
+    -- the one-copy ledger of event ids (a plain table) goes with the events it stands for
+    IF p_keep_events IS NOT NULL AND to_regclass('public.call_event_ids') IS NOT NULL THEN
+        DELETE FROM call_event_ids WHERE occurred_at < now() - p_keep_events;
+    END IF;
 END
 $$;
 
@@ -116,7 +121,7 @@ BEGIN
         SELECT 1 FROM unnest(ARRAY[
             'call_events', 'queue_calls', 'queue_kpi_1m', 'entry_queue_kpi_1m', 'queue_live',
             'agent_states', 'pipeline_health', 'reconciliation_runs', 'reconciliation_diffs',
-            'cdr_dead_letters', 'pbx_queue_reports'
+            'cdr_dead_letters', 'pbx_queue_reports', 'write_dead_letters'
         ]) AS fact(name)
         WHERE to_regclass('public.' || fact.name) = p_table
     ) THEN
@@ -293,6 +298,16 @@ CREATE VIEW public.arrival_forecast_accuracy WITH (security_invoker='true') AS
            FROM public.queue_kpi_1m k
           WHERE ((k.pbx_id = f.pbx_id) AND (k.queue_dn = f.queue_dn) AND (k.bucket >= f.interval_start) AND (k.bucket < (f.interval_start + '00:15:00'::interval)))) a ON (true))
   WHERE ((f.interval_start + '00:15:00'::interval) <= now());
+
+
+--
+-- Name: call_event_ids; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.call_event_ids (
+    event_id uuid NOT NULL,
+    occurred_at timestamp with time zone NOT NULL
+);
 
 
 --
@@ -700,6 +715,22 @@ CREATE VIEW public.waiting_expected_wait WITH (security_invoker='true') AS
 
 
 --
+-- Name: write_dead_letters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.write_dead_letters (
+    dead_at timestamp with time zone NOT NULL,
+    letter_id uuid NOT NULL,
+    table_name text NOT NULL,
+    pbx_id text,
+    reason text NOT NULL,
+    sqlstate text,
+    row_json text NOT NULL,
+    truncated boolean DEFAULT false NOT NULL
+);
+
+
+--
 -- Name: agent_states agent_states_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -721,6 +752,14 @@ ALTER TABLE ONLY public.agents
 
 ALTER TABLE ONLY public.arrival_forecasts
     ADD CONSTRAINT arrival_forecasts_key UNIQUE (pbx_id, queue_dn, interval_start, made_at);
+
+
+--
+-- Name: call_event_ids call_event_ids_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.call_event_ids
+    ADD CONSTRAINT call_event_ids_pkey PRIMARY KEY (event_id);
 
 
 --
@@ -852,6 +891,14 @@ ALTER TABLE ONLY public.staffing_intervals
 
 
 --
+-- Name: write_dead_letters write_dead_letters_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.write_dead_letters
+    ADD CONSTRAINT write_dead_letters_key UNIQUE (letter_id, dead_at);
+
+
+--
 -- Name: agent_states_pbx_ts_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -891,6 +938,13 @@ CREATE INDEX arrival_forecasts_interval_start_idx ON public.arrival_forecasts US
 --
 
 CREATE INDEX arrival_forecasts_queue_idx ON public.arrival_forecasts USING btree (pbx_id, queue_dn, interval_start, made_at DESC);
+
+
+--
+-- Name: call_event_ids_occurred_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX call_event_ids_occurred_idx ON public.call_event_ids USING btree (occurred_at);
 
 
 --
@@ -1146,6 +1200,20 @@ CREATE INDEX staffing_intervals_pbx_idx ON public.staffing_intervals USING btree
 
 
 --
+-- Name: write_dead_letters_dead_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX write_dead_letters_dead_at_idx ON public.write_dead_letters USING btree (dead_at DESC);
+
+
+--
+-- Name: write_dead_letters_table_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX write_dead_letters_table_idx ON public.write_dead_letters USING btree (table_name, dead_at DESC);
+
+
+--
 -- Name: queue_calls queuepulse_keep_reconciled_visits; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1276,6 +1344,13 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.reconciliation_runs FOR
 --
 
 CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.staffing_intervals FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
+-- Name: write_dead_letters ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.write_dead_letters FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
 
 
 --
@@ -1489,6 +1564,13 @@ CREATE POLICY queuepulse_tenant_pbx ON public.staffing_intervals USING (((( SELE
 
 
 --
+-- Name: write_dead_letters queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.write_dead_letters USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
 -- Name: queues; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -1511,6 +1593,12 @@ ALTER TABLE public.reconciliation_runs ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.staffing_intervals ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: write_dead_letters; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.write_dead_letters ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
@@ -1587,6 +1675,14 @@ GRANT SELECT ON TABLE public.queue_kpi_1m TO queuepulse_tenant_views;
 
 GRANT SELECT ON TABLE public.arrival_forecast_accuracy TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.arrival_forecast_accuracy TO queuepulse_writer;
+
+
+--
+-- Name: TABLE call_event_ids; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.call_event_ids TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.call_event_ids TO queuepulse_writer;
 
 
 --
@@ -1756,6 +1852,15 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.waiting_expected_wait TO queue
 
 
 --
+-- Name: TABLE write_dead_letters; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.write_dead_letters TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.write_dead_letters TO queuepulse_writer;
+GRANT SELECT ON TABLE public.write_dead_letters TO queuepulse_tenant_views;
+
+
+--
 -- Name: DEFAULT PRIVILEGES FOR TABLES; Type: DEFAULT ACL; Schema: public; Owner: -
 --
 
@@ -1787,4 +1892,5 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABL
 -- reconciliation_diffs detected_at 7 days
 -- reconciliation_runs started_at 30 days
 -- staffing_intervals interval_start 7 days
+-- write_dead_letters dead_at 30 days
 -- jobs (procedure, table, schedule)
