@@ -66,7 +66,7 @@ class LiveMetrics(CommandMetrics):
             "queuepulse_active_calls", "Calls in the last applied poll", ["pbx_id"], registry=r)
         # the write path under faults (refreshed from the sink buffers at each scrape)
         self.buffer_rows = Gauge(
-            "queuepulse_buffer_rows", "Rows accepted by the sinks and not yet committed "
+            "queuepulse_buffer_depth", "Rows accepted by the sinks and not yet committed "
             "(memory and local spool)", registry=r)
         self.spool_bytes = Gauge(
             "queuepulse_spool_bytes", "Bytes of rows waiting in the local spool on disk",

@@ -209,8 +209,6 @@ def test_writer_writes_and_the_retention_role_applies_retention(
         assert dropped["queue_live"] == 1
         # Every fact table has a retention (dimension history is kept forever).
         assert set(dropped) == set(FACT_TABLES) | set(RECONCILIATION) | set(FAULTS)
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            writer.execute("DELETE FROM queuepulse_migrations")
         with pytest.raises(psycopg.errors.RaiseException):
             retention.execute("SELECT queuepulse_drop_old_chunks('queues', INTERVAL '1 day')")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):  # nothing else

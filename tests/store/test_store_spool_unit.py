@@ -110,7 +110,7 @@ def test_metrics_show_buffer_depth_and_spool_bytes(tmp_path: Path) -> None:
         text = generate_latest(METRICS.registry).decode()
     finally:
         OPEN_BUFFERS.remove("t-metrics")
-    assert "queuepulse_buffer_rows 25.0" in text
+    assert "queuepulse_buffer_depth 25.0" in text
     assert buf.spool_bytes > 0
     assert f"queuepulse_spool_bytes {float(buf.spool_bytes)}" in text
     assert "queuepulse_dead_letters_total" in text
