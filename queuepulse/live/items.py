@@ -33,6 +33,8 @@ class PollItem:
     error_kind: str | None = None
     breaker_state: str | None = None
     token_failures: int = 0
+    #: The poller's interval (seconds); the wall board calls data stale after three of them.
+    interval_s: float | None = None
 
     @property
     def pbx_id(self) -> str:

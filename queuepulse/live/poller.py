@@ -234,7 +234,8 @@ class PbxPoller:
             poll = Poll(pbx_id, datetime.now(UTC), (), ok=False, error=str(exc)[:300])
             self.metrics.poll_errors.labels(pbx_id, kind).inc()
             item = PollItem(poll, round(latency * 1000, 3), kind, self._breaker(client),
-                            client.stats.errors.get("AuthError", 0) - auth_before)
+                            client.stats.errors.get("AuthError", 0) - auth_before,
+                            self.interval_s)
         else:
             latency = time.perf_counter() - t0
             # The one tolerant parser (as in replay): a malformed row or field is counted in
@@ -244,7 +245,8 @@ class PbxPoller:
             self.metrics.poll_latency.labels(pbx_id).observe(latency)
             self.metrics.active_calls.labels(pbx_id).set(len(poll.calls))
             item = PollItem(poll, round(latency * 1000, 3), None, self._breaker(client),
-                            client.stats.errors.get("AuthError", 0) - auth_before)
+                            client.stats.errors.get("AuthError", 0) - auth_before,
+                            self.interval_s)
         self.polls += 1
         self.metrics.polls.labels(pbx_id).inc()
         await self._put(item)
