@@ -257,5 +257,5 @@ VALUES ('*', '*', 80, NULL, 5, 90, 25);
 
 -- --- calls in progress -------------------------------------------------------------------------
 
-CREATE INDEX queue_calls_talking_idx ON queue_calls (pbx_id, queue_dn, answered_at)
+CREATE INDEX queue_calls_talking_idx ON queue_calls (pbx_id, queue_dn, entered_at)
     WHERE outcome = 'answered' AND ended_at IS NULL;

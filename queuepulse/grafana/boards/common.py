@@ -116,3 +116,43 @@ def base_dashboard(
             .target_blank(False)
         )
     )
+
+
+# --- live data (schema 004) -------------------------------------------------------------------
+
+FRESH = "f.stale IS FALSE"
+"""The PBX (alias ``f`` of ``pbx_freshness``) polled successfully within three poll intervals:
+only then are its live rows shown (a stopped pipeline never shows old calls as waiting)."""
+
+
+def fresh_join(alias: str) -> str:
+    """Join ``pbx_freshness f`` to a row ``alias`` of a fresh PBX only."""
+    return f"JOIN pbx_freshness f ON f.pbx_id = {alias}.pbx_id AND {FRESH}"
+
+
+def member_of_chosen_queues(alias: str) -> str:
+    """The agent ``alias`` is a current member of one of the chosen queues."""
+    return (
+        f"EXISTS (SELECT 1 FROM queue_agents m WHERE m.valid_to IS NULL AND m.pbx_id = "
+        f"{alias}.pbx_id AND m.agent_dn = {alias}.agent_dn AND m.queue_dn IN ($queue))"
+    )
+
+
+#: The agent states the flow stores (agent_states.state), in the order a supervisor reads them,
+#: with their colours.
+AGENT_STATE_COLOURS: tuple[tuple[str, str], ...] = (
+    ("free", "green"),
+    ("talking", "blue"),
+    ("away", "orange"),
+    ("logged out", "text"),
+    ("offline", "red"),
+    ("unknown", "purple"),
+)
+
+HOURLY = "queue_kpi_hourly"
+"""The hourly rollup: read it for whole-hour ranges (today, days, weeks); sums are exact."""
+
+
+def dashboard_link(uid: str, params: str) -> str:
+    """URL of another QueuePulse dashboard with ``params`` (``var-x=...``) and this time range."""
+    return f"/d/{uid}/?{params}&${{__url_time_range}}"
