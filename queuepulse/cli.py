@@ -15,7 +15,9 @@ from queuepulse import __version__
 from queuepulse.errors import QueuepulseError
 from queuepulse.logs import configure_logging
 
-COMMAND_MODULES: tuple[str, ...] = ("simulate", "db", "run", "record", "replay", "grafana", "demo")
+COMMAND_MODULES: tuple[str, ...] = (
+    "simulate", "db", "run", "record", "replay", "grafana", "targets", "demo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
