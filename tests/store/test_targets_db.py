@@ -52,7 +52,9 @@ def test_set_list_reset_and_defaults(pg_conn: psycopg.Connection[Any], pg_dsn: s
     capsys.readouterr()
     assert main(["targets", "list", "--dsn", pg_dsn, "--pbx", "p1"]) == 0
     out = capsys.readouterr().out
-    assert "800 *" in out and "90 %" in out and "(defaults)" in out
+    assert "800 *" in out
+    assert "90 %" in out
+    assert "(defaults)" in out
     assert main(["targets", "reset", "--dsn", pg_dsn, "--pbx", "p1", "--queue", "800"]) == 0
     assert _targets(pg_conn)["800"] == (80.0, 30, 120.0, 25.0, False)
 
@@ -72,13 +74,14 @@ def test_bad_input_is_one_clear_error_and_nothing_written(
     before = pg_conn.execute("SELECT count(*), max(updated_at) FROM queue_targets").fetchone()
     assert main(["targets", "set", "--dsn", pg_dsn, "--pbx", "p1", *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and message in err[0], err
+    assert len(err) == 1, err
+    assert message in err[0], err
     after = pg_conn.execute("SELECT count(*), max(updated_at) FROM queue_targets").fetchone()
     assert after == before
 
 
 def test_validation_lists_every_problem() -> None:
-    with pytest.raises(TargetError, match="sla-target-pct.*abandon-alert-pct"):
+    with pytest.raises(TargetError, match=r"sla-target-pct.*abandon-alert-pct"):
         validate_targets({"sla_target_pct": 101.0, "abandon_alert_pct": -1.0})
     with pytest.raises(TargetError, match="unknown target"):
         validate_targets({"sla_pct": 80.0})

@@ -35,7 +35,8 @@ def test_hourly_rollup_follows_upserts_corrections_and_deletes(
         "1, m % 2, m % 3 / 2, 2, m, 2 FROM generate_series(0, 179) m, "
         "unnest(ARRAY['800', '801']) q")
     hourly, minutes = _hourly_vs_minutes(pg_conn)
-    assert hourly == minutes and len(hourly) == 6
+    assert hourly == minutes
+    assert len(hourly) == 6
     # the live flow re-emits a bucket with its full new value (upsert)
     pg_conn.execute(
         "INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered, max_wait_s) VALUES "
@@ -47,7 +48,8 @@ def test_hourly_rollup_follows_upserts_corrections_and_deletes(
     pg_conn.execute("DELETE FROM queue_kpi_1m WHERE queue_dn = '801' "
                     "AND bucket >= '2026-03-01T11:00:00Z' AND bucket < '2026-03-01T12:00:00Z'")
     hourly, minutes = _hourly_vs_minutes(pg_conn)
-    assert hourly == minutes and len(hourly) == 5
+    assert hourly == minutes
+    assert len(hourly) == 5
     row = pg_conn.execute("SELECT offered, max_wait_s FROM queue_kpi_hourly WHERE queue_dn = "
                           "'800' AND bucket = '2026-03-01T10:00:00Z'").fetchone()
     assert row == (3 * 59 + 7, 999.0)
