@@ -24,12 +24,19 @@ from queuepulse.domain.pbx_config import (
     AgentState,
     KnownConfig,
     PbxConfig,
+    agent_state_rows,
     diff_config,
     parse_config,
 )
 from queuepulse.domain.rules import Rules
 from queuepulse.domain.visits import seconds_between
-from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem
+from queuepulse.live.items import (
+    ConfigItem,
+    KnownConfigItem,
+    PollItem,
+    PresenceItem,
+    SourceItem,
+)
 from queuepulse.store.tables import TableRow
 
 __all__ = ["QUEUE_LIVE_HEARTBEAT_S", "LiveOutput", "LiveState", "PbxStepper", "changed_gauges"]
@@ -146,6 +153,8 @@ class PbxStepper:
             return self._poll(state, item)
         if isinstance(item, ConfigItem):
             return self._config(state, item)
+        if isinstance(item, PresenceItem):
+            return self._presence(state, item)
         return self._known(state, item)
 
     # -- polls ------------------------------------------------------------------------------
@@ -244,6 +253,37 @@ class PbxStepper:
             for row in table_rows
         ] if self.write_config else []
         new_state = replace(state, directory=directory, known=known)
+        return new_state, LiveOutput(state.pbx_id, tuple(rows), config_rows=len(rows))
+
+    def _presence(self, state: LiveState, item: PresenceItem) -> tuple[LiveState, LiveOutput]:
+        """Queue status, profile and registration of the agents the configuration knows (other
+        numbers wait for the next full sync); changed states become ``agent_states`` rows and
+        the directory follows, so the next poll's gauges use them."""
+        known = state.known
+        lifecycle = state.lifecycle
+        on_call = lifecycle.on_call if lifecycle is not None else None
+        polled = parse_config((), item.users, on_call).states
+        states = dict(known.states)
+        changed: dict[str, AgentState] = {}
+        for dn, fresh in polled.items():
+            current = states.get(dn)
+            if current is None:
+                continue
+            merged = replace(current, queue_status=fresh.queue_status, profile=fresh.profile,
+                             registered=fresh.registered)
+            if merged != current:
+                changed[dn] = merged
+        if not changed:
+            return state, LiveOutput(state.pbx_id)
+        at = self._pbx_time(state, item.received_at)
+        rows: list[TableRow] = [
+            ("agent_states", row) for row in agent_state_rows(
+                state.pbx_id, known.states, changed, at, self._state_of)
+        ] if self.write_config else []
+        states.update(changed)
+        known = replace(known, states=states)
+        directory = Directory.from_config(known.current())
+        new_state = replace(state, known=known, directory=directory)
         return new_state, LiveOutput(state.pbx_id, tuple(rows), config_rows=len(rows))
 
     def _known(self, state: LiveState, item: KnownConfigItem) -> tuple[LiveState, LiveOutput]:

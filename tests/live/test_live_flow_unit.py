@@ -260,3 +260,26 @@ def test_queue_live_is_written_on_change_and_on_heartbeat() -> None:
     assert [g.waiting for g in out] == [0]
     out, _ = changed_gauges([gauge(102, 0)], sent, 60.0)
     assert out == []
+
+
+def test_presence_poll_changes_agent_state_and_the_next_gauges() -> None:
+    from queuepulse.live.items import PresenceItem
+
+    stepper = PbxStepper(LiveFlowConfig(replay=Path("x")).rules, clock=lambda: T0.timestamp())
+    state, _ = stepper(None, ConfigItem("p1", T0, QUEUES, USERS))
+    state, out = stepper(state, PollItem(Poll("p1", T0 + timedelta(seconds=1), ())))
+    [gauge] = [row for table, row in out.rows if table == "queue_live"]
+    assert gauge.agents_free == 1
+    # Ann takes a break: the presence poll (presence fields only) says so 5 s later
+    away = ({"Number": "1001", "QueueStatus": "LoggedIn", "CurrentProfileName": "Lunch",
+             "IsRegistered": True}, {"Number": "9999", "CurrentProfileName": "Away"})
+    state, out = stepper(state, PresenceItem("p1", T0 + timedelta(seconds=5), away))
+    [(table, row)] = out.rows  # the unknown 9999 waits for the next full sync
+    assert table == "agent_states"
+    assert (row["agent_dn"], row["profile"], row["state"]) == ("1001", "Lunch", "away")
+    state, out = stepper(state, PollItem(Poll("p1", T0 + timedelta(seconds=6), ())))
+    [gauge] = [row for table, row in out.rows if table == "queue_live"]
+    assert gauge.agents_free == 0
+    # the same presence again: nothing new
+    state, out = stepper(state, PresenceItem("p1", T0 + timedelta(seconds=10), away))
+    assert out.rows == ()
