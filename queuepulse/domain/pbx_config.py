@@ -256,6 +256,18 @@ def parse_config(
     return PbxConfig(queues=queues, agents=agents, memberships=memberships, states=states)
 
 
+def parse_presence(user_rows: Iterable[object]) -> dict[str, AgentState]:
+    """The agent states of a presence poll's rows (``GET /Users`` with ``$select`` of Number,
+    QueueStatus, CurrentProfileName, IsRegistered); ``on_call`` unknown (None)."""
+    states: dict[str, AgentState] = {}
+    for row in user_rows:
+        dn = _dn(row)
+        if dn is None or not isinstance(row, Mapping):
+            continue
+        states[dn] = _state(row, dn, None)
+    return states
+
+
 # --- diffing ---------------------------------------------------------------------------------
 
 K = TypeVar("K")

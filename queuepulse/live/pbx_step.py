@@ -27,6 +27,7 @@ from queuepulse.domain.pbx_config import (
     agent_state_rows,
     diff_config,
     parse_config,
+    parse_presence,
 )
 from queuepulse.domain.rules import Rules
 from queuepulse.domain.visits import seconds_between
@@ -260,19 +261,17 @@ class PbxStepper:
         numbers wait for the next full sync); changed states become ``agent_states`` rows and
         the directory follows, so the next poll's gauges use them."""
         known = state.known
-        lifecycle = state.lifecycle
-        on_call = lifecycle.on_call if lifecycle is not None else None
-        polled = parse_config((), item.users, on_call).states
-        states = dict(known.states)
+        states = known.states
         changed: dict[str, AgentState] = {}
-        for dn, fresh in polled.items():
+        for dn, fresh in parse_presence(item.users).items():
             current = states.get(dn)
-            if current is None:
+            if current is None or (
+                current.queue_status == fresh.queue_status and current.profile == fresh.profile
+                and current.registered == fresh.registered
+            ):
                 continue
-            merged = replace(current, queue_status=fresh.queue_status, profile=fresh.profile,
-                             registered=fresh.registered)
-            if merged != current:
-                changed[dn] = merged
+            changed[dn] = replace(current, queue_status=fresh.queue_status,
+                                  profile=fresh.profile, registered=fresh.registered)
         if not changed:
             return state, LiveOutput(state.pbx_id)
         at = self._pbx_time(state, item.received_at)
@@ -280,9 +279,14 @@ class PbxStepper:
             ("agent_states", row) for row in agent_state_rows(
                 state.pbx_id, known.states, changed, at, self._state_of)
         ] if self.write_config else []
-        states.update(changed)
-        known = replace(known, states=states)
-        directory = Directory.from_config(known.current())
+        known = replace(known, states={**states, **changed})
+        agents = dict(state.directory.agents)
+        for dn, new in changed.items():
+            info = agents.get(dn)
+            if info is not None:
+                agents[dn] = replace(info, queue_status=new.queue_status, profile=new.profile,
+                                     registered=new.registered)
+        directory = Directory(state.directory.queues, agents)
         new_state = replace(state, known=known, directory=directory)
         return new_state, LiveOutput(state.pbx_id, tuple(rows), config_rows=len(rows))
 
