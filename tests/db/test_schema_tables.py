@@ -200,7 +200,7 @@ def test_writer_writes_and_applies_retention(
         }
         assert dropped["queue_live"] == 1
         # Every fact table has a retention (dimension history is kept forever).
-        assert set(dropped) == set(FACT_TABLES) | set(RECONCILIATION)
+        assert set(dropped) == set(FACT_TABLES) | set(RECONCILIATION) | set(WALLBOARD)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             writer.execute("DELETE FROM queuepulse_migrations")
         with pytest.raises(psycopg.errors.RaiseException):
