@@ -107,3 +107,27 @@ def test_staffing_counts_each_agent_once_with_the_flows_rule(
         gauges = dict(conn.execute(
             "SELECT queue_dn, agents_free FROM queue_live WHERE pbx_id = 'p1'").fetchall())
     assert gauges == per_queue
+
+
+def test_waiting_list_takes_extra_columns_and_joins(pg_dsn: str, pg_reader_dsn: str) -> None:
+    from queuepulse.grafana.boards.wallboard import waiting_list_sql
+    from queuepulse.grafana.macros import expand
+
+    _fill(pg_dsn, Rules())
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO queue_calls (pbx_id, call_key, queue_dn, entered_at, outcome) "
+                     "VALUES ('p1', 'k1', '800', now() - interval '12 seconds', 'waiting')")
+    text = waiting_list_sql(
+        ['x.expected_s AS "Expected wait"'],
+        ["LEFT JOIN (VALUES ('p1', '800', 42.0)) x(pbx_id, queue_dn, expected_s) "
+         "ON x.pbx_id = w.pbx_id AND x.queue_dn = w.queue_dn"],
+    )
+    document = dashboard_documents()["wallboard"]
+    with psycopg.connect(pg_reader_dsn, autocommit=True) as reader:
+        now = datetime.now(UTC)
+        variables = resolve_variables(reader, variable_defs(document), now)
+        result = run(reader, expand(text, start=now, end=now, variables=variables).sql)
+    [row] = [dict(zip(result.columns, r, strict=True)) for r in result.rows]
+    assert (row["Queue"], row["Position"], row["Call"], row["Expected wait"]) == (
+        "800", 1, "k1", 42.0)
+    assert row["Waiting"] >= 12

@@ -302,14 +302,17 @@ def queue_table() -> table.Panel:
     )
 
 
-def waiting_list_sql(extra_columns: Sequence[str] = ()) -> str:
+def waiting_list_sql(extra_columns: Sequence[str] = (), extra_joins: Sequence[str] = ()) -> str:
     """The callers waiting now: one row per waiting visit of a fresh PBX, longest wait first.
 
-    ``extra_columns`` are more select-list items (``'<expr> AS "Name"'``) over ``c``
-    (``queue_calls``), ``f`` (``pbx_freshness``), ``t`` (``queue_targets_effective``) and the
-    computed ``wait_s``/``position`` of the inner select (e.g. an expected wait per queue).
+    The one place this list is built. ``extra_columns`` are more select-list items
+    (``'<expr> AS "Name"'``) over ``w`` — the waiting visit: ``pbx_id``, ``queue_dn``,
+    ``call_key``, ``caller``, ``position``, ``wait_s``, ``sla_time_s`` — and over the tables of
+    ``extra_joins`` (``'LEFT JOIN <table or view> x ON x.pbx_id = w.pbx_id AND x.queue_dn =
+    w.queue_dn'``), e.g. an expected wait per queue from a forecast.
     """
     extra = "".join(f",\n           {column}" for column in extra_columns)
+    joins = "".join(f"\n    {join}" for join in extra_joins)
     return f"""
     SELECT w.pbx_id AS "PBX", w.queue_dn AS "Queue", w.position AS "Position",
            w.caller AS "Caller", w.wait_s AS "Waiting",
@@ -327,7 +330,7 @@ def waiting_list_sql(extra_columns: Sequence[str] = ()) -> str:
       LEFT JOIN queue_targets_effective t ON t.pbx_id = c.pbx_id AND t.queue_dn = c.queue_dn
       WHERE c.outcome = 'waiting' AND c.entered_at > now() - interval '1 day'
         AND {queue_filter("c")}
-    ) w
+    ) w{joins}
     ORDER BY w.wait_s DESC, w.pbx_id, w.queue_dn, w.position
     """
 
