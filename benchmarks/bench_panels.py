@@ -110,6 +110,11 @@ INSERT INTO agent_now (pbx_id, agent_dn, ts, state, state_since, queue_status, p
 SELECT DISTINCT ON (pbx_id, agent_dn) pbx_id, agent_dn, ts, state, ts, queue_status, profile,
        registered, on_call
 FROM agent_states ORDER BY pbx_id, agent_dn, ts DESC;
+INSERT INTO queue_live_now (pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+                            agents_logged_in, agents_talking, agents_free)
+SELECT DISTINCT ON (pbx_id, queue_dn) pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+       agents_logged_in, agents_talking, agents_free
+FROM queue_live ORDER BY pbx_id, queue_dn, ts DESC;
 SELECT queuepulse_rollup_hours('pbx-1', NULL, '-infinity', 'infinity');
 """
 

@@ -40,9 +40,10 @@ COMMENT ON VIEW pbx_freshness IS
     'Per PBX: last successful poll (UTC), poll interval (s), data age (s), and stale = no '
     'successful poll for more than three poll intervals. Live lists hide a stale PBX''s rows.';
 
--- The live gauges of every current queue as of its PBX's last successful poll. queue_live is
--- written on change (plus a heartbeat), so the longest wait of a queue with callers waiting is
--- the stored one plus the time since that row.
+-- The live gauges of every current queue as of its PBX's last successful poll (from
+-- queue_live_now, the newest queue_live row). queue_live is written on change (plus a
+-- heartbeat), so the longest wait of a queue with callers waiting is the stored one plus the
+-- time since that row.
 CREATE OR REPLACE VIEW queue_now AS
 SELECT q.pbx_id, q.queue_dn, q.name, l.ts, f.last_ok_at, f.age_s, f.stale,
        coalesce(l.waiting, 0) AS waiting,
@@ -53,13 +54,7 @@ SELECT q.pbx_id, q.queue_dn, q.name, l.ts, f.last_ok_at, f.age_s, f.stale,
        coalesce(l.talking, 0) AS talking
 FROM queues q
 JOIN pbx_freshness f ON f.pbx_id = q.pbx_id
-LEFT JOIN LATERAL (
-    SELECT ql.ts, ql.waiting, ql.longest_wait_s, ql.talking
-    FROM queue_live ql
-    WHERE ql.pbx_id = q.pbx_id AND ql.queue_dn = q.queue_dn AND ql.ts > now() - INTERVAL '1 day'
-    ORDER BY ql.ts DESC
-    LIMIT 1
-) l ON true
+LEFT JOIN queue_live_now l ON l.pbx_id = q.pbx_id AND l.queue_dn = q.queue_dn
 WHERE q.valid_to IS NULL;
 COMMENT ON VIEW queue_now IS
     'Per current queue: calls waiting, longest wait (s) and calls talking as of the PBX''s last '

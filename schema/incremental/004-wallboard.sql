@@ -84,6 +84,65 @@ SELECT DISTINCT ON (pbx_id, agent_dn) pbx_id, agent_dn, ts, state, ts, queue_sta
 FROM agent_states
 ORDER BY pbx_id, agent_dn, ts DESC;
 
+-- --- the newest gauges of each queue -----------------------------------------------------------
+
+-- Not a hypertable: one row per queue, rewritten in place (the history is queue_live). The wall
+-- board reads every queue's current gauges every second: a scan of this small table instead of
+-- one index walk per queue into the hypertable.
+CREATE TABLE queue_live_now (
+    pbx_id           text        NOT NULL,
+    queue_dn         text        NOT NULL,
+    ts               timestamptz NOT NULL,
+    waiting          integer     NOT NULL DEFAULT 0,
+    longest_wait_s   double precision,
+    talking          integer     NOT NULL DEFAULT 0,
+    agents_logged_in integer,
+    agents_talking   integer,
+    agents_free      integer,
+    CONSTRAINT queue_live_now_key PRIMARY KEY (pbx_id, queue_dn)
+);
+COMMENT ON TABLE queue_live_now IS
+    'The newest queue_live row of each queue (same columns), kept by a trigger on queue_live. '
+    'Not a hypertable: one row per queue, updated in place.';
+COMMENT ON COLUMN queue_live_now.ts IS 'PBX time (UTC) of the newest queue_live row.';
+COMMENT ON COLUMN queue_live_now.waiting IS 'Calls waiting in the queue at ts.';
+COMMENT ON COLUMN queue_live_now.longest_wait_s IS
+    'Longest wait (seconds) at ts; while callers wait it grows by the time since ts.';
+COMMENT ON COLUMN queue_live_now.talking IS 'Queue calls being talked at ts.';
+COMMENT ON COLUMN queue_live_now.agents_logged_in IS 'Agents of the queue logged in at ts.';
+COMMENT ON COLUMN queue_live_now.agents_talking IS 'Agents of the queue on a call at ts.';
+COMMENT ON COLUMN queue_live_now.agents_free IS 'Agents of the queue free at ts (flow rules).';
+
+CREATE FUNCTION queuepulse_queue_live_now_upsert() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public
+AS $$
+BEGIN
+    INSERT INTO queue_live_now AS n (pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+                                     agents_logged_in, agents_talking, agents_free)
+    VALUES (NEW.pbx_id, NEW.queue_dn, NEW.ts, NEW.waiting, NEW.longest_wait_s, NEW.talking,
+            NEW.agents_logged_in, NEW.agents_talking, NEW.agents_free)
+    ON CONFLICT (pbx_id, queue_dn) DO UPDATE
+        SET ts = EXCLUDED.ts, waiting = EXCLUDED.waiting,
+            longest_wait_s = EXCLUDED.longest_wait_s, talking = EXCLUDED.talking,
+            agents_logged_in = EXCLUDED.agents_logged_in,
+            agents_talking = EXCLUDED.agents_talking, agents_free = EXCLUDED.agents_free
+        WHERE n.ts <= EXCLUDED.ts;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER queue_live_queue_live_now
+    AFTER INSERT OR UPDATE ON queue_live
+    FOR EACH ROW EXECUTE FUNCTION queuepulse_queue_live_now_upsert();
+
+INSERT INTO queue_live_now (pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+                            agents_logged_in, agents_talking, agents_free)
+SELECT DISTINCT ON (pbx_id, queue_dn) pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+       agents_logged_in, agents_talking, agents_free
+FROM queue_live
+ORDER BY pbx_id, queue_dn, ts DESC;
+
 -- --- hourly rollup of the 1-minute KPIs -------------------------------------------------------
 
 CREATE TABLE queue_kpi_hourly (

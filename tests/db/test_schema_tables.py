@@ -30,6 +30,7 @@ WALLBOARD = {"queue_kpi_hourly": "bucket"}
 NOT_HYPERTABLES = {
     "queuepulse_migrations": "the migration ledger",
     "agent_now": "one row per agent, updated in place (history: agent_states)",
+    "queue_live_now": "one row per queue, updated in place (history: queue_live)",
     "queue_targets": "configuration, one row per queue, edited in place",
 }
 # The key columns the analyst contract names (docs/schema.md).

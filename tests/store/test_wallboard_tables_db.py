@@ -79,3 +79,11 @@ def test_agent_now_keeps_the_newest_state_and_since_when(pg_conn: psycopg.Connec
     assert now() == ("talking", "2026-03-01 10:07:00+00", "2026-03-01 10:07:00+00")
     put("2026-03-01 10:06:00+00", "away", False)  # late row: history only
     assert now() == ("talking", "2026-03-01 10:07:00+00", "2026-03-01 10:07:00+00")
+
+
+def test_queue_live_now_keeps_the_newest_gauges(pg_conn: psycopg.Connection[Any]) -> None:
+    for ts, waiting in (("10:00:00", 1), ("10:00:05", 3), ("09:59:00", 9)):  # the last is late
+        pg_conn.execute("INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting) VALUES "
+                        "('p1', '800', %s, %s)", (f"2026-03-01 {ts}+00", waiting))
+    assert pg_conn.execute("SELECT ts::text, waiting FROM queue_live_now").fetchall() == [
+        ("2026-03-01 10:00:05+00", 3)]

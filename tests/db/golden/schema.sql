@@ -151,6 +151,30 @@ $$;
 
 
 --
+-- Name: queuepulse_queue_live_now_upsert(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_queue_live_now_upsert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    INSERT INTO queue_live_now AS n (pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+                                     agents_logged_in, agents_talking, agents_free)
+    VALUES (NEW.pbx_id, NEW.queue_dn, NEW.ts, NEW.waiting, NEW.longest_wait_s, NEW.talking,
+            NEW.agents_logged_in, NEW.agents_talking, NEW.agents_free)
+    ON CONFLICT (pbx_id, queue_dn) DO UPDATE
+        SET ts = EXCLUDED.ts, waiting = EXCLUDED.waiting,
+            longest_wait_s = EXCLUDED.longest_wait_s, talking = EXCLUDED.talking,
+            agents_logged_in = EXCLUDED.agents_logged_in,
+            agents_talking = EXCLUDED.agents_talking, agents_free = EXCLUDED.agents_free
+        WHERE n.ts <= EXCLUDED.ts;
+    RETURN NULL;
+END
+$$;
+
+
+--
 -- Name: queuepulse_rollup_hours(text, text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -545,6 +569,23 @@ CREATE TABLE public.queue_live (
 
 
 --
+-- Name: queue_live_now; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_live_now (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    ts timestamp with time zone NOT NULL,
+    waiting integer DEFAULT 0 NOT NULL,
+    longest_wait_s double precision,
+    talking integer DEFAULT 0 NOT NULL,
+    agents_logged_in integer,
+    agents_talking integer,
+    agents_free integer
+);
+
+
+--
 -- Name: queue_now; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -564,14 +605,7 @@ CREATE VIEW public.queue_now AS
     COALESCE(l.talking, 0) AS talking
    FROM ((public.queues q
      JOIN public.pbx_freshness f ON ((f.pbx_id = q.pbx_id)))
-     LEFT JOIN LATERAL ( SELECT ql.ts,
-            ql.waiting,
-            ql.longest_wait_s,
-            ql.talking
-           FROM public.queue_live ql
-          WHERE ((ql.pbx_id = q.pbx_id) AND (ql.queue_dn = q.queue_dn) AND (ql.ts > (now() - '1 day'::interval)))
-          ORDER BY ql.ts DESC
-         LIMIT 1) l ON (true))
+     LEFT JOIN public.queue_live_now l ON (((l.pbx_id = q.pbx_id) AND (l.queue_dn = q.queue_dn))))
   WHERE (q.valid_to IS NULL);
 
 
@@ -798,6 +832,14 @@ ALTER TABLE ONLY public.queue_kpi_hourly
 
 ALTER TABLE ONLY public.queue_live
     ADD CONSTRAINT queue_live_key UNIQUE (pbx_id, queue_dn, ts);
+
+
+--
+-- Name: queue_live_now queue_live_now_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_live_now
+    ADD CONSTRAINT queue_live_now_key PRIMARY KEY (pbx_id, queue_dn);
 
 
 --
@@ -1121,6 +1163,13 @@ CREATE TRIGGER queue_kpi_1m_hourly AFTER INSERT OR DELETE OR UPDATE ON public.qu
 
 
 --
+-- Name: queue_live queue_live_queue_live_now; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER queue_live_queue_live_now AFTER INSERT OR UPDATE ON public.queue_live FOR EACH ROW EXECUTE FUNCTION public.queuepulse_queue_live_now_upsert();
+
+
+--
 -- Name: agent_states ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1383,6 +1432,14 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_kpi_hourly TO queuepulse
 
 GRANT SELECT ON TABLE public.queue_live TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_live TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queue_live_now; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_live_now TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_live_now TO queuepulse_writer;
 
 
 --
