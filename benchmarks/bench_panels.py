@@ -7,8 +7,11 @@ and memberships (five agents per queue); sizes are options (``--queues 1000`` fo
 Then every query of the wall board and of the queue-detail dashboard is expanded exactly as
 Grafana would (``queuepulse.grafana.macros``) with each dashboard's default time range, run
 ``--runs`` times as the read-only role (``--tenant``: the wall board also as a tenant login,
-through row-level security and the tenant views), and timed. Prints p50/p95 per panel, the
-wall board's serial total, and whether the wall board fits its 5 s refresh.
+through row-level security and the tenant views), and timed. Prints p50/p95 per panel, the p95
+of whole wall-board refreshes (every query one after another) and whether it fits the 1 s
+refresh; the last line is ``wallboard_p95_ms=<n>``. The live lists get two callers waiting and
+two calls in progress per queue; the hourly rollup and ``agent_now`` are built as migration 004
+builds them.
 
 Usage::
 
@@ -39,7 +42,7 @@ from queuepulse.store.db import connect, dsn_with
 from queuepulse.store.localdb import LocalCluster
 from queuepulse.store.migrations import load_migrations, upgrade
 
-REFRESH_S = 5.0
+REFRESH_S = 1.0
 
 FILL = """
 INSERT INTO queues (pbx_id, queue_dn, valid_from, name, sla_time_s)
@@ -77,13 +80,44 @@ SELECT 'pbx-1', (8000 + q)::text, t, q % 4, (q % 4) * 11.5, 2, 5, 2, 3
 FROM generate_series(0, {queues} - 1) q,
      generate_series(now() - interval '{live_minutes} minutes', now(), interval '1 second') t;
 
-INSERT INTO agent_states (pbx_id, agent_dn, ts, queue_status, profile, registered, on_call)
+INSERT INTO agent_states (pbx_id, agent_dn, ts, queue_status, profile, registered, on_call,
+    state)
 SELECT 'pbx-1', (1000 + a)::text, t, 'LoggedIn', 'Available', true,
-       (a + extract(minute FROM t)::int) % 3 = 0
+       (a + extract(minute FROM t)::int) % 3 = 0,
+       CASE WHEN (a + extract(minute FROM t)::int) % 3 = 0 THEN 'talking' ELSE 'free' END
 FROM generate_series(0, {queues} * 5 - 1) a,
      generate_series(now() - interval '1 day', now(), interval '10 minutes') t;
 
-ANALYZE;
+-- the live lists: two callers waiting and two calls in progress per queue
+INSERT INTO queue_calls (pbx_id, call_key, queue_dn, entered_at, answered_at, outcome, agent_dn,
+    caller)
+SELECT 'pbx-1', 'live-' || q || '-' || n, (8000 + q)::text, now() - n * interval '20 seconds',
+       CASE WHEN n > 2 THEN now() - interval '10 seconds' END,
+       CASE WHEN n > 2 THEN 'answered' ELSE 'waiting' END,
+       CASE WHEN n > 2 THEN (1000 + q)::text END, '+4930123456'
+FROM generate_series(0, {queues} - 1) q, generate_series(1, 4) n;
+
+-- one live poll row per second for the last hour; the declared poll interval keeps the PBX
+-- "live" for the whole benchmark (stale after three intervals)
+INSERT INTO pipeline_health (pbx_id, component, ts, poll_latency_ms, polls, details)
+SELECT 'pbx-1', 'live', t, 20, 1, '{{"poll_interval_s": 3600}}'::jsonb
+FROM generate_series(now() - interval '1 hour', now(), interval '1 second') t;
+"""
+
+# The fill bypasses the triggers (bulk load as a superuser); the kept tables are then built the
+# way migration 004 builds them for existing data.
+REBUILD = """
+INSERT INTO agent_now (pbx_id, agent_dn, ts, state, state_since, queue_status, profile,
+                       registered, on_call)
+SELECT DISTINCT ON (pbx_id, agent_dn) pbx_id, agent_dn, ts, state, ts, queue_status, profile,
+       registered, on_call
+FROM agent_states ORDER BY pbx_id, agent_dn, ts DESC;
+INSERT INTO queue_live_now (pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+                            agents_logged_in, agents_talking, agents_free)
+SELECT DISTINCT ON (pbx_id, queue_dn) pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+       agents_logged_in, agents_talking, agents_free
+FROM queue_live ORDER BY pbx_id, queue_dn, ts DESC;
+SELECT queuepulse_rollup_hours('pbx-1', NULL, '-infinity', 'infinity');
 """
 
 
@@ -127,6 +161,26 @@ def bench_dashboard(conn: psycopg.Connection[Any], stem: str, runs: int,
     return rows
 
 
+def whole_board(conn: psycopg.Connection[Any], stem: str, runs: int,
+                selection: dict[str, list[str]]) -> list[float]:  # fmt: skip
+    """Milliseconds of one whole refresh of a dashboard: every query, one after another."""
+    document = dashboard_documents()[stem]
+    samples: list[float] = []
+    for _ in range(runs + 1):
+        now = datetime.now(UTC)
+        variables = resolve(conn, document, now, selection)
+        sqls = []
+        for query in panel_queries(document):
+            start = resolve_time(query.dashboard_time_from, now)
+            sqls.append(expand(query.sql, start=start, end=now, variables=variables,
+                               interval=auto_interval(start, now, query.min_interval)).sql)
+        t0 = time.perf_counter()
+        for text in sqls:
+            conn.execute(text.encode()).fetchall()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples[1:]  # the first run warms the caches
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -144,18 +198,23 @@ def main() -> None:
         with connect(cluster.dsn(), autocommit=True) as conn:
             upgrade(conn, incremental, idempotent)
             t0 = time.perf_counter()
+            conn.execute("SET session_replication_role = replica")
             conn.execute(
                 FILL.format(
                     queues=args.queues, days=args.days, visit_days=args.visit_days,
                     live_minutes=args.live_minutes,
                 ).encode()
             )
+            conn.execute("SET session_replication_role = origin")
+            conn.execute(REBUILD.encode())
+            conn.execute("VACUUM ANALYZE")  # what autovacuum does soon after a load
             kpi_rows = conn.execute("SELECT count(*) FROM queue_kpi_1m").fetchone()
             print(f"filled in {time.perf_counter() - t0:.1f} s: {kpi_rows[0] if kpi_rows else 0:,}"
                   f" queue_kpi_1m rows ({args.days} days x {args.queues} queues)")  # fmt: skip
         cluster.ensure_login_role("bench_reader", member_of=["queuepulse_reader"])
         with connect(dsn_with(cluster.dsn(), user="bench_reader"), autocommit=True) as reader:
             wall = bench_dashboard(reader, "wallboard", args.runs, {})
+            board_ms = whole_board(reader, "wallboard", args.runs, {})
             detail = bench_dashboard(reader, "queue-detail", args.runs, {"queue": ["8007"]})
             detail_all = bench_dashboard(reader, "queue-detail", args.runs, {})
         tenant_wall: list[tuple[str, float, float]] = []
@@ -183,13 +242,15 @@ def main() -> None:
     if tenant_wall:
         show("wall board as a tenant login of pbx-1 (row-level security, tenant views)",
              tenant_wall)
-    serial_p95 = sum(r[2] for r in wall) / 1000
-    verdict = "fits" if serial_p95 < REFRESH_S else "does NOT fit"
+    board_p95 = percentile(board_ms, 95)
+    verdict = "fits" if board_p95 / 1000 < REFRESH_S else "does NOT fit"
     print(
-        f"\nwall board: all {len(wall)} queries one after another take {serial_p95:.3f} s at p95"
-        f" = {100 * serial_p95 / REFRESH_S:.1f} % of the {REFRESH_S:g} s refresh -> {verdict}"
+        f"\nwall board: all {len(wall)} queries one after another take {board_p95:.1f} ms at "
+        f"p95 (p50 {statistics.median(board_ms):.1f} ms, {len(board_ms)} whole refreshes) = "
+        f"{100 * board_p95 / 1000 / REFRESH_S:.1f} % of the {REFRESH_S:g} s refresh -> {verdict}"
         " (Grafana runs them concurrently, so real refreshes are shorter)"
     )
+    print(f"wallboard_p95_ms={board_p95:.1f}")
 
 
 if __name__ == "__main__":

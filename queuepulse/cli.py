@@ -16,7 +16,8 @@ from queuepulse.errors import QueuepulseError
 from queuepulse.logs import configure_logging
 
 COMMAND_MODULES: tuple[str, ...] = (
-    "simulate", "db", "run", "record", "replay", "grafana", "demo", "queues", "staffing",
+    "simulate", "db", "run", "record", "replay", "grafana", "targets", "demo", "queues",
+    "staffing",
 )
 
 

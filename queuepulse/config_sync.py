@@ -27,8 +27,15 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from queuepulse.domain.parties import Directory
-from queuepulse.domain.pbx_config import KnownConfig, PbxConfig, diff_config, parse_config
-from queuepulse.errors import QueuepulseError
+from queuepulse.domain.pbx_config import (
+    AgentState,
+    KnownConfig,
+    PbxConfig,
+    diff_config,
+    parse_config,
+)
+from queuepulse.domain.rules import Rules
+from queuepulse.errors import ConfigError, QueuepulseError
 from queuepulse.schedule import utcnow
 from queuepulse.store.config_writer import ConfigStore
 
@@ -81,6 +88,17 @@ class SyncStats:
     last_error: str | None = None
 
 
+def _configured_rules() -> Rules:
+    """The rules of this process's settings (``QUEUEPULSE_RULES__*``), so that the agent state
+    the sync stores follows the same ``available_profiles`` as the live flow."""
+    from queuepulse.settings import load_settings
+
+    try:
+        return Rules.from_settings(load_settings().rules)
+    except ConfigError:
+        return Rules()
+
+
 class ConfigSync:
     """Keeps one PBX's dimension tables and agent states in step with its configuration."""
 
@@ -93,8 +111,10 @@ class ConfigSync:
         clock: Callable[[], datetime] = utcnow,
         on_call_dns: Callable[[], frozenset[str] | None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        rules: Rules | None = None,
     ) -> None:
         self.pbx_id = pbx_id
+        self.rules = rules if rules is not None else _configured_rules()
         self._client = client
         self._store = store
         self._clock = clock
@@ -105,6 +125,10 @@ class ConfigSync:
         self._monotonic = monotonic
         self._next_due: float | None = None
         self.stats = SyncStats()
+
+    def _state_of(self, state: AgentState) -> str:
+        return self.rules.agent_state(state.queue_status, state.profile, state.registered,
+                                      state.on_call)
 
     @property
     def directory(self) -> Directory:
@@ -140,7 +164,8 @@ class ConfigSync:
                 self.load()
             assert self._known is not None
             at = self._clock()
-            changes, new_known = diff_config(self.pbx_id, self._known, config, at)
+            changes, new_known = diff_config(self.pbx_id, self._known, config, at,
+                                             self._state_of)
             written = self._store.write(changes)
             self._known = new_known
             self._directory = Directory.from_config(config)

@@ -50,6 +50,11 @@ class PbxSettings(BaseModel):
     timeout_s: float = Field(5.0, gt=0, description="Per-request timeout in seconds.")
     poll_interval_s: float = Field(1.0, gt=0, description="ActiveCalls poll interval in seconds.")
     sync_interval_s: float = Field(60.0, gt=0, description="Queues/Users sync interval.")
+    presence_interval_s: float = Field(
+        5.0, ge=0,
+        description="Presence poll interval: GET /Users with $select of the presence fields only "
+        "(queue status, profile, registration), between full syncs. 0 = off.",
+    )
     retry_budget_s: float = Field(
         0.8, gt=0, description="Time one call may spend retrying (keep below the poll interval)."
     )

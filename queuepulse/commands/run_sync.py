@@ -50,6 +50,7 @@ def handle(args: argparse.Namespace) -> int:
 
 async def _main(args: argparse.Namespace) -> int:
     from queuepulse.config_sync import ConfigSync
+    from queuepulse.domain.rules import Rules
     from queuepulse.store.config_writer import ConfigStore
     from queuepulse.xapi.client import XapiClient
 
@@ -59,7 +60,8 @@ async def _main(args: argparse.Namespace) -> int:
     store = ConfigStore.from_dsn(settings.db.dsn)
     try:
         async with XapiClient(settings.pbx) as client:
-            sync = ConfigSync(settings.pbx.pbx_id, client, store)
+            sync = ConfigSync(settings.pbx.pbx_id, client, store,
+                              rules=Rules.from_settings(settings.rules))
             if args.once:
                 result = await sync.run_once_async()
                 print(

@@ -15,7 +15,7 @@ out. The lifecycle reads a configuration through
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -283,6 +283,18 @@ def parse_config(
     return PbxConfig(queues=queues, agents=agents, memberships=memberships, states=states)
 
 
+def parse_presence(user_rows: Iterable[object]) -> dict[str, AgentState]:
+    """The agent states of a presence poll's rows (``GET /Users`` with ``$select`` of Number,
+    QueueStatus, CurrentProfileName, IsRegistered); ``on_call`` unknown (None)."""
+    states: dict[str, AgentState] = {}
+    for row in user_rows:
+        dn = _dn(row)
+        if dn is None or not isinstance(row, Mapping):
+            continue
+        states[dn] = _state(row, dn, None)
+    return states
+
+
 # --- diffing ---------------------------------------------------------------------------------
 
 K = TypeVar("K")
@@ -329,13 +341,19 @@ def _row(pbx_id: str, value: Any, valid_from: datetime, valid_to: datetime | Non
     return row
 
 
+StateOf = Callable[[AgentState], str]
+"""The rule that names an agent's state (:meth:`queuepulse.domain.rules.Rules.agent_state`)."""
+
+
 def agent_state_rows(
     pbx_id: str,
     known: Mapping[str, AgentState],
     current: Mapping[str, AgentState],
     ts: datetime,
+    state_of: StateOf | None = None,
 ) -> list[Row]:
-    """``agent_states`` rows for the agents whose state differs from the known one."""
+    """``agent_states`` rows for the agents whose state differs from the known one; ``state_of``
+    fills the ``state`` column (None without it)."""
     rows = []
     for dn, state in current.items():
         if known.get(dn) != state:
@@ -348,13 +366,15 @@ def agent_state_rows(
                     "profile": state.profile,
                     "registered": state.registered,
                     "on_call": state.on_call,
+                    "state": state_of(state) if state_of is not None else None,
                 }
             )
     return rows
 
 
 def diff_config(
-    pbx_id: str, known: KnownConfig, current: PbxConfig, at: datetime
+    pbx_id: str, known: KnownConfig, current: PbxConfig, at: datetime,
+    state_of: StateOf | None = None,
 ) -> tuple[SyncChanges, KnownConfig]:
     """Rows that bring the database from ``known`` to ``current`` at time ``at``, and the new
     known configuration. Unchanged entities give no rows; a removed one is closed only.
@@ -365,7 +385,7 @@ def diff_config(
     m_rows, m_known, m_open, m_closed = _diff_dimension(
         pbx_id, known.memberships, current.memberships, at
     )
-    s_rows = agent_state_rows(pbx_id, known.states, current.states, at)
+    s_rows = agent_state_rows(pbx_id, known.states, current.states, at, state_of)
     changes = SyncChanges(
         queues=q_rows,
         agents=a_rows,

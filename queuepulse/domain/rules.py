@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from queuepulse.settings import PrivacySettings, RulesSettings
 
 __all__ = [
+    "AGENT_STATES",
+    "AgentStateName",
     "Placement",
     "PlacementKind",
     "Rules",
@@ -37,6 +39,9 @@ __all__ = [
 ]
 
 StatusKind = Literal["waiting", "talking", "moving", "unknown"]
+AgentStateName = Literal["free", "talking", "away", "logged out", "offline"]
+#: Every agent state, in the order they are decided (the first that applies wins).
+AGENT_STATES: tuple[AgentStateName, ...] = ("offline", "talking", "logged out", "away", "free")
 PlacementKind = Literal[
     "queue_waiting",  # Callee is a queue, status waiting
     "queue_talking",  # Callee is a queue, status talking (answered, agent not visible)
@@ -123,6 +128,24 @@ class Rules:
     def is_free(self, logged_in: bool, registered: bool | None, profile: str | None) -> bool:
         """Logged in, registered and in an available profile (on-call is checked apart)."""
         return logged_in and registered is True and profile in self.available_profiles
+
+    def agent_state(
+        self, queue_status: str | None, profile: str | None, registered: bool | None,
+        on_call: bool | None,
+    ) -> AgentStateName:
+        """The one state of an agent at PBX level, decided in :data:`AGENT_STATES` order:
+        ``offline`` (phone not registered), ``talking`` (on a call), ``logged out`` (queue
+        status not ``LoggedIn``), ``away`` (not free: a profile outside ``available_profiles``,
+        or registration unknown), else ``free``. The flow stores it; dashboards read it."""
+        if registered is False:
+            return "offline"
+        if on_call:
+            return "talking"
+        if queue_status != "LoggedIn":
+            return "logged out"
+        if not self.is_free(True, registered, profile):
+            return "away"
+        return "free"
 
 
 @dataclass(frozen=True, slots=True)

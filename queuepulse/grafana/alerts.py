@@ -37,14 +37,16 @@ NoData = Literal["OK", "NoData", "Alerting"]
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Default alert thresholds; edit them here (then ``queuepulse grafana build``)."""
+    """Alert windows and global thresholds; edit them here (then ``queuepulse grafana build``).
 
-    sla_pct_below: float = 80.0
+    The per-queue thresholds (SLA target %, longest wait, abandon %) are not here: the rules
+    read them from ``queue_targets`` at evaluation time (``queuepulse targets``), so changing
+    a queue's target needs no rebuild.
+    """
+
     sla_window_s: int = 900
     sla_for: str = "10m"
     sla_min_calls: int = 5
-    longest_wait_s_above: float = 90.0
-    abandon_pct_above: float = 25.0
     abandon_window_s: int = 900
     abandon_min_calls: int = 5
     stale_poll_s: float = 60.0
@@ -79,27 +81,32 @@ def alert_specs(t: Thresholds = Thresholds()) -> tuple[AlertSpec, ...]:
         WHERE $__timeFilter(ts)
         ORDER BY pbx_id, queue_dn, ts DESC
     """
+    targets = "JOIN queue_targets_effective t ON t.pbx_id = k.pbx_id AND t.queue_dn = k.queue_dn"
     return (
         AlertSpec(
             uid="qp-sla-below-target",
             title="Queue SLA below target",
             group=ALERT_GROUP_QUEUES,
             sql=f"""
-                SELECT pbx_id, queue_dn, {sla_pct()} AS sla_pct
-                FROM queue_kpi_1m
-                WHERE $__timeFilter(bucket)
-                GROUP BY pbx_id, queue_dn
-                HAVING sum(answered) + sum(abandoned) - sum(short_abandoned) >= {t.sla_min_calls}
+                SELECT k.pbx_id, k.queue_dn,
+                       {sla_pct("k")} - t.sla_target_pct AS sla_pct_vs_target
+                FROM queue_kpi_1m k
+                {targets}
+                WHERE $__timeFilter(k.bucket)
+                GROUP BY k.pbx_id, k.queue_dn, t.sla_target_pct
+                HAVING sum(k.answered) + sum(k.abandoned) - sum(k.short_abandoned)
+                       >= {t.sla_min_calls}
             """,
             window_s=t.sla_window_s,
             op="lt",
-            threshold=t.sla_pct_below,
+            threshold=0.0,
             for_=t.sla_for,
             summary="SLA of queue {{ $labels.queue_dn }} on {{ $labels.pbx_id }} is "
-            "{{ $values.B }} % (target " + f"{t.sla_pct_below:g}" + " %)",
+            "{{ $values.B }} points against its target",
             description="SLA % over the last "
-            f"{t.sla_window_s // 60} minutes stayed below {t.sla_pct_below:g} % for {t.sla_for} "
-            f"(queues with at least {t.sla_min_calls} finished calls).",
+            f"{t.sla_window_s // 60} minutes stayed below the queue's target (queue_targets, "
+            f"`queuepulse targets`) for {t.sla_for} (queues with at least {t.sla_min_calls} "
+            "finished calls).",
             severity="warning",
             dashboard_uid=SLA_UID,
             panel_title="SLA % by queue",
@@ -108,14 +115,22 @@ def alert_specs(t: Thresholds = Thresholds()) -> tuple[AlertSpec, ...]:
             uid="qp-longest-wait",
             title="Caller waiting too long",
             group=ALERT_GROUP_QUEUES,
-            sql=latest_live.format(value="longest_wait_s"),
+            sql="""
+                SELECT k.pbx_id, k.queue_dn, k.longest_wait_s - t.longest_wait_alert_s
+                       AS longest_wait_over_s
+                FROM queue_now k
+                JOIN queue_targets_effective t ON t.pbx_id = k.pbx_id AND t.queue_dn = k.queue_dn
+                WHERE NOT k.stale
+            """,
             window_s=120,
             op="gt",
-            threshold=t.longest_wait_s_above,
+            threshold=0.0,
             for_="1m",
-            summary="A caller has waited {{ $values.B }} s in queue {{ $labels.queue_dn }} on "
-            "{{ $labels.pbx_id }}",
-            description=f"The longest current wait is above {t.longest_wait_s_above:g} s.",
+            summary="A caller in queue {{ $labels.queue_dn }} on {{ $labels.pbx_id }} has "
+            "waited {{ $values.B }} s longer than the queue's threshold",
+            description="The longest current wait is above the queue's longest-wait threshold "
+            "(queue_targets, `queuepulse targets`). Not evaluated while the PBX's data is stale "
+            "(the pipeline-stale alert covers that).",
             severity="warning",
             dashboard_uid=WALLBOARD_UID,
             panel_title="Longest wait per queue",
@@ -125,21 +140,24 @@ def alert_specs(t: Thresholds = Thresholds()) -> tuple[AlertSpec, ...]:
             title="Abandonment spike",
             group=ALERT_GROUP_QUEUES,
             sql=f"""
-                SELECT pbx_id, queue_dn, {abandon_pct()} AS abandon_pct
-                FROM queue_kpi_1m
-                WHERE $__timeFilter(bucket)
-                GROUP BY pbx_id, queue_dn
-                HAVING sum(answered) + sum(abandoned) - sum(short_abandoned)
+                SELECT k.pbx_id, k.queue_dn,
+                       {abandon_pct("k")} - t.abandon_alert_pct AS abandon_pct_over_threshold
+                FROM queue_kpi_1m k
+                {targets}
+                WHERE $__timeFilter(k.bucket)
+                GROUP BY k.pbx_id, k.queue_dn, t.abandon_alert_pct
+                HAVING sum(k.answered) + sum(k.abandoned) - sum(k.short_abandoned)
                        >= {t.abandon_min_calls}
             """,
             window_s=t.abandon_window_s,
             op="gt",
-            threshold=t.abandon_pct_above,
+            threshold=0.0,
             for_="5m",
-            summary="{{ $values.B }} % of callers abandoned queue {{ $labels.queue_dn }} on "
-            "{{ $labels.pbx_id }}",
+            summary="Abandon % of queue {{ $labels.queue_dn }} on {{ $labels.pbx_id }} is "
+            "{{ $values.B }} points above its threshold",
             description=f"Abandon % (short abandons excluded) over the last "
-            f"{t.abandon_window_s // 60} minutes is above {t.abandon_pct_above:g} %.",
+            f"{t.abandon_window_s // 60} minutes is above the queue's abandon-rate threshold "
+            "(queue_targets, `queuepulse targets`).",
             severity="warning",
             dashboard_uid=QUEUE_DETAIL_UID,
             panel_title="SLA % trend",

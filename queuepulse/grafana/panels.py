@@ -238,3 +238,33 @@ def bargauge_panel(
         .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(True))
         .min(0)
     )
+
+
+def link(title: str, url: str) -> list[dm.DynamicConfigValue]:
+    """Override properties: a data link on a table column (``${__data.fields.X}`` in ``url``
+    refers to a column of the clicked row)."""
+    return [dm.DynamicConfigValue(id_val="links", value=[{"title": title, "url": url}])]
+
+
+def text_colours(colours: Sequence[tuple[str, str]]) -> list[dm.DynamicConfigValue]:
+    """Override properties: colour a text column's cell background by its value."""
+    mapping = dm.ValueMap(
+        options={
+            state: dm.ValueMappingResult(text=state, color=colour, index=index)
+            for index, (state, colour) in enumerate(colours)
+        }
+    )
+    return [
+        dm.DynamicConfigValue(id_val="mappings", value=[mapping]),
+        dm.DynamicConfigValue(
+            id_val="custom.cellOptions",
+            value=cm.TableColoredBackgroundCellOptions(
+                mode=cm.TableCellBackgroundDisplayMode.BASIC
+            ),
+        ),
+    ]
+
+
+def value_text(value: str, text: str, colour: str) -> dm.ValueMap:
+    """A value mapping: show ``text`` in ``colour`` for exactly ``value``."""
+    return dm.ValueMap(options={value: dm.ValueMappingResult(text=text, color=colour, index=0)})

@@ -6,6 +6,7 @@ what it receives into these items:
 * :class:`PollItem`: one ActiveCalls poll (a failed poll is ``Poll(ok=False)``: a gap marker),
   with what the poller measured about it (latency, error kind, breaker state);
 * :class:`ConfigItem`: one Queues (with agents) + Users fetch, as the decoded body rows;
+* :class:`PresenceItem`: one light Users poll (presence fields only), between full fetches;
 * :class:`KnownConfigItem`: the configuration the database already holds, sent once at start by
   a live source so that dimension history continues across restarts.
 
@@ -21,7 +22,7 @@ from typing import Any
 from queuepulse.domain.pbx_config import KnownConfig
 from queuepulse.domain.snapshot import Poll
 
-__all__ = ["ConfigItem", "KnownConfigItem", "PollItem", "SourceItem"]
+__all__ = ["ConfigItem", "KnownConfigItem", "PollItem", "PresenceItem", "SourceItem"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class PollItem:
     error_kind: str | None = None
     breaker_state: str | None = None
     token_failures: int = 0
+    #: The poller's interval (seconds); the wall board calls data stale after three of them.
+    interval_s: float | None = None
 
     @property
     def pbx_id(self) -> str:
@@ -57,6 +60,16 @@ class ConfigItem:
 
 
 @dataclass(frozen=True, slots=True)
+class PresenceItem:
+    """One presence poll: the decoded rows of ``GET /Users`` with ``$select`` of Number,
+    QueueStatus, CurrentProfileName and IsRegistered only, received at ``received_at``."""
+
+    pbx_id: str
+    received_at: datetime
+    users: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class KnownConfigItem:
     """The database's current configuration of one PBX (open dimension rows, last states)."""
 
@@ -64,6 +77,6 @@ class KnownConfigItem:
     known: KnownConfig
 
 
-SourceItem = PollItem | ConfigItem | KnownConfigItem
+SourceItem = PollItem | ConfigItem | PresenceItem | KnownConfigItem
 """Anything a snapshot source yields."""
 

@@ -6,9 +6,11 @@ process's shared poller event loop (:class:`PollerLoop`, one thread for every PB
 bunched) it fetches ``/ActiveCalls`` and puts a :class:`~queuepulse.live.items.PollItem` on a
 bounded queue; a failed fetch becomes ``Poll(ok=False)`` (a gap marker). At start and every
 ``sync_interval_s`` it fetches ``/Queues?$expand=Agents`` and ``/Users`` and puts a
-:class:`~queuepulse.live.items.ConfigItem` first. When the queue is full or ``hold()`` says the
-sink is behind, the poller *holds*: it skips poll ticks (counted) instead of piling up data, and
-the lifecycle records the pause as a gap if it lasts.
+:class:`~queuepulse.live.items.ConfigItem` first; between those, every ``presence_interval_s``
+(default 5 s) a light ``/Users`` poll with ``$select`` of the presence fields only becomes a
+:class:`~queuepulse.live.items.PresenceItem` (a break taken now shows within seconds). When the
+queue is full or ``hold()`` says the sink is behind, the poller *holds*: it skips poll ticks
+(counted) instead of piling up data, and the lifecycle records the pause as a gap if it lasts.
 
 The Bytewax source partition calls :meth:`PbxPoller.drain` (never blocks) and
 :meth:`PbxPoller.next_due` to schedule its next wake-up.
@@ -30,7 +32,13 @@ from typing import Any
 from queuepulse.domain.pbx_config import KnownConfig, collection_rows
 from queuepulse.domain.snapshot import Poll, poll_from_body
 from queuepulse.errors import QueuepulseError
-from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, SourceItem
+from queuepulse.live.items import (
+    ConfigItem,
+    KnownConfigItem,
+    PollItem,
+    PresenceItem,
+    SourceItem,
+)
 from queuepulse.live.metrics import METRICS, LiveMetrics
 from queuepulse.schedule import Clock, FixedRate, Sleep
 from queuepulse.settings import PbxSettings
@@ -102,6 +110,7 @@ class PbxPoller:
         self.pbx_id = pbx.pbx_id
         self.interval_s = pbx.poll_interval_s
         self.sync_interval_s = pbx.sync_interval_s
+        self.presence_interval_s = pbx.presence_interval_s
         self._queue: queue.Queue[SourceItem] = queue.Queue(maxsize=max(2, queue_size))
         self._hold = hold
         self._client_factory = client_factory
@@ -191,6 +200,8 @@ class PbxPoller:
         started = schedule.start
         deadline = started + self._run_for_s if self._run_for_s is not None else None
         next_sync = started
+        synced = False
+        next_presence: float | None = None
         try:
             while not self._stop.is_set():
                 now = self._clock()
@@ -198,8 +209,14 @@ class PbxPoller:
                     break
                 if now >= next_sync:
                     ok = await self._sync(client)
+                    synced = synced or ok
                     next_sync = now + (self.sync_interval_s if ok
                                        else max(1.0, self.sync_interval_s / 5))
+                    if ok and self.presence_interval_s > 0:
+                        next_presence = now + self.presence_interval_s
+                elif synced and next_presence is not None and now >= next_presence:
+                    await self._presence(client)
+                    next_presence = now + self.presence_interval_s
                 if self._hold() or self._queue.full():
                     self.held += 1
                     self.metrics.held_polls.labels(self.pbx_id).inc()
@@ -224,6 +241,17 @@ class PbxPoller:
                                    collection_rows(users.body)))
         return True
 
+    async def _presence(self, client: Any) -> None:
+        """The light presence poll between full syncs; a failure is logged and counted (the next
+        full sync brings the states anyway)."""
+        try:
+            users = await client.poll_presence()
+        except QueuepulseError as exc:
+            log.warning("presence poll failed", extra={"pbx_id": self.pbx_id, "error": str(exc)})
+            self.metrics.poll_errors.labels(self.pbx_id, "presence_" + type(exc).__name__).inc()
+            return
+        await self._put(PresenceItem(self.pbx_id, users.received_at, collection_rows(users.body)))
+
     async def _poll(self, client: Any) -> None:
         pbx_id = self.pbx_id
         auth_before = client.stats.errors.get("AuthError", 0)
@@ -236,7 +264,8 @@ class PbxPoller:
             poll = Poll(pbx_id, datetime.now(UTC), (), ok=False, error=str(exc)[:300])
             self.metrics.poll_errors.labels(pbx_id, kind).inc()
             item = PollItem(poll, round(latency * 1000, 3), kind, self._breaker(client),
-                            client.stats.errors.get("AuthError", 0) - auth_before)
+                            client.stats.errors.get("AuthError", 0) - auth_before,
+                            self.interval_s)
         else:
             latency = time.perf_counter() - t0
             # The one tolerant parser (as in replay): a malformed row or field is counted in
@@ -246,7 +275,8 @@ class PbxPoller:
             self.metrics.poll_latency.labels(pbx_id).observe(latency)
             self.metrics.active_calls.labels(pbx_id).set(len(poll.calls))
             item = PollItem(poll, round(latency * 1000, 3), None, self._breaker(client),
-                            client.stats.errors.get("AuthError", 0) - auth_before)
+                            client.stats.errors.get("AuthError", 0) - auth_before,
+                            self.interval_s)
         self.polls += 1
         self.metrics.polls.labels(pbx_id).inc()
         self._count_tokens(client)

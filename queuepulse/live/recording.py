@@ -68,6 +68,12 @@ class RecordingClient:
         self._write(poll)
         return poll
 
+    async def poll_presence(self) -> RawPoll:
+        """The presence poll (Users, presence fields only), recorded."""
+        poll: RawPoll = await self.client.poll_presence()
+        self._write(poll)
+        return poll
+
     async def aclose(self) -> None:
         """Close the client and the recording's file."""
         try:

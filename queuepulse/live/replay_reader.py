@@ -30,7 +30,7 @@ from typing import Any
 
 from queuepulse.domain.pbx_config import collection_rows
 from queuepulse.domain.snapshot import poll_from_body
-from queuepulse.live.items import ConfigItem, PollItem, SourceItem
+from queuepulse.live.items import ConfigItem, PollItem, PresenceItem, SourceItem
 from queuepulse.xapi.errors import ReplayFormatError
 from queuepulse.xapi.replay_file import ReplayRecord, iter_replay
 
@@ -135,6 +135,8 @@ class ReplayReader:
         received_at = record.received_at.astimezone(UTC)
         if record.kind == "active_calls":
             return PollItem(poll_from_body(pbx, received_at, record.body))
+        if record.kind == "presence":
+            return PresenceItem(pbx, received_at, collection_rows(record.body))
         if record.kind == "queues":
             self._queues[pbx] = collection_rows(record.body)
             paired = self._next_record()

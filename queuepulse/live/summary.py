@@ -16,11 +16,23 @@ from typing import Any, TextIO
 
 __all__ = ["QueueSummary", "SummaryPrinter", "fetch_summary", "render"]
 
+# queue_live is written on change (plus a heartbeat): a queue's longest wait has grown since
+# its newest row by the time to the PBX's last successful poll (PBX time: receive time + skew).
 _LIVE_SQL = """
-SELECT DISTINCT ON (queue_dn) queue_dn, ts, waiting, longest_wait_s, talking,
-       agents_logged_in, agents_talking, agents_free
-FROM queue_live WHERE pbx_id = %(pbx)s AND ts > now() - interval '2 days'
-ORDER BY queue_dn, ts DESC
+SELECT DISTINCT ON (l.queue_dn) l.queue_dn, l.ts, l.waiting,
+       CASE WHEN l.waiting > 0 AND p.pbx_now > l.ts
+            THEN l.longest_wait_s + extract(epoch FROM p.pbx_now - l.ts)::double precision
+            ELSE l.longest_wait_s END,
+       l.talking, l.agents_logged_in, l.agents_talking, l.agents_free
+FROM queue_live l
+CROSS JOIN (
+  SELECT max(ts + make_interval(secs => coalesce(skew_s, 0))) AS pbx_now
+  FROM pipeline_health
+  WHERE pbx_id = %(pbx)s AND component = 'live' AND errors = 0
+    AND ts > now() - interval '2 days'
+) p
+WHERE l.pbx_id = %(pbx)s AND l.ts > now() - interval '2 days'
+ORDER BY l.queue_dn, l.ts DESC
 """
 _NAMES_SQL = """
 SELECT queue_dn, name FROM queues WHERE pbx_id = %(pbx)s AND valid_to IS NULL

@@ -245,7 +245,9 @@ QUEUE_LIVE = TableSpec(
 
 AGENT_STATES = TableSpec(
     name="agent_states",
-    columns=("pbx_id", "agent_dn", "ts", "queue_status", "profile", "registered", "on_call"),
+    columns=(
+        "pbx_id", "agent_dn", "ts", "queue_status", "profile", "registered", "on_call", "state",
+    ),
     key=("pbx_id", "agent_dn", "ts"),
 )
 

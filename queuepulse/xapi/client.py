@@ -71,6 +71,11 @@ Clock = Callable[[], float]
 WallClock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
+#: The fields of the presence poll (:meth:`XapiClient.poll_presence`): who the user is and
+#: the three facts an agent's state needs besides being on a call.
+USER_PRESENCE_FIELDS: tuple[str, ...] = ("Number", "QueueStatus", "CurrentProfileName",
+                                         "IsRegistered")
+
 
 
 @dataclass(frozen=True)
@@ -644,6 +649,12 @@ class XapiClient:
     async def poll_users(self) -> RawPoll:
         """``GET /Users?$select=<monitoring fields>`` decoded once, with the raw bytes."""
         return await self._raw_poll("users", "/Users", self._user_query(None))
+
+    async def poll_presence(self) -> RawPoll:
+        """``GET /Users?$select=Number,QueueStatus,CurrentProfileName,IsRegistered``: the light
+        presence poll (no names, no other fields), decoded once, with the raw bytes."""
+        return await self._raw_poll("presence", "/Users",
+                                    ODataQuery(select=USER_PRESENCE_FIELDS))
 
     async def get_user(self, user_id: int) -> User:
         """``GET /Users({Id})`` (GetUser) with ``$select``."""

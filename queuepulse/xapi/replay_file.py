@@ -2,7 +2,7 @@
 
 One JSON object per line::
 
-    {"kind": "active_calls" | "queues" | "users", "pbx_id": "...",
+    {"kind": "active_calls" | "queues" | "users" | "presence", "pbx_id": "...",
      "received_at": "<ISO-8601>", "body": <the raw XAPI response body>}
 
 ``body`` is the response exactly as received; nothing is validated when writing, and a replay
@@ -28,7 +28,7 @@ from typing import IO, Any
 from queuepulse.domain.inputs import check_identifier, sane_datetime
 from queuepulse.xapi.errors import ReplayFormatError, excerpt
 
-KINDS = ("active_calls", "queues", "users")
+KINDS = ("active_calls", "queues", "users", "presence")
 #: Deepest JSON nesting a Queues/Users body may have (real ones have 3 levels).
 MAX_BODY_DEPTH = 32
 

@@ -7,7 +7,8 @@ are damaged on the way in (a garbage ``LastChangeStatus`` in some rows, an extra
 Columns left out of the comparison are those that describe the run, not the calls:
 ``live_helpers.WALL_COLUMNS`` (``lag_s``, ``poll_latency_ms``, ``updated_at``... measured on the
 wall clock while it ran) and ``pipeline_health.breaker_state`` (the live client's circuit
-breaker; a replay has no PBX connection, so no breaker).
+breaker; a replay has no PBX connection, so no breaker) and ``pipeline_health.details``'
+``poll_interval_s`` (the poller's interval; a replay has no poller).
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ def test_replay_of_a_live_recording_writes_the_same_tables(
     kinds = [r.kind for r in records]
     run_main(build_flow(LiveFlowConfig(replay=recording, dsn=second_dsn)), epoch_interval=None)
 
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        # the poller's interval describes the run too (a replay has no poller)
+        intervals = conn.execute("SELECT DISTINCT details->>'poll_interval_s' FROM "
+                                 "pipeline_health").fetchall()
+        assert intervals == [("0.1",)]
+        conn.execute("UPDATE pipeline_health SET details = details - 'poll_interval_s'")
     a, b = dump(pg_dsn, exclude=RUN_COLUMNS), dump(second_dsn, exclude=RUN_COLUMNS)
     print(f"\nlive == replay: {kinds.count('active_calls')} polls, "
           f"{kinds.count('queues')} config fetches; rows per table: "

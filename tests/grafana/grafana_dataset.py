@@ -8,7 +8,8 @@ at the database's ``now()`` and seeded (``setseed``), so runs are repeatable.
 
 Deliberate trouble, so every alert rule has something to fire on:
 queue 8003 on pbx-a has had a bad half hour (SLA 0 %, abandonment spike, long waits) and now
-has callers waiting with no agent logged in; pbx-b's last successful poll was 5 minutes ago;
+has callers waiting with no agent logged in; pbx-b's last successful poll was 5 minutes ago
+(stale: its live rows are hidden); answered visits of the last 10 minutes are still talking;
 pbx-b's reconciliation corrected 12 % of the CDR.
 """
 
@@ -120,10 +121,10 @@ SELECT pbx_id, call_id || '@' || to_char(entered_at AT TIME ZONE 'UTC',
                                          'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
        call_id, queue_dn, entered_at,
        CASE WHEN outcome = 'answered' THEN entered_at + make_interval(secs => wait) END,
-       CASE WHEN outcome = 'waiting' THEN NULL
+       CASE WHEN outcome = 'waiting' OR in_progress THEN NULL
             ELSE entered_at + make_interval(secs => wait + coalesce(talk, 0)) END,
        outcome, CASE WHEN outcome = 'waiting' THEN NULL ELSE wait END,
-       talk, CASE WHEN outcome = 'answered' THEN agent END,
+       CASE WHEN NOT in_progress THEN talk END, CASE WHEN outcome = 'answered' THEN agent END,
        '+4930' || lpad((call_id % 100000)::text, 6, '0'), queue_dn, 1,
        CASE WHEN call_id % 10 = 0 THEN 'cdr' ELSE 'live' END
 FROM (
@@ -137,6 +138,8 @@ FROM (
          round((2 + random() * 120)::numeric, 1)::double precision AS wait,
          CASE WHEN r < 0.75 THEN round((30 + random() * 400)::numeric, 1)::double precision
          END AS talk,
+         (r < 0.75 AND t.entered_at > now() - interval '10 minutes'
+          AND t.entered_at <= now() - interval '2 minutes') AS in_progress,
          (SELECT a.agent_dn FROM agents a WHERE a.pbx_id = q.pbx_id
           ORDER BY md5(a.agent_dn || t.entered_at::text) LIMIT 1) AS agent
   FROM queues q
@@ -183,12 +186,17 @@ WHERE q.valid_to IS NULL;
 
 _AGENTS = """
 SELECT setseed(0.31);
-INSERT INTO agent_states (pbx_id, agent_dn, ts, queue_status, profile, registered, on_call)
+-- state: what the flow computes with the default rules (available profile: Available)
+INSERT INTO agent_states (pbx_id, agent_dn, ts, queue_status, profile, registered, on_call,
+                          state)
 SELECT a.pbx_id, a.agent_dn, t.ts,
        CASE WHEN s < 0.1 THEN 'LoggedOut' ELSE 'LoggedIn' END,
        CASE WHEN s BETWEEN 0.1 AND 0.2 THEN 'Lunch' ELSE 'Available' END,
        s > 0.03,
-       s > 0.55
+       s > 0.55,
+       CASE WHEN s <= 0.03 THEN 'offline' WHEN s > 0.55 THEN 'talking'
+            WHEN s < 0.1 THEN 'logged out' WHEN s BETWEEN 0.1 AND 0.2 THEN 'away'
+            ELSE 'free' END
 FROM agents a
 CROSS JOIN generate_series(now() - interval '12 hours', now(), interval '10 minutes') AS t(ts)
 CROSS JOIN LATERAL (SELECT random() + 0 * extract(epoch FROM t.ts) AS s) r
@@ -197,11 +205,16 @@ WHERE a.valid_to IS NULL;
 
 _PIPELINE = """
 SELECT setseed(0.57);
+-- one row per 10 s; the poll interval is declared 60 s so that pbx-a stays live (stale after
+-- three intervals) for the few minutes a test runs, while pbx-b (5 minutes silent) is stale
 INSERT INTO pipeline_health (pbx_id, component, ts, poll_latency_ms, polls, errors, stale_polls,
-    gaps, gap_s, lag_s, rows_written, write_errors, token_failures, breaker_state, skew_s)
-SELECT p.pbx_id, 'live', t.ts, 20 + random() * 80, 10, (random() < 0.05)::int,
-       (random() < 0.02)::int, (random() < 0.01)::int, NULL, random() * 2,
-       (50 + random() * 200)::int, 0, 0, 'closed', -0.4 + random() * 0.8
+    gaps, gap_s, lag_s, rows_written, write_errors, token_failures, breaker_state, skew_s,
+    details)
+SELECT p.pbx_id, 'live', t.ts, 20 + random() * 80, 10,
+       (random() < 0.05 AND t.ts < now() - interval '1 minute')::int,
+       (random() < 0.02 AND t.ts < now() - interval '1 minute')::int, (random() < 0.01)::int,
+       NULL, random() * 2, (50 + random() * 200)::int, 0, 0, 'closed', -0.4 + random() * 0.8,
+       '{"poll_interval_s": 60}'::jsonb
 FROM (VALUES ('pbx-a', interval '0 seconds'), ('pbx-b', interval '5 minutes')) AS p(pbx_id, stop)
 CROSS JOIN generate_series(now() - interval '1 hour', now(), interval '10 seconds') AS t(ts)
 WHERE t.ts <= now() - p.stop;

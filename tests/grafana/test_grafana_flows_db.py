@@ -60,6 +60,14 @@ def test_every_query_runs_on_what_the_flows_wrote(pg_dsn: str, pg_reader_dsn: st
         print(f"reconciled {fill.lo:%H:%M}-{fill.hi:%H:%M} {fields}: {stored}; "
               f"flagged {sum(r.flagged for r in fill.reconcile.results)}")
         assert stored == truth
+        # the hourly rollup holds the same sums, reconciled minutes included
+        hourly = {r[0]: [int(v) for v in r[1:]] for r in reader.execute(
+            f"SELECT queue_dn, {', '.join(f'sum({f})' for f in fields)} FROM queue_kpi_hourly "
+            "WHERE pbx_id = %s GROUP BY queue_dn", (PBX,))}
+        minutes = {r[0]: [int(v) for v in r[1:]] for r in reader.execute(
+            f"SELECT queue_dn, {', '.join(f'sum({f})' for f in fields)} FROM queue_kpi_1m "
+            "WHERE pbx_id = %s GROUP BY queue_dn", (PBX,))}
+        assert hourly == minutes
 
         # a call the live flow saw, as a user would paste it into the call history explorer
         seen = reader.execute(
@@ -75,11 +83,18 @@ def test_every_query_runs_on_what_the_flows_wrote(pg_dsn: str, pg_reader_dsn: st
         ]
         # every target runs, has the columns its panel needs and shows rows (except the
         # previous-period overlay: nothing was written 30 days ago; see MAY_BE_EMPTY there)
+        # the flow's last polls failed, so the PBX is stale by now: the wall board hides its
+        # live lists and says so (test_wallboard_flows_db.py holds the lists to the truth)
+        stale_lists = frozenset(f"qp-wallboard/{title}/A" for title in (
+            "Callers waiting", "Calls in progress", "Agents now"))
         ran = 0
         for overrides in selections:
-            count, failures, _results = run_dashboards(reader, now, overrides)
+            count, failures, results = run_dashboards(reader, now, overrides, stale_lists)
             ran += count
             assert not failures, f"{overrides}:\n" + "\n".join(failures)
+            [(pbx, stale_for)] = results["qp-wallboard/Live data/A"].rows
+            assert pbx == PBX
+            assert stale_for > 0
         print(f"{ran} panel queries ran and showed rows")
 
         rules = rules_file(DATASOURCE_UID, panel_ids(dashboard_documents()))

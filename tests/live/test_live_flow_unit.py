@@ -63,7 +63,8 @@ def test_stepper_turns_polls_into_rows_and_facts() -> None:
     assert tables["queues"] == 1
     assert tables["agents"] == 1
     assert tables["pipeline_health"] == 40
-    assert tables["queue_live"] == 40
+    # queue_live on change: the call starts waiting, is answered, ends (40 polls, 3 rows)
+    assert tables["queue_live"] == 3
     kinds = sorted(f.kind for f in facts if f.scope == "queue")
     assert kinds == ["answered", "offered", "talk_ended"]
     answered = next(f for f in facts if f.kind == "answered" and f.scope == "queue")
@@ -234,3 +235,51 @@ def test_commit_recorder_stamps_what_committed_before_each_health_row() -> None:
     (_, b), (_, a) = recorder.before_write([_health("b", 2), _health("a", 2)])
     assert (b["rows_written"], b["write_errors"]) == (2, 2)
     assert (a["rows_written"], a["write_errors"]) == (1, 0)
+
+
+def test_queue_live_is_written_on_change_and_on_heartbeat() -> None:
+    from queuepulse.domain.gauges import QueueLive
+    from queuepulse.live.pbx_step import changed_gauges
+
+    def gauge(s: int, waiting: int, oldest_s: int | None = None) -> QueueLive:
+        ts = T0 + timedelta(seconds=s)
+        wait = float(s - oldest_s) if oldest_s is not None else 0.0
+        return QueueLive("p1", "800", ts, waiting, wait, 0, 2, 0, 2)
+
+    sent: Any = {}
+    written = []
+    # one caller waits from s=0 to s=99 (its wait grows: not news), heartbeat 60 s
+    for s in range(100):
+        out, sent = changed_gauges([gauge(s, 1, 0)], sent, 60.0)
+        written += [g.ts for g in out]
+    assert written == [T0, T0 + timedelta(seconds=60)]
+    # the longest-waiting caller is replaced by a later one: the entry time changed
+    out, sent = changed_gauges([gauge(100, 1, 90)], sent, 60.0)
+    assert len(out) == 1
+    out, sent = changed_gauges([gauge(101, 0)], sent, 60.0)
+    assert [g.waiting for g in out] == [0]
+    out, _ = changed_gauges([gauge(102, 0)], sent, 60.0)
+    assert out == []
+
+
+def test_presence_poll_changes_agent_state_and_the_next_gauges() -> None:
+    from queuepulse.live.items import PresenceItem
+
+    stepper = PbxStepper(LiveFlowConfig(replay=Path("x")).rules, clock=lambda: T0.timestamp())
+    state, _ = stepper(None, ConfigItem("p1", T0, QUEUES, USERS))
+    state, out = stepper(state, PollItem(Poll("p1", T0 + timedelta(seconds=1), ())))
+    [gauge] = [row for table, row in out.rows if table == "queue_live"]
+    assert gauge.agents_free == 1
+    # Ann takes a break: the presence poll (presence fields only) says so 5 s later
+    away = ({"Number": "1001", "QueueStatus": "LoggedIn", "CurrentProfileName": "Lunch",
+             "IsRegistered": True}, {"Number": "9999", "CurrentProfileName": "Away"})
+    state, out = stepper(state, PresenceItem("p1", T0 + timedelta(seconds=5), away))
+    [(table, row)] = out.rows  # the unknown 9999 waits for the next full sync
+    assert table == "agent_states"
+    assert (row["agent_dn"], row["profile"], row["state"]) == ("1001", "Lunch", "away")
+    state, out = stepper(state, PollItem(Poll("p1", T0 + timedelta(seconds=6), ())))
+    [gauge] = [row for table, row in out.rows if table == "queue_live"]
+    assert gauge.agents_free == 0
+    # the same presence again: nothing new
+    state, out = stepper(state, PresenceItem("p1", T0 + timedelta(seconds=10), away))
+    assert out.rows == ()

@@ -15,7 +15,7 @@ import pytest
 
 from queuepulse.domain.pbx_config import KnownConfig
 from queuepulse.live.feeds import PollerFeed
-from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem
+from queuepulse.live.items import ConfigItem, KnownConfigItem, PollItem, PresenceItem
 from queuepulse.live.metrics import LiveMetrics
 from queuepulse.live.poller import PbxPoller
 from queuepulse.settings import PbxSettings
@@ -67,6 +67,7 @@ class FakeClient:
         self.closed = False
         self.polled_at: list[float] = []
         self.synced_at: list[float] = []
+        self.presence_at: list[float] = []
 
     async def poll_active_calls(self) -> _Raw:
         self.polled_at.append(self.time.now)
@@ -85,6 +86,11 @@ class FakeClient:
 
     async def poll_users(self) -> _Raw:
         return _Raw(datetime.now(UTC), body={"value": [{"Number": "1001"}]})
+
+    async def poll_presence(self) -> _Raw:
+        self.presence_at.append(self.time.now)
+        return _Raw(datetime.now(UTC), body={"value": [{"Number": "1001",
+                                                         "CurrentProfileName": "Away"}]})
 
     async def aclose(self) -> None:
         self.closed = True
@@ -172,3 +178,23 @@ def test_feed_sleeps_until_the_next_poll_and_briefly_while_one_is_in_flight() ->
     assert 0.05 < near.wait_s() <= 0.1
     in_flight = PollerFeed(Stub(-0.5), in_flight_wait_s=0.01)  # type: ignore[arg-type]
     assert in_flight.wait_s() == 0.01
+
+
+def test_presence_is_polled_on_its_own_interval_between_full_syncs() -> None:
+    client = FakeClient([])
+    pbx = PbxSettings(pbx_id="p4", poll_interval_s=1.0, sync_interval_s=6.0,
+                      presence_interval_s=2.0)
+    items = _run_here(_poller(pbx, client, run_for_s=9.0))
+    assert client.synced_at == [1000.0, 1006.0]
+    assert client.presence_at == [1002.0, 1004.0, 1008.0]  # restarted by the full sync at 1006
+    presence = [i for i in items if isinstance(i, PresenceItem)]
+    assert [i.users for i in presence] == [({"Number": "1001", "CurrentProfileName": "Away"},)] * 3
+    assert len([i for i in items if isinstance(i, PollItem)]) == 9  # polling never waits
+
+
+def test_presence_off() -> None:
+    client = FakeClient([])
+    pbx = PbxSettings(pbx_id="p5", poll_interval_s=1.0, sync_interval_s=60.0,
+                      presence_interval_s=0)
+    _run_here(_poller(pbx, client, run_for_s=12.0))
+    assert client.presence_at == []

@@ -6,27 +6,15 @@ from grafana_foundation_sdk.builders import bargauge, stat, statetimeline, table
 from grafana_foundation_sdk.builders import dashboard as dash
 
 from queuepulse.grafana import panels as p
-from queuepulse.grafana.boards.common import base_dashboard
+from queuepulse.grafana.boards.common import AGENT_STATE_COLOURS, FRESH, base_dashboard
 from queuepulse.grafana.ids import AGENTS_UID
 from queuepulse.grafana.sqlquery import sql
 from queuepulse.grafana.variables import agent_variable, pbx_variable
 
 AGENT_FILTER = "pbx_id IN ($pbx) AND agent_dn IN ($agent)"
 
-STATE_SQL = """CASE WHEN NOT s.registered THEN 'offline'
-                WHEN s.on_call THEN 'talking'
-                WHEN s.queue_status IS DISTINCT FROM 'LoggedIn' THEN 'logged out'
-                WHEN s.profile IS DISTINCT FROM 'Available' THEN 'away'
-                ELSE 'free' END"""
-"""An agent's state from one agent_states row (the order matters: offline wins)."""
-
-STATE_COLOURS: tuple[tuple[str, str], ...] = (
-    ("free", "green"),
-    ("talking", "blue"),
-    ("away", "orange"),
-    ("logged out", "text"),
-    ("offline", "red"),
-)
+STATE_COLOURS = AGENT_STATE_COLOURS
+"""The agent states the flow stores (``agent_states.state``) and their colours."""
 
 AGENT_NAME = "a.agent_dn || coalesce(' ' || a.display_name, '')"
 
@@ -35,21 +23,18 @@ def states_now() -> stat.Panel:
     """How many of the chosen agents are in each state now."""
     return p.stat_panel(
         "Agents now",
-        "Chosen agents by state now (newest agent_states row of each agent in the last day).",
+        "Chosen agents by state now, each once, as the flow decided it with its rules "
+        "(agent_now); PBXs whose data is stale are left out.",
         sql(
             f"""
-            SELECT count(*) FILTER (WHERE state = 'free') AS "Free",
-                   count(*) FILTER (WHERE state = 'talking') AS "Talking",
-                   count(*) FILTER (WHERE state = 'away') AS "Away",
-                   count(*) FILTER (WHERE state = 'logged out') AS "Logged out",
-                   count(*) FILTER (WHERE state = 'offline') AS "Offline"
-            FROM (
-              SELECT DISTINCT ON (s.pbx_id, s.agent_dn) {STATE_SQL} AS state
-              FROM agent_states s
-              WHERE s.ts > now() - interval '1 day' AND s.pbx_id IN ($pbx)
-                AND s.agent_dn IN ($agent)
-              ORDER BY s.pbx_id, s.agent_dn, s.ts DESC
-            ) now_states
+            SELECT count(*) FILTER (WHERE a.state = 'free') AS "Free",
+                   count(*) FILTER (WHERE a.state = 'talking') AS "Talking",
+                   count(*) FILTER (WHERE a.state = 'away') AS "Away",
+                   count(*) FILTER (WHERE a.state = 'logged out') AS "Logged out",
+                   count(*) FILTER (WHERE a.state = 'offline') AS "Offline"
+            FROM agent_now a
+            JOIN pbx_freshness f ON f.pbx_id = a.pbx_id AND {FRESH}
+            WHERE a.pbx_id IN ($pbx) AND a.agent_dn IN ($agent)
             """
         ),
         "short",
@@ -61,12 +46,12 @@ def state_timeline() -> statetimeline.Panel:
     """One row per agent: free / talking / away / logged out / offline over time."""
     return p.state_timeline_panel(
         "Agent state timeline",
-        "Each agent's state over time from agent_states: free (logged in, registered, "
-        "Available, not on a call), talking, away (another profile), logged out, offline "
-        "(not registered).",
+        "Each agent's state over time as the flow decided it (agent_states.state): free "
+        "(logged in, registered, an available profile, not on a call), talking, away "
+        "(another profile), logged out, offline (not registered); unknown before schema 004.",
         sql(
             f"""
-            SELECT s.ts AS "time", {AGENT_NAME} AS agent, {STATE_SQL} AS state
+            SELECT s.ts AS "time", {AGENT_NAME} AS agent, coalesce(s.state, 'unknown') AS state
             FROM agent_states s
             JOIN agents a ON a.pbx_id = s.pbx_id AND a.agent_dn = s.agent_dn
               AND a.valid_to IS NULL

@@ -11,10 +11,13 @@ from grafana_foundation_sdk.models import dashboard as dm
 
 from queuepulse.grafana import panels as p
 from queuepulse.grafana.boards.common import (
+    HOURLY,
     QUEUE_FILTER,
+    TARGETS_JOIN,
     abandon_pct,
     asa_s,
     base_dashboard,
+    kpi_rows,
     sla_pct,
 )
 from queuepulse.grafana.ids import ANALYTICS_UID
@@ -38,8 +41,7 @@ def _period(name: str, lower: str, upper: str) -> str:
     return f"""
       SELECT pbx_id, queue_dn, sum(offered) AS offered, sum(answered) AS answered,
              {sla_pct()} AS sla_pct, {abandon_pct()} AS abandon_pct, {asa_s()} AS asa_s
-      FROM queue_kpi_1m
-      WHERE bucket >= {lower} AND bucket < {upper} AND {QUEUE_FILTER}
+      FROM {kpi_rows(lower, upper, upper_inclusive=False)}
       GROUP BY pbx_id, queue_dn
     ) {name}"""
 
@@ -91,7 +93,7 @@ def period_overlay() -> ts.Panel:
             sql(
                 f"""
                 SELECT $__timeGroupAlias(bucket, $__interval), sum(offered) AS "This period"
-                FROM queue_kpi_1m
+                FROM {HOURLY}
                 WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
                 GROUP BY 1
                 ORDER BY 1
@@ -104,7 +106,7 @@ def period_overlay() -> ts.Panel:
                 SELECT $__timeGroup(bucket, $__interval)
                          + ($__timeTo()::timestamptz - $__timeFrom()::timestamptz) AS "time",
                        sum(offered) AS "Previous period"
-                FROM queue_kpi_1m
+                FROM {HOURLY}
                 WHERE bucket >= {PREVIOUS_FROM} AND bucket < $__timeFrom() AND {QUEUE_FILTER}
                 GROUP BY 1
                 ORDER BY 1
@@ -128,7 +130,7 @@ def offered_by_queue() -> ts.Panel:
                 f"""
                 SELECT $__timeGroupAlias(bucket, $__interval), queue_dn AS metric,
                        sum(offered) AS "Offered"
-                FROM queue_kpi_1m
+                FROM {HOURLY}
                 WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
                 GROUP BY 1, 2
                 ORDER BY 1, 2
@@ -163,7 +165,7 @@ def arrivals_heatmap() -> table.Panel:
                   SELECT extract(isodow FROM bucket AT TIME ZONE ${{tz:sqlstring}})::int AS dow,
                          extract(hour FROM bucket AT TIME ZONE ${{tz:sqlstring}})::int AS hour,
                          offered
-                  FROM queue_kpi_1m
+                  FROM {HOURLY}
                   WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
                 ) k
                 GROUP BY dow
@@ -187,19 +189,21 @@ def congestion_periods() -> table.Panel:
     return (
         p.table_panel(
             "Congestion periods",
-            "Quarter-hours in which a queue was congested: SLA % below $sla_target % or a "
-            "wait longer than $congestion_wait s. Worst first.",
+            "Quarter-hours in which a queue was congested: SLA % below the queue's SLA target "
+            "(queue_targets, `queuepulse targets`) or a wait longer than $congestion_wait s. "
+            "Worst first.",
             sql(
                 f"""
-                SELECT time_bucket('15 minutes', bucket) AS "From", pbx_id AS "PBX",
-                       queue_dn AS "Queue", sum(offered) AS "Offered",
-                       sum(abandoned) AS "Abandoned", {sla_pct()} AS "SLA %",
-                       max(max_wait_s) AS "Longest wait"
-                FROM queue_kpi_1m
-                WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
+                SELECT time_bucket('15 minutes', k.bucket) AS "From", k.pbx_id AS "PBX",
+                       k.queue_dn AS "Queue", sum(k.offered) AS "Offered",
+                       sum(k.abandoned) AS "Abandoned", {sla_pct("k")} AS "SLA %",
+                       max(k.max_wait_s) AS "Longest wait"
+                FROM queue_kpi_1m k
+                {TARGETS_JOIN}
+                WHERE $__timeFilter(k.bucket) AND k.pbx_id IN ($pbx) AND k.queue_dn IN ($queue)
                 GROUP BY 1, 2, 3
-                HAVING {sla_pct()} < $sla_target::numeric
-                    OR max(max_wait_s) > $congestion_wait::numeric
+                HAVING {sla_pct("k")} < max(t.sla_target_pct)
+                    OR max(k.max_wait_s) > $congestion_wait::numeric
                 ORDER BY "SLA %" NULLS LAST, "Longest wait" DESC
                 LIMIT 200
                 """
@@ -225,16 +229,6 @@ def dashboard() -> dash.Dashboard:
         .with_variable(queue_variable())
         .with_variable(
             text_variable("tz", "Time zone", "IANA time zone for weekday/hour grouping.", "UTC")
-        )
-        .with_variable(
-            custom_variable(
-                "sla_target",
-                "SLA target %",
-                "Quarter-hours below this SLA % are congested.",
-                ["70", "75", "80", "85", "90", "95"],
-                "80",
-                multi=False,
-            )
         )
         .with_variable(
             custom_variable(

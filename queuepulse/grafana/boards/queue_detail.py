@@ -8,17 +8,19 @@ from grafana_foundation_sdk.builders import timeseries as ts
 
 from queuepulse.grafana import panels as p
 from queuepulse.grafana.boards.common import (
-    CURRENT_QUEUES,
-    LATEST_LIVE,
+    AGENT_STATE_COLOURS,
+    FRESH,
     QUEUE_FILTER,
     abandon_pct,
     aht_s,
     asa_s,
     base_dashboard,
+    dashboard_link,
+    kpi_rows,
     queue_filter,
     sla_pct,
 )
-from queuepulse.grafana.ids import QUEUE_DETAIL_UID
+from queuepulse.grafana.ids import AGENTS_UID, QUEUE_DETAIL_UID
 from queuepulse.grafana.sqlquery import sql
 from queuepulse.grafana.variables import pbx_variable, queue_variable
 
@@ -144,20 +146,29 @@ def live_now() -> stat.Panel:
     """Waiting, longest wait and agents free now for the chosen queue(s)."""
     return p.stat_panel(
         "Now",
-        "Live gauges of the chosen queues: calls waiting, longest wait (s), agents free.",
+        "The chosen queues now: calls waiting, longest wait (s), agents free (each agent once, "
+        "as the flow decided). Empty while the PBX's data is stale.",
         sql(
             f"""
-            SELECT coalesce(sum(l.waiting), 0) AS "Waiting",
-                   coalesce(max(l.longest_wait_s), 0) AS "Longest wait (s)",
-                   coalesce(sum(l.agents_free), 0) AS "Agents free"
-            FROM queues q{LATEST_LIVE}
-            WHERE {queue_filter("q")} AND {CURRENT_QUEUES}
+            SELECT CASE WHEN bool_or(NOT q.stale) THEN
+                     sum(q.waiting) FILTER (WHERE NOT q.stale) END AS "Waiting",
+                   CASE WHEN bool_or(NOT q.stale) THEN
+                     max(q.longest_wait_s) FILTER (WHERE NOT q.stale) END AS "Longest wait (s)",
+                   CASE WHEN bool_or(NOT q.stale) THEN (
+                     SELECT count(DISTINCT (a.pbx_id, a.agent_dn))
+                     FROM agent_now a
+                     JOIN queue_agents m ON m.pbx_id = a.pbx_id AND m.agent_dn = a.agent_dn
+                       AND m.valid_to IS NULL
+                     JOIN pbx_freshness f ON f.pbx_id = a.pbx_id AND {FRESH}
+                     WHERE a.state = 'free' AND {queue_filter("m")}) END AS "Agents free"
+            FROM queue_now q
+            WHERE {queue_filter("q")}
             """
         ),
         "short",
         p.pos(0, 0, 8, 4),
         p.NEUTRAL,
-    )
+    ).no_value("stale")
 
 
 def period_summary() -> table.Panel:
@@ -166,7 +177,8 @@ def period_summary() -> table.Panel:
         p.table_panel(
             "Queues over the period",
             "Per queue over the time range: offered, answered, abandoned, SLA %, ASA, longest "
-            "wait, AHT.",
+            "wait, AHT (whole hours from the hourly rollup, the partial hours at either end "
+            "from the 1-minute KPIs).",
             sql(
                 f"""
                 SELECT pbx_id AS "PBX", queue_dn AS "Queue", sum(offered) AS "Offered",
@@ -174,8 +186,7 @@ def period_summary() -> table.Panel:
                        sum(short_abandoned) AS "Short abandoned", {sla_pct()} AS "SLA %",
                        {abandon_pct()} AS "Abandon %", {asa_s()} AS "ASA",
                        max(max_wait_s) AS "Longest wait", {aht_s()} AS "AHT"
-                FROM queue_kpi_1m
-                WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
+                FROM {kpi_rows()}
                 GROUP BY pbx_id, queue_dn
                 ORDER BY pbx_id, queue_dn
                 """
@@ -195,30 +206,20 @@ def queue_agents() -> table.Panel:
     return (
         p.table_panel(
             "Agents of the queue",
-            "Current members of the chosen queues: state now (newest agent_states row), calls "
-            "answered from these queues in the period and their talk time.",
+            "Current members of the chosen queues: state now as the flow decided it (agent_now), "
+            "their profile, calls answered from these queues in the period and their talk time. "
+            "Click an agent for their activity.",
             sql(
                 f"""
                 SELECT qa.pbx_id AS "PBX", qa.queue_dn AS "Queue", qa.agent_dn AS "Agent",
                        a.display_name AS "Name",
-                       CASE WHEN s.ts IS NULL THEN 'unknown'
-                            WHEN NOT s.registered THEN 'offline'
-                            WHEN s.on_call THEN 'talking'
-                            WHEN s.queue_status IS DISTINCT FROM 'LoggedIn' THEN 'logged out'
-                            WHEN s.profile IS DISTINCT FROM 'Available' THEN s.profile
-                            ELSE 'free' END AS "State",
+                       coalesce(s.state, 'unknown') AS "State",
+                       s.profile AS "Profile",
                        coalesce(c.answered, 0) AS "Answered", coalesce(c.talk_s, 0) AS "Talk time"
                 FROM queue_agents qa
                 LEFT JOIN agents a ON a.pbx_id = qa.pbx_id AND a.agent_dn = qa.agent_dn
                   AND a.valid_to IS NULL
-                LEFT JOIN LATERAL (
-                  SELECT st.ts, st.registered, st.on_call, st.queue_status, st.profile
-                  FROM agent_states st
-                  WHERE st.pbx_id = qa.pbx_id AND st.agent_dn = qa.agent_dn
-                    AND st.ts > now() - interval '1 day'
-                  ORDER BY st.ts DESC
-                  LIMIT 1
-                ) s ON true
+                LEFT JOIN agent_now s ON s.pbx_id = qa.pbx_id AND s.agent_dn = qa.agent_dn
                 LEFT JOIN (
                   SELECT pbx_id, queue_dn, agent_dn, count(*) AS answered,
                          sum(talk_s) AS talk_s
@@ -235,6 +236,12 @@ def queue_agents() -> table.Panel:
         )
         .override_by_name("Talk time", p.unit_only("s"))
         .override_by_name("Answered", p.unit_only("short"))
+        .override_by_name("State", p.text_colours(AGENT_STATE_COLOURS))
+        .override_by_name("Agent", p.link(
+            "Agent activity",
+            dashboard_link(AGENTS_UID,
+                           "var-pbx=${__data.fields.PBX}&var-agent=${__data.fields.Agent}"),
+        ))
     )
 
 

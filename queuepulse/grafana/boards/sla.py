@@ -7,12 +7,17 @@ from grafana_foundation_sdk.builders import stat, table
 from grafana_foundation_sdk.builders import timeseries as ts
 
 from queuepulse.grafana import panels as p
-from queuepulse.grafana.boards.common import QUEUE_FILTER, base_dashboard, sla_pct
+from queuepulse.grafana.boards.common import (
+    HOURLY,
+    QUEUE_FILTER,
+    TARGETS_JOIN,
+    base_dashboard,
+    kpi_rows,
+    sla_pct,
+)
 from queuepulse.grafana.ids import SLA_UID
 from queuepulse.grafana.sqlquery import sql
-from queuepulse.grafana.variables import custom_variable, pbx_variable, queue_variable
-
-SLA_TARGETS = ["70", "75", "80", "85", "90", "95"]
+from queuepulse.grafana.variables import pbx_variable, queue_variable
 
 
 def overall() -> stat.Panel:
@@ -23,8 +28,7 @@ def overall() -> stat.Panel:
         sql(
             f"""
             SELECT {sla_pct()} AS "SLA %"
-            FROM queue_kpi_1m
-            WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
+            FROM {kpi_rows()}
             """
         ),
         "percent",
@@ -81,8 +85,7 @@ def sla_table() -> table.Panel:
                 FROM (
                   SELECT pbx_id, queue_dn, sum(offered) AS offered, sum(answered) AS answered,
                          sum(answered_in_sla) AS in_sla, {sla_pct()} AS sla_pct
-                  FROM queue_kpi_1m
-                  WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
+                  FROM {kpi_rows()}
                   GROUP BY pbx_id, queue_dn
                 ) k
                 LEFT JOIN (
@@ -111,18 +114,19 @@ def breach_list() -> table.Panel:
     return (
         p.table_panel(
             "SLA breaches (hours below target)",
-            "Each queue-hour whose SLA % fell below the chosen target ($sla_target %), newest "
-            "first.",
+            "Each queue-hour whose SLA % fell below the queue's SLA target (queue_targets, "
+            "`queuepulse targets`), newest first; from the hourly rollup.",
             sql(
                 f"""
-                SELECT time_bucket('1 hour', bucket) AS "Hour", pbx_id AS "PBX",
-                       queue_dn AS "Queue", sum(answered) AS "Answered",
-                       sum(abandoned) AS "Abandoned", {sla_pct()} AS "SLA %",
-                       max(max_wait_s) AS "Longest wait"
-                FROM queue_kpi_1m
-                WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
+                SELECT k.bucket AS "Hour", k.pbx_id AS "PBX", k.queue_dn AS "Queue",
+                       sum(k.answered) AS "Answered", sum(k.abandoned) AS "Abandoned",
+                       {sla_pct("k")} AS "SLA %", max(t.sla_target_pct) AS "Target",
+                       max(k.max_wait_s) AS "Longest wait"
+                FROM {HOURLY} k
+                {TARGETS_JOIN}
+                WHERE $__timeFilter(k.bucket) AND k.pbx_id IN ($pbx) AND k.queue_dn IN ($queue)
                 GROUP BY 1, 2, 3
-                HAVING {sla_pct()} < $sla_target::numeric
+                HAVING {sla_pct("k")} < max(t.sla_target_pct)
                 ORDER BY 1 DESC, 2, 3
                 LIMIT 500
                 """
@@ -130,6 +134,7 @@ def breach_list() -> table.Panel:
             p.pos(12, 9, 12, 12),
         )
         .override_by_name("SLA %", p.coloured(p.GOOD_HIGH_PCT, "percent"))
+        .override_by_name("Target", p.unit_only("percent"))
         .override_by_name("Longest wait", p.unit_only("s"))
     )
 
@@ -157,8 +162,7 @@ def entry_queue_sla() -> table.Panel:
                 ) e
                 LEFT JOIN (
                   SELECT pbx_id, queue_dn, {sla_pct()} AS sla_pct
-                  FROM queue_kpi_1m
-                  WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
+                  FROM {kpi_rows()}
                   GROUP BY pbx_id, queue_dn
                 ) v ON v.pbx_id = e.pbx_id AND v.queue_dn = e.queue_dn
                 ORDER BY e.sla_pct NULLS LAST, e.pbx_id, e.queue_dn
@@ -180,20 +184,7 @@ def dashboard() -> dash.Dashboard:
         refresh="5m",
         time_from="now-7d",
     )
-    board = (
-        board.with_variable(pbx_variable())
-        .with_variable(queue_variable())
-        .with_variable(
-            custom_variable(
-                "sla_target",
-                "SLA target %",
-                "Queue-hours below this SLA % are breaches.",
-                SLA_TARGETS,
-                "80",
-                multi=False,
-            )
-        )
-    )
+    board = board.with_variable(pbx_variable()).with_variable(queue_variable())
     for panel in (
         overall(),
         sla_by_queue_over_time(),

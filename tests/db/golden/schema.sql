@@ -66,6 +66,34 @@ $$;
 
 
 --
+-- Name: queuepulse_agent_now_upsert(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_agent_now_upsert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    INSERT INTO agent_now AS a (pbx_id, agent_dn, ts, state, state_since, queue_status, profile,
+                                registered, on_call)
+    VALUES (NEW.pbx_id, NEW.agent_dn, NEW.ts, NEW.state, NEW.ts, NEW.queue_status, NEW.profile,
+            NEW.registered, NEW.on_call)
+    ON CONFLICT (pbx_id, agent_dn) DO UPDATE
+        SET ts = EXCLUDED.ts,
+            state = EXCLUDED.state,
+            state_since = CASE WHEN a.state IS NOT DISTINCT FROM EXCLUDED.state
+                               THEN a.state_since ELSE EXCLUDED.ts END,
+            queue_status = EXCLUDED.queue_status,
+            profile = EXCLUDED.profile,
+            registered = EXCLUDED.registered,
+            on_call = EXCLUDED.on_call
+        WHERE a.ts <= EXCLUDED.ts;
+    RETURN NULL;
+END
+$$;
+
+
+--
 -- Name: queuepulse_apply_retention(interval, interval, interval, interval); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -87,6 +115,7 @@ BEGIN
             ('queue_calls', p_keep_facts),
             ('queue_kpi_1m', p_keep_facts),
             ('entry_queue_kpi_1m', p_keep_facts),
+            ('queue_kpi_hourly', p_keep_facts),
             ('agent_states', p_keep_facts),
             ('reconciliation_runs', p_keep_facts),
             ('pbx_queue_reports', p_keep_facts)
@@ -120,6 +149,7 @@ BEGIN
     IF NOT EXISTS (
         SELECT 1 FROM unnest(ARRAY[
             'call_events', 'queue_calls', 'queue_kpi_1m', 'entry_queue_kpi_1m', 'queue_live',
+            'queue_kpi_hourly',
             'agent_states', 'pipeline_health', 'reconciliation_runs', 'reconciliation_diffs',
             'cdr_dead_letters', 'pbx_queue_reports', 'write_dead_letters'
         ]) AS fact(name)
@@ -160,6 +190,103 @@ $$;
 
 
 --
+-- Name: queuepulse_kpi_hourly_reroll(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_kpi_hourly_reroll() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+    r record;
+    hour timestamptz;
+BEGIN
+    FOR r IN
+        SELECT DISTINCT x.pbx_id, x.queue_dn, date_trunc('hour', x.bucket) AS hour
+        FROM (SELECT NEW.pbx_id, NEW.queue_dn, NEW.bucket WHERE TG_OP <> 'DELETE'
+              UNION ALL
+              SELECT OLD.pbx_id, OLD.queue_dn, OLD.bucket WHERE TG_OP <> 'INSERT') x
+    LOOP
+        hour := r.hour;
+        INSERT INTO queue_kpi_hourly (pbx_id, queue_dn, bucket)
+        VALUES (r.pbx_id, r.queue_dn, hour)
+        ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING;
+        PERFORM 1 FROM queue_kpi_hourly
+        WHERE pbx_id = r.pbx_id AND queue_dn = r.queue_dn AND bucket = hour FOR UPDATE;
+        PERFORM queuepulse_rollup_hours(r.pbx_id, r.queue_dn, hour, hour + INTERVAL '1 hour');
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: queuepulse_queue_live_now_upsert(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_queue_live_now_upsert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+BEGIN
+    INSERT INTO queue_live_now AS n (pbx_id, queue_dn, ts, waiting, longest_wait_s, talking,
+                                     agents_logged_in, agents_talking, agents_free)
+    VALUES (NEW.pbx_id, NEW.queue_dn, NEW.ts, NEW.waiting, NEW.longest_wait_s, NEW.talking,
+            NEW.agents_logged_in, NEW.agents_talking, NEW.agents_free)
+    ON CONFLICT (pbx_id, queue_dn) DO UPDATE
+        SET ts = EXCLUDED.ts, waiting = EXCLUDED.waiting,
+            longest_wait_s = EXCLUDED.longest_wait_s, talking = EXCLUDED.talking,
+            agents_logged_in = EXCLUDED.agents_logged_in,
+            agents_talking = EXCLUDED.agents_talking, agents_free = EXCLUDED.agents_free
+        WHERE n.ts <= EXCLUDED.ts;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: queuepulse_rollup_hours(text, text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_rollup_hours(p_pbx text, p_queue text, p_from timestamp with time zone, p_to timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+    written integer;
+BEGIN
+    DELETE FROM queue_kpi_hourly h
+    WHERE h.pbx_id = p_pbx AND (p_queue IS NULL OR h.queue_dn = p_queue)
+      AND h.bucket >= date_trunc('hour', p_from) AND h.bucket < p_to
+      AND NOT EXISTS (
+        SELECT 1 FROM queue_kpi_1m k
+        WHERE k.pbx_id = h.pbx_id AND k.queue_dn = h.queue_dn
+          AND k.bucket >= h.bucket AND k.bucket < h.bucket + INTERVAL '1 hour');
+    INSERT INTO queue_kpi_hourly AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
+        abandoned, short_abandoned, transferred, answered_in_sla, max_wait_s,
+        wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count, updated_at)
+    SELECT k.pbx_id, k.queue_dn, date_trunc('hour', k.bucket), count(*), sum(k.offered),
+           sum(k.answered), sum(k.abandoned), sum(k.short_abandoned), sum(k.transferred),
+           sum(k.answered_in_sla), max(k.max_wait_s), sum(k.wait_answered_s_sum),
+           sum(k.wait_abandoned_s_sum), sum(k.talk_s_sum), sum(k.talk_count), now()
+    FROM queue_kpi_1m k
+    WHERE k.pbx_id = p_pbx AND (p_queue IS NULL OR k.queue_dn = p_queue)
+      AND k.bucket >= date_trunc('hour', p_from) AND k.bucket < p_to
+    GROUP BY k.pbx_id, k.queue_dn, date_trunc('hour', k.bucket)
+    ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET
+        minutes = EXCLUDED.minutes, offered = EXCLUDED.offered, answered = EXCLUDED.answered,
+        abandoned = EXCLUDED.abandoned, short_abandoned = EXCLUDED.short_abandoned,
+        transferred = EXCLUDED.transferred, answered_in_sla = EXCLUDED.answered_in_sla,
+        max_wait_s = EXCLUDED.max_wait_s, wait_answered_s_sum = EXCLUDED.wait_answered_s_sum,
+        wait_abandoned_s_sum = EXCLUDED.wait_abandoned_s_sum, talk_s_sum = EXCLUDED.talk_s_sum,
+        talk_count = EXCLUDED.talk_count, updated_at = now();
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END
+$$;
+
+
+--
 -- Name: queuepulse_tenant_pbx_ids(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -181,6 +308,23 @@ SET default_tablespace = '';
 SET default_table_access_method = heap;
 
 --
+-- Name: agent_now; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.agent_now (
+    pbx_id text NOT NULL,
+    agent_dn text NOT NULL,
+    ts timestamp with time zone NOT NULL,
+    state text,
+    state_since timestamp with time zone NOT NULL,
+    queue_status text,
+    profile text,
+    registered boolean,
+    on_call boolean
+);
+
+
+--
 -- Name: agent_states; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -191,7 +335,9 @@ CREATE TABLE public.agent_states (
     queue_status text,
     profile text,
     registered boolean,
-    on_call boolean
+    on_call boolean,
+    state text,
+    CONSTRAINT agent_states_state_check CHECK (((state IS NULL) OR (state = ANY (ARRAY['free'::text, 'talking'::text, 'away'::text, 'logged out'::text, 'offline'::text]))))
 );
 
 
@@ -439,26 +585,6 @@ CREATE VIEW public.expected_wait_accuracy WITH (security_invoker='true') AS
 
 
 --
--- Name: pbx_queue_reports; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.pbx_queue_reports (
-    pbx_id text NOT NULL,
-    report text NOT NULL,
-    queue_dn text NOT NULL,
-    period_from timestamp with time zone NOT NULL,
-    period_to timestamp with time zone NOT NULL,
-    fetched_at timestamp with time zone NOT NULL,
-    received_count integer,
-    answered_count integer,
-    abandoned_count integer,
-    bad_sla_count integer,
-    sla_pct double precision,
-    figures jsonb DEFAULT '{}'::jsonb NOT NULL
-);
-
-
---
 -- Name: pipeline_health; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -480,6 +606,70 @@ CREATE TABLE public.pipeline_health (
     breaker_state text,
     skew_s double precision,
     details jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+
+--
+-- Name: queues; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queues (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    valid_to timestamp with time zone,
+    queue_id bigint,
+    name text,
+    sla_time_s integer,
+    polling_strategy text,
+    max_callers integer,
+    ring_timeout_s integer,
+    master_timeout_s integer,
+    wrap_up_time_s integer,
+    priority_queue boolean,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT queues_validity_check CHECK (((valid_to IS NULL) OR (valid_to >= valid_from)))
+);
+
+
+--
+-- Name: pbx_freshness; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.pbx_freshness WITH (security_invoker='true') AS
+ SELECT p.pbx_id,
+    h.ts AS last_ok_at,
+    COALESCE(h.interval_s, (1.0)::double precision) AS poll_interval_s,
+    (EXTRACT(epoch FROM (now() - h.ts)))::double precision AS age_s,
+    ((h.ts IS NULL) OR ((now() - h.ts) > make_interval(secs => ((3)::double precision * COALESCE(h.interval_s, (1.0)::double precision))))) AS stale
+   FROM (( SELECT DISTINCT queues.pbx_id
+           FROM public.queues
+          WHERE (queues.valid_to IS NULL)) p
+     LEFT JOIN LATERAL ( SELECT ph.ts,
+            ((ph.details ->> 'poll_interval_s'::text))::double precision AS interval_s
+           FROM public.pipeline_health ph
+          WHERE ((ph.pbx_id = p.pbx_id) AND (ph.component = 'live'::text) AND (ph.polls > 0) AND (ph.errors = 0) AND (ph.stale_polls = 0) AND (ph.ts > (now() - '1 day'::interval)))
+          ORDER BY ph.ts DESC
+         LIMIT 1) h ON (true));
+
+
+--
+-- Name: pbx_queue_reports; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.pbx_queue_reports (
+    pbx_id text NOT NULL,
+    report text NOT NULL,
+    queue_dn text NOT NULL,
+    period_from timestamp with time zone NOT NULL,
+    period_to timestamp with time zone NOT NULL,
+    fetched_at timestamp with time zone NOT NULL,
+    received_count integer,
+    answered_count integer,
+    abandoned_count integer,
+    bad_sla_count integer,
+    sla_pct double precision,
+    figures jsonb DEFAULT '{}'::jsonb NOT NULL
 );
 
 
@@ -539,6 +729,30 @@ CREATE TABLE public.queue_config_changes (
 
 
 --
+-- Name: queue_kpi_hourly; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_kpi_hourly (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    bucket timestamp with time zone NOT NULL,
+    minutes integer DEFAULT 0 NOT NULL,
+    offered integer DEFAULT 0 NOT NULL,
+    answered integer DEFAULT 0 NOT NULL,
+    abandoned integer DEFAULT 0 NOT NULL,
+    short_abandoned integer DEFAULT 0 NOT NULL,
+    transferred integer DEFAULT 0 NOT NULL,
+    answered_in_sla integer DEFAULT 0 NOT NULL,
+    max_wait_s double precision,
+    wait_answered_s_sum double precision DEFAULT 0 NOT NULL,
+    wait_abandoned_s_sum double precision DEFAULT 0 NOT NULL,
+    talk_s_sum double precision DEFAULT 0 NOT NULL,
+    talk_count integer DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: queue_live; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -556,6 +770,88 @@ CREATE TABLE public.queue_live (
 
 
 --
+-- Name: queue_live_now; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_live_now (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    ts timestamp with time zone NOT NULL,
+    waiting integer DEFAULT 0 NOT NULL,
+    longest_wait_s double precision,
+    talking integer DEFAULT 0 NOT NULL,
+    agents_logged_in integer,
+    agents_talking integer,
+    agents_free integer
+);
+
+
+--
+-- Name: queue_now; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.queue_now WITH (security_invoker='true') AS
+ SELECT q.pbx_id,
+    q.queue_dn,
+    q.name,
+    l.ts,
+    f.last_ok_at,
+    f.age_s,
+    f.stale,
+    COALESCE(l.waiting, 0) AS waiting,
+        CASE
+            WHEN (COALESCE(l.waiting, 0) > 0) THEN (l.longest_wait_s + GREATEST((EXTRACT(epoch FROM (f.last_ok_at - l.ts)))::double precision, (0)::double precision))
+            ELSE (0)::double precision
+        END AS longest_wait_s,
+    COALESCE(l.talking, 0) AS talking
+   FROM ((public.queues q
+     JOIN public.pbx_freshness f ON ((f.pbx_id = q.pbx_id)))
+     LEFT JOIN public.queue_live_now l ON (((l.pbx_id = q.pbx_id) AND (l.queue_dn = q.queue_dn))))
+  WHERE (q.valid_to IS NULL);
+
+
+--
+-- Name: queue_targets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_targets (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    sla_target_pct double precision,
+    sla_time_s integer,
+    short_abandon_s double precision,
+    longest_wait_alert_s double precision,
+    abandon_alert_pct double precision,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT queue_targets_abandon_check CHECK (((abandon_alert_pct IS NULL) OR ((abandon_alert_pct >= (0)::double precision) AND (abandon_alert_pct <= (100)::double precision)))),
+    CONSTRAINT queue_targets_defaults_check CHECK (((pbx_id = '*'::text) = (queue_dn = '*'::text))),
+    CONSTRAINT queue_targets_longest_wait_check CHECK (((longest_wait_alert_s IS NULL) OR (longest_wait_alert_s > (0)::double precision))),
+    CONSTRAINT queue_targets_short_abandon_check CHECK (((short_abandon_s IS NULL) OR (short_abandon_s >= (0)::double precision))),
+    CONSTRAINT queue_targets_sla_target_check CHECK (((sla_target_pct IS NULL) OR ((sla_target_pct >= (0)::double precision) AND (sla_target_pct <= (100)::double precision)))),
+    CONSTRAINT queue_targets_sla_time_check CHECK (((sla_time_s IS NULL) OR (sla_time_s > 0)))
+);
+
+
+--
+-- Name: queue_targets_effective; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.queue_targets_effective WITH (security_invoker='true') AS
+ SELECT q.pbx_id,
+    q.queue_dn,
+    COALESCE(t.sla_target_pct, d.sla_target_pct, (80)::double precision) AS sla_target_pct,
+    COALESCE(t.sla_time_s, d.sla_time_s, NULLIF(q.sla_time_s, 0), 20) AS sla_time_s,
+    COALESCE(t.short_abandon_s, d.short_abandon_s, (5)::double precision) AS short_abandon_s,
+    COALESCE(t.longest_wait_alert_s, d.longest_wait_alert_s, (90)::double precision) AS longest_wait_alert_s,
+    COALESCE(t.abandon_alert_pct, d.abandon_alert_pct, (25)::double precision) AS abandon_alert_pct,
+    (t.pbx_id IS NOT NULL) AS overridden
+   FROM ((public.queues q
+     LEFT JOIN public.queue_targets t ON (((t.pbx_id = q.pbx_id) AND (t.queue_dn = q.queue_dn))))
+     LEFT JOIN public.queue_targets d ON (((d.pbx_id = '*'::text) AND (d.queue_dn = '*'::text))))
+  WHERE (q.valid_to IS NULL);
+
+
+--
 -- Name: queuepulse_migrations; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -565,29 +861,6 @@ CREATE TABLE public.queuepulse_migrations (
     sha256 text NOT NULL,
     applied_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT queuepulse_migrations_kind_check CHECK ((kind = ANY (ARRAY['incremental'::text, 'idempotent'::text])))
-);
-
-
---
--- Name: queues; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.queues (
-    pbx_id text NOT NULL,
-    queue_dn text NOT NULL,
-    valid_from timestamp with time zone NOT NULL,
-    valid_to timestamp with time zone,
-    queue_id bigint,
-    name text,
-    sla_time_s integer,
-    polling_strategy text,
-    max_callers integer,
-    ring_timeout_s integer,
-    master_timeout_s integer,
-    wrap_up_time_s integer,
-    priority_queue boolean,
-    details jsonb DEFAULT '{}'::jsonb NOT NULL,
-    CONSTRAINT queues_validity_check CHECK (((valid_to IS NULL) OR (valid_to >= valid_from)))
 );
 
 
@@ -731,6 +1004,14 @@ CREATE TABLE public.write_dead_letters (
 
 
 --
+-- Name: agent_now agent_now_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.agent_now
+    ADD CONSTRAINT agent_now_key PRIMARY KEY (pbx_id, agent_dn);
+
+
+--
 -- Name: agent_states agent_states_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -843,11 +1124,35 @@ ALTER TABLE ONLY public.queue_kpi_1m
 
 
 --
+-- Name: queue_kpi_hourly queue_kpi_hourly_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_kpi_hourly
+    ADD CONSTRAINT queue_kpi_hourly_key UNIQUE (pbx_id, queue_dn, bucket);
+
+
+--
 -- Name: queue_live queue_live_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.queue_live
     ADD CONSTRAINT queue_live_key UNIQUE (pbx_id, queue_dn, ts);
+
+
+--
+-- Name: queue_live_now queue_live_now_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_live_now
+    ADD CONSTRAINT queue_live_now_key PRIMARY KEY (pbx_id, queue_dn);
+
+
+--
+-- Name: queue_targets queue_targets_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_targets
+    ADD CONSTRAINT queue_targets_key PRIMARY KEY (pbx_id, queue_dn);
 
 
 --
@@ -1060,6 +1365,13 @@ CREATE INDEX queue_agents_valid_from_idx ON public.queue_agents USING btree (val
 
 
 --
+-- Name: queue_calls_agent_answered_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_calls_agent_answered_idx ON public.queue_calls USING btree (pbx_id, agent_dn, entered_at) WHERE (outcome = 'answered'::text);
+
+
+--
 -- Name: queue_calls_agent_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1085,6 +1397,13 @@ CREATE INDEX queue_calls_entry_idx ON public.queue_calls USING btree (pbx_id, en
 --
 
 CREATE INDEX queue_calls_queue_idx ON public.queue_calls USING btree (pbx_id, queue_dn, entered_at DESC);
+
+
+--
+-- Name: queue_calls_talking_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_calls_talking_idx ON public.queue_calls USING btree (pbx_id, queue_dn, entered_at) WHERE ((outcome = 'answered'::text) AND (ended_at IS NULL));
 
 
 --
@@ -1120,6 +1439,20 @@ CREATE INDEX queue_kpi_1m_bucket_idx ON public.queue_kpi_1m USING btree (bucket 
 --
 
 CREATE INDEX queue_kpi_1m_pbx_bucket_idx ON public.queue_kpi_1m USING btree (pbx_id, bucket DESC);
+
+
+--
+-- Name: queue_kpi_hourly_bucket_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_kpi_hourly_bucket_idx ON public.queue_kpi_hourly USING btree (bucket DESC);
+
+
+--
+-- Name: queue_kpi_hourly_pbx_bucket_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_kpi_hourly_pbx_bucket_idx ON public.queue_kpi_hourly USING btree (pbx_id, bucket DESC);
 
 
 --
@@ -1211,6 +1544,27 @@ CREATE INDEX write_dead_letters_dead_at_idx ON public.write_dead_letters USING b
 --
 
 CREATE INDEX write_dead_letters_table_idx ON public.write_dead_letters USING btree (table_name, dead_at DESC);
+
+
+--
+-- Name: agent_states agent_states_agent_now; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER agent_states_agent_now AFTER INSERT OR UPDATE ON public.agent_states FOR EACH ROW EXECUTE FUNCTION public.queuepulse_agent_now_upsert();
+
+
+--
+-- Name: queue_kpi_1m queue_kpi_1m_hourly; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER queue_kpi_1m_hourly AFTER INSERT OR DELETE OR UPDATE ON public.queue_kpi_1m FOR EACH ROW EXECUTE FUNCTION public.queuepulse_kpi_hourly_reroll();
+
+
+--
+-- Name: queue_live queue_live_queue_live_now; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER queue_live_queue_live_now AFTER INSERT OR UPDATE ON public.queue_live FOR EACH ROW EXECUTE FUNCTION public.queuepulse_queue_live_now_upsert();
 
 
 --
@@ -1312,6 +1666,13 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_kpi_1m FOR EACH R
 
 
 --
+-- Name: queue_kpi_hourly ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_kpi_hourly FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
 -- Name: queue_live ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1352,6 +1713,12 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.staffing_intervals FOR 
 
 CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.write_dead_letters FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
 
+
+--
+-- Name: agent_now; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.agent_now ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: agent_states; Type: ROW SECURITY; Schema: public; Owner: -
@@ -1432,10 +1799,35 @@ ALTER TABLE public.queue_config_changes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.queue_kpi_1m ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: queue_kpi_hourly; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_kpi_hourly ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: queue_live; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
 ALTER TABLE public.queue_live ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_live_now; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_live_now ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_targets; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_targets ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: agent_now queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.agent_now USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
 
 --
 -- Name: agent_states queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
@@ -1529,10 +1921,31 @@ CREATE POLICY queuepulse_tenant_pbx ON public.queue_kpi_1m USING (((( SELECT pub
 
 
 --
+-- Name: queue_kpi_hourly queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_kpi_hourly USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
 -- Name: queue_live queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY queuepulse_tenant_pbx ON public.queue_live USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_live_now queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_live_now USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_targets queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_targets USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
 
 
 --
@@ -1623,6 +2036,15 @@ GRANT ALL ON FUNCTION public.queuepulse_apply_retention(p_keep_live interval, p_
 
 REVOKE ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.queuepulse_drop_old_chunks(p_table regclass, p_keep interval) TO queuepulse_retention;
+
+
+--
+-- Name: TABLE agent_now; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.agent_now TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.agent_now TO queuepulse_writer;
+GRANT SELECT ON TABLE public.agent_now TO queuepulse_tenant_views;
 
 
 --
@@ -1739,21 +2161,38 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.expected_wait_accuracy TO queu
 
 
 --
--- Name: TABLE pbx_queue_reports; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_reader;
-GRANT SELECT,INSERT,UPDATE ON TABLE public.pbx_queue_reports TO queuepulse_writer;
-GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_tenant_views;
-
-
---
 -- Name: TABLE pipeline_health; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.pipeline_health TO queuepulse_writer;
 GRANT SELECT ON TABLE public.pipeline_health TO queuepulse_tenant_views;
+
+
+--
+-- Name: TABLE queues; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queues TO queuepulse_reader;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.queues TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queues TO queuepulse_tenant_views;
+
+
+--
+-- Name: TABLE pbx_freshness; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.pbx_freshness TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pbx_freshness TO queuepulse_writer;
+
+
+--
+-- Name: TABLE pbx_queue_reports; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_reader;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.pbx_queue_reports TO queuepulse_writer;
+GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_tenant_views;
 
 
 --
@@ -1783,6 +2222,15 @@ GRANT SELECT ON TABLE public.queue_config_changes TO queuepulse_tenant_views;
 
 
 --
+-- Name: TABLE queue_kpi_hourly; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_kpi_hourly TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_kpi_hourly TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_kpi_hourly TO queuepulse_tenant_views;
+
+
+--
 -- Name: TABLE queue_live; Type: ACL; Schema: public; Owner: -
 --
 
@@ -1792,20 +2240,45 @@ GRANT SELECT ON TABLE public.queue_live TO queuepulse_tenant_views;
 
 
 --
+-- Name: TABLE queue_live_now; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_live_now TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_live_now TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_live_now TO queuepulse_tenant_views;
+
+
+--
+-- Name: TABLE queue_now; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_now TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_now TO queuepulse_writer;
+
+
+--
+-- Name: TABLE queue_targets; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_targets TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_targets TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_targets TO queuepulse_tenant_views;
+
+
+--
+-- Name: TABLE queue_targets_effective; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_targets_effective TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_targets_effective TO queuepulse_writer;
+
+
+--
 -- Name: TABLE queuepulse_migrations; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT ON TABLE public.queuepulse_migrations TO queuepulse_reader;
 GRANT SELECT ON TABLE public.queuepulse_migrations TO queuepulse_writer;
-
-
---
--- Name: TABLE queues; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.queues TO queuepulse_reader;
-GRANT SELECT,INSERT,UPDATE ON TABLE public.queues TO queuepulse_writer;
-GRANT SELECT ON TABLE public.queues TO queuepulse_tenant_views;
 
 
 --
@@ -1887,6 +2360,7 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABL
 -- queue_calls entered_at 1 day
 -- queue_config_changes changed_at 30 days
 -- queue_kpi_1m bucket 7 days
+-- queue_kpi_hourly bucket 30 days
 -- queue_live ts 1 day
 -- queues valid_from 365 days
 -- reconciliation_diffs detected_at 7 days
