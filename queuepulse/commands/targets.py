@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from queuepulse.commands.options import add_dsn_option
 from queuepulse.domain.targets import DEFAULTS_KEY, FIELDS
 
 __all__ = ["register"]
@@ -44,8 +45,7 @@ def register(subparsers: Any) -> None:
         description="Delete the queue's row in queue_targets.",
     )
     for p in (show, edit, reset):
-        p.add_argument("--dsn", default=None,
-                       help="libpq connection string (default: QUEUEPULSE_DB__DSN)")
+        add_dsn_option(p)
         p.add_argument("--pbx", default=None, metavar="PBX_ID",
                        help="the PBX (default: QUEUEPULSE_PBX__PBX_ID)")
     which = edit.add_mutually_exclusive_group(required=True)

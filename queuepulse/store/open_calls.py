@@ -37,7 +37,12 @@ FROM call_events WHERE pbx_id = %s AND call_key = ANY(%s)
 GROUP BY call_key
 """
 # The PBX time of the last applied poll: its gauges are stamped with it.
-_LAST_SEEN = "SELECT max(ts) FROM queue_live WHERE pbx_id = %s"
+# The PBX time of the last successful poll (queue_live is written on change only, so its newest
+# row may be older than the last poll).
+_LAST_SEEN = (
+    "SELECT max(ts + coalesce(skew_s, 0) * interval '1 second') FROM pipeline_health "
+    "WHERE pbx_id = %s AND component = 'live' AND errors = 0"
+)
 _LAST_EVENT = "SELECT max(occurred_at) FROM call_events WHERE pbx_id = %s"
 
 

@@ -113,7 +113,9 @@ BEGIN
         JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'pbx_id' AND NOT a.attisdropped
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'm', 'v')
-        ORDER BY c.relkind, c.relname  -- tables ('p', 'r') before views ('v')
+        -- tables ('p', 'r') before views ('v'); views in creation order, so a view that
+        -- reads another comes after it
+        ORDER BY c.relkind, c.oid
     LOOP
         protected := false;
         IF rel.relkind IN ('r', 'p') AND NOT rel.compressed THEN
@@ -145,7 +147,10 @@ BEGIN
             JOIN pg_class d ON d.oid = dep.refobjid
             WHERE w.ev_class = rel.oid AND d.oid <> rel.oid;
         END IF;
-        EXECUTE format('DROP VIEW IF EXISTS queuepulse_tenant.%I', rel.relname);
+        EXECUTE format('DROP VIEW IF EXISTS queuepulse_tenant.%I CASCADE', rel.relname);
+        -- A view read by the rebuilt query resolves to its tenant copy first (made earlier in
+        -- this loop): the copy's owner may read it, the tenant may not read the public one.
+        PERFORM set_config('search_path', 'queuepulse_tenant, public', true);
         -- security_barrier: the filter runs before any (possibly leaky) condition of the
         -- tenant's query. Not needed, and costly (conditions such as ts > now() - ... would no
         -- longer reach the indexes), where row-level security already filters first.
@@ -153,6 +158,7 @@ BEGIN
             'CREATE VIEW queuepulse_tenant.%I WITH (security_barrier = true) AS '
             'SELECT * FROM %s AS r WHERE r.pbx_id = ANY (coalesce((SELECT '
             'queuepulse_tenant_pbx_ids()), ARRAY[]::text[]))', rel.relname, source);
+        PERFORM set_config('search_path', 'public', true);
         EXECUTE format('COMMENT ON VIEW queuepulse_tenant.%I IS %L', rel.relname,
                        format('%s: only the rows of the querying tenant''s PBXs', rel.relname));
         BEGIN

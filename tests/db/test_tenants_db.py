@@ -93,8 +93,8 @@ def _fill_as_owner(conn: psycopg.Connection[Any], table: str) -> None:
             "AND conrelid = %s::regclass", (f"public.{table}",)).fetchall():
         for col, value in re.findall(r"\(?(\w+) = ANY \(ARRAY\['([^']*)'", definition):
             allowed.setdefault(col, value)
-        for col, value in re.findall(r"\(?(\w+) = '([^']*)'", definition):
-            allowed.setdefault(col, value)
+        if simple := re.fullmatch(r"CHECK \(\((\w+) = '([^']*)'::text\)\)", definition):
+            allowed.setdefault(simple.group(1), simple.group(2))
     for index, pbx in enumerate(PBXS):
         names, values = [], []
         for name, dtype, nullable, has_default in columns:
