@@ -150,6 +150,20 @@ class ObservabilitySettings(BaseModel):
     log_format: Literal["text", "json"] = "text"
 
 
+class ClusterSettings(BaseModel):
+    """The live flow as one Bytewax cluster of several processes (``run live --addresses``)."""
+
+    addresses: str = Field(
+        "", description="host:port of every member, comma-separated, the same list on every "
+                        "member (empty: not a cluster).")
+    process_id: int | None = Field(
+        None, ge=0, description="This member's index in the addresses (0 runs the start-up "
+                                "checks and the retention).")
+    join_timeout_s: float = Field(
+        120.0, gt=0, description="Seconds a member waits for the others at start before it "
+                                 "fails.")
+
+
 class Settings(BaseSettings):
     """Every setting of queuepulse, in sections."""
 
@@ -168,6 +182,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     rules: RulesSettings = RulesSettings()
     observability: ObservabilitySettings = ObservabilitySettings()
+    cluster: ClusterSettings = ClusterSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -52,6 +52,18 @@ class LiveMetrics(CommandMetrics):
             ["pbx_id"], registry=r)
         self.active_calls = Gauge(
             "queuepulse_active_calls", "Calls in the last applied poll", ["pbx_id"], registry=r)
+        self.member_info = Gauge(
+            "queuepulse_cluster_member_info",
+            "This process's place in the live flow's cluster (always 1; member 0 of 1 alone)",
+            ["process_id", "processes", "workers_per_process"], registry=r)
+        self.member: dict[str, int] | None = None
+
+    def set_member(self, process_id: int, processes: int, workers: int) -> None:
+        """Name this process's cluster membership on /metrics and /healthz."""
+        self.member_info.clear()
+        self.member_info.labels(str(process_id), str(processes), str(workers)).set(1)
+        self.member = {"process_id": process_id, "processes": processes,
+                       "workers_per_process": workers}
 
     def poll_succeeded(self, pbx_id: str) -> None:
         """A poll of ``pbx_id`` succeeded now (for readiness)."""
@@ -68,8 +80,16 @@ class LiveMetrics(CommandMetrics):
         written, errors, down = _sink_stats()
         self.rows_written.set(written)
         self.write_errors.set(errors)
-        report.update(ready=report["ready"] and not down, database_down=down,
-                      rows_written=written)
+        ready = report["ready"]
+        if self.member is not None and self.member["processes"] > 1 and not report["pbx"]:
+            # A cluster member that polls none of the PBXs (more workers than PBXs) still
+            # carries keyed state: ready once the cluster formed and the flow runs.
+            from queuepulse.live.runner import cluster_joined, flow_running
+
+            ready = cluster_joined() and flow_running()
+        report.update(ready=ready and not down, database_down=down, rows_written=written)
+        if self.member is not None:
+            report["member"] = self.member
         return report
 
 
