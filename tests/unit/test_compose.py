@@ -18,6 +18,7 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 FLOWS = {"migrate", "live", "reconcile"}
+CLUSTER = ("live-0", "live-1")  # the `cluster` profile: the live flow as two members
 SECRET_WORDS = re.compile(r"PASSWORD|SECRET|TOKEN|DSN|KEY", re.IGNORECASE)
 
 
@@ -42,7 +43,7 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
 
 
 def test_services_are_the_expected_ones(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"timescaledb", "grafana", "simulator", *FLOWS}
+    assert set(services) == {"timescaledb", "grafana", "simulator", *FLOWS, *CLUSTER}
 
 
 def test_images(services: dict[str, dict[str, Any]]) -> None:
@@ -72,7 +73,8 @@ def test_named_volumes_are_declared_and_used(
             source = volume.split(":", 1)[0]
             if not source.startswith((".", "/")):
                 used.add(source)
-    assert used == declared == {"timescaledb-data", "grafana-data"}
+    assert used == declared == {"timescaledb-data", "grafana-data", "live-recovery",
+                                "live-0-recovery", "live-1-recovery"}
     assert "timescaledb-data:/var/lib/postgresql/data" in services["timescaledb"]["volumes"]
 
 
@@ -90,7 +92,7 @@ def test_grafana_mounts_the_provisioning_and_the_dashboards(
         assert mounts[provider["options"]["path"]] == "./grafana/dashboards"
 
 
-LONG_RUNNING = ["timescaledb", "grafana", "simulator", "live", "reconcile"]
+LONG_RUNNING = ["timescaledb", "grafana", "simulator", "live", "reconcile", *CLUSTER]
 
 
 @pytest.mark.parametrize("name", LONG_RUNNING)
@@ -116,7 +118,7 @@ def test_flows_wait_for_a_healthy_database_and_the_migration(
         assert depends["migrate"]["condition"] == "service_completed_successfully"
     commands = {name: services[name]["command"] for name in ("live", "reconcile")}
     assert commands == {
-        "live": ["run", "live"],
+        "live": ["run", "live", "--recovery-dir", "/var/lib/queuepulse/recovery"],
         "reconcile": ["run", "reconcile"],
     }
 
@@ -135,7 +137,7 @@ def test_only_the_simulator_is_behind_the_demo_profile(
     services: dict[str, dict[str, Any]],
 ) -> None:
     profiled = {name: s["profiles"] for name, s in services.items() if "profiles" in s}
-    assert profiled == {"simulator": ["demo"]}
+    assert profiled == {"simulator": ["demo"], "live-0": ["cluster"], "live-1": ["cluster"]}
     for name in ("live", "reconcile"):  # they run without the demo profile too
         assert services[name]["depends_on"]["simulator"]["required"] is False
 
@@ -224,3 +226,44 @@ def test_healthchecks_probe_the_port_each_command_serves(
     # run live serves /healthz on the metrics port (9464), run reconcile on port + 2.
     for name, port in (("live", 9464), ("reconcile", 9466)):
         assert f"127.0.0.1:{port}/healthz" in " ".join(services[name]["healthcheck"]["test"])
+
+
+def _recovery_mount(service: dict[str, Any]) -> tuple[str, str]:
+    """(volume, the --recovery-dir it is mounted at) of a live service."""
+    command = service["command"]
+    directory = command[command.index("--recovery-dir") + 1]
+    volumes = [v.split(":") for v in service.get("volumes", [])]
+    sources = [v[0] for v in volumes if v[1] == directory]
+    assert len(sources) == 1, (command, volumes)
+    return sources[0], directory
+
+
+def test_live_keeps_its_recovery_directory_in_a_volume(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    volume, directory = _recovery_mount(services["live"])
+    assert volume in compose["volumes"]
+    # The image makes the mount point the unprivileged user's, so a new volume is writable.
+    text = (ROOT / "Dockerfile").read_text()
+    assert f"mkdir -p {directory} && chown queuepulse {directory}" in text
+
+
+def test_the_cluster_profile_runs_two_members_addressed_by_service_name(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    envs = [_env(services[name]) for name in CLUSTER]
+    addresses = {env["QUEUEPULSE_CLUSTER__ADDRESSES"] for env in envs}
+    assert len(addresses) == 1, "every member needs the same address list"
+    listed = addresses.pop().split(",")
+    assert [a.rsplit(":", 1)[0] for a in listed] == list(CLUSTER)  # member i = service i
+    assert [env["QUEUEPULSE_CLUSTER__PROCESS_ID"] for env in envs] == ["0", "1"]
+    volumes = set()
+    for name, env in zip(CLUSTER, envs, strict=True):
+        service = services[name]
+        assert service["command"][:2] == ["run", "live"]
+        assert env["QUEUEPULSE_PBX__URL"] == _env(services["live"])["QUEUEPULSE_PBX__URL"]
+        assert service["restart"] == "unless-stopped"  # a lost member stops both: restart
+        assert not service.get("ports"), "cluster traffic stays on the compose network"
+        volumes.add(_recovery_mount(service)[0])
+    assert len(volumes) == len(CLUSTER), "each member keeps its recovery share in its volume"
+    assert "--scale live=0" in COMPOSE.read_text()  # documented: the single live stays off
