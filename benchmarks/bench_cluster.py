@@ -13,10 +13,10 @@ Two shapes, each polled at 1 s by ``queuepulse run live`` for ``--seconds``:
 Each shape runs twice against a fresh throwaway TimescaleDB (non-durable: fsync off): as one
 member (one process) and as a two-member cluster (two processes, ``--addresses`` on
 loopback, each in its own working directory, as if on two hosts). Printed per run: polls kept
-per second (successful polls received from 12 s after the start until 3 s before the end),
+per second (successful polls received from 15 s after the start until 3 s before the end),
 poll-to-commit p50/p99 (each member's /metrics histogram, interpolated within buckets as
 Prometheus' histogram_quantile does, read 3 s before the end), and the CPU each process used
-after the first 12 s (the members, PostgreSQL, the simulator) per poll kept, with the rows
+after the first 15 s (the members, PostgreSQL, the simulator) per poll kept, with the rows
 written per second — the database's share decides where one TimescaleDB stops scaling.
 
 The simulator and the database share the machine's cores with the members, so on a 2-core
@@ -56,7 +56,7 @@ from queuepulse.store.db import connect  # noqa: E402
 
 assert SECRET  # bench_live puts the simulator's secret in QUEUEPULSE_PBX__CLIENT_SECRET
 
-WARMUP_S = 12.0
+WARMUP_S = 15.0
 
 
 @dataclass
