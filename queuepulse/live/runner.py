@@ -121,7 +121,7 @@ def ensure_recovery_dir(directory: Path, partitions: int, member: Member | None 
     wanted = (set(range(partitions)) if member is None else
               {k for k in range(partitions) if k % member.processes == member.process_id})
     if existing and (member is None or wanted & set(existing)
-                     or _part_count(next(iter(existing.values()))) != partitions):
+                     or _part_count(next(iter(existing.values()))) not in (None, partitions)):
         # Ours are here (or the directory holds a set of another size: the cluster changed
         # shape, and Bytewax rescales from the partitions as they are).
         log.info("resuming from recovery directory",
@@ -194,6 +194,12 @@ def request_stop() -> None:
 
 
 def _interrupt(signum: int, frame: object) -> None:
+    if _FLOW_RUNNING.is_set() and _MEMBER is not None and not _JOINED.is_set():
+        # Still waiting for the other members: nothing to commit, and Bytewax would go on
+        # retrying its connections — leave now.
+        log.warning("stopped before the cluster formed",
+                    extra={"signal": signal.Signals(signum).name})
+        os._exit(130)
     if _FLOW_RUNNING.is_set() and not _STOP.is_set():
         # A graceful stop: raising into Bytewax's worker would abort it (a Rust panic with a
         # backtrace) and drop the batch in flight. A second signal forces the exit.

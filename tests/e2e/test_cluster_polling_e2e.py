@@ -5,13 +5,16 @@ Every PBX is polled by exactly one worker (each member's /metrics counts polls o
 only, and its log names the PBX it polls), each member serves /healthz and /metrics with its
 member id, the start-up checks ran once, and the tables hold the simulators' truth: the
 queues, and every finished visit with its outcome, no visit the simulators never had.
-A member whose peers never come fails with one line within its join timeout."""
+A member whose peers never come fails with one line within its join timeout. And the
+same on one host with `--processes 2`: the parent checks once, member N serves port + N."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +26,7 @@ from typing import Any
 import psycopg
 import pytest
 import yaml
-from cluster_helpers import loopback_addresses, start_member
+from cluster_helpers import ROOT, loopback_addresses, start_member
 
 from queuepulse.live.runner import free_ports
 from queuepulse.simulator.config import SimulatorConfig
@@ -169,3 +172,38 @@ def test_member_without_peers_fails_with_one_line(pg_dsn: str, tmp_path: Path) -
     assert "cluster member 1 of 2 could not form the cluster within 3 s" in errors[0]
     assert addresses.split(",")[0] in errors[0]
     assert "Traceback" not in out
+
+
+def test_processes_on_one_host_check_once_and_serve_port_plus_member(
+    pg_dsn: str, tmp_path: Path
+) -> None:
+    with ExitStack() as stack:
+        sims = {pbx_id: stack.enter_context(run_simulator(SimulatorConfig(
+            model=ModelConfig(seed=seed, queues=2, agents=6), pbx_id=pbx_id)))
+            for pbx_id, seed in (("east", 41), ("west", 42))}
+        pbx_file = tmp_path / "pbxs.yaml"
+        pbx_file.write_text(yaml.safe_dump([
+            {"pbx_id": pbx_id, "url": sim.base_url, "client_id": sim.client_id,
+             "client_secret": sim.client_secret, "poll_interval_s": 0.5}
+            for pbx_id, sim in sims.items()]))
+        port = free_ports(1)[0]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "queuepulse.cli", "run", "live", "--pbx-file",
+             str(pbx_file), "--dsn", pg_dsn, "--processes", "2", "--run-for", "8",
+             "--metrics-port", str(port), "--recovery-dir", str(tmp_path / "recovery")],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            seen = [_wait_ready(port + i, [parent])[0] for i in range(2)]
+            out, _ = parent.communicate(timeout=90)
+        finally:
+            if parent.poll() is None:
+                parent.kill()
+                parent.communicate()
+    assert parent.returncode == 0, out
+    assert [h["member"]["process_id"] for h in seen] == [0, 1]
+    assert sorted(p for h in seen for p in h["pbx"]) == ["east", "west"]
+    assert out.count("initial configuration written") == 2  # by the parent, once per PBX
+    assert out.count("retention applied") == 1  # member 0 only
+    parts = sorted(p.name for p in (tmp_path / "recovery").glob("part-*.sqlite3"))
+    assert parts == ["part-0.sqlite3", "part-1.sqlite3"]  # one shared directory, both shares
