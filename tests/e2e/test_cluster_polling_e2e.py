@@ -71,7 +71,7 @@ def test_two_member_cluster_polls_each_pbx_once_and_writes_the_truth(
     with ExitStack() as stack:
         sims = {}
         for pbx_id, seed in (("east", 31), ("west", 32)):
-            model = ModelConfig(seed=seed, queues=QUEUES, agents=12, calls_per_min_per_queue=6)
+            model = ModelConfig(seed=seed, queues=QUEUES, agents=12, calls_per_min_per_queue=12)
             sims[pbx_id] = stack.enter_context(run_simulator(SimulatorConfig(
                 model=model, speed=10.0, warmup_s=600, pbx_id=pbx_id)))
         pbx_file = tmp_path / "pbxs.yaml"  # the same file on every member
@@ -190,7 +190,7 @@ def test_processes_on_one_host_check_once_and_serve_port_plus_member(
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         parent = subprocess.Popen(
             [sys.executable, "-m", "queuepulse.cli", "run", "live", "--pbx-file",
-             str(pbx_file), "--dsn", pg_dsn, "--processes", "2", "--run-for", "8",
+             str(pbx_file), "--dsn", pg_dsn, "--processes", "2", "--run-for", "6",
              "--metrics-port", str(port), "--recovery-dir", str(tmp_path / "recovery")],
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:

@@ -37,7 +37,7 @@ def test_cluster_member_killed_then_resumed_equals_uninterrupted(
     pg_dsn: str, second_dsn: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "rec.jsonl"
-    rec, _, _ = record(path, seed=23, seconds=240)
+    rec, _, _ = record(path, seed=23, seconds=180)
     polls = sum(1 for r in rec.records if r.kind == "active_calls")
 
     first = _replay(pg_dsn, path)  # A: one process, uninterrupted
