@@ -41,8 +41,10 @@ def register(run_subparsers: Any) -> None:
     add_cluster_options(parser)
     parser.add_argument("--recovery-dir", type=Path, default=None,
                         help="Bytewax recovery directory (created on first use); a restarted flow "
-                             "resumes from its last snapshot without double counting (default: "
-                             "none, a restart starts new lifecycle and KPI state)")
+                             "resumes from its last snapshot without double counting; in a "
+                             "cluster each member keeps its share of the snapshots in its own "
+                             "directory (default: none, a restart starts new lifecycle and KPI "
+                             "state)")
     parser.add_argument("--snapshot-s", type=float, default=10.0,
                         help="epoch / recovery snapshot interval in seconds (default 10)")
     parser.add_argument("--metrics-port", type=int, default=None,
