@@ -29,12 +29,14 @@ import contextlib
 import gc
 import logging
 import os
+import select
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -161,20 +163,39 @@ def cluster_joined() -> bool:
     return _JOINED.is_set()
 
 
-def _join_watchdog(member: Member, addresses: Sequence[str], timeout_s: float) -> None:
-    """Exit this process (2) with one line when the cluster has not formed in ``timeout_s``:
-    Bytewax would retry connecting for ever. Started as a daemon thread by :func:`run_flow`."""
-    if _JOINED.wait(timeout_s) or not _FLOW_RUNNING.is_set():
-        return
-    others = ", ".join(f"{a} (member {i})" for i, a in enumerate(addresses)
-                       if i != member.process_id)
-    message = (f"cluster member {member.process_id} of {member.processes} could not form the "
-               f"cluster within {timeout_s:g} s: no connection with {others}; start every "
-               "member with the same --addresses and make each reachable from the others on "
-               "its port (QUEUEPULSE_CLUSTER__JOIN_TIMEOUT_S sets the wait)")
-    log.error(message)
-    print(f"error: {message}", file=sys.stderr, flush=True)
-    os._exit(2)
+def _join_watchdog(member: Member, addresses: Sequence[str], timeout_s: float,
+                   signals_fd: int | None) -> None:
+    """Exit this process with one line when the cluster has not formed in ``timeout_s`` (2),
+    or at a signal before it formed (130): Bytewax would retry connecting for ever, in Rust,
+    where Python's own signal handlers do not run. ``signals_fd`` is the read end of the
+    signal wake-up pipe (:func:`signal.set_wakeup_fd`). A daemon thread of :func:`run_flow`."""
+    deadline = time.monotonic() + timeout_s
+    while not _JOINED.is_set() and _FLOW_RUNNING.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            others = ", ".join(f"{a} (member {i})" for i, a in enumerate(addresses)
+                               if i != member.process_id)
+            message = (
+                f"cluster member {member.process_id} of {member.processes} could not form the "
+                f"cluster within {timeout_s:g} s: no connection with {others}; start every "
+                "member with the same --addresses and make each reachable from the others on "
+                "its port (QUEUEPULSE_CLUSTER__JOIN_TIMEOUT_S sets the wait)")
+            log.error(message)
+            print(f"error: {message}", file=sys.stderr, flush=True)
+            os._exit(2)
+        if signals_fd is None:
+            _JOINED.wait(min(remaining, 0.5))
+            continue
+        try:
+            ready, _, _ = select.select([signals_fd], [], [], min(remaining, 0.5))
+            signalled = bool(ready) and bool(os.read(signals_fd, 64))
+        except (OSError, ValueError):  # the flow ended and run_flow closed the pipe
+            return
+        if signalled and not _JOINED.is_set():
+            # Nothing to commit yet: leave now.
+            log.warning("stopped before the cluster formed",
+                        extra={"process_id": member.process_id})
+            os._exit(130)
 
 
 def flow_running() -> bool:
@@ -195,8 +216,7 @@ def request_stop() -> None:
 
 def _interrupt(signum: int, frame: object) -> None:
     if _FLOW_RUNNING.is_set() and _MEMBER is not None and not _JOINED.is_set():
-        # Still waiting for the other members: nothing to commit, and Bytewax would go on
-        # retrying its connections — leave now.
+        # Still waiting for the other members (see _join_watchdog): nothing to commit.
         log.warning("stopped before the cluster formed",
                     extra={"signal": signal.Signals(signum).name})
         os._exit(130)
@@ -263,8 +283,15 @@ def run_flow(
     _JOINED.clear()
     _MEMBER = member
     _FLOW_RUNNING.set()
+    pipe = old_wakeup = None
     if member is not None and addresses:
-        threading.Thread(target=_join_watchdog, args=(member, list(addresses), join_timeout_s),
+        if threading.current_thread() is threading.main_thread():
+            pipe = os.pipe()
+            os.set_blocking(pipe[1], False)
+            old_wakeup = signal.set_wakeup_fd(pipe[1], warn_on_full_buffer=False)
+        threading.Thread(target=_join_watchdog,
+                         args=(member, list(addresses), join_timeout_s,
+                               pipe[0] if pipe else None),
                          name="cluster-join", daemon=True).start()
     try:
         cli_main(  # type: ignore[no-untyped-call]
@@ -296,6 +323,10 @@ def run_flow(
     finally:
         _FLOW_RUNNING.clear()
         _MEMBER = None
+        if pipe is not None:
+            signal.set_wakeup_fd(old_wakeup if old_wakeup is not None else -1)
+            for fd in pipe:  # the watchdog ends with the flow (a closed pipe ends it too)
+                os.close(fd)
 
 
 def _our_error(exc: BaseException) -> QueuepulseError | None:
@@ -340,8 +371,21 @@ def spawn_cluster(argv: Sequence[str], processes: int, *, metrics_port: int = 0)
         for i in range(processes)
     ]
     try:
+        # A member that fails (at start, or losing a peer) breaks the cluster: stop the others
+        # at once instead of letting them wait out their join timeout.
+        while None in (codes := [child.poll() for child in children]):
+            failed = [code for code in codes if code not in (None, 0)]
+            if failed:
+                for child in children:
+                    if child.poll() is None:
+                        child.send_signal(signal.SIGINT)
+                for child in children:
+                    child.wait()
+                return failed[0]  # the member that failed, not the ones stopped after it
+            time.sleep(0.2)
         return max(child.wait() for child in children)
     except KeyboardInterrupt:
         for child in children:
-            child.send_signal(signal.SIGINT)
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
         return max(child.wait() for child in children)

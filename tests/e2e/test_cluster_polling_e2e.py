@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -207,3 +208,22 @@ def test_processes_on_one_host_check_once_and_serve_port_plus_member(
     assert out.count("retention applied") == 1  # member 0 only
     parts = sorted(p.name for p in (tmp_path / "recovery").glob("part-*.sqlite3"))
     assert parts == ["part-0.sqlite3", "part-1.sqlite3"]  # one shared directory, both shares
+
+
+def test_a_signal_while_waiting_for_the_others_stops_the_member(
+    pg_dsn: str, tmp_path: Path
+) -> None:
+    addresses = loopback_addresses(2)  # member 0 never comes
+    (tmp_path / "none.jsonl").write_text("")
+    member = start_member(
+        ["replay", str(tmp_path / "none.jsonl"), "--dsn", pg_dsn, "--metrics-port", "0",
+         "--join-timeout-s", "600"],
+        process_id=1, addresses=addresses, workdir=tmp_path / "host-1")
+    assert member.stdout is not None
+    for line in member.stdout:  # it is waiting once Bytewax retries its connection
+        if "retrying" in line:
+            break
+    member.send_signal(signal.SIGTERM)
+    out, _ = member.communicate(timeout=30)  # not the 600 s join timeout
+    assert member.returncode == 130
+    assert "stopped before the cluster formed" in out
