@@ -14,11 +14,14 @@ WORKDIR /app
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 COPY schema ./schema
+# The live flow's recovery directory (a volume in docker-compose.yml): owned by the user, so a
+# fresh named volume mounted there is writable.
+RUN mkdir -p /var/lib/queuepulse/recovery && chown queuepulse /var/lib/queuepulse/recovery
 ENV PYTHONUNBUFFERED=1 \
     QUEUEPULSE_SCHEMA_DIR=/app/schema \
     QUEUEPULSE_OBSERVABILITY__METRICS_HOST=0.0.0.0 \
     QUEUEPULSE_OBSERVABILITY__LOG_FORMAT=json
 USER queuepulse
-EXPOSE 9464
+EXPOSE 9464 2101
 ENTRYPOINT ["queuepulse"]
 CMD ["--help"]

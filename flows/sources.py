@@ -5,6 +5,7 @@ Wiring only: the feeds in :mod:`queuepulse.live.feeds` do the work.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,10 +19,12 @@ from queuepulse.live.items import SourceItem
 from queuepulse.live.poller import PbxPoller
 from queuepulse.live.recording import RecordingClient, recording_writer
 from queuepulse.live.replay_reader import ReplayPosition, ReplayReader
-from queuepulse.live.runner import stop_requested
+from queuepulse.live.runner import current_member, mark_joined, stop_requested
 from queuepulse.settings import PbxSettings
 
 __all__ = ["FeedPartition", "PollingSource", "ReplaySource"]
+
+log = logging.getLogger(__name__)
 
 
 class FeedPartition(StatefulSourcePartition[SourceItem, Any]):
@@ -80,6 +83,10 @@ class PollingSource(FixedPartitionedSource[SourceItem, Any]):
         self.record_dir = record_dir
 
     def list_parts(self) -> list[str]:
+        # Every worker of every cluster member lists every PBX: Bytewax then makes each PBX's
+        # partition primary on exactly one worker, balanced over all workers of all members.
+        # Bytewax asks only once the cluster formed.
+        mark_joined()
         return sorted(self.targets)
 
     def _client_factory(self) -> Callable[[PbxSettings], Any] | None:
@@ -99,6 +106,9 @@ class PollingSource(FixedPartitionedSource[SourceItem, Any]):
         return recording
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any) -> FeedPartition:
+        member = current_member()
+        log.info("polling PBX", extra={
+            "pbx": for_part, "process_id": member.process_id if member else 0})
         poller = PbxPoller(
             self.targets[for_part], queue_size=self.queue_size, hold=self.hold,
             client_factory=self._client_factory(), known_loader=self.known_loader,
@@ -115,6 +125,7 @@ class ReplaySource(FixedPartitionedSource[SourceItem, ReplayPosition]):
         self.speed = speed
 
     def list_parts(self) -> list[str]:
+        mark_joined()
         return [f"replay:{self.path.name}"]
 
     def build_part(

@@ -234,6 +234,20 @@ class StaffingSettings(BaseModel):
     horizon_days: int = Field(7, ge=0, le=28, description="Days forecast after today.")
 
 
+class ClusterSettings(BaseModel):
+    """The live flow as one Bytewax cluster of several processes (``run live --addresses``)."""
+
+    addresses: str = Field(
+        "", description="host:port of every member, comma-separated, the same list on every "
+                        "member (empty: not a cluster).")
+    process_id: int | None = Field(
+        None, ge=0, description="This member's index in the addresses (0 runs the start-up "
+                                "checks and the retention).")
+    join_timeout_s: float = Field(
+        120.0, gt=0, description="Seconds a member waits for the others at start before it "
+                                 "fails.")
+
+
 class Settings(BaseSettings):
     """Every setting of queuepulse, in sections."""
 
@@ -253,6 +267,7 @@ class Settings(BaseSettings):
     rules: RulesSettings = RulesSettings()
     observability: ObservabilitySettings = ObservabilitySettings()
     staffing: StaffingSettings = StaffingSettings()
+    cluster: ClusterSettings = ClusterSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from queuepulse.commands.cluster_options import add_cluster_options, cluster_from_args
 from queuepulse.commands.options import add_dsn_option
 
 
@@ -38,6 +39,7 @@ def register(subparsers: Any) -> None:
                         help="port of /healthz (ready while the replay runs) and /metrics "
                              "(default: settings, 9464; 0 = off; a port in use is logged and "
                              "the replay goes on without)")
+    add_cluster_options(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -66,10 +68,13 @@ def handle(args: argparse.Namespace) -> int:
     )
     port = args.metrics_port if args.metrics_port is not None else (
         settings.observability.metrics_port)
+    cluster = cluster_from_args(args, settings)
     recorder = CommitRecorder(keep=True)
     started = time.monotonic()
     run_live_service(config, ServiceOptions(
         workers=args.workers, snapshot_s=args.snapshot_s, recovery_dir=args.recovery_dir,
+        process_id=cluster.process_id, addresses=cluster.addresses,
+        join_timeout_s=cluster.join_timeout_s,
         metrics_host=settings.observability.metrics_host, metrics_port=port,
         metrics_required=False), recorder=recorder)
     print(f"replayed {args.file}: {len(recorder.samples)} polls committed in "

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from queuepulse.commands.cluster_options import add_cluster_options, cluster_from_args
 from queuepulse.commands.run import add_target_options, settings_from_args
 
 
@@ -22,7 +23,10 @@ def register(run_subparsers: Any) -> None:
             "database, and writes the current configuration; it applies the retention "
             "(queuepulse_apply_retention) at start and daily when "
             "QUEUEPULSE_DB__RETENTION_DSN names a member of queuepulse_retention (the writer "
-            "may not). Exits 2 with a message when a PBX or the database is unusable at start."
+            "may not). Exits 2 with a message when a PBX or the database is unusable at start. "
+            "Beyond one machine, run it on each host with the same PBX list, the same "
+            "--addresses and that host's --process-id: one Bytewax cluster, PBXs spread over "
+            "every member's workers (docs/cluster.md)."
         ),
     )
     add_target_options(parser)
@@ -35,18 +39,19 @@ def register(run_subparsers: Any) -> None:
                         help="Bytewax workers per process (default 1)")
     parser.add_argument("--processes", type=int, default=1,
                         help="run as a cluster of N local processes, PBXs spread over them "
-                             "(default 1)")
-    parser.add_argument("--process-id", type=int, default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--addresses", default=None, help=argparse.SUPPRESS)
+                             "(default 1; across hosts: --addresses)")
+    add_cluster_options(parser)
     parser.add_argument("--recovery-dir", type=Path, default=None,
                         help="Bytewax recovery directory (created on first use); a restarted flow "
-                             "resumes from its last snapshot without double counting (default: "
-                             "none, a restart starts new lifecycle and KPI state)")
+                             "resumes from its last snapshot without double counting; in a "
+                             "cluster each member keeps its share of the snapshots in its own "
+                             "directory (default: none, a restart starts new lifecycle and KPI "
+                             "state)")
     parser.add_argument("--snapshot-s", type=float, default=10.0,
                         help="epoch / recovery snapshot interval in seconds (default 10)")
     parser.add_argument("--metrics-port", type=int, default=None,
                         help="port of /healthz and /metrics (default: settings, 9464; "
-                             "process N of a cluster uses port + N; 0 = off)")
+                             "process N of --processes uses port + N; 0 = off)")
     parser.add_argument("--run-for", type=float, default=None,
                         help="stop after this many seconds (default: until Ctrl-C)")
     parser.add_argument("--kpi-lateness-s", type=float, default=300.0,
@@ -70,11 +75,12 @@ def handle(args: argparse.Namespace) -> int:
         write_config=not args.no_sync, load_known=not args.no_sync)
     port = args.metrics_port if args.metrics_port is not None else (
         settings.observability.metrics_port)
+    cluster = cluster_from_args(args, settings, processes=args.processes)
     return run_live_service(config, ServiceOptions(
         workers=args.workers, snapshot_s=args.snapshot_s, recovery_dir=args.recovery_dir,
         processes=args.processes, cluster_argv=_child_argv(sys.argv[1:]),
-        process_id=args.process_id,
-        addresses=args.addresses.split(";") if args.addresses else None,
+        process_id=cluster.process_id, addresses=cluster.addresses,
+        join_timeout_s=cluster.join_timeout_s, startup_checked=args.startup_checked,
         metrics_host=settings.observability.metrics_host, metrics_port=port))
 
 

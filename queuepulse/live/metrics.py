@@ -78,11 +78,23 @@ class LiveMetrics(CommandMetrics):
             "queuepulse_clock_anomalies", "Polls whose ServerNow disagreed with the PBX clock "
             "estimate (jumps, steps) ", ["pbx_id"], registry=r)
         self._dead_seen = 0
+        self.member_info = Gauge(
+            "queuepulse_cluster_member_info",
+            "This process's place in the live flow's cluster (always 1; member 0 of 1 alone)",
+            ["process_id", "processes", "workers_per_process"], registry=r)
+        self.member: dict[str, int] | None = None
 
     def breaker_state(self, pbx_id: str, state: str) -> None:
         """The breaker of ``pbx_id`` is in ``state`` (``closed``, ``half_open``, ``open``)."""
         for name in BREAKER_STATES:
             self.breaker.labels(pbx_id, name).set(1 if name == state else 0)
+
+    def set_member(self, process_id: int, processes: int, workers: int) -> None:
+        """Name this process's cluster membership on /metrics and /healthz."""
+        self.member_info.clear()
+        self.member_info.labels(str(process_id), str(processes), str(workers)).set(1)
+        self.member = {"process_id": process_id, "processes": processes,
+                       "workers_per_process": workers}
 
     def poll_succeeded(self, pbx_id: str) -> None:
         """A poll of ``pbx_id`` succeeded now (for readiness and staleness alerts)."""
@@ -101,8 +113,16 @@ class LiveMetrics(CommandMetrics):
         if self.database_up is not None:
             self.database_up.set(0 if down else 1)
         self._refresh_buffers()
-        report.update(ready=report["ready"] and not down, database_down=down,
-                      rows_written=written)
+        ready = report["ready"]
+        if self.member is not None and self.member["processes"] > 1 and not report["pbx"]:
+            # A cluster member that polls none of the PBXs (more workers than PBXs) still
+            # carries keyed state: ready once the cluster formed and the flow runs.
+            from queuepulse.live.runner import cluster_joined, flow_running
+
+            ready = cluster_joined() and flow_running()
+        report.update(ready=ready and not down, database_down=down, rows_written=written)
+        if self.member is not None:
+            report["member"] = self.member
         return report
 
     def _refresh_buffers(self) -> None:

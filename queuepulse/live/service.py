@@ -7,13 +7,17 @@
    are free), so a port in use is an error before anything is written;
 2. checks each PBX and the database and writes each PBX's current configuration
    (:func:`~queuepulse.live.startup.prepare_targets`; a replay has no PBX to ask, so only the
-   database is checked) — a clean error, exit 2, instead of a traceback from a flow thread;
+   database is checked) — a clean error, exit 2, instead of a traceback from a flow thread.
+   Once per cluster: on member 0 (or on the ``--processes N`` parent before it starts its
+   members); every other member only checks that it reaches the database;
 3. spawns the local cluster when ``processes > 1`` (each member runs this function again);
 4. serves (bound in step 1) ``/healthz`` and ``/metrics`` of the live flow's collectors
-   (:data:`METRICS`): live flows are ready while every PBX polled within ``stale_after_s``
-   and the database is up; a replay is ready while it runs and the database is up;
+   (:data:`METRICS`), with this process's member id: live flows are ready while every PBX this
+   member polls polled within ``stale_after_s`` and the database is up; a replay is ready while
+   it runs and the database is up;
 5. applies the retention at start and daily with ``retention_dsn`` (a member of
-   queuepulse_retention; never the writer), when given (not for a replay: its data may be old);
+   queuepulse_retention; never the writer), when given (member 0 only; not for a replay: its
+   data may be old);
 6. runs the flow until it ends, is stopped or fails, and stops everything it started.
 """
 
@@ -49,10 +53,15 @@ class ServiceOptions:
     """> 1: run ``cluster_argv`` as that many local cluster members (``process_id`` unset)."""
     cluster_argv: Sequence[str] = ()
     process_id: int | None = None
+    """This member's index in ``addresses`` (a cluster across hosts or spawned locally)."""
     addresses: Sequence[str] | None = None
+    join_timeout_s: float = 120.0
+    """How long a member waits for the others at start before it fails."""
+    startup_checked: bool = False
+    """The ``--processes N`` parent ran the start-up checks: its members skip them."""
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 0
-    """Port of /healthz and /metrics (member N of a cluster: port + N); 0: not served."""
+    """Port of /healthz and /metrics (``--processes N`` members: port + N); 0: not served."""
     metrics_required: bool = True
     """A port in use is an error (otherwise logged, and the flow runs without)."""
     config_clock: Callable[[], datetime] | None = None
@@ -102,31 +111,39 @@ def run_live_service(
     from queuepulse.live.startup import prepare_targets
 
     stop_on_signals()
-    first = options.process_id is None
-    cluster_parent = options.processes > 1 and first
+    member_id = options.process_id or 0
+    cluster_parent = options.processes > 1 and options.process_id is None
+    server = None
     # The metrics port first: a port in use is an error before anything is written.
-    if cluster_parent and options.metrics_port and options.metrics_required:
-        for member in range(options.processes):
-            check_port_free(options.metrics_host, options.metrics_port + member)
-    metrics: CommandMetrics = METRICS if config.replay is None else ReplayMetrics(METRICS)
-    poll_s = max((t.poll_interval_s for t in config.targets), default=1.0)
-    server = None if cluster_parent else serve_health(
-        options.metrics_host,
-        options.metrics_port + (options.process_id or 0) if options.metrics_port else 0,
-        metrics, stale_after_s=max(5.0, 3 * poll_s), required=options.metrics_required)
+    if cluster_parent:
+        if options.metrics_port and options.metrics_required:
+            for member in range(options.processes):
+                check_port_free(options.metrics_host, options.metrics_port + member)
+    else:
+        METRICS.set_member(member_id, len(options.addresses or ()) or 1, options.workers)
+        metrics: CommandMetrics = METRICS if config.replay is None else ReplayMetrics(METRICS)
+        poll_s = max((t.poll_interval_s for t in config.targets), default=1.0)
+        server = serve_health(options.metrics_host, options.metrics_port, metrics,
+                              stale_after_s=max(5.0, 3 * poll_s),
+                              required=options.metrics_required)
     retention = None
     try:
-        if first and config.replay is None:
-            prepare_targets(config.targets, config.dsn, write_config=config.write_config,
-                            clock=options.config_clock)
-        elif first and config.dsn is not None:
+        if member_id == 0 and not options.startup_checked:
+            if config.replay is None:
+                prepare_targets(config.targets, config.dsn, write_config=config.write_config,
+                                clock=options.config_clock)
+            elif config.dsn is not None:
+                _check_database(config.dsn)
+        elif config.dsn is not None:  # every member writes: each must reach the database
             _check_database(config.dsn)
         if cluster_parent:
-            return spawn_cluster(options.cluster_argv, options.processes)
+            return spawn_cluster([*options.cluster_argv, "--startup-checked"],
+                                 options.processes, metrics_port=options.metrics_port)
         log.info("live flow starting", extra={
             "pbx": [t.pbx_id for t in config.targets], "replay": str(config.replay or ""),
-            "workers": options.workers, "process_id": options.process_id})
-        if config.dsn is not None and config.replay is None and not options.process_id:
+            "workers": options.workers, "process_id": member_id,
+            "processes": len(options.addresses or ()) or 1})
+        if config.dsn is not None and config.replay is None and member_id == 0:
             if config.retention_dsn is not None:
                 retention = RetentionTimer(config.retention_dsn).start()
             else:
@@ -136,7 +153,8 @@ def run_live_service(
         with while_running(server) if while_running else contextlib.nullcontext():
             run_flow(build_flow(config, recorder=recorder), workers=options.workers,
                      snapshot_s=options.snapshot_s, recovery_dir=options.recovery_dir,
-                     process_id=options.process_id, addresses=options.addresses)
+                     process_id=options.process_id, addresses=options.addresses,
+                     join_timeout_s=options.join_timeout_s)
     finally:
         if retention is not None:
             retention.stop()

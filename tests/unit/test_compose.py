@@ -18,6 +18,7 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 FLOWS = {"migrate", "live", "reconcile"}
+CLUSTER = ("live-0", "live-1")  # the `cluster` profile: the live flow as two members
 SECRET_WORDS = re.compile(r"PASSWORD|SECRET|TOKEN|DSN|KEY", re.IGNORECASE)
 
 
@@ -43,7 +44,7 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
 
 def test_services_are_the_expected_ones(services: dict[str, dict[str, Any]]) -> None:
     assert set(services) == {
-        "timescaledb", "grafana", "prometheus", "simulator", "queues", *FLOWS
+        "timescaledb", "grafana", "prometheus", "simulator", "queues", *FLOWS, *CLUSTER
     }
 
 
@@ -74,7 +75,8 @@ def test_named_volumes_are_declared_and_used(
             source = volume.split(":", 1)[0]
             if not source.startswith((".", "/")):
                 used.add(source)
-    assert used == declared == {"timescaledb-data", "grafana-data", "prometheus-data"}
+    assert used == declared == {"timescaledb-data", "grafana-data", "prometheus-data",
+                                "live-recovery", "live-0-recovery", "live-1-recovery"}
     assert "timescaledb-data:/var/lib/postgresql/data" in services["timescaledb"]["volumes"]
 
 
@@ -92,7 +94,8 @@ def test_grafana_mounts_the_provisioning_and_the_dashboards(
         assert mounts[provider["options"]["path"]] == "./grafana/dashboards"
 
 
-LONG_RUNNING = ["timescaledb", "grafana", "prometheus", "simulator", "live", "reconcile"]
+LONG_RUNNING = ["timescaledb", "grafana", "prometheus", "simulator", "live", "reconcile",
+                *CLUSTER]
 
 
 @pytest.mark.parametrize("name", LONG_RUNNING)
@@ -118,7 +121,7 @@ def test_flows_wait_for_a_healthy_database_and_the_migration(
         assert depends["migrate"]["condition"] == "service_completed_successfully"
     commands = {name: services[name]["command"] for name in ("live", "reconcile")}
     assert commands == {
-        "live": ["run", "live"],
+        "live": ["run", "live", "--recovery-dir", "/var/lib/queuepulse/recovery"],
         "reconcile": ["run", "reconcile"],
     }
 
@@ -137,8 +140,10 @@ def test_only_the_simulator_is_behind_the_demo_profile(
     services: dict[str, dict[str, Any]],
 ) -> None:
     profiled = {name: s["profiles"] for name, s in services.items() if "profiles" in s}
-    # the simulator only in the demo; `queues` (configuration as code) only when run on demand
-    assert profiled == {"simulator": ["demo"], "queues": ["tools"]}
+    # the simulator only in the demo; `queues` (configuration as code) only when run on demand;
+    # the two-member live cluster only in its profile
+    assert profiled == {"simulator": ["demo"], "queues": ["tools"], "live-0": ["cluster"],
+                        "live-1": ["cluster"]}
     for name in ("live", "reconcile"):  # they run without the demo profile too
         assert services[name]["depends_on"]["simulator"]["required"] is False
 
@@ -322,3 +327,42 @@ def test_the_database_speaks_tls_and_grafana_verifies_it(
     tls = datasource["datasources"][0]["jsonData"]
     assert tls["sslmode"] == "verify-full"
     assert tls["sslRootCertFile"] == "${QUEUEPULSE_GRAFANA_DB_CA_FILE}"
+def _recovery_mount(service: dict[str, Any]) -> tuple[str, str]:
+    """(volume, the --recovery-dir it is mounted at) of a live service."""
+    command = service["command"]
+    directory = command[command.index("--recovery-dir") + 1]
+    volumes = [v.split(":") for v in service.get("volumes", [])]
+    sources = [v[0] for v in volumes if v[1] == directory]
+    assert len(sources) == 1, (command, volumes)
+    return sources[0], directory
+
+
+def test_live_keeps_its_recovery_directory_in_a_volume(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    volume, directory = _recovery_mount(services["live"])
+    assert volume in compose["volumes"]
+    # The image makes the mount point the unprivileged user's, so a new volume is writable.
+    text = (ROOT / "Dockerfile").read_text()
+    assert f"mkdir -p {directory} && chown queuepulse {directory}" in text
+
+
+def test_the_cluster_profile_runs_two_members_addressed_by_service_name(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    envs = [_env(services[name]) for name in CLUSTER]
+    addresses = {env["QUEUEPULSE_CLUSTER__ADDRESSES"] for env in envs}
+    assert len(addresses) == 1, "every member needs the same address list"
+    listed = addresses.pop().split(",")
+    assert [a.rsplit(":", 1)[0] for a in listed] == list(CLUSTER)  # member i = service i
+    assert [env["QUEUEPULSE_CLUSTER__PROCESS_ID"] for env in envs] == ["0", "1"]
+    volumes = set()
+    for name, env in zip(CLUSTER, envs, strict=True):
+        service = services[name]
+        assert service["command"][:2] == ["run", "live"]
+        assert env["QUEUEPULSE_PBX__URL"] == _env(services["live"])["QUEUEPULSE_PBX__URL"]
+        assert service["restart"] == "unless-stopped"  # a lost member stops both: restart
+        assert not service.get("ports"), "cluster traffic stays on the compose network"
+        volumes.add(_recovery_mount(service)[0])
+    assert len(volumes) == len(CLUSTER), "each member keeps its recovery share in its volume"
+    assert "--scale live=0" in COMPOSE.read_text()  # documented: the single live stays off
