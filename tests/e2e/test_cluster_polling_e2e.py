@@ -33,6 +33,7 @@ from queuepulse.live.runner import free_ports
 from queuepulse.simulator.config import SimulatorConfig
 from queuepulse.simulator.model.config import ModelConfig
 from queuepulse.simulator.server import run_simulator
+from queuepulse.xapi.replay_file import ReplayRecord
 
 pytestmark = pytest.mark.e2e
 
@@ -66,8 +67,13 @@ def _ts(value: Any) -> datetime:
         str(value).replace("Z", "+00:00"))
 
 
+# A recording of one empty ActiveCalls poll: a member replaying it has work to wait for peers
+# with (an empty file is refused before the flow starts).
+ONE_EMPTY_POLL = ReplayRecord("active_calls", "p1", datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+                              {"value": []}).to_line()
+
 def test_two_member_cluster_polls_each_pbx_once_and_writes_the_truth(
-    pg_dsn: str, tmp_path: Path
+    pg_dsn: str, pg_retention_dsn: str, tmp_path: Path
 ) -> None:
     with ExitStack() as stack:
         sims = {}
@@ -85,7 +91,8 @@ def test_two_member_cluster_polls_each_pbx_once_and_writes_the_truth(
         members = [start_member(
             ["run", "live", "--pbx-file", str(pbx_file), "--dsn", pg_dsn, "--run-for", "12",
              "--metrics-port", str(ports[i])],
-            process_id=i, addresses=addresses, workdir=tmp_path / f"host-{i}")
+            process_id=i, addresses=addresses, workdir=tmp_path / f"host-{i}",
+            extra_env={"QUEUEPULSE_DB__RETENTION_DSN": pg_retention_dsn})
             for i in range(2)]
         try:
             seen = [_wait_ready(port, members) for port in ports]
@@ -161,7 +168,7 @@ def test_two_member_cluster_polls_each_pbx_once_and_writes_the_truth(
 
 def test_member_without_peers_fails_with_one_line(pg_dsn: str, tmp_path: Path) -> None:
     addresses = loopback_addresses(2)  # nobody listens on member 0's port
-    (tmp_path / "none.jsonl").write_text("")
+    (tmp_path / "none.jsonl").write_text(ONE_EMPTY_POLL)
     member = start_member(
         ["replay", str(tmp_path / "none.jsonl"), "--dsn", pg_dsn, "--metrics-port", "0",
          "--join-timeout-s", "3"],
@@ -176,7 +183,7 @@ def test_member_without_peers_fails_with_one_line(pg_dsn: str, tmp_path: Path) -
 
 
 def test_processes_on_one_host_check_once_and_serve_port_plus_member(
-    pg_dsn: str, tmp_path: Path
+    pg_dsn: str, pg_retention_dsn: str, tmp_path: Path
 ) -> None:
     with ExitStack() as stack:
         sims = {pbx_id: stack.enter_context(run_simulator(SimulatorConfig(
@@ -188,7 +195,8 @@ def test_processes_on_one_host_check_once_and_serve_port_plus_member(
              "client_secret": sim.client_secret, "poll_interval_s": 0.5}
             for pbx_id, sim in sims.items()]))
         port = free_ports(1)[0]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT),
+               "QUEUEPULSE_DB__RETENTION_DSN": pg_retention_dsn}
         parent = subprocess.Popen(
             [sys.executable, "-m", "queuepulse.cli", "run", "live", "--pbx-file",
              str(pbx_file), "--dsn", pg_dsn, "--processes", "2", "--run-for", "6",
@@ -214,7 +222,7 @@ def test_a_signal_while_waiting_for_the_others_stops_the_member(
     pg_dsn: str, tmp_path: Path
 ) -> None:
     addresses = loopback_addresses(2)  # member 0 never comes
-    (tmp_path / "none.jsonl").write_text("")
+    (tmp_path / "none.jsonl").write_text(ONE_EMPTY_POLL)
     member = start_member(
         ["replay", str(tmp_path / "none.jsonl"), "--dsn", pg_dsn, "--metrics-port", "0",
          "--join-timeout-s", "600"],

@@ -36,6 +36,7 @@ from queuepulse.grafana.boards.common import (
     queue_label,
     sla_pct,
 )
+from queuepulse.grafana.boards.staffing import expected_wait_join, next_30_min_panel
 from queuepulse.grafana.ids import AGENTS_UID, HISTORY_UID, QUEUE_DETAIL_UID, WALLBOARD_UID
 from queuepulse.grafana.sqlquery import sql
 from queuepulse.grafana.variables import pbx_variable, queue_variable
@@ -157,7 +158,7 @@ def agents_by_state() -> stat.Panel:
         sql(_agents_sql((("talking", "Talking"), ("away", "Away"), ("logged out", "Logged out"),
                          ("offline", "Offline")))),
         "short",
-        p.pos(13, 0, 11, 4),
+        p.pos(13, 0, 7, 4),
         p.NEUTRAL,
     ).no_value("stale")
 
@@ -309,7 +310,7 @@ def waiting_list_sql(extra_columns: Sequence[str] = (), extra_joins: Sequence[st
     (``'<expr> AS "Name"'``) over ``w`` — the waiting visit: ``pbx_id``, ``queue_dn``,
     ``call_key``, ``caller``, ``position``, ``wait_s``, ``sla_time_s`` — and over the tables of
     ``extra_joins`` (``'LEFT JOIN <table or view> x ON x.pbx_id = w.pbx_id AND x.queue_dn =
-    w.queue_dn'``), e.g. an expected wait per queue from a forecast.
+    w.queue_dn'``; ``w.entered_at`` too), e.g. each caller's expected wait.
     """
     extra = "".join(f",\n           {column}" for column in extra_columns)
     joins = "".join(f"\n    {join}" for join in extra_joins)
@@ -319,7 +320,7 @@ def waiting_list_sql(extra_columns: Sequence[str] = (), extra_joins: Sequence[st
            round((100.0 * w.wait_s / nullif(w.sla_time_s, 0))::numeric, 0) AS "% of SLA time",
            w.call_key AS "Call"{extra}
     FROM (
-      SELECT c.pbx_id, c.queue_dn, c.call_key, coalesce(c.caller, '') AS caller,
+      SELECT c.pbx_id, c.queue_dn, c.call_key, c.entered_at, coalesce(c.caller, '') AS caller,
              row_number() OVER (PARTITION BY c.pbx_id, c.queue_dn
                                 ORDER BY c.entered_at, c.call_key) AS position,
              round(greatest(extract(epoch FROM f.last_ok_at - c.entered_at), 0)::numeric, 0)
@@ -350,12 +351,18 @@ def waiting_list() -> table.Panel:
             "Callers waiting",
             "Every caller waiting now: queue, position in the queue, caller (after the privacy "
             "policy), wait so far — coloured by the share of the queue's SLA time used (orange "
-            "from 80 %, red past it). Click a call for its events.",
-            sql(waiting_list_sql()),
+            "from 80 %, red past it), and the expected wait until an agent answers (from the "
+            "queue's position, agents and recent handle times; empty until `queuepulse run "
+            "forecast` runs). Click a call for its events.",
+            sql(waiting_list_sql(
+                ['round(ew.expected_wait_now_s::numeric) AS "Expected wait"'],
+                [expected_wait_join("w")],
+            )),
             p.pos(0, 23, 8, 10),
         )
         .override_by_name("Waiting", p.unit_only("s"))
         .override_by_name("% of SLA time", p.coloured(SLA_USED_STEPS, "percent"))
+        .override_by_name("Expected wait", p.unit_only("s"))
         .override_by_name("Call", _visit_link())
     )
 
@@ -458,6 +465,7 @@ def dashboard() -> dash.Dashboard:
         longest_wait(),
         agents_free(),
         agents_by_state(),
+        next_30_min_panel(p.pos(20, 0, 4, 4)),
         today(),
         waiting_per_queue(),
         longest_wait_per_queue(),
