@@ -20,7 +20,9 @@ When TimescaleDB is not installed these fixtures fail the test with a message te
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -41,6 +43,17 @@ _SETUP_MESSAGE = (
     "Run scripts/setup.sh (Debian 12) to build and install it, then rerun the tests."
 )
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """``queuepulse.cli.main`` points the root logger at the (captured) stderr; undo it after
+    each test."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")
@@ -107,26 +120,28 @@ def _create_from_template(cluster: LocalCluster, template: str, name: str) -> No
     raise RuntimeError(f"could not copy template {template}: {last}")
 
 
+@contextlib.contextmanager
+def _fresh_database(cluster: LocalCluster, template: str) -> Iterator[str]:
+    name = f"qp_test_{os.getpid()}_{next(_counter)}"
+    _create_from_template(cluster, template, name)
+    try:
+        yield cluster.dsn(name)
+    finally:
+        cluster.drop_database(name)
+
+
 @pytest.fixture
 def pg_dsn(pg_cluster: LocalCluster, pg_template: str) -> Iterator[str]:
     """A fresh database with every migration applied; superuser DSN. Dropped after the test."""
-    name = f"qp_test_{os.getpid()}_{next(_counter)}"
-    _create_from_template(pg_cluster, pg_template, name)
-    try:
-        yield pg_cluster.dsn(name)
-    finally:
-        pg_cluster.drop_database(name)
+    with _fresh_database(pg_cluster, pg_template) as dsn:
+        yield dsn
 
 
 @pytest.fixture
 def second_dsn(pg_cluster: LocalCluster, pg_template: str) -> Iterator[str]:
     """A second fresh migrated database in the same test (to compare two runs); superuser DSN."""
-    name = f"qp_test_{os.getpid()}_{next(_counter)}"
-    _create_from_template(pg_cluster, pg_template, name)
-    try:
-        yield pg_cluster.dsn(name)
-    finally:
-        pg_cluster.drop_database(name)
+    with _fresh_database(pg_cluster, pg_template) as dsn:
+        yield dsn
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ relation added later is checked too), sees only the rows of its PBXs — through
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,14 +23,6 @@ pytestmark = pytest.mark.db
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PBXS = ("acme-hq", "acme-branch", "globex")
 
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def _rows(pbx: str) -> dict[str, list[dict[str, Any]]]:

@@ -3,9 +3,7 @@ no configuration rows (the port is bound before the PBX's configuration is writt
 
 from __future__ import annotations
 
-import logging
 import socket
-from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -17,14 +15,6 @@ from queuepulse.simulator.server import run_simulator
 
 pytestmark = pytest.mark.db
 
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def _rows(dsn: str, pbx_id: str) -> int:

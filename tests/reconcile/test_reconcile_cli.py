@@ -3,8 +3,6 @@ writer role: a backfill with a progress bar, then a resumed run that has nothing
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -17,15 +15,6 @@ from queuepulse.simulator.server import run_simulator
 
 pytestmark = pytest.mark.e2e
 
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """``main`` points the root logger at the (captured) stderr; undo it after the test."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def test_run_reconcile_backfill_and_resume(pg_writer_dsn: str,
