@@ -240,10 +240,11 @@ def bargauge_panel(
     )
 
 
-def link(title: str, url: str) -> list[dm.DynamicConfigValue]:
-    """Override properties: a data link on a table column (``${__data.fields.X}`` in ``url``
-    refers to a column of the clicked row)."""
-    return [dm.DynamicConfigValue(id_val="links", value=[{"title": title, "url": url}])]
+def link(title: str, url: str, *more: tuple[str, str]) -> list[dm.DynamicConfigValue]:
+    """Override properties: data links on a table column (``${__data.fields.X}`` in a url
+    refers to a column of the clicked row); ``more`` adds further (title, url) links."""
+    links = [{"title": t, "url": u} for t, u in ((title, url), *more)]
+    return [dm.DynamicConfigValue(id_val="links", value=links)]
 
 
 def text_colours(colours: Sequence[tuple[str, str]]) -> list[dm.DynamicConfigValue]:

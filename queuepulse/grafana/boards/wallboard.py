@@ -37,7 +37,13 @@ from queuepulse.grafana.boards.common import (
     sla_pct,
 )
 from queuepulse.grafana.boards.staffing import expected_wait_join, next_30_min_panel
-from queuepulse.grafana.ids import AGENTS_UID, HISTORY_UID, QUEUE_DETAIL_UID, WALLBOARD_UID
+from queuepulse.grafana.ids import (
+    AGENTS_UID,
+    HISTORY_UID,
+    QUEUE_CONFIG_UID,
+    QUEUE_DETAIL_UID,
+    WALLBOARD_UID,
+)
 from queuepulse.grafana.sqlquery import sql
 from queuepulse.grafana.variables import pbx_variable, queue_variable
 
@@ -279,7 +285,8 @@ def queue_table() -> table.Panel:
             "in now (each agent once per queue), and today's offered, answered, abandoned, "
             "abandon %, SLA % (against the queue's target: 'SLA vs target' in points), ASA, "
             "AHT, transferred. 'Data age' is the time since the PBX's last successful poll; "
-            "empty live cells mean the PBX is stale. Click a queue for its detail.",
+            "empty live cells mean the PBX is stale. Click a queue for its detail or its "
+            "configuration.",
             sql(QUEUE_TABLE_SQL),
             p.pos(0, 14, 24, 9),
         )
@@ -287,6 +294,9 @@ def queue_table() -> table.Panel:
             "Queue detail",
             dashboard_link(QUEUE_DETAIL_UID,
                            "var-pbx=${__data.fields.PBX}&var-queue=${__data.fields.Queue}"),
+            ("Queue configuration",
+             dashboard_link(QUEUE_CONFIG_UID,
+                            "var-pbx=${__data.fields.PBX}&var-queue=${__data.fields.Queue}")),
         ))
         .override_by_name("Waiting", p.coloured(WAITING_STEPS, "short"))
         .override_by_name("Longest wait", p.coloured(WAIT_STEPS, "s"))
