@@ -158,15 +158,31 @@ class ForecastMetrics(CommandMetrics):
         self.runs.labels(self.pbx_id, kind, "failed").inc()
 
 
+
+async def _counted_pass(metrics: ForecastMetrics, kind: str, run: Any, at: datetime,
+                        rows_of: Any) -> bool:
+    """``run(at)`` off the event loop, counted as ``kind``; a failure (database away) is logged
+    and counted, and the next tick tries again. True when it succeeded."""
+    import psycopg
+
+    from queuepulse.errors import QueuepulseError
+
+    try:
+        result = await asyncio.to_thread(run, at)
+    except (QueuepulseError, psycopg.Error) as exc:
+        log.warning("forecast job pass failed", extra={"kind": kind, "error": str(exc)})
+        metrics.failed(kind)
+        return False
+    metrics.ok(kind, rows_of(result))
+    return True
+
 async def run_forever(job: Any, interval_s: float, wait_interval_s: float, stop: asyncio.Event,
                       host: str, port: int, *, now: Any = None, rate: Any = None,
                       database: DatabaseProbe | None = None) -> None:
     """Pass after pass on a :class:`~queuepulse.schedule.FixedRate` grid until ``stop``:
     expected waits every tick, a forecast when ``interval_s`` passed since the last one. A
     failed pass (database away) is logged and retried at the next tick."""
-    import psycopg
 
-    from queuepulse.errors import QueuepulseError
     from queuepulse.health import serve_health
     from queuepulse.schedule import FixedRate, utcnow
 
@@ -180,23 +196,15 @@ async def run_forever(job: Any, interval_s: float, wait_interval_s: float, stop:
     try:
         while not stop.is_set():
             at = clock()
-            if last_forecast is None or at - last_forecast >= timedelta(seconds=interval_s):
-                try:
-                    run = await asyncio.to_thread(job.forecast_once, at)
-                except (QueuepulseError, psycopg.Error) as exc:
-                    log.warning("forecast run failed", extra={"error": str(exc)})
-                    metrics.failed("forecast")
-                else:
-                    last_forecast = at
-                    metrics.ok("forecast", {"arrival_forecasts": run.forecast_rows,
-                                            "staffing_intervals": run.staffing_rows})
-            try:
-                waits = await asyncio.to_thread(job.expected_waits_once, at)
-            except (QueuepulseError, psycopg.Error) as exc:
-                log.warning("expected-wait pass failed", extra={"error": str(exc)})
-                metrics.failed("waits")
-            else:
-                metrics.ok("waits", {"expected_waits": waits.predictions})
+            due = last_forecast is None or at - last_forecast >= timedelta(seconds=interval_s)
+            if due and await _counted_pass(
+                metrics, "forecast", job.forecast_once, at,
+                lambda run: {"arrival_forecasts": run.forecast_rows,
+                             "staffing_intervals": run.staffing_rows},
+            ):
+                last_forecast = at
+            await _counted_pass(metrics, "waits", job.expected_waits_once, at,
+                                lambda waits: {"expected_waits": waits.predictions})
             tick = pacer.next_tick()
             sleeper = asyncio.ensure_future(pacer.sleep_until(tick))
             stopper = asyncio.ensure_future(stop.wait())

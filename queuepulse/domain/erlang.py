@@ -285,20 +285,13 @@ def agents_needed(lam: float, aht_s: float, target_pct: float, target_s: float,
 
     n = max(1, math.ceil(a + math.sqrt(a)))
     good, f = ok(n)
-    if good:
-        while n > 1:
-            lower_good, lower = ok(n - 1)
-            if not lower_good:
-                break
-            n, f = n - 1, lower
-        return f
-    while not good:
+    while not good:  # step up (by more than one when far off) until the target is met
         if n >= max_agents:
             raise ValueError(f"more than {max_agents} agents needed; check the inputs")
         step = max(1, (n - math.ceil(a)) // 2) if n > a else 1
         n += step
         good, f = ok(n)
-    # stepped up by more than one: walk back to the smallest that meets the target
+    # walk back to the smallest number that still meets the target
     while n > 1:
         lower_good, lower = ok(n - 1)
         if not lower_good:

@@ -241,11 +241,7 @@ class XapiClient:
         try:
             reply = await self._http_for_loop().send(request, auth=None)
         except httpx.TransportError as exc:
-            raise UnavailableError(
-                f"{endpoint} could not reach the PBX at {self.pbx_url}: "
-                f"{type(exc).__name__}: {exc}",
-                endpoint=endpoint,
-            ) from None
+            raise self._unreachable(endpoint, exc) from None
         self.auth.accept_token_response(reply)
 
     @property
@@ -254,6 +250,12 @@ class XapiClient:
         return self.breaker.state
 
     # --- plumbing --------------------------------------------------------------------------
+
+    def _unreachable(self, endpoint: str, exc: httpx.TransportError) -> UnavailableError:
+        return UnavailableError(
+            f"{endpoint} could not reach the PBX at {self.pbx_url}: {type(exc).__name__}: {exc}",
+            endpoint=endpoint,
+        )
 
     async def _attempt(
         self,
@@ -282,11 +284,7 @@ class XapiClient:
                 f"{endpoint} sent a body that cannot be decoded: {exc}", endpoint=endpoint
             ) from None
         except httpx.TransportError as exc:
-            raise UnavailableError(
-                f"{endpoint} could not reach the PBX at {self.pbx_url}: "
-                f"{type(exc).__name__}: {exc}",
-                endpoint=endpoint,
-            ) from None
+            raise self._unreachable(endpoint, exc) from None
         if response.is_success:
             return response
         raise error_from_response(response, endpoint)
