@@ -116,10 +116,12 @@ class LiveMetrics(CommandMetrics):
         ready = report["ready"]
         if self.member is not None and self.member["processes"] > 1 and not report["pbx"]:
             # A cluster member that polls none of the PBXs (more workers than PBXs) still
-            # carries keyed state: ready once the cluster formed and the flow runs.
-            from queuepulse.live.runner import cluster_joined, flow_running
+            # carries keyed state: ready once the cluster formed and the flow runs. Bytewax
+            # builds this member's source partitions just after the cluster forms, so a member
+            # that does poll a PBX has not named it yet in that instant: wait a moment first.
+            from queuepulse.live.runner import flow_running, joined_for_s
 
-            ready = cluster_joined() and flow_running()
+            ready = joined_for_s() >= JOIN_SETTLE_S and flow_running()
         report.update(ready=ready and not down, database_down=down, rows_written=written)
         if self.member is not None:
             report["member"] = self.member
@@ -136,6 +138,9 @@ class LiveMetrics(CommandMetrics):
             self.dead_letters.inc(dead - self._dead_seen)
         self._dead_seen = dead  # (a closed buffer leaves the sum: counting restarts there)
 
+
+JOIN_SETTLE_S = 2.0
+"""A cluster member that polls no PBX is ready this long after the cluster formed."""
 
 BREAKER_STATES = ("closed", "half_open", "open")
 """The values of ``queuepulse_breaker_state``'s ``state`` label."""

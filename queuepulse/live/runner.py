@@ -46,9 +46,22 @@ from typing import Any
 from queuepulse.errors import ConfigError, QueuepulseError
 
 __all__ = [
-    "GC_THRESHOLDS", "ClusterError", "Member", "cluster_joined", "current_member",
-    "ensure_recovery_dir", "flow_running", "free_ports", "mark_joined", "parse_addresses",
-    "request_stop", "run_flow", "spawn_cluster", "stop_on_signals", "stop_requested",
+    "GC_THRESHOLDS",
+    "ClusterError",
+    "Member",
+    "cluster_joined",
+    "current_member",
+    "ensure_recovery_dir",
+    "flow_running",
+    "free_ports",
+    "joined_for_s",
+    "mark_joined",
+    "parse_addresses",
+    "request_stop",
+    "run_flow",
+    "spawn_cluster",
+    "stop_on_signals",
+    "stop_requested",
 ]
 
 log = logging.getLogger(__name__)
@@ -144,6 +157,7 @@ def ensure_recovery_dir(directory: Path, partitions: int, member: Member | None 
 _STOP = threading.Event()
 _FLOW_RUNNING = threading.Event()
 _JOINED = threading.Event()
+_JOINED_AT = 0.0
 _MEMBER: Member | None = None
 
 
@@ -155,12 +169,20 @@ def current_member() -> Member | None:
 def mark_joined() -> None:
     """The running flow's cluster has formed (called by its sources, which Bytewax builds
     only once every member is connected)."""
+    global _JOINED_AT
+    if not _JOINED.is_set():
+        _JOINED_AT = time.monotonic()
     _JOINED.set()
 
 
 def cluster_joined() -> bool:
     """The running flow's cluster formed (always true once a lone flow built its source)."""
     return _JOINED.is_set()
+
+
+def joined_for_s() -> float:
+    """Seconds since the running flow's cluster formed (0 before)."""
+    return time.monotonic() - _JOINED_AT if _JOINED.is_set() else 0.0
 
 
 def _join_watchdog(member: Member, addresses: Sequence[str], timeout_s: float,
