@@ -282,6 +282,12 @@ COMMENT ON COLUMN pipeline_health.details IS
 -- ============================================================ current state and the hourly rollup
 
 COMMENT ON COLUMN agent_now.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
+COMMENT ON COLUMN agent_now.ts IS
+    'Time (UTC) of the newest agent_states row (see agent_states.ts: PBX time from the live '
+    'flow, local clock from run sync).';
+COMMENT ON COLUMN agent_now.state_since IS
+    'Time (UTC) of the first agent_states row of the current state: now() minus this is the '
+    'time in state.';
 COMMENT ON COLUMN agent_now.agent_dn IS 'Extension number of the agent.';
 COMMENT ON COLUMN agent_now.registered IS 'IsRegistered of the newest row: phone registered.';
 
