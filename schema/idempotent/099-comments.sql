@@ -13,14 +13,13 @@
 -- and tests/db/test_schema_comments_db.py fails when a public relation or column has none.
 -- Relations added by a later migration carry their comments in their own file.
 
--- ============================================================ facts written by the live flow
+-- ---- facts written by the live flow
 
 COMMENT ON TABLE call_events IS
     'Every lifecycle event the live flow (queuepulse run live) derives from consecutive '
     'ActiveCalls polls: call_started, queue_entered, status_changed, answered, transferred, '
-    'abandoned, call_ended, and about the PBX itself gap_started, gap_ended, anomaly. Append-only '
-    'history (an event is never updated); hypertable on occurred_at (1-day chunks). Each id is '
-    'stored once (call_event_ids).';
+    'abandoned, call_ended, and about the PBX itself gap_started, gap_ended, anomaly. '
+    'Append-only history (an event is never updated). Each id is stored once (call_event_ids).';
 COMMENT ON COLUMN call_events.event_id IS
     'Deterministic UUIDv5 of (pbx_id, call_key, event_type, per-call sequence number): a replay '
     'or a resumed flow derives the same id, and the first copy stored wins.';
@@ -57,10 +56,10 @@ COMMENT ON COLUMN call_events.details IS
 
 COMMENT ON TABLE queue_calls IS
     'One row per queue visit of a call (a call overflowing from queue A to B has two rows), '
-    'upserted on (pbx_id, call_key, queue_dn, entered_at) as the visit progresses: written by the '
-    'live flow, then replaced by run reconcile from the 3CX call history (source = cdr; a '
-    'reconciled row is never changed back by the live flow). Hypertable on entered_at (1-day '
-    'chunks). The base of every KPI: queue_kpi_1m counts these visits per minute.';
+    'upserted on (pbx_id, call_key, queue_dn, entered_at) as the visit progresses: written by '
+    'the live flow, then replaced by run reconcile from the 3CX call history (source = cdr; a '
+    'reconciled row is never changed back by the live flow). The base of every KPI: '
+    'queue_kpi_1m counts these visits per minute.';
 COMMENT ON COLUMN queue_calls.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN queue_calls.call_key IS
     'The call (see call_events.call_key): all visits of one call share it.';
@@ -107,13 +106,13 @@ COMMENT ON COLUMN queue_calls.updated_at IS
     'Database clock (UTC) of the last insert or update of the row.';
 
 COMMENT ON TABLE queue_kpi_1m IS
-    'Per queue and minute: the KPIs of queue visits (queue_calls), each counted in the minute it '
-    'happened (offered at entry, answered at the answer, abandoned at the hang-up, transferred '
-    'when it moved on, talk at the end of the talk). Written by the live flow (the full value of '
-    'a bucket, upserted) and rewritten by run reconcile (recomputed buckets; buckets left '
-    'without visits are deleted). Rows exist only for minutes with something to count. Sum the '
-    'counts and *_sum columns over any period and recompute ratios from them; queue_kpi_hourly '
-    'holds the same sums per hour. Hypertable on bucket (7-day chunks).';
+    'Per queue and minute: the KPIs of queue visits (queue_calls), each counted in the minute '
+    'it happened (offered at entry, answered at the answer, abandoned at the hang-up, '
+    'transferred when it moved on, talk at the end of the talk). Written by the live flow (the '
+    'full value of a bucket, upserted) and rewritten by run reconcile (recomputed buckets; '
+    'buckets left without visits are deleted). Rows exist only for minutes with something to '
+    'count. Sum the counts and *_sum columns over any period and recompute ratios from them; '
+    'queue_kpi_hourly holds the same sums per hour.';
 COMMENT ON COLUMN queue_kpi_1m.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN queue_kpi_1m.queue_dn IS 'Extension number of the queue.';
 COMMENT ON COLUMN queue_kpi_1m.bucket IS 'Start of the minute (UTC; PBX time of the events).';
@@ -127,8 +126,8 @@ COMMENT ON COLUMN queue_kpi_1m.short_abandoned IS
 COMMENT ON COLUMN queue_kpi_1m.transferred IS
     'Visits that left the queue unanswered (overflow, transfer) in the minute (count).';
 COMMENT ON COLUMN queue_kpi_1m.answered_in_sla IS
-    'Answers after a wait of at most the queue''s SLA time (3CX SLATime when the call entered, '
-    'else QUEUEPULSE_RULES__DEFAULT_SLA_S, default 20 s), in the minute (count).';
+    'Answers after a wait of at most the queue''s SLA time (its 3CX SLATime; when that is not '
+    'set QUEUEPULSE_RULES__DEFAULT_SLA_S, default 20 s), in the minute (count).';
 COMMENT ON COLUMN queue_kpi_1m.sla_pct IS
     'Service level, per cent 0..100: 100 * answered_in_sla / (answered + abandoned - '
     'short_abandoned); NULL when that denominator is 0. Over a period recompute it from the sums.';
@@ -152,8 +151,8 @@ COMMENT ON TABLE entry_queue_kpi_1m IS
     'End-to-end KPIs per entry queue and minute: a call counts once, in the first queue it '
     'reached (queue_dn), and its wait runs from that first entry to the first agent answer '
     'anywhere, so an overflow target is not blamed for its source''s backlog. Same columns and '
-    'bucket rules as queue_kpi_1m; written by the live flow, recomputed by run reconcile for the '
-    'calls it corrects. Hypertable on bucket (7-day chunks).';
+    'bucket rules as queue_kpi_1m; written by the live flow, recomputed by run reconcile for '
+    'the calls it corrects.';
 COMMENT ON COLUMN entry_queue_kpi_1m.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN entry_queue_kpi_1m.queue_dn IS
     'Extension number of the entry queue: the first queue the calls reached.';
@@ -197,8 +196,8 @@ COMMENT ON TABLE queue_live IS
     'Live gauges per queue (calls waiting and talking, agents logged in, talking and free), '
     'written by the live flow when a queue''s gauges change (counts, or the entry of its '
     'longest-waiting caller) and at least every 60 s (PBX time) while they do not: the newest '
-    'row of a queue is its state until the next row. queue_live_now holds the newest row of each queue. Hypertable on ts '
-    '(1-day chunks).';
+    'row of a queue is its state until the next row. queue_live_now holds the newest row of '
+    'each queue.';
 COMMENT ON COLUMN queue_live.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN queue_live.queue_dn IS 'Extension number of the queue.';
 COMMENT ON COLUMN queue_live.ts IS 'PBX time (UTC) of the poll the gauges are from.';
@@ -216,9 +215,9 @@ COMMENT ON COLUMN queue_live.agents_free IS
     '(QUEUEPULSE_RULES__AVAILABLE_PROFILES) and not on a call (count).';
 
 COMMENT ON TABLE agent_states IS
-    'Agent state timeline: one row per change of an agent''s queue status, profile, registration '
-    'or being on a call, written by the live flow (polls and configuration fetches) and by run '
-    'sync. agent_now holds each agent''s newest row. Hypertable on ts (7-day chunks).';
+    'Agent state timeline: one row per change of an agent''s queue status, profile, '
+    'registration or being on a call, written by the live flow (polls and configuration '
+    'fetches) and by run sync. agent_now holds each agent''s newest row.';
 COMMENT ON COLUMN agent_states.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN agent_states.agent_dn IS 'Extension number of the agent.';
 COMMENT ON COLUMN agent_states.ts IS
@@ -237,7 +236,7 @@ COMMENT ON COLUMN agent_states.on_call IS
 COMMENT ON TABLE pipeline_health IS
     'The pipeline''s own health: one row per ActiveCalls poll, written by the live flow in the '
     'same batch as the poll''s rows (component = live). Read by pbx_freshness, the pipeline '
-    'board and the alert rules. Hypertable on ts (1-day chunks).';
+    'board and the alert rules.';
 COMMENT ON COLUMN pipeline_health.pbx_id IS 'The PBX polled (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN pipeline_health.component IS
     'What reports: live (the live flow''s ActiveCalls poller; the only writer today).';
@@ -279,7 +278,7 @@ COMMENT ON COLUMN pipeline_health.details IS
     'pbx_freshness), and when they happened skipped, parse_problems, clock_anomalies, error '
     '(first 200 characters).';
 
--- ============================================================ current state and the hourly rollup
+-- ---- current state and the hourly rollup
 
 COMMENT ON COLUMN agent_now.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN agent_now.ts IS
@@ -316,14 +315,13 @@ COMMENT ON COLUMN queue_targets.pbx_id IS
 COMMENT ON COLUMN queue_targets.queue_dn IS
     'Extension number of the queue; ''*'' in the defaults row.';
 
--- ============================================================ dimensions (validity times)
+-- ---- dimensions (validity times)
 
 COMMENT ON TABLE queues IS
-    'Queue configuration history from the XAPI Queues endpoint (SCD type 2), written by the live '
-    'flow''s configuration fetches and by run sync: a change closes the open row (valid_to) and '
-    'opens a new one, so history joins to the configuration of its day (valid_from <= t < '
-    'valid_to). valid_to IS NULL = current (view queues_current). Hypertable on valid_from '
-    '(365-day chunks).';
+    'Queue configuration history from the XAPI Queues endpoint (SCD type 2), written by the '
+    'live flow''s configuration fetches and by run sync: a change closes the open row '
+    '(valid_to) and opens a new one, so history joins to the configuration of its day '
+    '(valid_from <= t < valid_to). valid_to IS NULL = current (view queues_current).';
 COMMENT ON COLUMN queues.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN queues.queue_dn IS 'Extension number of the queue (XAPI Number).';
 COMMENT ON COLUMN queues.valid_from IS
@@ -355,8 +353,8 @@ COMMENT ON COLUMN queues.details IS
 
 COMMENT ON TABLE agents IS
     'Agent (3CX user) configuration history from the XAPI Users endpoint (SCD type 2), written '
-    'by the live flow''s configuration fetches and by run sync; valid_to IS NULL = current (view '
-    'agents_current). Hypertable on valid_from (365-day chunks).';
+    'by the live flow''s configuration fetches and by run sync; valid_to IS NULL = current '
+    '(view agents_current).';
 COMMENT ON COLUMN agents.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN agents.agent_dn IS 'Extension number of the user (XAPI Number).';
 COMMENT ON COLUMN agents.valid_from IS
@@ -373,8 +371,8 @@ COMMENT ON COLUMN agents.details IS
 
 COMMENT ON TABLE queue_agents IS
     'Queue membership history (which agents belong to which queue, the XAPI Queue Agents), SCD '
-    'type 2, written by the live flow''s configuration fetches and by run sync; valid_to IS NULL '
-    '= current (view queue_agents_current). Hypertable on valid_from (365-day chunks).';
+    'type 2, written by the live flow''s configuration fetches and by run sync; valid_to IS '
+    'NULL = current (view queue_agents_current).';
 COMMENT ON COLUMN queue_agents.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN queue_agents.queue_dn IS 'Extension number of the queue.';
 COMMENT ON COLUMN queue_agents.agent_dn IS 'Extension number of the member agent.';
@@ -393,19 +391,20 @@ COMMENT ON VIEW agents_current IS
 COMMENT ON VIEW queue_agents_current IS
     'queue_agents: the current memberships; same columns (valid_to is always NULL here).';
 
--- ============================================================ reconciliation (run reconcile)
+-- ---- reconciliation (run reconcile)
 
 COMMENT ON TABLE reconciliation_runs IS
     'One row per run of queuepulse run reconcile over one period of one PBX: what it fetched '
     'from the 3CX call history and what it changed. A run with status ok marks its period done '
-    '(the backfill resumes after it). Hypertable on started_at (30-day chunks).';
+    '(the backfill resumes after it).';
 COMMENT ON COLUMN reconciliation_runs.run_id IS 'Random id of the run (UUID).';
 COMMENT ON COLUMN reconciliation_runs.pbx_id IS 'The PBX reconciled (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN reconciliation_runs.started_at IS 'Local clock (UTC) when the run started.';
 COMMENT ON COLUMN reconciliation_runs.finished_at IS
     'Local clock (UTC) when it ended; NULL while running (or when the runner was killed: the '
     'next run marks such a run failed).';
-COMMENT ON COLUMN reconciliation_runs.period_from IS 'Start of the period reconciled (UTC, inclusive).';
+COMMENT ON COLUMN reconciliation_runs.period_from IS
+    'Start of the period reconciled (UTC, inclusive).';
 COMMENT ON COLUMN reconciliation_runs.period_to IS 'End of the period reconciled (UTC, exclusive).';
 COMMENT ON COLUMN reconciliation_runs.status IS 'running, ok (period done) or failed (see error).';
 COMMENT ON COLUMN reconciliation_runs.cdr_rows IS
@@ -429,8 +428,7 @@ COMMENT ON COLUMN reconciliation_runs.details IS
 
 COMMENT ON TABLE reconciliation_diffs IS
     'What a reconciliation run found different between the stored visits (queue_calls) and the '
-    '3CX call history, and what it did: one row per field and visit. Written by run reconcile. '
-    'Hypertable on detected_at (7-day chunks).';
+    '3CX call history, and what it did: one row per field and visit. Written by run reconcile.';
 COMMENT ON COLUMN reconciliation_diffs.diff_id IS
     'Deterministic UUIDv5 of (run, visit, field): a retried write adds nothing.';
 COMMENT ON COLUMN reconciliation_diffs.run_id IS 'The run (reconciliation_runs.run_id).';
@@ -458,8 +456,7 @@ COMMENT ON COLUMN reconciliation_diffs.action IS
 
 COMMENT ON TABLE cdr_dead_letters IS
     'Call history (CDR) rows run reconcile could not parse or match, kept for a human (caller '
-    'numbers protected by the privacy setting). Each letter is stored once. Hypertable on '
-    'received_at (7-day chunks).';
+    'numbers protected by the privacy setting). Each letter is stored once.';
 COMMENT ON COLUMN cdr_dead_letters.letter_id IS
     'Deterministic UUIDv5 of (PBX, endpoint, reason, row): the same row and reason is one letter.';
 COMMENT ON COLUMN cdr_dead_letters.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
@@ -476,7 +473,7 @@ COMMENT ON TABLE pbx_queue_reports IS
     '3CX''s own report figures per queue and period, fetched by run reconcile (when report '
     'fetching is on) and kept beside ours under their own definitions (figures.definition): '
     'QueuePerformanceTotals, StatisticSla, AbandonedQueueCalls, AgentsInQueueStatistics. A '
-    'refetch updates the row. Hypertable on period_from (30-day chunks).';
+    'refetch updates the row.';
 COMMENT ON COLUMN pbx_queue_reports.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN pbx_queue_reports.report IS
     'The 3CX report: QueuePerformanceTotals, StatisticSla, AbandonedQueueCalls or '
@@ -504,17 +501,17 @@ COMMENT ON COLUMN pbx_queue_reports.figures IS
     'JSON: the report''s own numbers under their 3CX names and its definition (e.g. per-agent '
     'rows of AgentsInQueueStatistics, mean and longest wait of AbandonedQueueCalls).';
 
--- ============================================================ audit, faults, the ledger
+-- ---- audit, faults, the ledger
 
 COMMENT ON TABLE queue_config_changes IS
     'Audit of queue configuration changes made through the XAPI by queuepulse queues apply and '
     'queues agents login/logout: one row per field changed (or tried), never deleted (not in '
-    'retention). Hypertable on changed_at (30-day chunks).';
+    'retention).';
 
 COMMENT ON TABLE write_dead_letters IS
     'Rows the database refused for their data (a value it cannot hold, a broken constraint), '
     'isolated from their batch by the live flow''s writer so that the rest of the batch was '
-    'written; kept for an operator to read and replay. Hypertable on dead_at (30-day chunks).';
+    'written; kept for an operator to read and replay.';
 
 COMMENT ON TABLE queuepulse_migrations IS
     'The migration ledger of queuepulse db upgrade: each schema file applied and its sha256. '
@@ -527,7 +524,7 @@ COMMENT ON COLUMN queuepulse_migrations.sha256 IS 'sha256 of the file as applied
 COMMENT ON COLUMN queuepulse_migrations.applied_at IS
     'Database clock (UTC) when the file was last applied.';
 
--- ============================================================ forecasts and staffing (run forecast)
+-- ---- forecasts and staffing (run forecast)
 
 COMMENT ON COLUMN arrival_forecasts.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN arrival_forecasts.queue_dn IS 'Extension number of the queue.';
@@ -543,7 +540,7 @@ COMMENT ON COLUMN expected_waits.queue_dn IS 'The queue it waits in (queue_calls
 COMMENT ON COLUMN expected_waits.entered_at IS
     'When it entered the queue (queue_calls.entered_at, PBX time, UTC).';
 
--- ============================================================ views
+-- ---- views
 
 COMMENT ON COLUMN queues_current.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN queues_current.queue_dn IS 'Extension number of the queue.';
@@ -626,8 +623,10 @@ COMMENT ON COLUMN waiting_expected_wait.call_key IS 'The waiting visit''s call (
 COMMENT ON COLUMN waiting_expected_wait.queue_dn IS 'The queue it waits in.';
 COMMENT ON COLUMN waiting_expected_wait.entered_at IS
     'When it entered the queue (PBX time, UTC); visits entered in the last day only.';
-COMMENT ON COLUMN waiting_expected_wait.predicted_at IS 'When the newest prediction was made (UTC).';
-COMMENT ON COLUMN waiting_expected_wait.position IS 'Position in the queue then, 1 = longest waiting.';
+COMMENT ON COLUMN waiting_expected_wait.predicted_at IS
+    'When the newest prediction was made (UTC).';
+COMMENT ON COLUMN waiting_expected_wait.position IS
+    'Position in the queue then, 1 = longest waiting.';
 COMMENT ON COLUMN waiting_expected_wait.agents IS 'Agents logged in to the queue then (count).';
 COMMENT ON COLUMN waiting_expected_wait.free_agents IS 'Agents free then (count).';
 COMMENT ON COLUMN waiting_expected_wait.expected_wait_s IS
@@ -640,7 +639,8 @@ COMMENT ON COLUMN expected_wait_accuracy.queue_dn IS 'The queue of the visit.';
 COMMENT ON COLUMN expected_wait_accuracy.call_key IS 'The visit''s call (queue_calls).';
 COMMENT ON COLUMN expected_wait_accuracy.entered_at IS 'When the visit entered the queue (UTC).';
 COMMENT ON COLUMN expected_wait_accuracy.predicted_at IS 'When the prediction was made (UTC).';
-COMMENT ON COLUMN expected_wait_accuracy.position IS 'Position in the queue then, 1 = longest waiting.';
+COMMENT ON COLUMN expected_wait_accuracy.position IS
+    'Position in the queue then, 1 = longest waiting.';
 COMMENT ON COLUMN expected_wait_accuracy.expected_wait_s IS
     'Predicted seconds from predicted_at to the answer.';
 COMMENT ON COLUMN expected_wait_accuracy.actual_wait_s IS
@@ -660,7 +660,7 @@ COMMENT ON COLUMN arrival_forecast_accuracy.forecast_calls IS
 COMMENT ON COLUMN arrival_forecast_accuracy.actual_calls IS
     'Arrivals that came: queue_kpi_1m.offered summed over the interval (0 when none).';
 
--- ============================================================ licensed build: continuous aggregates
+-- ---- licensed build: continuous aggregates
 
 -- queue_kpi_1h/_1d and entry_queue_kpi_1h/_1d exist only where timescaledb.license = 'timescale'
 -- (040-licensed-caggs.sql): comment them where they exist. Their columns mean what the same
@@ -683,8 +683,9 @@ BEGIN
             'Licensed build only (timescaledb.license = timescale): continuous aggregate of %s '
             'per UTC %s (time_bucket), refreshed by a TimescaleDB policy, real-time aggregation '
             'on. Same columns as %s, counts and sums summed over the %s, ratios recomputed from '
-            'the sums. The UTC %s is not the site''s day; queue_kpi_hourly exists on every build.',
-            cagg.source, cagg.span, cagg.source, cagg.span, cagg.span));
+            'the sums. Buckets are UTC (a UTC day is not the site''s day); queue_kpi_hourly exists '
+            'on every build.',
+            cagg.source, cagg.span, cagg.source, cagg.span));
         FOR col IN
             SELECT a.attname FROM pg_attribute a
             WHERE a.attrelid = to_regclass(format('public.%I', cagg.name))
@@ -710,7 +711,7 @@ BEGIN
 END
 $$;
 
--- ============================================================ tenant views
+-- ---- tenant views
 
 -- The views of schema queuepulse_tenant (095-tenants.sql, rebuilt on every upgrade) carry the
 -- comments of the public relation they show, so a tenant's \d+ reads the same text.

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from queuepulse.store.catalogue import read_relations
+from queuepulse.store.migrations import default_schema_dir, split_statements
 from queuepulse.store.schema_docs import missing_comments
 
 pytestmark = pytest.mark.db
@@ -72,3 +73,27 @@ def test_tenant_views_carry_the_comments_of_their_relation(
     assert "only the rows of the querying tenant's PBXs" in tenant_table
     assert column
     assert tenant_column == column
+
+
+def test_continuous_aggregates_are_commented_where_they_exist(
+    pg_conn: psycopg.Connection[Any],
+) -> None:
+    """The licensed build's queue_kpi_1h (040, absent here) gets its comments from 099 when it
+    exists: a stand-in view of the same name takes its place, and 099 is re-applied."""
+    pg_conn.execute(
+        "CREATE VIEW queue_kpi_1h AS SELECT pbx_id, queue_dn, time_bucket('1 hour', bucket) "
+        "AS bucket, offered, sla_pct FROM queue_kpi_1m")
+    script = (default_schema_dir() / "idempotent" / "099-comments.sql").read_text()
+    for statement in split_statements(script):
+        pg_conn.execute(statement)
+    comments = dict(pg_conn.execute(
+        "SELECT attname, col_description(attrelid, attnum) FROM pg_attribute "
+        "WHERE attrelid = 'queue_kpi_1h'::regclass AND attnum > 0").fetchall())
+    view = pg_conn.execute("SELECT obj_description('queue_kpi_1h'::regclass, 'pg_class')"
+                           ).fetchone()
+    assert view is not None
+    assert "Licensed build only" in view[0]
+    assert "per UTC hour" in view[0]
+    assert comments["bucket"] == "Start of the hour (UTC)."
+    assert comments["offered"] == "Visits that entered the queue in the hour (count)."
+    assert comments["sla_pct"].startswith("Service level, per cent 0..100")
