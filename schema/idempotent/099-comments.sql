@@ -473,7 +473,7 @@ COMMENT ON TABLE pbx_queue_reports IS
     '3CX''s own report figures per queue and period, fetched by run reconcile (when report '
     'fetching is on) and kept beside ours under their own definitions (figures.definition): '
     'QueuePerformanceTotals, StatisticSla, AbandonedQueueCalls, AgentsInQueueStatistics. A '
-    'refetch updates the row.';
+    'refetch with other figures updates the row.';
 COMMENT ON COLUMN pbx_queue_reports.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN pbx_queue_reports.report IS
     'The 3CX report: QueuePerformanceTotals, StatisticSla, AbandonedQueueCalls or '
@@ -481,7 +481,9 @@ COMMENT ON COLUMN pbx_queue_reports.report IS
 COMMENT ON COLUMN pbx_queue_reports.queue_dn IS 'Extension number of the queue.';
 COMMENT ON COLUMN pbx_queue_reports.period_from IS 'Start of the report period (UTC, inclusive).';
 COMMENT ON COLUMN pbx_queue_reports.period_to IS 'End of the report period (UTC, exclusive).';
-COMMENT ON COLUMN pbx_queue_reports.fetched_at IS 'Local clock (UTC) of the last fetch.';
+COMMENT ON COLUMN pbx_queue_reports.fetched_at IS
+    'Local clock (UTC) of the fetch that last changed the figures (a refetch with the same '
+    'figures leaves the row as it was).';
 COMMENT ON COLUMN pbx_queue_reports.received_count IS
     'Calls received (QueuePerformanceTotals QueueReceivedCount, StatisticSla ReceivedCount); '
     'NULL for the other reports.';
@@ -632,7 +634,8 @@ COMMENT ON COLUMN waiting_expected_wait.free_agents IS 'Agents free then (count)
 COMMENT ON COLUMN waiting_expected_wait.expected_wait_s IS
     'Expected seconds from predicted_at to an answer; NULL with no agent logged in.';
 COMMENT ON COLUMN waiting_expected_wait.expected_wait_now_s IS
-    'expected_wait_s minus the seconds since predicted_at, never below 0; NULL with no agent.';
+    'expected_wait_s minus the seconds since predicted_at, never below 0 (also 0 when '
+    'expected_wait_s is NULL: check that column for no agent logged in).';
 
 COMMENT ON COLUMN expected_wait_accuracy.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID).';
 COMMENT ON COLUMN expected_wait_accuracy.queue_dn IS 'The queue of the visit.';
