@@ -1,4 +1,5 @@
-"""``queuepulse db upgrade`` and ``queuepulse db status``: the schema migrations."""
+"""``queuepulse db``: the schema migrations (``upgrade``, ``status``), retention, log-in roles
+and the schema reference generated from the database's comments (``docs``)."""
 
 from __future__ import annotations
 
@@ -90,10 +91,30 @@ def register(subparsers: Any) -> None:
     source.add_argument("--password-env", metavar="VAR",
                         help="environment variable holding the password (default: neither; an "
                              "existing role then keeps its password, a new one gets none)")
-    for p in (upgrade, status, login):
+    docs = sub.add_parser(
+        "docs",
+        help="write docs/schema.md's reference section from the database's comments",
+        description=(
+            "Render the schema reference (every public table and view: its kind, comment and "
+            "columns with type, nullability and comment) from the catalogue of a migrated "
+            "database, as Markdown. Without -o it is printed; with -o FILE it replaces the "
+            "text between FILE's marker lines '<!-- BEGIN GENERATED: schema reference ...' and "
+            "'<!-- END GENERATED: schema reference -->', leaving the rest as written. With "
+            "--check nothing is written: exit 1 when FILE's section differs. The database must "
+            "be up to date (queuepulse db upgrade). Any role that may read the catalogue will "
+            "do, e.g. a reader."
+        ),
+    )
+    docs.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                      help="the Markdown file whose generated section to replace, e.g. "
+                           "docs/schema.md (default: print the reference)")
+    docs.add_argument("--check", action="store_true",
+                      help="with -o FILE: write nothing, exit 1 when FILE's generated section "
+                           "differs from the database's (0 when equal)")
+    for p in (upgrade, status, login, docs):
         add_dsn_option(p)
     add_dsn_option(retention, "QUEUEPULSE_DB__RETENTION_DSN, else QUEUEPULSE_DB__DSN")
-    for p in (upgrade, status):
+    for p in (upgrade, status, docs):
         p.add_argument(
             "--schema-dir",
             type=Path,
@@ -105,6 +126,7 @@ def register(subparsers: Any) -> None:
     login.set_defaults(handler=run_login_role)
     upgrade.set_defaults(handler=run_upgrade)
     status.set_defaults(handler=run_status)
+    docs.set_defaults(handler=run_docs)
 
 
 def _dsn(args: argparse.Namespace) -> str:
@@ -224,4 +246,51 @@ def run_login_role(args: argparse.Namespace) -> int:
               f"rows of PBX {', '.join(pbx_ids)})")
         return 0
     print(f"{action} log-in role {args.name} (member of queuepulse_{args.member_of})")
+    return 0
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    """Handler of ``db docs``."""
+    from queuepulse.errors import ConfigError
+    from queuepulse.store.catalogue import read_relations
+    from queuepulse.store.db import connect
+    from queuepulse.store.migrations import load_migrations, migration_status
+    from queuepulse.store.schema_docs import generated_part, render_reference, splice
+
+    if args.check and args.output is None:
+        raise ConfigError("--check compares a file's generated section: give it with -o FILE")
+    document = None
+    if args.output is not None:
+        try:
+            document = Path(args.output).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read {args.output}: {exc.strerror}") from None
+        generated_part(document)  # the markers are there, before connecting
+    incremental, idempotent = load_migrations(args.schema_dir)
+    with connect(_dsn(args), autocommit=True, application_name="queuepulse-db-docs") as conn:
+        status = migration_status(conn, incremental, idempotent)
+        if not status.up_to_date:
+            raise ConfigError(
+                f"the database is not up to date ({len(status.pending)} pending, "
+                f"{len(status.changed)} changed migration(s)): run queuepulse db upgrade first, "
+                "so the reference describes the current schema"
+            )
+        reference = render_reference(read_relations(conn))
+    if document is None:
+        print(reference, end="")
+        return 0
+    if args.check:
+        if generated_part(document) == reference:
+            print(f"{args.output}: the schema reference is current")
+            return 0
+        print(f"{args.output}: the schema reference differs from the database's comments; "
+              f"regenerate it: queuepulse db docs -o {args.output}")
+        return 1
+    updated = splice(document, reference)
+    if updated == document:
+        print(f"{args.output}: the schema reference is current (unchanged)")
+        return 0
+    Path(args.output).write_text(updated, encoding="utf-8")
+    relations = sum(line.startswith("#### ") for line in reference.splitlines())
+    print(f"{args.output}: schema reference written ({relations} relations)")
     return 0

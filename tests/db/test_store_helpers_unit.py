@@ -141,5 +141,7 @@ def test_released_files_are_ordered_and_hash_stable() -> None:
     assert names[:2] == ["001-core-tables.sql", "002-reconciliation.sql"]
     again, _ = load_migrations()
     assert [m.sha256 for m in again] == [m.sha256 for m in incremental]
-    # the grants cover every relation made before them; the tenants' file then narrows them
-    assert [m.name for m in idempotent][-2:] == ["090-grants.sql", "095-tenants.sql"]
+    # the grants cover every relation made before them; the tenants' file then narrows them;
+    # the comments come last (they create nothing) and copy onto the tenants' views
+    assert [m.name for m in idempotent][-3:] == [
+        "090-grants.sql", "095-tenants.sql", "099-comments.sql"]

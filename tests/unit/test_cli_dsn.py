@@ -39,7 +39,7 @@ def _commands_with_dsn(
 
 def test_every_dsn_option_refuses_passwords_and_says_where_they_go() -> None:
     found = {" ".join(path): action for path, action in _commands_with_dsn(build_parser())}
-    assert {"db upgrade", "db status", "db retention", "db login-role", "run live",
+    assert {"db upgrade", "db status", "db retention", "db login-role", "db docs", "run live",
             "run sync", "run reconcile", "replay"} <= set(found)
     for command, action in found.items():
         assert action.type is dsn_without_password, command
