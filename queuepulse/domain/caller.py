@@ -62,9 +62,10 @@ def split_caller(raw: str | None) -> CallerParts:
     text = raw.strip(CALLER_WHITESPACE)
     if not text:
         return _NOBODY
-    m = _BRACKETED.fullmatch(text)
-    if m is not None:
-        return CallerParts(m.group(2), _name(m.group(1)))
+    if text[-1] in ")>":  # the bracketed form ends so (and only it needs its costlier pattern)
+        m = _BRACKETED.fullmatch(text)
+        if m is not None:
+            return CallerParts(m.group(2), _name(m.group(1)))
     m = _LEADING.fullmatch(text)
     if m is not None:
         return CallerParts(m.group(1), _name(m.group(2)))
