@@ -6,8 +6,9 @@ reconciliation applies :func:`protect_number` and :func:`protect_name` to the se
 display name of a CDR row. Every stored ``caller_number``/``caller_name`` passes through here.
 
 * The number is kept, masked (every digit but the last ``keep_digits`` becomes ``*``) or hashed
-  (salted SHA-256 of the number alone, so the same caller hashes the same whatever display name
-  the PBX shows). The salt never appears in a repr.
+  (salted SHA-256 of the number alone without separators, so the same caller hashes the same
+  whatever display name the PBX shows and however it writes the number). The salt never
+  appears in a repr.
 * The name has its own mode: ``keep``, ``mask`` (every letter of a word but its first becomes
   ``*``: ``Jane Doe`` → ``J*** D**``) or ``drop``. Unset, it follows the number: kept when
   numbers are kept, dropped when they are masked or hashed (as before names had a setting).
@@ -91,6 +92,10 @@ def hash_number(number: str, salt: str) -> str:
     return "sha256:" + hashlib.sha256((salt + number).encode("utf-8")).hexdigest()
 
 
+_SEPARATORS = re.compile(r"[ ./-]")
+"""What a number may be written with between its digits (see queuepulse.domain.caller)."""
+
+
 def mask_name(name: str) -> str:
     """Every character of a word but its first becomes ``*`` (whitespace kept)."""
     out: list[str] = []
@@ -113,7 +118,8 @@ def protect_number(number: str | None, policy: CallerPolicy) -> str | None:
         return number
     if policy.mode == "mask":
         return mask_number(number, policy.keep_digits)
-    return hash_number(number, policy.salt)
+    # the same number written with separators (+49 30 123, +4930123) hashes the same
+    return hash_number(_SEPARATORS.sub("", number), policy.salt)
 
 
 def protect_name(name: str | None, policy: CallerPolicy) -> str | None:

@@ -65,6 +65,13 @@ def test_empty_parts_are_none() -> None:
         assert protect_name("", policy) is None
 
 
+def test_a_hash_ignores_how_the_number_is_written() -> None:
+    policy = CallerPolicy("hash", "salt")
+    assert protect_number("+49 30 123-45", policy) == protect_number("+493012345", policy)
+    assert protect_number("+493012345", policy) == hash_number("+493012345", "salt")
+    assert protect_caller("+49 30 12345 Jane", policy).number == hash_number("+493012345", "salt")
+
+
 def test_mask_name() -> None:
     assert mask_name("Jane Doe") == "J*** D**"
     assert mask_name("Jürgen  \"JJ\"") == 'J*****  "***'
