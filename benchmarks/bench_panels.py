@@ -58,7 +58,7 @@ SELECT 'pbx-1', (8000 + a % {queues})::text, (1000 + a)::text, now() - interval 
 FROM generate_series(0, {queues} * 5 - 1) a;
 
 INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered, answered, abandoned,
-    short_abandoned, answered_in_sla, sla_pct, asa_s, max_wait_s, aht_s,
+    short_abandoned, answered_in_sla, sla_pct, asa_s, max_wait_s, avg_talk_s,
     wait_answered_s_sum, talk_s_sum, talk_count)
 SELECT 'pbx-1', (8000 + q)::text, b, 3, 2, 1, 0, 2, 66.7, 12, 40, 180, 24, 360, 2
 FROM generate_series(0, {queues} - 1) q,
@@ -66,7 +66,7 @@ FROM generate_series(0, {queues} - 1) q,
                      date_trunc('minute', now()), interval '1 minute') b;
 
 INSERT INTO queue_calls (pbx_id, call_key, queue_dn, entered_at, answered_at, ended_at,
-    outcome, wait_s, talk_s, agent_dn, caller)
+    outcome, wait_s, talk_s, agent_dn, caller_number)
 SELECT 'pbx-1', q || '@' || extract(epoch FROM t)::bigint, (8000 + q)::text, t,
        t + interval '15 seconds', t + interval '200 seconds',
        CASE WHEN q % 5 = 0 THEN 'abandoned' ELSE 'answered' END, 15, 185,
@@ -90,7 +90,7 @@ FROM generate_series(0, {queues} * 5 - 1) a,
 
 -- the live lists: two callers waiting and two calls in progress per queue
 INSERT INTO queue_calls (pbx_id, call_key, queue_dn, entered_at, answered_at, outcome, agent_dn,
-    caller)
+    caller_number)
 SELECT 'pbx-1', 'live-' || q || '-' || n, (8000 + q)::text, now() - n * interval '20 seconds',
        CASE WHEN n > 2 THEN now() - interval '10 seconds' END,
        CASE WHEN n > 2 THEN 'answered' ELSE 'waiting' END,

@@ -91,7 +91,8 @@ def write_live_side(sim: RunningSimulator, dsn: str, lo: datetime, hi: datetime,
                     queues: list[str]) -> dict[str, int]:
     """The true visits of ``[lo, hi)`` as live rows, perturbed (see the module doc)."""
     cols = ("pbx_id", "call_key", "queue_dn", "entered_at", "answered_at", "ended_at",
-            "outcome", "wait_s", "talk_s", "agent_dn", "caller", "call_id", "entry_queue_dn")
+            "outcome", "wait_s", "talk_s", "agent_dn", "caller_number", "caller_name", "call_id",
+            "entry_queue_dn")
     rows, counts = [], {"true": 0, "dropped": 0, "shifted": 0, "moved": 0}
     for i, v in enumerate(sim.truth.visits(lo, hi)):
         counts["true"] += 1

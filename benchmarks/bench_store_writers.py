@@ -43,7 +43,7 @@ def poll_batch(pbx: str, poll: int, queues: int, calls: int) -> dict[str, list[d
                        "event_type": "queue_entered", "occurred_at": ts, "observed_at": ts,
                        "queue_dn": queue, "status": "Ringing"})
         visits.append({"pbx_id": pbx, "call_key": key, "queue_dn": queue, "entered_at": entered,
-                       "outcome": "waiting", "wait_s": 0.0, "caller": "+49301234"})
+                       "outcome": "waiting", "wait_s": 0.0, "caller_number": "+49301234"})
         if poll >= 1:  # answer the visits that entered a poll ago
             m = n - churn
             visits.append({"pbx_id": pbx, "call_key": f"{m}@{T0.isoformat()}",

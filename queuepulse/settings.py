@@ -154,13 +154,23 @@ class DatabaseSettings(BaseModel):
 
 
 class PrivacySettings(BaseModel):
-    """What happens to caller numbers (personal data) at ingestion."""
+    """What happens to caller numbers and names (personal data) at ingestion."""
 
-    caller_mode: Literal["keep", "mask", "hash"] = "keep"
+    caller_mode: Literal["keep", "mask", "hash"] = Field(
+        "keep", description="Caller numbers (queue_calls.caller_number): keep, mask or hash.")
+    caller_name_mode: Literal["keep", "mask", "drop"] | None = Field(
+        None,
+        description="Caller display names (queue_calls.caller_name): keep, mask (J*** D**) or "
+                    "drop; unset = keep when caller_mode is keep, else drop.")
     hash_salt: SecretStr = Field(
         SecretStr(""), description="Secret salt of 'hash' mode (required there)."
     )
     mask_keep_digits: int = Field(3, ge=0)
+
+    @field_validator("caller_name_mode", mode="before")
+    @classmethod
+    def _empty_name_mode_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _hash_needs_a_salt(self) -> PrivacySettings:

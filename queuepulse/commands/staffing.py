@@ -39,7 +39,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--calls-per-hour", metavar="R", help="arrivals per hour (>= 0)")
     parser.add_argument("--aht", metavar="S", help="average handle time in seconds (> 0); "
-                        "with --queue: default the queue's measured one")
+                        "with --queue: default the queue's measured mean talk time plus its "
+                        "configured wrap-up")
     parser.add_argument("--target", metavar="PCT/S", default=None,
                         help="service-level target, e.g. 80/20 = 80 %% answered within 20 s "
                              "(default: QUEUEPULSE_STAFFING__TARGET_PCT / the queue's SLA time, "
@@ -179,7 +180,8 @@ def _queue_plan(args: argparse.Namespace, settings: Any, aht: float | None,
     from zoneinfo import ZoneInfo
 
     from queuepulse.domain.forecast import local_slot
-    from queuepulse.domain.patience import estimate_handle_time, estimate_patience
+    from queuepulse.domain.kpi import handle_time_s
+    from queuepulse.domain.patience import estimate_patience, estimate_talk_time
     from queuepulse.schedule import utcnow
     from queuepulse.staffing.history import read_history
     from queuepulse.store.db import connect
@@ -212,7 +214,8 @@ def _queue_plan(args: argparse.Namespace, settings: Any, aht: float | None,
             f"no stored forecast for queue {args.queue} on {day.isoformat()}; run "
             "`queuepulse run forecast --once` first (it forecasts today and the next 7 days)")
     if aht is None:
-        aht = estimate_handle_time(history.talk_s, history.talks).mean_s
+        talk = estimate_talk_time(history.talk_s, history.talks).mean_s
+        aht = None if talk is None else handle_time_s(talk, history.wrap_up_s)
         if aht is None:
             raise ConfigError(f"queue {args.queue} has no handle-time history yet; pass --aht")
     if patience is None:

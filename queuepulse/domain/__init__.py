@@ -7,7 +7,8 @@
 * :mod:`~queuepulse.domain.events`, :mod:`~queuepulse.domain.visits`,
   :mod:`~queuepulse.domain.gauges`: its outputs (``CallEvent``, ``QueueVisit``, ``QueueLive``);
 * :mod:`~queuepulse.domain.kpi`: KPI facts, bucket folds and ``kpis_from_visits``;
-* :mod:`~queuepulse.domain.privacy`: caller masking and hashing;
+* :mod:`~queuepulse.domain.caller`: the ``Caller`` string split into number and name;
+* :mod:`~queuepulse.domain.privacy`: the privacy policy for caller numbers and names;
 * looking ahead (docs/staffing.md): :mod:`~queuepulse.domain.erlang` (Erlang C/A),
   :mod:`~queuepulse.domain.patience`, :mod:`~queuepulse.domain.expected_wait`,
   :mod:`~queuepulse.domain.forecast`, :mod:`~queuepulse.domain.staffing`.
@@ -15,6 +16,7 @@
 See docs/lifecycle.md for the rules and their alternatives.
 """
 
+from queuepulse.domain.caller import CallerParts, split_caller
 from queuepulse.domain.events import CallEvent, event_id
 from queuepulse.domain.gauges import QueueLive
 from queuepulse.domain.kpi import (
@@ -54,6 +56,7 @@ __all__ = [
     "AgentCallChange",
     "AgentInfo",
     "CallEvent",
+    "CallerParts",
     "CallerPolicy",
     "Counters",
     "Directory",
@@ -81,5 +84,6 @@ __all__ = [
     "parse_party",
     "poll_from_body",
     "protect_caller",
+    "split_caller",
     "step",
 ]

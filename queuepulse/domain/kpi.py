@@ -14,6 +14,18 @@ with the wait measured to the first answer anywhere).
 
 :func:`kpis_from_visits` derives the same facts from a list of final visits; the simulator's truth
 and reconciliation use it, so live and truth agree by construction.
+
+The definitions, fixed here (the SQL views and continuous aggregates recompute them from the
+sums the same way):
+
+* ``sla_pct`` — service level in per cent, 0..100 (never a fraction):
+  ``100 * answered_in_sla / (answered + abandoned - short_abandoned)``, ``None`` when that is 0;
+* ``asa_s`` — average speed of answer: ``wait_answered_s_sum / answered``;
+* ``avg_talk_s`` — average *talk* time of the talks that ended: ``talk_s_sum / talk_count``.
+  It is not a handle time: no hold split and no wrap-up (before 0.2 it was called ``aht_s``);
+* handle time — talk plus the queue's configured wrap-up (``queues.wrap_up_time_s``, the 3CX
+  queue's ``WrapUpTime``) where it is known: :func:`handle_time_s`. 3CX exposes no hold time, so
+  hold is inside talk.
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ __all__ = [
     "fold_bucket",
     "fold_facts",
     "group_facts",
+    "handle_time_s",
     "kpis_from_visits",
     "make_entry_fact",
 ]
@@ -94,9 +107,9 @@ class QueueKpi:
 
     Every field but ``scope`` is a column of ``queue_kpi_1m`` / ``entry_queue_kpi_1m`` under the
     same name. ``sla_pct`` is a percentage (0-100) and ``None`` when its denominator (answered +
-    abandoned - short_abandoned) is 0; ``asa_s``, ``aht_s`` and ``max_wait_s`` are ``None`` when
-    nothing defines them. ``max_wait_s`` is over the waits of answered and abandoned visits. The
-    sums and counts (``wait_answered_s_sum``, ``wait_abandoned_s_sum``, ``talk_s_sum``,
+    abandoned - short_abandoned) is 0; ``asa_s``, ``avg_talk_s`` and ``max_wait_s`` are ``None``
+    when nothing defines them. ``max_wait_s`` is over the waits of answered and abandoned visits.
+    The sums and counts (``wait_answered_s_sum``, ``wait_abandoned_s_sum``, ``talk_s_sum``,
     ``talk_count``) let a query combine buckets into longer periods exactly.
     """
 
@@ -111,13 +124,19 @@ class QueueKpi:
     sla_pct: float | None = None
     asa_s: float | None = None
     max_wait_s: float | None = None
-    aht_s: float | None = None
+    avg_talk_s: float | None = None
     transferred: int = 0
     wait_answered_s_sum: float = 0.0
     wait_abandoned_s_sum: float = 0.0
     talk_s_sum: float = 0.0
     talk_count: int = 0
     scope: Scope = "queue"
+
+
+def handle_time_s(talk_s: float, wrap_up_s: float | None) -> float:
+    """Handle time of a talk (or of an average talk): talk plus the queue's configured wrap-up
+    in seconds; an unknown or unset wrap-up counts as 0."""
+    return talk_s + (wrap_up_s if wrap_up_s is not None and wrap_up_s > 0 else 0.0)
 
 
 def _max(a: float | None, b: float | None) -> float | None:
@@ -185,7 +204,7 @@ def fold_bucket(facts: Iterable[KpiFact], key: KpiKey | None = None) -> QueueKpi
         sla_pct=100.0 * in_sla / denominator if denominator > 0 else None,
         asa_s=wait_sum / answered if answered else None,
         max_wait_s=max_wait,
-        aht_s=talk_sum / talk_count if talk_count else None,
+        avg_talk_s=talk_sum / talk_count if talk_count else None,
         transferred=transferred,
         wait_answered_s_sum=wait_sum,
         wait_abandoned_s_sum=abandoned_wait_sum,

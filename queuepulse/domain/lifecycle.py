@@ -50,7 +50,7 @@ from queuepulse.domain.events import PBX_CALL_KEY, CallEvent, event_id
 from queuepulse.domain.gauges import QueueLive, queue_gauges
 from queuepulse.domain.kpi import KpiFact, facts_for_visit_change, make_entry_fact
 from queuepulse.domain.parties import Directory, party_dn
-from queuepulse.domain.privacy import protect_caller
+from queuepulse.domain.privacy import protect_caller, protect_number
 from queuepulse.domain.rules import Placement, Rules, infer_agent, place
 from queuepulse.domain.snapshot import ActiveCallRow, Poll, format_datetime
 from queuepulse.domain.visits import Outcome, QueueVisit, seconds_between
@@ -119,7 +119,8 @@ class CallTrack:
     last_change: datetime | None
     caller_dn: str | None
     callee_dn: str | None
-    caller: str | None  # after the privacy policy
+    caller_number: str | None  # after the privacy policy
+    caller_name: str | None  # after the privacy policy
     seq: int  # next event sequence number of this call
     last_event_at: datetime
     visit: QueueVisit | None = None  # the open visit: waiting, or answered and talking
@@ -256,7 +257,8 @@ def restore(pbx_id: str, calls: tuple[RestoredCall, ...], last_seen: datetime) -
         tracks[call.call_key] = CallTrack(
             call_key=call.call_key, call_id=call.call_id, caller_raw=None, callee_raw=None,
             status=call.status, last_change=None, caller_dn=None, callee_dn=None,
-            caller=visit.caller, seq=call.events, last_event_at=last_event, visit=visit,
+            caller_number=visit.caller_number, caller_name=visit.caller_name,
+            seq=call.events, last_event_at=last_event, visit=visit,
             entry_queue_dn=first.entry_queue_dn or first.queue_dn, entry_at=first.entered_at,
             entry_sla_s=first.sla_s,
             answered_any=any(v.answered_at is not None for v in call.visits),
@@ -727,7 +729,7 @@ class _PollContext:
         policy = self.rules.caller_policy
         if dn is None or policy.mode == "keep" or self.directory.kind(dn) != "other":
             return dn
-        return protect_caller(dn, policy)
+        return protect_number(dn, policy)
 
     def put_visit(self, visit: QueueVisit) -> None:
         self.visits[(visit.call_key, visit.queue_dn, visit.entered_at)] = visit
@@ -738,8 +740,9 @@ class _CallDraft:
     :meth:`freeze` makes the track the new state keeps."""
 
     __slots__ = (
-        "answered_any", "call_id", "call_key", "callee_dn", "callee_raw", "caller",
-        "caller_dn", "caller_raw", "entry_at", "entry_queue_dn", "entry_sla_s",
+        "answered_any", "call_id", "call_key", "callee_dn", "callee_raw", "caller_dn",
+        "caller_name", "caller_number", "caller_raw", "entry_at", "entry_queue_dn",
+        "entry_sla_s",
         "last_change", "last_closed_at", "last_entered_at", "last_event_at", "last_outcome",
         "moving_since", "seq", "status", "visit",
     )
@@ -753,7 +756,8 @@ class _CallDraft:
         self.last_change = t.last_change
         self.caller_dn = t.caller_dn
         self.callee_dn = t.callee_dn
-        self.caller = t.caller
+        self.caller_number = t.caller_number
+        self.caller_name = t.caller_name
         self.seq = t.seq
         self.last_event_at = t.last_event_at
         self.visit = t.visit
@@ -769,7 +773,8 @@ class _CallDraft:
     def freeze(self) -> CallTrack:
         return CallTrack(
             self.call_key, self.call_id, self.caller_raw, self.callee_raw, self.status,
-            self.last_change, self.caller_dn, self.callee_dn, self.caller, self.seq,
+            self.last_change, self.caller_dn, self.callee_dn, self.caller_number,
+            self.caller_name, self.seq,
             self.last_event_at, self.visit, self.entry_queue_dn, self.entry_at,
             self.entry_sla_s, self.answered_any, self.last_outcome, self.last_closed_at,
             self.last_entered_at, self.moving_since,
@@ -837,7 +842,8 @@ class _CallDraft:
                                              ctx.rules))
         visit = QueueVisit(
             pbx_id=ctx.pbx_id, call_key=self.call_key, queue_dn=queue_dn, entered_at=at,
-            caller=self.caller, entry_queue_dn=self.entry_queue_dn, call_id=self.call_id,
+            caller_number=self.caller_number, caller_name=self.caller_name,
+            entry_queue_dn=self.entry_queue_dn, call_id=self.call_id,
             sla_s=sla,
         )
         self._set_visit(ctx, None, visit)
@@ -997,15 +1003,17 @@ def _start_call(ctx: _PollContext, row: ActiveCallRow, key: str) -> _CallDraft:
     at, source = _row_time(row, ctx.server_time, None)
     started = row.established_at if row.established_at is not None else at
     started = min(started, at)
+    caller = protect_caller(row.caller, rules.caller_policy)
     draft = _CallDraft(CallTrack(
         call_key=key, call_id=row.id, caller_raw=row.caller, callee_raw=row.callee,
         status=row.status, last_change=row.last_change_status, caller_dn=party_dn(row.caller),
-        callee_dn=callee_dn, caller=protect_caller(row.caller, rules.caller_policy), seq=0,
+        callee_dn=callee_dn, caller_number=caller.number, caller_name=caller.name, seq=0,
         last_event_at=started,
     ))
     ctx.count("calls_started")
     draft.emit(ctx, "call_started", started, details={
-        "callee_dn": ctx.safe_dn(callee_dn), "caller": draft.caller,
+        "callee_dn": ctx.safe_dn(callee_dn), "caller_number": draft.caller_number,
+        "caller_name": draft.caller_name,
         "established_at_known": row.established_at is not None, "time_source": source,
     })
     if rules.status_kind(row.status) == "unknown":
@@ -1029,7 +1037,7 @@ def _change_call(ctx: _PollContext, row: ActiveCallRow, draft: _CallDraft) -> _C
     if row.caller != draft.caller_raw:
         draft.caller_raw = row.caller
         draft.caller_dn = party_dn(row.caller)
-        draft.caller = protect_caller(row.caller, rules.caller_policy)
+        draft.caller_number, draft.caller_name = protect_caller(row.caller, rules.caller_policy)
     draft.callee_raw = row.callee
     draft.callee_dn = callee_dn
     draft.last_change = row.last_change_status

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["HandleTime", "Patience", "estimate_handle_time", "estimate_patience"]
+__all__ = ["Patience", "TalkTime", "estimate_patience", "estimate_talk_time"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +39,9 @@ class Patience:
 
 
 @dataclass(frozen=True, slots=True)
-class HandleTime:
-    """Average handle (talk) time of a queue and how many talks it rests on."""
+class TalkTime:
+    """Average talk time of a queue and how many talks it rests on (handle time adds the
+    queue's wrap-up: :func:`queuepulse.domain.kpi.handle_time_s`)."""
 
     mean_s: float | None
     talks: int
@@ -62,11 +63,11 @@ def estimate_patience(abandons: int, answered: int, wait_abandoned_s: float,
     return Patience(mean, abandons, visits, exposure, low, high)
 
 
-def estimate_handle_time(talk_s_total: float, talks: int) -> HandleTime:
-    """Average handle time from summed talk time and the number of ended talks."""
+def estimate_talk_time(talk_s_total: float, talks: int) -> TalkTime:
+    """Average talk time from summed talk time and the number of ended talks."""
     if talks < 0 or talk_s_total < 0:
         raise ValueError("talk time and count must be >= 0")
-    return HandleTime(talk_s_total / talks if talks else None, talks)
+    return TalkTime(talk_s_total / talks if talks else None, talks)
 
 
 def _chi2_quantile(p: float, dof: int) -> float:

@@ -1,8 +1,19 @@
-"""Caller numbers are personal data: keep, mask or hash them at ingestion.
+"""Caller numbers and names are personal data: the one place the privacy policy acts on them.
 
-The policy acts on the caller's number (the first token of ``Caller``); in ``mask`` and ``hash``
-modes the display name is dropped too. Hashing is salted SHA-256 of the number alone, so the same
-caller hashes the same whatever display name the PBX shows. The salt never appears in a repr.
+:func:`protect_caller` splits an ActiveCalls ``Caller`` string into number and name
+(:func:`queuepulse.domain.caller.split_caller`) and applies the policy to each part; the
+reconciliation applies :func:`protect_number` and :func:`protect_name` to the separate number and
+display name of a CDR row. Every stored ``caller_number``/``caller_name`` passes through here.
+
+* The number is kept, masked (every digit but the last ``keep_digits`` becomes ``*``) or hashed
+  (salted SHA-256 of the number alone without separators, so the same caller hashes the same
+  whatever display name the PBX shows and however it writes the number). The salt never
+  appears in a repr.
+* The name has its own mode: ``keep``, ``mask`` (every letter of a word but its first becomes
+  ``*``: ``Jane Doe`` → ``J*** D**``) or ``drop``. Unset, it follows the number: kept when
+  numbers are kept, dropped when they are masked or hashed (as before names had a setting).
+  While numbers are masked or hashed, a kept or masked name loses any run of 5 or more digits,
+  so a number the PBX put into the name is not kept either.
 
 Text about a response (the excerpt of a malformed body in an error message, an OData error
 message) is not a column the policy acts on: it goes to logs, ``pipeline_health`` and
@@ -18,26 +29,31 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from queuepulse.domain.parties import parse_party
+from queuepulse.domain.caller import CallerParts, split_caller
 
 if TYPE_CHECKING:
     from queuepulse.settings import PrivacySettings
 
 __all__ = [
-    "CallerPolicy", "hash_number", "mask_number", "protect_caller", "redact_digits",
-    "redact_excerpt",
+    "CallerPolicy", "hash_number", "mask_name", "mask_number", "protect_caller", "protect_name",
+    "protect_number", "redact_digits", "redact_excerpt",
 ]
 
 CallerMode = Literal["keep", "mask", "hash"]
+NameMode = Literal["keep", "mask", "drop"]
 
 
 @dataclass(frozen=True, slots=True)
 class CallerPolicy:
-    """How caller numbers are stored (``settings.privacy``)."""
+    """How caller numbers and names are stored (``settings.privacy``).
+
+    ``name_mode`` ``None`` follows ``mode``: ``keep`` when numbers are kept, else ``drop``.
+    """
 
     mode: CallerMode = "keep"
     salt: str = field(default="", repr=False)
     keep_digits: int = 3
+    name_mode: NameMode | None = None
 
     @classmethod
     def from_settings(cls, privacy: PrivacySettings) -> CallerPolicy:
@@ -46,7 +62,15 @@ class CallerPolicy:
             mode=privacy.caller_mode,
             salt=privacy.hash_salt.get_secret_value(),
             keep_digits=privacy.mask_keep_digits,
+            name_mode=privacy.caller_name_mode,
         )
+
+    @property
+    def effective_name_mode(self) -> NameMode:
+        """What happens to names: ``name_mode``, or when unset what ``mode`` implies."""
+        if self.name_mode is not None:
+            return self.name_mode
+        return "keep" if self.mode == "keep" else "drop"
 
 
 def mask_number(number: str, keep_digits: int) -> str:
@@ -68,16 +92,50 @@ def hash_number(number: str, salt: str) -> str:
     return "sha256:" + hashlib.sha256((salt + number).encode("utf-8")).hexdigest()
 
 
-def protect_caller(raw: str | None, policy: CallerPolicy) -> str | None:
-    """Apply the policy to a raw ``Caller`` string; ``None``/empty stay as they are."""
-    if policy.mode == "keep" or not raw:
-        return raw
-    number = parse_party(raw).dn
-    if number is None:
+_SEPARATORS = re.compile(r"[ ./-]")
+"""What a number may be written with between its digits (see queuepulse.domain.caller)."""
+
+
+def mask_name(name: str) -> str:
+    """Every character of a word but its first becomes ``*`` (whitespace kept)."""
+    out: list[str] = []
+    word_start = True
+    for ch in name:
+        if ch.isspace():
+            out.append(ch)
+            word_start = True
+        else:
+            out.append(ch if word_start else "*")
+            word_start = False
+    return "".join(out)
+
+
+def protect_number(number: str | None, policy: CallerPolicy) -> str | None:
+    """A caller number (or any external number) as the policy stores it; empty gives ``None``."""
+    if not number:
         return None
+    if policy.mode == "keep":
+        return number
     if policy.mode == "mask":
         return mask_number(number, policy.keep_digits)
-    return hash_number(number, policy.salt)
+    # the same number written with separators (+49 30 123, +4930123) hashes the same
+    return hash_number(_SEPARATORS.sub("", number), policy.salt)
+
+
+def protect_name(name: str | None, policy: CallerPolicy) -> str | None:
+    """A caller's display name as the policy stores it; empty gives ``None``."""
+    mode = policy.effective_name_mode
+    if not name or mode == "drop":
+        return None
+    if policy.mode != "keep":  # numbers are protected: none may hide in the name
+        name = redact_digits(name)
+    return mask_name(name) if mode == "mask" else name
+
+
+def protect_caller(raw: str | None, policy: CallerPolicy) -> CallerParts:
+    """Split a raw ``Caller`` string into number and name and apply the policy to both."""
+    parts = split_caller(raw)
+    return CallerParts(protect_number(parts.number, policy), protect_name(parts.name, policy))
 
 
 _LONG_DIGITS = re.compile(r"\+?\d{5,}")

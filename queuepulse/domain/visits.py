@@ -43,7 +43,8 @@ class QueueVisit:
     wait_s: float | None = None
     talk_s: float | None = None
     agent_dn: str | None = None
-    caller: str | None = None
+    caller_number: str | None = None
+    caller_name: str | None = None
     source: str = "live"
     entry_queue_dn: str | None = None
     call_id: int | None = None

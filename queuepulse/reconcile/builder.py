@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from queuepulse.domain.lifecycle import call_key_of
-from queuepulse.domain.privacy import CallerPolicy, protect_caller
+from queuepulse.domain.privacy import CallerPolicy, protect_name, protect_number
 from queuepulse.domain.snapshot import parse_datetime
 from queuepulse.domain.visits import QueueVisit
 from queuepulse.reconcile.cdr_rules import CdrRules
@@ -154,7 +154,8 @@ def build_visits(
             sla = slas.get(q.dst_dn)
             visit = QueueVisit(
                 pbx_id=pbx_id, call_key=key, queue_dn=q.dst_dn, entered_at=q.start,
-                caller=protect_caller(q.src_number, policy), source="cdr",
+                caller_number=protect_number(q.src_number, policy),
+                caller_name=protect_name(q.src_name, policy), source="cdr",
                 entry_queue_dn=entry_queue, call_id=ref.call_id,
                 sla_s=int(sla) if sla else None,
             )

@@ -49,6 +49,7 @@ __all__ = [
     "mark_interrupted",
     "start_run",
     "try_lock",
+    "unlock",
 ]
 
 _NS = uuid.UUID("0b7a4a52-6d0e-4c39-b1c4-7a2f8f0f5d11")
@@ -92,6 +93,12 @@ def try_lock(conn: Conn, pbx_id: str) -> bool:
     row = conn.execute("SELECT pg_try_advisory_lock(hashtext('queuepulse-reconcile:' || %s))",
                        (pbx_id,)).fetchone()
     return bool(row and row[0])
+
+
+def unlock(conn: Conn, pbx_id: str) -> None:
+    """Release the lock :func:`try_lock` took."""
+    conn.execute("SELECT pg_advisory_unlock(hashtext('queuepulse-reconcile:' || %s))",
+                 (pbx_id,))
 
 
 def mark_interrupted(conn: Conn, pbx_id: str, at: datetime) -> int:

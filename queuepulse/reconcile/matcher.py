@@ -29,7 +29,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
-from queuepulse.domain.parties import parse_party
 from queuepulse.domain.visits import QueueVisit
 
 __all__ = [
@@ -127,10 +126,6 @@ class Plan:
         return bool(self.upserts or self.deletes)
 
 
-def _number(caller: str | None) -> str | None:
-    return parse_party(caller).dn if caller else None
-
-
 def _fmt(value: object) -> str | None:
     if value is None:
         return None
@@ -178,7 +173,8 @@ def _same_row(stored: QueueVisit, new: QueueVisit, tol: float) -> bool:
         and stored.source == new.source
         and not _field_diffs(stored, new, tol)
         and not _times_differ(stored.answered_at, new.answered_at, tol)
-        and stored.caller == new.caller
+        and stored.caller_number == new.caller_number
+        and stored.caller_name == new.caller_name
         and stored.entry_queue_dn == new.entry_queue_dn
         and stored.call_id == new.call_id
     )
@@ -214,7 +210,7 @@ def _match(
     window = timedelta(seconds=tolerance_s)
     candidates: list[tuple[tuple[int, int, int, float], int, int]] = []
     for i, c in enumerate(cdr):
-        c_number = _number(c.caller)
+        c_number = c.caller_number
         js = by_queue.get(c.queue_dn, [])
         at = times.get(c.queue_dn, [])
         lo = bisect_left(at, c.entered_at - window)
@@ -227,7 +223,7 @@ def _match(
             score = (
                 0 if s.call_key == c.call_key else 1,
                 0 if c.call_id is not None and s.call_id == c.call_id else 1,
-                0 if c_number is not None and _number(s.caller) == c_number else 1,
+                0 if c_number is not None and s.caller_number == c_number else 1,
                 delta,
             )
             candidates.append((score, i, j))

@@ -6,7 +6,8 @@ pretending they measure the same thing:
 
 * ``QueuePerformanceTotals``: received / answered ("ExtensionAnsweredCount") / abandoned
   ("ExtensionDroppedCount") per queue.
-* ``StatisticSla``: received and "bad SLA" calls; ``sla_pct`` = (received - bad) / received —
+* ``StatisticSla``: received and "bad SLA" calls; ``sla_pct`` = 100 * (received - bad) /
+  received, a per cent 0..100 like every ``sla_pct`` (3CX gives counts, no ratio) —
   3CX's definition, not ours (ours: answered within SLATime / (answered + abandoned - short)).
 * ``AbandonedQueueCalls``: one 3CX row per abandoned call, folded per queue into a count with
   the mean and longest wait.

@@ -20,6 +20,7 @@ period length for the periods that close.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -294,28 +295,37 @@ class Reconciler:
                 raise ReconcileBusyError(
                     f"another reconciliation of PBX {cfg.pbx_id!r} is running (advisory lock "
                     "held); stop it or wait for it to finish")
-            interrupted = corrections.mark_interrupted(conn, cfg.pbx_id, self._clock())
-            if interrupted:
-                log.info("closed interrupted runs", extra={"pbx_id": cfg.pbx_id,
-                                                            "runs": interrupted})
-            periods = closed_periods(since, until, cfg.period_s, self._clock(), cfg.settle_s)
-            done: set[Period] = set()
-            if periods and not force:
-                done = corrections.done_periods(conn, cfg.pbx_id, periods[0][0], periods[-1][1])
-            todo = [p for p in periods if p not in done]
-            out = BackfillResult(total=len(periods), skipped=len(periods) - len(todo))
-            bar.start(len(periods), out.skipped)
             try:
-                for period in todo:
-                    if stop is not None and stop.is_set():
-                        out.stopped = True
-                        break
-                    result = await self.reconcile_period(period, conn)
-                    out.results.append(result)
-                    bar.advance(period[0].strftime("%Y-%m-%d %H:%M"), result.cdr_rows,
-                                result.corrected, result.inserted, result.ok)
+                interrupted = corrections.mark_interrupted(conn, cfg.pbx_id, self._clock())
+                if interrupted:
+                    log.info("closed interrupted runs", extra={"pbx_id": cfg.pbx_id,
+                                                                "runs": interrupted})
+                periods = closed_periods(since, until, cfg.period_s, self._clock(),
+                                         cfg.settle_s)
+                done: set[Period] = set()
+                if periods and not force:
+                    done = corrections.done_periods(conn, cfg.pbx_id, periods[0][0],
+                                                    periods[-1][1])
+                todo = [p for p in periods if p not in done]
+                out = BackfillResult(total=len(periods), skipped=len(periods) - len(todo))
+                bar.start(len(periods), out.skipped)
+                try:
+                    for period in todo:
+                        if stop is not None and stop.is_set():
+                            out.stopped = True
+                            break
+                        result = await self.reconcile_period(period, conn)
+                        out.results.append(result)
+                        bar.advance(period[0].strftime("%Y-%m-%d %H:%M"), result.cdr_rows,
+                                    result.corrected, result.inserted, result.ok)
+                finally:
+                    bar.finish()
             finally:
-                bar.finish()
+                # released here, not by closing the connection: the server drops a closed
+                # session's locks asynchronously, and the next run may already be asking (a
+                # broken connection releases it anyway: its error is the one to raise)
+                with contextlib.suppress(psycopg.Error):
+                    corrections.unlock(conn, cfg.pbx_id)
         return out
 
     async def run_forever(

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from queuepulse.domain.privacy import CallerPolicy, protect_caller, redact_digits
+from queuepulse.domain.privacy import CallerPolicy, protect_number, redact_digits
 from queuepulse.xapi.models import CallHistoryView, CallLogData
 
 __all__ = [
@@ -64,6 +64,7 @@ class CdrSegment:
     src_dn: str | None
     src_dn_type: int | None
     src_number: str | None
+    src_name: str | None
     dst_dn: str | None
     dst_dn_type: int | None
     raw: Mapping[str, Any]
@@ -117,7 +118,7 @@ def redact_letter(letter: DeadLetter, policy: CallerPolicy) -> DeadLetter:
     for name, names in _PARTY_FIELDS.items():
         value = body.get(name)
         if _is_phone_number(value):
-            body[name] = protect_caller(str(value), policy)
+            body[name] = protect_number(str(value), policy)
             protected.add(name)
             for display in names:
                 if body.get(display) is not None:
@@ -178,6 +179,7 @@ def parse_history_rows(
             src_dn=m.src_dn,
             src_dn_type=m.src_dn_type,
             src_number=m.src_caller_number,
+            src_name=m.src_display_name,
             dst_dn=m.dst_dn,
             dst_dn_type=m.dst_dn_type,
             raw=raw,

@@ -32,6 +32,8 @@ class QueueHistory:
     talks: int = 0
     recent_talk_s: float = 0.0
     recent_talks: int = 0
+    #: The queue's configured wrap-up after each call (``queues.wrap_up_time_s``), seconds.
+    wrap_up_s: float | None = None
     #: Measured agents per interval start: (avg logged in, avg free).
     agents: dict[datetime, tuple[float | None, float | None]] | None = None
 
@@ -69,7 +71,8 @@ _SUMS = """
 """
 
 _QUEUES = """
-    SELECT queue_dn, sla_time_s FROM queues WHERE pbx_id = %(pbx)s AND valid_to IS NULL
+    SELECT queue_dn, sla_time_s, wrap_up_time_s FROM queues
+    WHERE pbx_id = %(pbx)s AND valid_to IS NULL
 """
 
 _AGENTS = """
@@ -95,8 +98,9 @@ def read_history(conn: psycopg.Connection[Any], pbx_id: str, now: datetime, *,
         "measured_since": measured_since or now,
     }
     out: dict[str, QueueHistory] = {}
-    for dn, sla in conn.execute(_QUEUES, params).fetchall():
-        out[dn] = QueueHistory(dn, float(sla) if sla else None, {}, None, agents={})
+    for dn, sla, wrap_up in conn.execute(_QUEUES, params).fetchall():
+        out[dn] = QueueHistory(dn, float(sla) if sla else None, {}, None, agents={},
+                               wrap_up_s=float(wrap_up) if wrap_up is not None else None)
     for dn, slot, offered in conn.execute(_ARRIVALS, params).fetchall():
         if dn in out:
             out[dn].arrivals[slot] = float(offered or 0)

@@ -27,7 +27,8 @@ from queuepulse.domain.forecast import (
     forecast_with_holdout,
     interval_start,
 )
-from queuepulse.domain.patience import estimate_handle_time, estimate_patience
+from queuepulse.domain.kpi import handle_time_s
+from queuepulse.domain.patience import estimate_patience, estimate_talk_time
 from queuepulse.domain.staffing import StaffingInputs, StaffingInterval, plan_interval
 from queuepulse.staffing.history import QueueHistory, read_history, read_live, read_waiting
 from queuepulse.store.writers import BatchWriter
@@ -58,7 +59,8 @@ class JobConfig:
 
 @dataclass(frozen=True)
 class QueueModel:
-    """A queue's measured model inputs (refreshed by each forecast run)."""
+    """A queue's measured model inputs (refreshed by each forecast run). The handle times are
+    the mean talk time plus the queue's configured wrap-up (:func:`handle_time_s`)."""
 
     aht_s: float | None
     recent_aht_s: float | None
@@ -158,11 +160,13 @@ class StaffingJob:
     def _model(self, h: QueueHistory) -> QueueModel:
         patience = estimate_patience(h.abandoned, h.answered, h.wait_abandoned_s,
                                      h.wait_answered_s)
-        aht = estimate_handle_time(h.talk_s, h.talks).mean_s
-        recent = estimate_handle_time(h.recent_talk_s, h.recent_talks)
+        talk = estimate_talk_time(h.talk_s, h.talks).mean_s
+        recent = estimate_talk_time(h.recent_talk_s, h.recent_talks)
         return QueueModel(
-            aht_s=aht,
-            recent_aht_s=recent.mean_s if recent.talks >= MIN_RECENT_TALKS else None,
+            aht_s=None if talk is None else handle_time_s(talk, h.wrap_up_s),
+            recent_aht_s=(handle_time_s(recent.mean_s, h.wrap_up_s)
+                          if recent.mean_s is not None and recent.talks >= MIN_RECENT_TALKS
+                          else None),
             patience_s=patience.mean_s,
             patience_abandons=patience.abandons,
             sla_s=h.sla_s or self.config.default_sla_s,

@@ -26,7 +26,7 @@ WHERE pbx_id = %s AND ended_at IS NULL AND source = 'live'
 """
 _VISITS = """
 SELECT call_key, queue_dn, entered_at, answered_at, ended_at, outcome, wait_s, talk_s, agent_dn,
-       caller, source, entry_queue_dn, call_id, end_uncertainty_s
+       caller_number, caller_name, source, entry_queue_dn, call_id, end_uncertainty_s
 FROM queue_calls WHERE pbx_id = %s AND call_key = ANY(%s)
 ORDER BY call_key, entered_at
 """

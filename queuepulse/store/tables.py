@@ -90,8 +90,8 @@ class TableSpec:
 # --- queue_calls: progressing visits, protected reconciled rows -----------------------------
 
 _VISIT_PROGRESS = (
-    "call_id", "answered_at", "ended_at", "wait_s", "talk_s", "agent_dn", "caller",
-    "entry_queue_dn", "visit_seq", "end_uncertainty_s",
+    "call_id", "answered_at", "ended_at", "wait_s", "talk_s", "agent_dn", "caller_number",
+    "caller_name", "entry_queue_dn", "visit_seq", "end_uncertainty_s",
 )
 
 
@@ -126,8 +126,8 @@ QUEUE_CALLS = TableSpec(
     name="queue_calls",
     columns=(
         "pbx_id", "call_key", "call_id", "queue_dn", "entered_at", "answered_at", "ended_at",
-        "outcome", "wait_s", "talk_s", "agent_dn", "caller", "entry_queue_dn", "visit_seq",
-        "end_uncertainty_s", "source", "reconciled_at",
+        "outcome", "wait_s", "talk_s", "agent_dn", "caller_number", "caller_name",
+        "entry_queue_dn", "visit_seq", "end_uncertainty_s", "source", "reconciled_at",
     ),
     key=("pbx_id", "call_key", "queue_dn", "entered_at"),
     set_sql=_visit_set_sql(),
@@ -205,7 +205,7 @@ def dead_letter_row(
 
 _KPI_COLUMNS = (
     "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
-    "transferred", "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
+    "transferred", "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "avg_talk_s",
     "wait_answered_s_sum", "wait_abandoned_s_sum", "talk_s_sum", "talk_count",
 )
 _KPI_ZERO_DEFAULTS = dict.fromkeys(

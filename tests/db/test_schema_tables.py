@@ -51,16 +51,17 @@ CONTRACT_COLUMNS = {
     },
     "queue_calls": {
         "pbx_id", "call_key", "queue_dn", "entered_at", "answered_at", "ended_at", "outcome",
-        "wait_s", "talk_s", "agent_dn", "caller", "source", "reconciled_at",
+        "wait_s", "talk_s", "agent_dn", "caller_number", "caller_name", "source",
+        "reconciled_at",
     },
     "queue_kpi_1m": {
         "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
-        "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
+        "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "avg_talk_s",
     },
     # End-to-end KPIs by entry queue, the same columns (migration 003).
     "entry_queue_kpi_1m": {
         "pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
-        "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s",
+        "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "avg_talk_s",
     },
     "queue_live": {
         "pbx_id", "queue_dn", "ts", "waiting", "longest_wait_s", "talking",

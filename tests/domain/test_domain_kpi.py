@@ -50,7 +50,7 @@ def test_fold_bucket_by_the_kpi_definitions() -> None:
     assert k.sla_pct == pytest.approx(100 / 3)
     assert k.asa_s == pytest.approx(20.0)
     assert k.max_wait_s == pytest.approx(45.0)  # over answered and abandoned waits
-    assert k.aht_s == pytest.approx(75.0)
+    assert k.avg_talk_s == pytest.approx(75.0)
     assert k.wait_abandoned_s_sum == pytest.approx(48.0)
     assert k.bucket == B
 
@@ -59,7 +59,7 @@ def test_empty_denominators_are_null() -> None:
     k = fold_bucket([fact(1, "offered"), fact(2, "abandoned", wait_s=2.0, short=True)])
     assert k.sla_pct is None
     assert k.asa_s is None
-    assert k.aht_s is None
+    assert k.avg_talk_s is None
     assert k.max_wait_s == 2.0
     assert fold_bucket([], KEY) == QueueKpi(PBX, "800", B)
 
@@ -104,7 +104,7 @@ def test_counts_land_in_the_bucket_of_the_moment_they_happened() -> None:
     assert minute1.asa_s == pytest.approx(14.0)
     assert minute1.answered_in_sla == 1
     assert minute2.bucket == B + timedelta(minutes=2)
-    assert minute2.aht_s == pytest.approx(60.0)
+    assert minute2.avg_talk_s == pytest.approx(60.0)
 
 
 def test_kpis_from_visits_of_a_scenario() -> None:

@@ -6,7 +6,7 @@ import pickle
 from dataclasses import replace
 
 import pytest
-from domain_scenarios import CALLER, DIRECTORY, PBX, RULES, Run, at, failed, poll, row, run
+from domain_scenarios import DIRECTORY, PBX, RULES, Run, at, failed, poll, row, run
 
 from queuepulse.domain.events import event_id
 from queuepulse.domain.lifecycle import call_key_of, step
@@ -42,7 +42,7 @@ def test_wait_answer_talk_end_callee_stays_queue() -> None:
     # the agent is not in the call itself, but is the only queue agent on a call
     assert visit.agent_dn == "101"
     assert visit.entry_queue_dn == "800"
-    assert visit.caller == CALLER
+    assert (visit.caller_number, visit.caller_name) == ("+4930123456", "Bob Caller")
     answered = r.events_of("answered")[0]
     assert answered.agent_dn == "101"
     assert answered.details["agent_inferred"] is True
@@ -369,8 +369,9 @@ def test_state_pickles_and_resumes() -> None:
 def test_caller_privacy_applies_to_visits_and_events() -> None:
     rules = replace(RULES, caller_policy=CallerPolicy("mask", keep_digits=3))
     r = run([poll(1, row(1, "800 Sales", "Ringing", 0.5, 1))], rules=rules)
-    assert r.visits[0].caller == "+*******456"
-    assert r.events[0].details["caller"] == "+*******456"
+    assert (r.visits[0].caller_number, r.visits[0].caller_name) == ("+*******456", None)
+    assert r.events[0].details["caller_number"] == "+*******456"
+    assert r.events[0].details["caller_name"] is None
     assert "Bob" not in repr(r.events)
     outbound = run([poll(1, row(1, "+4940999888 Eve", "Ringing", 0.5, 1, caller="101 Alice")),
                     poll(2, row(1, "+4940999888 Eve", "Talking", 1.5, 2, caller="101 Alice"))],

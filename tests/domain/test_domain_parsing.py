@@ -182,9 +182,9 @@ def test_mask_and_hash() -> None:
     hashed = hash_number("+4930123456", "salt")
     assert hashed.startswith("sha256:")
     assert hashed != hash_number("+4930123456", "other")
-    assert protect_caller("+4930123456 Bob", CallerPolicy("hash", "salt")) == hashed
-    assert protect_caller("+4930123456 Bob", CallerPolicy()) == "+4930123456 Bob"
-    assert protect_caller(None, CallerPolicy("mask")) is None
+    assert protect_caller("+4930123456 Bob", CallerPolicy("hash", "salt")) == (hashed, None)
+    assert protect_caller("+4930123456 Bob", CallerPolicy()) == ("+4930123456", "Bob")
+    assert protect_caller(None, CallerPolicy("mask")) == (None, None)
     assert "salt" not in repr(CallerPolicy("hash", "salt"))
 
 

@@ -153,7 +153,7 @@ def test_kpi_definitions_agree_with_the_simulators_truth() -> None:
         for name in ("offered", "answered", "abandoned", "short_abandoned", "transferred",
                      "answered_in_sla"):
             assert getattr(mine, name) == true[name], name
-        for name in ("sla_pct", "asa_s", "max_wait_s", "aht_s"):
+        for name in ("sla_pct", "asa_s", "max_wait_s", "avg_talk_s"):
             if true[name] is None:
                 assert getattr(mine, name) is None, name
             else:

@@ -54,8 +54,8 @@ def table_columns(
 ) -> list[str]:
     """The table's columns minus the wall-time ones and ``exclude``, in table order."""
     rows = conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-        "ORDER BY ordinal_position", (table,)).fetchall()
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name = %s ORDER BY ordinal_position", (table,)).fetchall()
     return [r[0] for r in rows if r[0] not in WALL_COLUMNS and r[0] not in exclude]
 
 

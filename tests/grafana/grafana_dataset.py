@@ -70,7 +70,7 @@ VALUES ('pbx-a', '8003', '107', now() - interval '3 days', now() - interval '1 d
 _KPI = """
 SELECT setseed(0.42);
 INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered, answered, abandoned,
-    short_abandoned, transferred, answered_in_sla, sla_pct, asa_s, max_wait_s, aht_s,
+    short_abandoned, transferred, answered_in_sla, sla_pct, asa_s, max_wait_s, avg_talk_s,
     wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count)
 SELECT pbx_id, queue_dn, bucket, offered, answered, abandoned, short_ab, 0, in_sla,
        CASE WHEN answered + abandoned - short_ab > 0
@@ -116,7 +116,8 @@ WHERE queue_dn <> '8004';
 _VISITS = """
 SELECT setseed(0.17);
 INSERT INTO queue_calls (pbx_id, call_key, call_id, queue_dn, entered_at, answered_at,
-    ended_at, outcome, wait_s, talk_s, agent_dn, caller, entry_queue_dn, visit_seq, source)
+    ended_at, outcome, wait_s, talk_s, agent_dn, caller_number, entry_queue_dn, visit_seq,
+    source)
 SELECT pbx_id, call_id || '@' || to_char(entered_at AT TIME ZONE 'UTC',
                                          'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
        call_id, queue_dn, entered_at,
@@ -149,10 +150,10 @@ FROM (
   WHERE q.valid_to IS NULL
 ) v;
 
-INSERT INTO queue_calls (pbx_id, call_key, call_id, queue_dn, entered_at, outcome, caller,
-                         source)
+INSERT INTO queue_calls (pbx_id, call_key, call_id, queue_dn, entered_at, outcome,
+                         caller_number, caller_name, source)
 VALUES ('pbx-a', '{sample_key}', 9000001, '8003', now() - interval '20 minutes', 'abandoned',
-        'O''Brien +44', 'live');
+        '+44', 'O''Brien', 'live');
 
 INSERT INTO call_events (event_id, pbx_id, call_key, call_id, event_type, occurred_at,
                          observed_at, queue_dn, agent_dn, status, details)

@@ -140,7 +140,7 @@ def ts(value: Any) -> datetime | None:
 
 
 VISIT_FIELDS = ("call_key", "queue_dn", "entered_at", "answered_at", "ended_at", "outcome",
-                "wait_s", "talk_s", "agent_dn", "caller", "entry_queue_dn")
+                "wait_s", "talk_s", "agent_dn", "caller_number", "caller_name", "entry_queue_dn")
 
 
 def canonical_key(call_key: str) -> str:
@@ -185,7 +185,7 @@ def db_visits(conn: psycopg.Connection[Any], lo: datetime,
 
 
 KPI_FIELDS = ("queue_dn", "bucket", "offered", "answered", "abandoned", "short_abandoned",
-              "transferred", "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "aht_s")
+              "transferred", "answered_in_sla", "sla_pct", "asa_s", "max_wait_s", "avg_talk_s")
 
 
 def truth_kpis(sim: RunningSimulator, lo: datetime, hi: datetime) -> dict[tuple[Any, ...],

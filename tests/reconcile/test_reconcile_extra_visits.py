@@ -61,7 +61,8 @@ class LaggingClient(XapiClient):
 
 def _insert_live(conn: psycopg.Connection[Any], row: Mapping[str, Any]) -> None:
     cols = ("pbx_id", "call_key", "queue_dn", "entered_at", "answered_at", "ended_at", "outcome",
-            "wait_s", "talk_s", "agent_dn", "caller", "call_id", "entry_queue_dn")
+            "wait_s", "talk_s", "agent_dn", "caller_number", "caller_name", "call_id",
+            "entry_queue_dn")
     values = [ts(row[c]) if c.endswith("_at") else row[c] for c in cols]
     conn.execute(
         f"INSERT INTO queue_calls ({', '.join(cols)}, source) VALUES "

@@ -9,6 +9,7 @@ a second run must change nothing.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import psycopg
@@ -45,6 +46,28 @@ LO = START - minutes(WARMUP_S / 60)
 HI = START + minutes(LIVE_S / 60)
 
 
+_SLA_ROWS = """
+SELECT 'queue', sla_pct, answered_in_sla, answered + abandoned - short_abandoned
+FROM queue_kpi_1m
+UNION ALL
+SELECT 'entry', sla_pct, answered_in_sla, answered + abandoned - short_abandoned
+FROM entry_queue_kpi_1m
+UNION ALL
+SELECT report, sla_pct, received_count - coalesce(bad_sla_count, 0), received_count
+FROM pbx_queue_reports WHERE report = 'StatisticSla'
+"""
+
+
+def _sla_pct_not_per_cent(conn: psycopg.Connection[Any]) -> tuple[Counter[str], list[Any]]:
+    """How many stored SLA % per source had calls to count, and those that are not the per cent
+    (0..100) of their own counts — a fraction (0.8 for 80 %) anywhere shows up here."""
+    rows = conn.execute(_SLA_ROWS).fetchall()
+    counted = Counter(r[0] for r in rows if r[3])
+    bad = [r for r in rows if (r[1] is None) != (not r[3]) or (r[3] and not (
+        0 <= r[1] <= 100 and r[1] == pytest.approx(100.0 * r[2] / r[3])))]
+    return counted, bad
+
+
 def _live_rows(live: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
     out = {}
     for v in live.visits.values():
@@ -60,6 +83,8 @@ async def test_reconciled_visits_and_kpis_equal_the_truth(pg_dsn: str,
         async with XapiClient(pbx_settings(sim), jitter=False) as client:
             live = run_live(sim, await directory(client), LIVE_S, GAPS)
             write_live(pg_dsn, live)
+            with psycopg.connect(pg_dsn) as conn:
+                live_sla = _sla_pct_not_per_cent(conn)
             sim.advance(900)  # every period of [LO, HI) closes and settles
             rec = reconciler(sim, client, pg_dsn)
             first = await rec.backfill(LO, HI)
@@ -75,6 +100,7 @@ async def test_reconciled_visits_and_kpis_equal_the_truth(pg_dsn: str,
         kpis = db_kpis(conn, LO, HI)
         entry = db_entry_kpis(conn, LO, HI)
         after_second = snapshot(conn)
+        reconciled_sla = _sla_pct_not_per_cent(conn)
         diffs = conn.execute(
             "SELECT call_key, queue_dn, entered_at, field, live_value, cdr_value, action "
             "FROM reconciliation_diffs WHERE pbx_id = %s", (PBX,)).fetchall()
@@ -148,6 +174,14 @@ async def test_reconciled_visits_and_kpis_equal_the_truth(pg_dsn: str,
     # 3CX's own figures for every period
     assert dict(reports) == {"AbandonedQueueCalls": 6, "AgentsInQueueStatistics": 6,
                              "QueuePerformanceTotals": 6, "StatisticSla": 6}
+
+    # SLA % is a per cent (0..100) of its own counts everywhere: the live flow's and the
+    # reconciled KPI rows, and 3CX's StatisticSla rows (3CX gives counts; we store per cent)
+    for counted, bad in (live_sla, reconciled_sla):
+        assert counted["queue"] > 20
+        assert counted["entry"] > 20
+        assert bad == []
+    assert reconciled_sla[0]["StatisticSla"] > 0
 
     # idempotent: the second run found nothing and changed nothing
     assert all(r.ok for r in second.results)

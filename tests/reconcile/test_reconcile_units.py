@@ -135,7 +135,7 @@ def test_queue_segments_become_visits() -> None:
     c1, c2 = by[(9, "800")], by[(9, "801")]
     assert (c1.outcome, c1.wait_s, c1.entry_queue_dn) == ("transferred", 50.0, "800")
     assert (c2.outcome, c2.wait_s, c2.entry_queue_dn) == ("abandoned", 9.0, "800")
-    assert c1.caller == "+4930555"
+    assert c1.caller_number == "+4930555"
     # the evidence about each call: all four complete, with their queue entries
     calls = {c.call_id: c for c in result.calls}
     assert sorted(calls) == [7, 8, 9, 10]
@@ -181,7 +181,15 @@ def test_open_talk_unknown_action_missing_ref_and_period_bounds() -> None:
 def test_caller_policy_and_call_keys() -> None:
     result = build([seg(1, 0, 3, 1, 2, "800", 2, src="+4930123456")], [log(1, 7, 0)],
                    caller_policy=CallerPolicy(mode="mask", keep_digits=3))
-    assert result.visits[0].caller == "+*******456"
+    assert (result.visits[0].caller_number, result.visits[0].caller_name) == ("+*******456", None)
+    named = [{**seg(1, 0, 3, 1, 2, "800", 2, src="+4930123456"), "SrcDisplayName": "Jane Doe"}]
+    kept = build(named, [log(1, 7, 0)]).visits[0]
+    assert (kept.caller_number, kept.caller_name) == ("+4930123456", "Jane Doe")
+    masked = build(named, [log(1, 7, 0)],
+                   caller_policy=CallerPolicy("hash", "s", name_mode="mask")).visits[0]
+    assert masked.caller_number is not None
+    assert masked.caller_number.startswith("sha256:")
+    assert masked.caller_name == "J*** D**"
     ref = CallRef(1, 5, "abc-123", None, {})
     assert call_key_from_history(ref, "@", T0) == "cdr:abc-123"
     assert call_key_from_history(CallRef(1, 5, None, None, {}), "@", T0).startswith("cdr:5@")
@@ -212,7 +220,7 @@ def visit(call: int, queue: str, entered_s: float, outcome: str = "abandoned",
           **kw: Any) -> QueueVisit:
     entered = T0 + timedelta(seconds=entered_s)
     v = QueueVisit("pbx", f"{call}@x", queue, entered, source=source, call_id=call,
-                   caller=f"+49{call}", **kw)
+                   caller_number=f"+49{call}", **kw)
     if outcome == "answered":
         return v.answer(entered + timedelta(seconds=wait), agent).end_talk(
             entered + timedelta(seconds=wait + 30))

@@ -342,7 +342,8 @@ def test_control_and_truth_endpoints() -> None:
                    params={"from": "2026-01-05T08:55:00Z", "to": "2026-01-05T09:05:00Z"}).json()
     assert visits["value"] == sim.truth.visits("2026-01-05T08:55:00Z", "2026-01-05T09:05:00Z")
     assert {"pbx_id", "call_key", "queue_dn", "entered_at", "answered_at", "ended_at", "outcome",
-            "wait_s", "talk_s", "agent_dn", "caller", "source", "reconciled_at"} <= set(
+            "wait_s", "talk_s", "agent_dn", "caller_number", "caller_name", "source",
+            "reconciled_at"} <= set(
         visits["value"][0])
     kpi = c.get("/simulator/truth/kpi_1m").json()["value"]
     assert sum(r["offered"] for r in kpi) == len(sim.truth.visits())

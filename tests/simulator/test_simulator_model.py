@@ -265,7 +265,7 @@ def test_truth_kpis_sum_to_visit_counts() -> None:
         assert (r["asa_s"] is None) == (r["answered"] == 0)
         assert set(r) >= {"pbx_id", "queue_dn", "bucket", "offered", "answered", "abandoned",
                           "short_abandoned", "answered_in_sla", "sla_pct", "asa_s",
-                          "max_wait_s", "aht_s"}
+                          "max_wait_s", "avg_talk_s"}
 
 
 def test_office_profile_shapes_arrivals() -> None:

@@ -91,7 +91,8 @@ def _domain_visit(row: dict[str, Any]) -> visits_mod.QueueVisit:
         pbx_id=row["pbx_id"], call_key=row["call_key"], queue_dn=row["queue_dn"],
         entered_at=dt(row["entered_at"]), answered_at=dt(row["answered_at"]),
         ended_at=dt(row["ended_at"]), outcome=row["outcome"], wait_s=row["wait_s"],
-        talk_s=row["talk_s"], agent_dn=row["agent_dn"], caller=row["caller"],
+        talk_s=row["talk_s"], agent_dn=row["agent_dn"],
+        caller_number=row["caller_number"], caller_name=row["caller_name"],
         entry_queue_dn=row["entry_queue_dn"], call_id=row["call_id"], sla_s=20,
     )
 
@@ -104,7 +105,7 @@ def _compare(mine: list[dict[str, Any]], theirs: list[Any]) -> None:
         for name in ("offered", "answered", "abandoned", "short_abandoned", "answered_in_sla",
                      "transferred"):
             assert r[name] == getattr(k, name), (name, r, k)
-        for name in ("sla_pct", "asa_s", "max_wait_s", "aht_s"):
+        for name in ("sla_pct", "asa_s", "max_wait_s", "avg_talk_s"):
             if r[name] is None:
                 assert getattr(k, name) is None, (name, r, k)
             else:

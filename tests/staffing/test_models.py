@@ -26,7 +26,7 @@ from queuepulse.domain.forecast import (
     local_slot,
     wape,
 )
-from queuepulse.domain.patience import estimate_handle_time, estimate_patience
+from queuepulse.domain.patience import estimate_patience, estimate_talk_time
 from queuepulse.domain.staffing import staffing_table
 
 pytestmark = pytest.mark.unit
@@ -65,8 +65,8 @@ def test_patience_without_abandons_is_unknown_but_bounded() -> None:
     assert est.lower_bound_s == pytest.approx(400.0)
     with pytest.raises(ValueError, match="must be >= 0"):
         estimate_patience(-1, 0, 0, 0)
-    assert estimate_handle_time(900.0, 5).mean_s == 180.0
-    assert estimate_handle_time(0.0, 0).mean_s is None
+    assert estimate_talk_time(900.0, 5).mean_s == 180.0
+    assert estimate_talk_time(0.0, 0).mean_s is None
 
 
 # ---------------------------------------------------------------- expected wait

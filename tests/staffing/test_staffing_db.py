@@ -26,9 +26,9 @@ TZ = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 1, 19, 10, 7, tzinfo=UTC)  # a Monday, 11:07 in Berlin
 
 HISTORY = """
-INSERT INTO queues (pbx_id, queue_dn, valid_from, name, sla_time_s)
-VALUES (%(pbx)s, '800', %(start)s, 'Sales', 20), (%(pbx)s, '801', %(start)s, 'Support', 30),
-       (%(pbx)s, '802', %(start)s, 'New', 20);
+INSERT INTO queues (pbx_id, queue_dn, valid_from, name, sla_time_s, wrap_up_time_s)
+VALUES (%(pbx)s, '800', %(start)s, 'Sales', 20, NULL),
+       (%(pbx)s, '801', %(start)s, 'Support', 30, 15), (%(pbx)s, '802', %(start)s, 'New', 20, 0);
 
 -- three weeks of office-hours traffic (08-18 UTC weekdays) in 800 and 801, none in 802
 INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered, answered, abandoned,
@@ -123,6 +123,10 @@ def test_forecast_run_stores_forecasts_staffing_and_expected_waits(
         assert (logged_in, free) == (3.0, 1.0)
         assert needed >= 6
         assert predicted < 80
+        # handle time = talk + the queue's configured wrap-up (801: 150 s talk + 15 s wrap-up)
+        support = reader.execute(
+            "SELECT DISTINCT aht_s FROM staffing_intervals WHERE queue_dn = '801'").fetchall()
+        assert support == [(pytest.approx(165.0),)]
         measured = reader.execute(
             "SELECT calls, agents_logged_in FROM staffing_intervals WHERE queue_dn = '800' "
             "AND interval_start = %s", (datetime(2026, 1, 19, 8, 0, tzinfo=UTC),)).fetchone()

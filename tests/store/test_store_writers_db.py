@@ -36,8 +36,9 @@ def rows_of(dsn: str, table: str, pbx: str, order: str) -> list[tuple[Any, ...]]
         cols = [
             r[0]
             for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                "AND column_name <> 'updated_at' ORDER BY ordinal_position", (table,)
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                "AND table_name = %s AND column_name <> 'updated_at' ORDER BY ordinal_position",
+                (table,)
             )
         ]
         query = f"SELECT {', '.join(cols)} FROM {table} WHERE pbx_id = %s ORDER BY {order}"
@@ -55,7 +56,7 @@ def full_batch(pbx: str) -> dict[str, list[dict[str, Any]]]:
     ]
     visits = [
         {"pbx_id": pbx, "call_key": f"{i}@{T0.isoformat()}", "queue_dn": "800",
-         "entered_at": T0 + timedelta(seconds=i), "outcome": "waiting", "caller": "+4930"}
+         "entered_at": T0 + timedelta(seconds=i), "outcome": "waiting", "caller_number": "+4930"}
         for i in range(50)
     ]
     return {
@@ -207,8 +208,8 @@ def test_every_spec_column_exists_in_its_table(pg_dsn: str) -> None:
     with psycopg.connect(pg_dsn) as conn:
         for spec in TABLES.values():
             columns = {r[0] for r in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
-                (spec.name,))}
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND table_name = %s", (spec.name,))}
             assert set(spec.columns) <= columns, (spec.name, set(spec.columns) - columns)
 
 

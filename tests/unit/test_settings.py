@@ -126,3 +126,19 @@ def test_hash_mode_without_a_salt_is_refused_with_the_variable_to_set() -> None:
     salted = PrivacySettings(caller_mode="hash", hash_salt=SecretStr("a-long-random-salt"))
     assert salted.caller_mode == "hash"
     assert PrivacySettings(caller_mode="mask").caller_mode == "mask"  # no salt needed there
+
+
+def test_caller_name_mode_has_its_own_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from queuepulse.domain.privacy import CallerPolicy
+
+    assert CallerPolicy.from_settings(Settings(_secrets_dir=None).privacy).name_mode is None
+    monkeypatch.setenv("QUEUEPULSE_PRIVACY__CALLER_MODE", "mask")
+    monkeypatch.setenv("QUEUEPULSE_PRIVACY__CALLER_NAME_MODE", "mask")
+    policy = CallerPolicy.from_settings(Settings(_secrets_dir=None).privacy)
+    assert (policy.mode, policy.effective_name_mode) == ("mask", "mask")
+    monkeypatch.setenv("QUEUEPULSE_PRIVACY__CALLER_NAME_MODE", "")  # empty = unset: follows
+    assert CallerPolicy.from_settings(
+        Settings(_secrets_dir=None).privacy).effective_name_mode == "drop"
+    monkeypatch.setenv("QUEUEPULSE_PRIVACY__CALLER_NAME_MODE", "hash")
+    with pytest.raises(ValidationError, match="caller_name_mode"):
+        Settings(_secrets_dir=None)

@@ -112,7 +112,7 @@ def talk_time_ranking() -> bargauge.Panel:
 
 
 def ranking_table() -> table.Panel:
-    """Every chosen agent with answered, talk time, AHT, logged-in time."""
+    """Every chosen agent with answered, talk time, average talk time, logged-in time."""
     return (
         p.table_panel(
             "Agent ranking",
@@ -122,12 +122,12 @@ def ranking_table() -> table.Panel:
             sql(
                 f"""
                 SELECT {AGENT_NAME} AS "Agent", coalesce(c.answered, 0) AS "Answered",
-                       coalesce(c.talk_s, 0) AS "Talk time", c.aht_s AS "AHT",
+                       coalesce(c.talk_s, 0) AS "Talk time", c.avg_talk_s AS "Avg talk",
                        c.wait_s AS "Avg wait", coalesce(l.logged_in_s, 0) AS "Logged in"
                 FROM agents a
                 LEFT JOIN (
                   SELECT pbx_id, agent_dn, count(*) AS answered, sum(talk_s) AS talk_s,
-                         round(avg(talk_s)::numeric, 1) AS aht_s,
+                         round(avg(talk_s)::numeric, 1) AS avg_talk_s,
                          round(avg(wait_s)::numeric, 1) AS wait_s
                   FROM queue_calls
                   WHERE $__timeFilter(entered_at) AND outcome = 'answered' AND {AGENT_FILTER}
@@ -153,7 +153,7 @@ def ranking_table() -> table.Panel:
             p.pos(0, 26, 24, 12),
         )
         .override_by_name("Talk time", p.unit_only("s"))
-        .override_by_name("AHT", p.unit_only("s"))
+        .override_by_name("Avg talk", p.unit_only("s"))
         .override_by_name("Avg wait", p.unit_only("s"))
         .override_by_name("Logged in", p.unit_only("s"))
     )

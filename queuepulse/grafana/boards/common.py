@@ -46,8 +46,9 @@ def asa_s(alias: str = "") -> str:
     return f"round((sum({p}wait_answered_s_sum) / nullif(sum({p}answered), 0))::numeric, 1)"
 
 
-def aht_s(alias: str = "") -> str:
-    """Average handle (talk) time over a period: summed talk time over ended talks (exact)."""
+def avg_talk_s(alias: str = "") -> str:
+    """Average talk time over a period: summed talk time over ended talks (exact). Talk only:
+    handle time adds the queue's wrap-up."""
     p = f"{alias}." if alias else ""
     return f"round((sum({p}talk_s_sum) / nullif(sum({p}talk_count), 0))::numeric, 1)"
 

@@ -20,7 +20,9 @@ OUTCOMES = ["answered", "abandoned", "transferred", "waiting"]
 
 VISIT_FILTER = f"""$__timeFilter(entered_at) AND {QUEUE_FILTER}
       AND outcome IN ($outcome)
-      AND (${{caller:sqlstring}} = '' OR caller ILIKE '%' || ${{caller:sqlstring}} || '%')
+      AND (${{caller:sqlstring}} = ''
+           OR caller_number ILIKE '%' || ${{caller:sqlstring}} || '%'
+           OR caller_name ILIKE '%' || ${{caller:sqlstring}} || '%')
       AND (${{agent_dn:sqlstring}} = '' OR agent_dn = ${{agent_dn:sqlstring}})
       AND coalesce(wait_s, 0) >= ${{min_wait:sqlstring}}::numeric"""
 """Every filter of the explorer; the query builder passes each value safely (safe_sql)."""
@@ -51,12 +53,14 @@ def visits() -> table.Panel:
         p.table_panel(
             "Queue visits",
             "One row per queue visit (newest first, at most 1000). Filter by queue, outcome, "
-            "caller (substring), agent DN and minimum wait; copy a call key into 'Call key' to "
-            "see that call's events below. 'Source' is live (from polling) or cdr (reconciled).",
+            "caller (substring of the number or the name), agent DN and minimum wait; copy a "
+            "call key into 'Call key' to see that call's events below. 'Source' is live (from "
+            "polling) or cdr (reconciled).",
             sql(
                 f"""
                 SELECT entered_at AS "Entered", pbx_id AS "PBX", queue_dn AS "Queue",
-                       caller AS "Caller", outcome AS "Outcome", wait_s AS "Wait",
+                       caller_number AS "Caller number", caller_name AS "Caller name",
+                       outcome AS "Outcome", wait_s AS "Wait",
                        talk_s AS "Talk", agent_dn AS "Agent", answered_at AS "Answered at",
                        ended_at AS "Ended at", source AS "Source", call_key AS "Call key"
                 FROM queue_calls
@@ -108,7 +112,8 @@ def dashboard() -> dash.Dashboard:
         .with_variable(
             custom_variable("outcome", "Outcome", "Visit outcome.", OUTCOMES, "", multi=True)
         )
-        .with_variable(text_variable("caller", "Caller contains", "Substring of the caller."))
+        .with_variable(text_variable("caller", "Caller contains",
+                                     "Substring of the caller's number or name."))
         .with_variable(text_variable("agent_dn", "Agent DN", "Exact agent extension."))
         .with_variable(text_variable("min_wait", "Min wait (s)", "Minimum wait in seconds.", "0"))
         .with_variable(text_variable("call_key", "Call key", "Show this call's events."))

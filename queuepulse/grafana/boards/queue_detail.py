@@ -12,8 +12,8 @@ from queuepulse.grafana.boards.common import (
     FRESH,
     QUEUE_FILTER,
     abandon_pct,
-    aht_s,
     asa_s,
+    avg_talk_s,
     base_dashboard,
     dashboard_link,
     kpi_rows,
@@ -92,7 +92,7 @@ def waits() -> ts.Panel:
             sql(
                 f"""
                 SELECT $__timeGroupAlias(bucket, $__interval), {asa_s()} AS "ASA",
-                       max(max_wait_s) AS "Longest wait", {aht_s()} AS "AHT"
+                       max(max_wait_s) AS "Longest wait", {avg_talk_s()} AS "Avg talk"
                 FROM queue_kpi_1m
                 WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
                 GROUP BY 1
@@ -177,15 +177,15 @@ def period_summary() -> table.Panel:
         p.table_panel(
             "Queues over the period",
             "Per queue over the time range: offered, answered, abandoned, SLA %, ASA, longest "
-            "wait, AHT (whole hours from the hourly rollup, the partial hours at either end "
-            "from the 1-minute KPIs).",
+            "wait, average talk time (whole hours from the hourly rollup, the partial hours at "
+            "either end from the 1-minute KPIs).",
             sql(
                 f"""
                 SELECT pbx_id AS "PBX", queue_dn AS "Queue", sum(offered) AS "Offered",
                        sum(answered) AS "Answered", sum(abandoned) AS "Abandoned",
                        sum(short_abandoned) AS "Short abandoned", {sla_pct()} AS "SLA %",
                        {abandon_pct()} AS "Abandon %", {asa_s()} AS "ASA",
-                       max(max_wait_s) AS "Longest wait", {aht_s()} AS "AHT"
+                       max(max_wait_s) AS "Longest wait", {avg_talk_s()} AS "Avg talk"
                 FROM {kpi_rows()}
                 GROUP BY pbx_id, queue_dn
                 ORDER BY pbx_id, queue_dn
@@ -197,7 +197,7 @@ def period_summary() -> table.Panel:
         .override_by_name("Abandon %", p.unit_only("percent"))
         .override_by_name("ASA", p.unit_only("s"))
         .override_by_name("Longest wait", p.coloured(p.BAD_HIGH_WAIT_S, "s"))
-        .override_by_name("AHT", p.unit_only("s"))
+        .override_by_name("Avg talk", p.unit_only("s"))
     )
 
 

@@ -26,8 +26,8 @@ from queuepulse.grafana.boards.common import (
     HOURLY,
     QUEUE_FILTER,
     abandon_pct,
-    aht_s,
     asa_s,
+    avg_talk_s,
     base_dashboard,
     dashboard_link,
     fresh_join,
@@ -176,7 +176,8 @@ def today() -> stat.Panel:
             "Today",
             "Since the start of today, from the hourly rollup: offered, answered, abandoned and "
             "short abandoned (within the short-abandon threshold), abandon % (short abandons "
-            "excluded), SLA %, ASA, AHT, longest completed wait, transferred / overflowed out.",
+            "excluded), SLA %, ASA, average talk time, longest completed wait, transferred / "
+            "overflowed out.",
             sql(
                 f"""
                 SELECT coalesce(sum(offered), 0) AS "Offered",
@@ -186,7 +187,7 @@ def today() -> stat.Panel:
                        {abandon_pct()} AS "Abandon %",
                        {sla_pct()} AS "SLA %",
                        {asa_s()} AS "ASA (s)",
-                       {aht_s()} AS "AHT (s)",
+                       {avg_talk_s()} AS "Avg talk (s)",
                        max(max_wait_s) AS "Longest wait (s)",
                        coalesce(sum(transferred), 0) AS "Transferred"
                 {_TODAY}
@@ -247,7 +248,7 @@ QUEUE_TABLE_SQL = f"""
            k.sla_pct AS "SLA % today",
            t.sla_target_pct AS "SLA target",
            round((k.sla_pct - t.sla_target_pct)::numeric, 1) AS "SLA vs target",
-           k.asa_s AS "ASA", k.aht_s AS "AHT",
+           k.asa_s AS "ASA", k.avg_talk_s AS "Avg talk",
            coalesce(k.transferred, 0) AS "Transferred",
            round(q.age_s::numeric, 1) AS "Data age"
     FROM queue_now q
@@ -266,7 +267,7 @@ QUEUE_TABLE_SQL = f"""
       SELECT pbx_id, queue_dn, sum(offered) AS offered, sum(answered) AS answered,
              sum(abandoned) AS abandoned, sum(transferred) AS transferred,
              {sla_pct()} AS sla_pct, {abandon_pct()} AS abandon_pct, {asa_s()} AS asa_s,
-             {aht_s()} AS aht_s
+             {avg_talk_s()} AS avg_talk_s
       FROM {HOURLY}
       WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
       GROUP BY pbx_id, queue_dn
@@ -284,9 +285,9 @@ def queue_table() -> table.Panel:
             "Per queue: calls waiting and longest wait now, its agents free / talking / logged "
             "in now (each agent once per queue), and today's offered, answered, abandoned, "
             "abandon %, SLA % (against the queue's target: 'SLA vs target' in points), ASA, "
-            "AHT, transferred. 'Data age' is the time since the PBX's last successful poll; "
-            "empty live cells mean the PBX is stale. Click a queue for its detail or its "
-            "configuration.",
+            "average talk time, transferred. 'Data age' is the time since the PBX's last "
+            "successful poll; empty live cells mean the PBX is stale. Click a queue for its "
+            "detail or its configuration.",
             sql(QUEUE_TABLE_SQL),
             p.pos(0, 14, 24, 9),
         )
@@ -306,7 +307,7 @@ def queue_table() -> table.Panel:
         .override_by_name("SLA target", p.unit_only("percent"))
         .override_by_name("SLA vs target", p.coloured(VS_TARGET_STEPS, "none"))
         .override_by_name("ASA", p.unit_only("s"))
-        .override_by_name("AHT", p.unit_only("s"))
+        .override_by_name("Avg talk", p.unit_only("s"))
         .override_by_name(
             "Data age", p.coloured(((None, "green"), (3.0, "orange"), (10.0, "red")), "s")
         )
@@ -318,7 +319,8 @@ def waiting_list_sql(extra_columns: Sequence[str] = (), extra_joins: Sequence[st
 
     The one place this list is built. ``extra_columns`` are more select-list items
     (``'<expr> AS "Name"'``) over ``w`` — the waiting visit: ``pbx_id``, ``queue_dn``,
-    ``call_key``, ``caller``, ``position``, ``wait_s``, ``sla_time_s`` — and over the tables of
+    ``call_key``, ``caller`` (number and name), ``position``, ``wait_s``, ``sla_time_s`` — and
+    over the tables of
     ``extra_joins`` (``'LEFT JOIN <table or view> x ON x.pbx_id = w.pbx_id AND x.queue_dn =
     w.queue_dn'``; ``w.entered_at`` too), e.g. each caller's expected wait.
     """
@@ -330,7 +332,8 @@ def waiting_list_sql(extra_columns: Sequence[str] = (), extra_joins: Sequence[st
            round((100.0 * w.wait_s / nullif(w.sla_time_s, 0))::numeric, 0) AS "% of SLA time",
            w.call_key AS "Call"{extra}
     FROM (
-      SELECT c.pbx_id, c.queue_dn, c.call_key, c.entered_at, coalesce(c.caller, '') AS caller,
+      SELECT c.pbx_id, c.queue_dn, c.call_key, c.entered_at,
+             concat_ws(' ', c.caller_number, c.caller_name) AS caller,
              row_number() OVER (PARTITION BY c.pbx_id, c.queue_dn
                                 ORDER BY c.entered_at, c.call_key) AS position,
              round(greatest(extract(epoch FROM f.last_ok_at - c.entered_at), 0)::numeric, 0)
@@ -380,7 +383,7 @@ def waiting_list() -> table.Panel:
 IN_PROGRESS_SQL = f"""
     SELECT c.pbx_id AS "PBX", c.queue_dn AS "Queue",
            coalesce(c.agent_dn || coalesce(' ' || a.display_name, ''), '') AS "Agent",
-           coalesce(c.caller, '') AS "Caller",
+           concat_ws(' ', c.caller_number, c.caller_name) AS "Caller",
            round(greatest(extract(epoch FROM f.last_ok_at - c.answered_at), 0)::numeric, 0)
              AS "Talk time",
            c.call_key AS "Call"

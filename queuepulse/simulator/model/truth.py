@@ -49,7 +49,8 @@ def visit_row(v: Visit, pbx_id: str) -> dict[str, Any]:
         "wait_s": wait / 1000 if wait >= 0 else None,
         "talk_s": v.talk_ms / 1000 if v.talk_ms >= 0 else None,
         "agent_dn": v.agent_dn,
-        "caller": rec.caller_number,
+        "caller_number": rec.caller_number,
+        "caller_name": rec.caller[len(rec.caller_number):].strip() or None,
         "source": "truth",
         "reconciled_at": None,
     }
@@ -77,21 +78,21 @@ def call_row(rec: CallRecord, pbx_id: str) -> dict[str, Any]:
 class _Bucket:
     __slots__ = (
         "abandoned",
-        "aht_n",
-        "aht_sum",
         "answered",
         "in_sla",
         "max_wait",
         "offered",
         "short",
+        "talk_n",
+        "talk_sum",
         "transferred",
         "wait_sum",
     )
 
     def __init__(self) -> None:
         self.offered = self.answered = self.abandoned = self.short = 0
-        self.transferred = self.in_sla = self.aht_n = 0
-        self.wait_sum = self.aht_sum = 0
+        self.transferred = self.in_sla = self.talk_n = 0
+        self.wait_sum = self.talk_sum = 0
         self.max_wait = -1
 
 
@@ -161,8 +162,8 @@ def fold_facts(facts: Iterable[Fact], from_ms: int, to_ms: int, pbx_id: str,
         elif kind == "transferred":
             b.transferred += 1
         elif kind == "talk_ended":
-            b.aht_n += 1
-            b.aht_sum += talk
+            b.talk_n += 1
+            b.talk_sum += talk
     rows = []
     for (dn, b0), b in sorted(buckets.items()):
         denom = b.answered + b.abandoned - b.short
@@ -179,7 +180,7 @@ def fold_facts(facts: Iterable[Fact], from_ms: int, to_ms: int, pbx_id: str,
             "sla_pct": 100.0 * b.in_sla / denom if denom > 0 else None,
             "asa_s": b.wait_sum / b.answered / 1000 if b.answered else None,
             "max_wait_s": b.max_wait / 1000 if b.max_wait >= 0 else None,
-            "aht_s": b.aht_sum / b.aht_n / 1000 if b.aht_n else None,
+            "avg_talk_s": b.talk_sum / b.talk_n / 1000 if b.talk_n else None,
         }
         if scope is not None:
             row["scope"] = scope
@@ -198,5 +199,5 @@ def kpi_1m(visits: Iterable[Visit], from_ms: int, to_ms: int, pbx_id: str,
 
 def entry_kpi_1m(calls: Iterable[CallRecord], from_ms: int, to_ms: int, pbx_id: str,
                  short_abandon_s: float = 5.0) -> list[dict[str, Any]]:
-    """End-to-end KPIs by entry queue (``scope`` = ``"entry"``; ``aht_s`` is always null)."""
+    """End-to-end KPIs by entry queue (``scope`` = ``"entry"``; ``avg_talk_s`` is always null)."""
     return fold_facts(entry_facts(calls), from_ms, to_ms, pbx_id, short_abandon_s, "entry")

@@ -287,6 +287,41 @@ $$;
 
 
 --
+-- Name: queuepulse_split_caller(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_split_caller(raw text, OUT caller_number text, OUT caller_name text) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog'
+    AS $_$
+DECLARE
+    ws constant text := E' \t\n\r\f\x0b';
+    t text := btrim(raw, E' \t\n\r\f\x0b');
+    m text[];
+BEGIN
+    IF t IS NULL OR t = '' THEN
+        RETURN;
+    END IF;
+    m := regexp_match(t, '^(.*[^ \t\n\r\f\v])?[ \t\n\r\f\v]*[(<][ \t\n\r\f\v]*'
+        '(sha256:[0-9a-f]{64}|\+?[0-9*]+(?:[ ./-][0-9*]+)*)[ \t\n\r\f\v]*[)>]$');
+    IF m IS NOT NULL THEN
+        caller_number := m[2];
+        caller_name := nullif(btrim(m[1], ws), '');
+        RETURN;
+    END IF;
+    m := regexp_match(t, '^(sha256:[0-9a-f]{64}|\+?[0-9*]+(?:[ ./-][0-9*]+)*)'
+        '(?:[ \t\n\r\f\v]+(.*))?$');
+    IF m IS NOT NULL THEN
+        caller_number := m[1];
+        caller_name := nullif(btrim(m[2], ws), '');
+        RETURN;
+    END IF;
+    caller_name := t;
+END
+$_$;
+
+
+--
 -- Name: queuepulse_tenant_pbx_ids(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -418,7 +453,7 @@ CREATE TABLE public.queue_kpi_1m (
     sla_pct double precision,
     asa_s double precision,
     max_wait_s double precision,
-    aht_s double precision,
+    avg_talk_s double precision,
     wait_answered_s_sum double precision DEFAULT 0 NOT NULL,
     wait_abandoned_s_sum double precision DEFAULT 0 NOT NULL,
     talk_s_sum double precision DEFAULT 0 NOT NULL,
@@ -507,7 +542,7 @@ CREATE TABLE public.entry_queue_kpi_1m (
     sla_pct double precision,
     asa_s double precision,
     max_wait_s double precision,
-    aht_s double precision,
+    avg_talk_s double precision,
     wait_answered_s_sum double precision DEFAULT 0 NOT NULL,
     wait_abandoned_s_sum double precision DEFAULT 0 NOT NULL,
     talk_s_sum double precision DEFAULT 0 NOT NULL,
@@ -553,13 +588,14 @@ CREATE TABLE public.queue_calls (
     wait_s double precision,
     talk_s double precision,
     agent_dn text,
-    caller text,
     entry_queue_dn text,
     visit_seq integer,
     end_uncertainty_s double precision,
     source text DEFAULT 'live'::text NOT NULL,
     reconciled_at timestamp with time zone,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    caller_number text,
+    caller_name text,
     CONSTRAINT queue_calls_outcome_check CHECK ((outcome = ANY (ARRAY['waiting'::text, 'answered'::text, 'abandoned'::text, 'transferred'::text]))),
     CONSTRAINT queue_calls_source_check CHECK ((source = ANY (ARRAY['live'::text, 'cdr'::text])))
 );
