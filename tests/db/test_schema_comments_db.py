@@ -17,16 +17,6 @@ from queuepulse.store.schema_docs import missing_comments
 
 pytestmark = pytest.mark.db
 
-# TEMPORARY (issue 13): these three columns are renamed and commented by the "names" part of
-# issue 13 (migration 008: queue_calls.caller -> caller_number/caller_name, aht_s -> avg_talk_s).
-# Delete this allow-list once that migration is merged: nothing may then lack a comment.
-TEMPORARY_ISSUE_13_UNCOMMENTED = frozenset({
-    "queue_calls.caller",
-    "queue_kpi_1m.aht_s",
-    "entry_queue_kpi_1m.aht_s",
-})
-
-
 def test_every_public_relation_and_column_has_a_comment(
     pg_conn: psycopg.Connection[Any],
 ) -> None:
@@ -35,25 +25,12 @@ def test_every_public_relation_and_column_has_a_comment(
     # the catalogue read covers the tables, hypertables and views of the analyst contract
     assert {"queue_calls", "queue_kpi_1m", "queuepulse_migrations", "queue_now",
             "queues_current"} <= names
-    missing = [m for m in missing_comments(relations) if m not in TEMPORARY_ISSUE_13_UNCOMMENTED]
+    missing = missing_comments(relations)
     assert not missing, (
         f"{len(missing)} public relation(s)/column(s) without a comment: {', '.join(missing)}. "
         "Add COMMENT ON TABLE/VIEW/COLUMN (meaning, unit, time zone, who writes it, when NULL) "
         "in the migration that creates them or in schema/idempotent/099-comments.sql, then "
         "regenerate docs/schema.md (see its Reference section)."
-    )
-
-
-def test_the_temporary_allow_list_holds_only_columns_still_without_a_comment(
-    pg_conn: psycopg.Connection[Any],
-) -> None:
-    """The allow-list cannot hide anything but what it names: each entry is a column that
-    exists and still lacks its comment (once merged and renamed, delete the list)."""
-    missing = set(missing_comments(read_relations(pg_conn)))
-    stale = sorted(TEMPORARY_ISSUE_13_UNCOMMENTED - missing)
-    assert not stale, (
-        f"no longer missing a comment (or gone): {', '.join(stale)}; delete them from "
-        "TEMPORARY_ISSUE_13_UNCOMMENTED"
     )
 
 
