@@ -1,9 +1,10 @@
 -- queuepulse schema 009: each PBX's site time zone, and a 15-minute rollup of the minute KPIs.
 -- Released: never edit this file; add a new numbered file instead.
 --
---  * pbx_sites: the time zone of each PBX's site, written by every flow when it starts for the
---    PBX (from QUEUEPULSE_PBX__TIME_ZONE; UTC when the setting is not set). The 3CX XAPI
---    documents no field with the PBX system's own time zone, so the setting is the source.
+--  * pbx_sites: the time zone of each PBX's site, written by the flows when they start for the
+--    PBX (from QUEUEPULSE_PBX__TIME_ZONE; UTC when the setting is not set). The PBX's own
+--    office-hours zone (XAPI GET /OfficeHours TimeZoneId) is not read yet: the setting is the
+--    source.
 --  * queuepulse_site_tz(pbx): that zone, or 'UTC' for a PBX without a row.
 --  * queue_kpi_15m: queue_kpi_1m summed per 15-minute UTC slot, on every TimescaleDB licence.
 --    Every time-zone offset in use is a whole number of quarter-hours, so the 15-, 30- and
@@ -33,11 +34,11 @@ CREATE TABLE pbx_sites (
 );
 COMMENT ON TABLE pbx_sites IS
     'The site of each PBX: its IANA time zone, in which the report views (report_*) and the '
-    'day-level figures ("today") cut local days and intervals. Written by every flow (run live, '
-    'run sync, run reconcile, demo, replay) when it starts for the PBX, from the setting '
-    'QUEUEPULSE_PBX__TIME_ZONE (UTC when unset: the 3CX XAPI exposes no time zone of the PBX '
-    'system itself). Not a hypertable: configuration, one row per PBX, updated in place. A PBX '
-    'without a row is reported in UTC (queuepulse_site_tz).';
+    'day-level figures ("today") cut local days and intervals. Written by the flows (run live, '
+    'demo, replay, run sync) when they start for the PBX, from the setting '
+    'QUEUEPULSE_PBX__TIME_ZONE (UTC when unset; the PBX''s own office-hours time zone is not '
+    'read). Not a hypertable: configuration, one row per PBX, updated in place. A PBX without '
+    'a row is reported in UTC (queuepulse_site_tz).';
 COMMENT ON COLUMN pbx_sites.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID), as in every table.';
 COMMENT ON COLUMN pbx_sites.time_zone IS
     'IANA time zone name of the site (e.g. Europe/Berlin, Asia/Kolkata, UTC).';

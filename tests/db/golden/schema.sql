@@ -347,6 +347,18 @@ $_$;
 
 
 --
+-- Name: queuepulse_site_today(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_site_today(p_pbx text) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT date_trunc('day', now() AT TIME ZONE queuepulse_site_tz(p_pbx))
+           AT TIME ZONE queuepulse_site_tz(p_pbx)
+$$;
+
+
+--
 -- Name: queuepulse_site_tz(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -1102,22 +1114,22 @@ CREATE VIEW public.report_agent_daily WITH (security_invoker='true') AS
            FROM public.queues q
           WINDOW w AS (PARTITION BY q.pbx_id, q.queue_dn)
         ), calls AS (
-         SELECT c_1.pbx_id,
-            c_1.agent_dn,
+         SELECT c.pbx_id,
+            c.agent_dn,
             e.local_date,
             e.answered,
             e.talk_s,
             (e.talk_s + (COALESCE(cfg.wrap_up_time_s, 0))::double precision) AS handle_s
-           FROM ((((public.queue_calls c_1
-             LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = c_1.pbx_id)))
+           FROM ((((public.queue_calls c
+             LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = c.pbx_id)))
              CROSS JOIN LATERAL ( SELECT COALESCE(s_1.time_zone, 'UTC'::text) AS time_zone) z)
-             LEFT JOIN config cfg ON (((cfg.pbx_id = c_1.pbx_id) AND (cfg.queue_dn = c_1.queue_dn) AND (c_1.ended_at >= cfg.config_from) AND (c_1.ended_at < cfg.config_to))))
-             CROSS JOIN LATERAL ( VALUES (((c_1.answered_at AT TIME ZONE z.time_zone))::date,1,NULL::double precision), (
+             LEFT JOIN config cfg ON (((cfg.pbx_id = c.pbx_id) AND (cfg.queue_dn = c.queue_dn) AND (c.ended_at >= cfg.config_from) AND (c.ended_at < cfg.config_to))))
+             CROSS JOIN LATERAL ( VALUES (((c.answered_at AT TIME ZONE z.time_zone))::date,1,NULL::double precision), (
                         CASE
-                            WHEN (c_1.outcome = 'answered'::text) THEN ((c_1.ended_at AT TIME ZONE z.time_zone))::date
+                            WHEN (c.outcome = 'answered'::text) THEN ((c.ended_at AT TIME ZONE z.time_zone))::date
                             ELSE NULL::date
-                        END,0,(EXTRACT(epoch FROM (c_1.ended_at - c_1.answered_at)))::double precision)) e(local_date, answered, talk_s))
-          WHERE ((c_1.answered_at IS NOT NULL) AND (c_1.agent_dn IS NOT NULL) AND (e.local_date IS NOT NULL))
+                        END,0,(EXTRACT(epoch FROM (c.ended_at - c.answered_at)))::double precision)) e(local_date, answered, talk_s))
+          WHERE ((c.answered_at IS NOT NULL) AND (c.agent_dn IS NOT NULL) AND (e.local_date IS NOT NULL))
         ), call_days AS (
          SELECT calls.pbx_id,
             calls.agent_dn,
@@ -1147,42 +1159,62 @@ CREATE VIEW public.report_agent_daily WITH (security_invoker='true') AS
         ), login_days AS (
          SELECT p.pbx_id,
             p.agent_dn,
-            d.local_date,
-            (sum(EXTRACT(epoch FROM (LEAST(p.span_to, d.day_end) - GREATEST(p.span_from, d.day_start)))))::double precision AS logged_in_s
+            d_1.local_date,
+            (sum(EXTRACT(epoch FROM (LEAST(p.span_to, d_1.day_end) - GREATEST(p.span_from, d_1.day_start)))))::double precision AS logged_in_s
            FROM (((spans p
              LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = p.pbx_id)))
              CROSS JOIN LATERAL ( SELECT COALESCE(s_1.time_zone, 'UTC'::text) AS time_zone) z)
              CROSS JOIN LATERAL ( SELECT (g.g)::date AS local_date,
                     (g.g AT TIME ZONE z.time_zone) AS day_start,
                     ((g.g + '1 day'::interval) AT TIME ZONE z.time_zone) AS day_end
-                   FROM generate_series(date_trunc('day'::text, (p.span_from AT TIME ZONE z.time_zone)), (p.span_to AT TIME ZONE z.time_zone), '1 day'::interval) g(g)) d)
-          WHERE (p.logged_in AND (p.span_to > p.span_from) AND (LEAST(p.span_to, d.day_end) > GREATEST(p.span_from, d.day_start)))
-          GROUP BY p.pbx_id, p.agent_dn, d.local_date
+                   FROM generate_series(date_trunc('day'::text, (p.span_from AT TIME ZONE z.time_zone)), (p.span_to AT TIME ZONE z.time_zone), '1 day'::interval) g(g)) d_1)
+          WHERE (p.logged_in AND (p.span_to > p.span_from) AND (LEAST(p.span_to, d_1.day_end) > GREATEST(p.span_from, d_1.day_start)))
+          GROUP BY p.pbx_id, p.agent_dn, d_1.local_date
         ), names AS (
          SELECT DISTINCT ON (g.pbx_id, g.agent_dn) g.pbx_id,
             g.agent_dn,
             COALESCE(NULLIF(g.display_name, ''::text), NULLIF(TRIM(BOTH FROM concat_ws(' '::text, g.first_name, g.last_name)), ''::text)) AS agent_name
            FROM public.agents g
           ORDER BY g.pbx_id, g.agent_dn, g.valid_from DESC
+        ), per_day AS (
+         SELECT call_days.pbx_id,
+            call_days.agent_dn,
+            call_days.local_date,
+            call_days.answered,
+            call_days.talk_s_sum,
+            call_days.talk_count,
+            call_days.handle_s_sum,
+            (0)::double precision AS logged_in_s
+           FROM call_days
+        UNION ALL
+         SELECT login_days.pbx_id,
+            login_days.agent_dn,
+            login_days.local_date,
+            0,
+            0,
+            0,
+            0,
+            login_days.logged_in_s
+           FROM login_days
         )
- SELECT COALESCE(c.pbx_id, l.pbx_id) AS pbx_id,
-    COALESCE(c.agent_dn, l.agent_dn) AS agent_dn,
+ SELECT d.pbx_id,
+    d.agent_dn,
     n.agent_name,
     COALESCE(s.time_zone, 'UTC'::text) AS time_zone,
-    COALESCE(c.local_date, l.local_date) AS local_date,
-    COALESCE(c.answered, (0)::bigint) AS answered,
-    COALESCE(c.talk_s_sum, (0)::double precision) AS talk_s_sum,
-    COALESCE(c.talk_count, (0)::bigint) AS talk_count,
-    (c.talk_s_sum / (NULLIF(c.talk_count, 0))::double precision) AS avg_talk_s,
-    COALESCE(c.handle_s_sum, (0)::double precision) AS handle_s_sum,
-    (c.handle_s_sum / (NULLIF(c.talk_count, 0))::double precision) AS avg_handle_s,
-    COALESCE(l.logged_in_s, (0)::double precision) AS logged_in_s,
-    (((100)::double precision * COALESCE(c.handle_s_sum, (0)::double precision)) / NULLIF(l.logged_in_s, (0)::double precision)) AS occupancy_pct,
-    (((COALESCE(c.answered, (0)::bigint) * 3600))::double precision / NULLIF(l.logged_in_s, (0)::double precision)) AS calls_per_hour
-   FROM (((call_days c
-     FULL JOIN login_days l ON (((l.pbx_id = c.pbx_id) AND (l.agent_dn = c.agent_dn) AND (l.local_date = c.local_date))))
-     LEFT JOIN public.pbx_sites s ON ((s.pbx_id = COALESCE(c.pbx_id, l.pbx_id))))
-     LEFT JOIN names n ON (((n.pbx_id = COALESCE(c.pbx_id, l.pbx_id)) AND (n.agent_dn = COALESCE(c.agent_dn, l.agent_dn)))));
+    d.local_date,
+    (sum(d.answered))::bigint AS answered,
+    sum(d.talk_s_sum) AS talk_s_sum,
+    (sum(d.talk_count))::bigint AS talk_count,
+    (sum(d.talk_s_sum) / (NULLIF(sum(d.talk_count), (0)::numeric))::double precision) AS avg_talk_s,
+    sum(d.handle_s_sum) AS handle_s_sum,
+    (sum(d.handle_s_sum) / (NULLIF(sum(d.talk_count), (0)::numeric))::double precision) AS avg_handle_s,
+    sum(d.logged_in_s) AS logged_in_s,
+    (((100)::double precision * sum(d.handle_s_sum)) / NULLIF(sum(d.logged_in_s), (0)::double precision)) AS occupancy_pct,
+    (((sum(d.answered) * (3600)::numeric))::double precision / NULLIF(sum(d.logged_in_s), (0)::double precision)) AS calls_per_hour
+   FROM ((per_day d
+     LEFT JOIN public.pbx_sites s ON ((s.pbx_id = d.pbx_id)))
+     LEFT JOIN names n ON (((n.pbx_id = d.pbx_id) AND (n.agent_dn = d.agent_dn))))
+  GROUP BY d.pbx_id, d.agent_dn, n.agent_name, s.time_zone, d.local_date;
 
 
 --
