@@ -197,34 +197,46 @@ $$;
 CREATE FUNCTION public.queuepulse_kpi_hourly_reroll() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public'
-    AS $_$
-DECLARE
-    r record;
-    slot timestamptz;
+    AS $$
 BEGIN
-    FOR r IN
-        SELECT DISTINCT ro.rollup, ro.width, x.pbx_id, x.queue_dn,
-               queuepulse_kpi_slot(ro.width, x.bucket) AS slot
-        FROM (SELECT NEW.pbx_id, NEW.queue_dn, NEW.bucket WHERE TG_OP <> 'DELETE'
-              UNION ALL
-              SELECT OLD.pbx_id, OLD.queue_dn, OLD.bucket WHERE TG_OP <> 'INSERT') x
-        CROSS JOIN queuepulse_kpi_rollups() ro
-        ORDER BY ro.rollup, x.pbx_id, x.queue_dn, 5
-    LOOP
-        slot := r.slot;
-        EXECUTE format(
-            'INSERT INTO %1$I (pbx_id, queue_dn, bucket) VALUES ($1, $2, $3) '
-            'ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING', r.rollup)
-            USING r.pbx_id, r.queue_dn, slot;
-        EXECUTE format(
-            'SELECT 1 FROM %1$I WHERE pbx_id = $1 AND queue_dn = $2 AND bucket = $3 FOR UPDATE',
-            r.rollup)
-            USING r.pbx_id, r.queue_dn, slot;
-        PERFORM queuepulse_rollup_kpi(r.rollup, r.pbx_id, r.queue_dn, slot, slot + r.width);
-    END LOOP;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM queuepulse_kpi_reroll_minute(NEW.pbx_id, NEW.queue_dn, NEW.bucket);
+    END IF;
+    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.pbx_id, OLD.queue_dn, OLD.bucket)
+                            IS DISTINCT FROM (NEW.pbx_id, NEW.queue_dn, NEW.bucket)) THEN
+        PERFORM queuepulse_kpi_reroll_minute(OLD.pbx_id, OLD.queue_dn, OLD.bucket);
+    END IF;
     RETURN NULL;
 END
-$_$;
+$$;
+
+
+--
+-- Name: queuepulse_kpi_reroll_minute(text, text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_kpi_reroll_minute(p_pbx text, p_queue text, p_bucket timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+    hour timestamptz := queuepulse_kpi_slot(INTERVAL '1 hour', p_bucket);
+    quarter timestamptz := queuepulse_kpi_slot(INTERVAL '15 minutes', p_bucket);
+BEGIN
+    INSERT INTO queue_kpi_hourly (pbx_id, queue_dn, bucket) VALUES (p_pbx, p_queue, hour)
+    ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING;
+    PERFORM 1 FROM queue_kpi_hourly
+    WHERE pbx_id = p_pbx AND queue_dn = p_queue AND bucket = hour FOR UPDATE;
+    INSERT INTO queue_kpi_15m (pbx_id, queue_dn, bucket) VALUES (p_pbx, p_queue, quarter)
+    ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING;
+    PERFORM 1 FROM queue_kpi_15m
+    WHERE pbx_id = p_pbx AND queue_dn = p_queue AND bucket = quarter FOR UPDATE;
+    PERFORM queuepulse_rollup_kpi('queue_kpi_hourly', p_pbx, p_queue, hour,
+                                  hour + INTERVAL '1 hour');
+    PERFORM queuepulse_rollup_kpi('queue_kpi_15m', p_pbx, p_queue, quarter,
+                                  quarter + INTERVAL '15 minutes');
+END
+$$;
 
 
 --
@@ -294,41 +306,32 @@ $$;
 CREATE FUNCTION public.queuepulse_rollup_kpi(p_rollup text, p_pbx text, p_queue text, p_from timestamp with time zone, p_to timestamp with time zone) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public'
-    AS $_$
+    AS $$
 DECLARE
-    slot_width interval;
     first_slot timestamptz;
     written integer;
 BEGIN
-    SELECT r.width INTO slot_width FROM queuepulse_kpi_rollups() r WHERE r.rollup = p_rollup;
-    IF slot_width IS NULL THEN
-        RAISE EXCEPTION 'queuepulse_rollup_kpi: % is not a KPI rollup', p_rollup
-            USING HINT = 'The rollups: SELECT * FROM queuepulse_kpi_rollups()';
-    END IF;
-    first_slot := queuepulse_kpi_slot(slot_width, p_from);
-    EXECUTE format($sql$
-        DELETE FROM %1$I h
-        WHERE h.pbx_id = $1 AND ($2::text IS NULL OR h.queue_dn = $2)
-          AND h.bucket >= $3 AND h.bucket < $4
+    IF p_rollup = 'queue_kpi_hourly' THEN
+        first_slot := queuepulse_kpi_slot(INTERVAL '1 hour', p_from);
+        DELETE FROM queue_kpi_hourly h
+        WHERE h.pbx_id = p_pbx AND (p_queue IS NULL OR h.queue_dn = p_queue)
+          AND h.bucket >= first_slot AND h.bucket < p_to
           AND NOT EXISTS (
             SELECT 1 FROM queue_kpi_1m k
             WHERE k.pbx_id = h.pbx_id AND k.queue_dn = h.queue_dn
-              AND k.bucket >= h.bucket AND k.bucket < h.bucket + $5)
-        $sql$, p_rollup)
-        USING p_pbx, p_queue, first_slot, p_to, slot_width;
-    EXECUTE format($sql$
-        INSERT INTO %1$I AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
+              AND k.bucket >= h.bucket AND k.bucket < h.bucket + INTERVAL '1 hour');
+        INSERT INTO queue_kpi_hourly AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
             abandoned, short_abandoned, transferred, answered_in_sla, max_wait_s,
             wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count, updated_at)
-        SELECT k.pbx_id, k.queue_dn, date_bin($5, k.bucket, '2000-01-01 00:00:00+00'),
-               count(*), sum(k.offered), sum(k.answered), sum(k.abandoned),
-               sum(k.short_abandoned), sum(k.transferred), sum(k.answered_in_sla),
-               max(k.max_wait_s), sum(k.wait_answered_s_sum), sum(k.wait_abandoned_s_sum),
-               sum(k.talk_s_sum), sum(k.talk_count), now()
+        SELECT k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '1 hour', k.bucket), count(*),
+               sum(k.offered), sum(k.answered), sum(k.abandoned), sum(k.short_abandoned),
+               sum(k.transferred), sum(k.answered_in_sla), max(k.max_wait_s),
+               sum(k.wait_answered_s_sum), sum(k.wait_abandoned_s_sum), sum(k.talk_s_sum),
+               sum(k.talk_count), now()
         FROM queue_kpi_1m k
-        WHERE k.pbx_id = $1 AND ($2::text IS NULL OR k.queue_dn = $2)
-          AND k.bucket >= $3 AND k.bucket < $4
-        GROUP BY k.pbx_id, k.queue_dn, date_bin($5, k.bucket, '2000-01-01 00:00:00+00')
+        WHERE k.pbx_id = p_pbx AND (p_queue IS NULL OR k.queue_dn = p_queue)
+          AND k.bucket >= first_slot AND k.bucket < p_to
+        GROUP BY k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '1 hour', k.bucket)
         ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET
             minutes = EXCLUDED.minutes, offered = EXCLUDED.offered,
             answered = EXCLUDED.answered, abandoned = EXCLUDED.abandoned,
@@ -337,13 +340,45 @@ BEGIN
             wait_answered_s_sum = EXCLUDED.wait_answered_s_sum,
             wait_abandoned_s_sum = EXCLUDED.wait_abandoned_s_sum,
             talk_s_sum = EXCLUDED.talk_s_sum, talk_count = EXCLUDED.talk_count,
-            updated_at = now()
-        $sql$, p_rollup)
-        USING p_pbx, p_queue, first_slot, p_to, slot_width;
+            updated_at = now();
+    ELSIF p_rollup = 'queue_kpi_15m' THEN
+        first_slot := queuepulse_kpi_slot(INTERVAL '15 minutes', p_from);
+        DELETE FROM queue_kpi_15m h
+        WHERE h.pbx_id = p_pbx AND (p_queue IS NULL OR h.queue_dn = p_queue)
+          AND h.bucket >= first_slot AND h.bucket < p_to
+          AND NOT EXISTS (
+            SELECT 1 FROM queue_kpi_1m k
+            WHERE k.pbx_id = h.pbx_id AND k.queue_dn = h.queue_dn
+              AND k.bucket >= h.bucket AND k.bucket < h.bucket + INTERVAL '15 minutes');
+        INSERT INTO queue_kpi_15m AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
+            abandoned, short_abandoned, transferred, answered_in_sla, max_wait_s,
+            wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count, updated_at)
+        SELECT k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '15 minutes', k.bucket),
+               count(*), sum(k.offered), sum(k.answered), sum(k.abandoned),
+               sum(k.short_abandoned), sum(k.transferred), sum(k.answered_in_sla),
+               max(k.max_wait_s), sum(k.wait_answered_s_sum), sum(k.wait_abandoned_s_sum),
+               sum(k.talk_s_sum), sum(k.talk_count), now()
+        FROM queue_kpi_1m k
+        WHERE k.pbx_id = p_pbx AND (p_queue IS NULL OR k.queue_dn = p_queue)
+          AND k.bucket >= first_slot AND k.bucket < p_to
+        GROUP BY k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '15 minutes', k.bucket)
+        ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET
+            minutes = EXCLUDED.minutes, offered = EXCLUDED.offered,
+            answered = EXCLUDED.answered, abandoned = EXCLUDED.abandoned,
+            short_abandoned = EXCLUDED.short_abandoned, transferred = EXCLUDED.transferred,
+            answered_in_sla = EXCLUDED.answered_in_sla, max_wait_s = EXCLUDED.max_wait_s,
+            wait_answered_s_sum = EXCLUDED.wait_answered_s_sum,
+            wait_abandoned_s_sum = EXCLUDED.wait_abandoned_s_sum,
+            talk_s_sum = EXCLUDED.talk_s_sum, talk_count = EXCLUDED.talk_count,
+            updated_at = now();
+    ELSE
+        RAISE EXCEPTION 'queuepulse_rollup_kpi: % is not a KPI rollup', p_rollup
+            USING HINT = 'The rollups: SELECT * FROM queuepulse_kpi_rollups()';
+    END IF;
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;
 END
-$_$;
+$$;
 
 
 --
