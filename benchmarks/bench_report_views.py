@@ -17,7 +17,7 @@ session's ``jit`` off and on (``--jit``).
 Usage::
 
     .venv/bin/python benchmarks/bench_report_views.py [--runs 10] [--days 30] [--queues 100]
-        [--visit-every-s 120] [--state-every-min 10] [--jit off,on]
+        [--visit-every-s 120] [--state-every-min 10] [--jit off,on] [--views a,b]
 """
 
 from __future__ import annotations
@@ -153,7 +153,12 @@ def main() -> None:
     parser.add_argument("--jit", default="off,on",
                         help="PostgreSQL JIT settings to time the queries with (default off,on:"
                              " JIT compiles large report plans for seconds on a busy machine)")
+    parser.add_argument("--views", default=",".join(QUERIES),
+                        help="comma-separated report views to time (default: all six)")
     args = parser.parse_args()
+    unknown = set(args.views.split(",")) - set(QUERIES)
+    if unknown:
+        parser.error(f"unknown view(s) {', '.join(sorted(unknown))}; known: {', '.join(QUERIES)}")
     fill = FILL.format(zone=ZONE, queues=args.queues, days=args.days,
                        visit_every_s=args.visit_every_s, state_every_min=args.state_every_min)
     month = MONTH.format(zone=ZONE, days=args.days)
@@ -187,6 +192,8 @@ def main() -> None:
             for jit in args.jit.split(","):
                 reader.execute(f"SET jit = {'on' if jit == 'on' else 'off'}".encode())
                 for view, (every, one) in QUERIES.items():
+                    if view not in args.views.split(","):
+                        continue
                     for scope, sql in (("all", every), ("one", one)):
                         text = sql.format(month=month, days=args.days)
                         p50, p95, rows = timed(reader, text, args.runs)
