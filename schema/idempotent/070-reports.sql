@@ -357,25 +357,34 @@ WITH abandons AS (
     CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
     WHERE c.outcome = 'abandoned' AND c.ended_at IS NOT NULL
 ), days AS (
-    -- one row per queue and day with the bands of its abandons (read once, so that filters
-    -- on pbx_id, queue_dn and local_date reach queue_calls)
-    SELECT pbx_id, queue_dn, local_date, array_agg(band) AS bands
+    -- one row per queue and day with its abandons per band (queue_calls read once, so that
+    -- filters on pbx_id, queue_dn and local_date reach it)
+    SELECT pbx_id, queue_dn, local_date, count(*) AS total,
+           ARRAY[
+                 count(*) FILTER (WHERE band = 0),
+                 count(*) FILTER (WHERE band = 10),
+                 count(*) FILTER (WHERE band = 20),
+                 count(*) FILTER (WHERE band = 30),
+                 count(*) FILTER (WHERE band = 40),
+                 count(*) FILTER (WHERE band = 50),
+                 count(*) FILTER (WHERE band = 60),
+                 count(*) FILTER (WHERE band = 70),
+                 count(*) FILTER (WHERE band = 80),
+                 count(*) FILTER (WHERE band = 90),
+                 count(*) FILTER (WHERE band = 100),
+                 count(*) FILTER (WHERE band = 110),
+                 count(*) FILTER (WHERE band = 120)
+           ] AS counts
     FROM abandons GROUP BY pbx_id, queue_dn, local_date
-), curve AS (
-    SELECT d.pbx_id, d.queue_dn, d.local_date, b.band,
-           (SELECT count(*) FROM unnest(d.bands) AS x(band) WHERE x.band = b.band)
-               AS abandoned,
-           cardinality(d.bands) AS total
-    FROM days d
-    CROSS JOIN generate_series(0, 120, 10) AS b(band)
 )
-SELECT pbx_id, queue_dn, local_date, band AS wait_from_s,
-       CASE WHEN band < 120 THEN band + 10 END AS wait_to_s,
-       abandoned,
-       (sum(abandoned) OVER w)::bigint AS cumulative_abandoned,
-       (100 * sum(abandoned) OVER w / total)::double precision AS cumulative_pct
-FROM curve
-WINDOW w AS (PARTITION BY pbx_id, queue_dn, local_date ORDER BY band);
+SELECT d.pbx_id, d.queue_dn, d.local_date, ((u.i - 1) * 10)::integer AS wait_from_s,
+       CASE WHEN u.i < 13 THEN (u.i * 10)::integer END AS wait_to_s,
+       u.abandoned,
+       (sum(u.abandoned) OVER w)::bigint AS cumulative_abandoned,
+       (100 * sum(u.abandoned) OVER w / d.total)::double precision AS cumulative_pct
+FROM days d
+CROSS JOIN LATERAL unnest(d.counts) WITH ORDINALITY AS u(abandoned, i)
+WINDOW w AS (PARTITION BY d.pbx_id, d.queue_dn, d.local_date ORDER BY u.i);
 
 COMMENT ON VIEW report_abandon_curve IS
     'Abandon curve: how long callers waited before hanging up. One row per PBX, queue, local '

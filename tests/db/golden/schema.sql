@@ -1105,34 +1105,25 @@ CREATE VIEW public.report_abandon_curve WITH (security_invoker='true') AS
          SELECT abandons.pbx_id,
             abandons.queue_dn,
             abandons.local_date,
-            array_agg(abandons.band) AS bands
+            count(*) AS total,
+            ARRAY[count(*) FILTER (WHERE (abandons.band = 0)), count(*) FILTER (WHERE (abandons.band = 10)), count(*) FILTER (WHERE (abandons.band = 20)), count(*) FILTER (WHERE (abandons.band = 30)), count(*) FILTER (WHERE (abandons.band = 40)), count(*) FILTER (WHERE (abandons.band = 50)), count(*) FILTER (WHERE (abandons.band = 60)), count(*) FILTER (WHERE (abandons.band = 70)), count(*) FILTER (WHERE (abandons.band = 80)), count(*) FILTER (WHERE (abandons.band = 90)), count(*) FILTER (WHERE (abandons.band = 100)), count(*) FILTER (WHERE (abandons.band = 110)), count(*) FILTER (WHERE (abandons.band = 120))] AS counts
            FROM abandons
           GROUP BY abandons.pbx_id, abandons.queue_dn, abandons.local_date
-        ), curve AS (
-         SELECT d.pbx_id,
-            d.queue_dn,
-            d.local_date,
-            b.band,
-            ( SELECT count(*) AS count
-                   FROM unnest(d.bands) x(band)
-                  WHERE (x.band = b.band)) AS abandoned,
-            cardinality(d.bands) AS total
-           FROM (days d
-             CROSS JOIN generate_series(0, 120, 10) b(band))
         )
- SELECT curve.pbx_id,
-    curve.queue_dn,
-    curve.local_date,
-    curve.band AS wait_from_s,
+ SELECT d.pbx_id,
+    d.queue_dn,
+    d.local_date,
+    (((u.i - 1) * 10))::integer AS wait_from_s,
         CASE
-            WHEN (curve.band < 120) THEN (curve.band + 10)
+            WHEN (u.i < 13) THEN ((u.i * 10))::integer
             ELSE NULL::integer
         END AS wait_to_s,
-    curve.abandoned,
-    (sum(curve.abandoned) OVER w)::bigint AS cumulative_abandoned,
-    ((((100)::numeric * sum(curve.abandoned) OVER w) / (curve.total)::numeric))::double precision AS cumulative_pct
-   FROM curve
-  WINDOW w AS (PARTITION BY curve.pbx_id, curve.queue_dn, curve.local_date ORDER BY curve.band);
+    u.abandoned,
+    (sum(u.abandoned) OVER w)::bigint AS cumulative_abandoned,
+    ((((100)::numeric * sum(u.abandoned) OVER w) / (d.total)::numeric))::double precision AS cumulative_pct
+   FROM (days d
+     CROSS JOIN LATERAL unnest(d.counts) WITH ORDINALITY u(abandoned, i))
+  WINDOW w AS (PARTITION BY d.pbx_id, d.queue_dn, d.local_date ORDER BY u.i);
 
 
 --
