@@ -483,14 +483,8 @@ FROM pbx_queue_reports r
 LEFT JOIN pbx_sites s ON s.pbx_id = r.pbx_id
 CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
 CROSS JOIN LATERAL (
-    -- the whole quarter-hours inside the period: [first_slot, last_slot)
-    SELECT queuepulse_kpi_slot(INTERVAL '15 minutes', r.period_from - INTERVAL '1 microsecond')
-               + INTERVAL '15 minutes' AS first_slot,
-           queuepulse_kpi_slot(INTERVAL '15 minutes', r.period_to) AS last_slot
-) q
-CROSS JOIN LATERAL (
     -- whole quarter-hours of the period from queue_kpi_15m, the minutes at its ends from
-    -- queue_kpi_1m (each range read by the index): exact for any period
+    -- queue_kpi_1m: exact for any period
     SELECT coalesce(sum(k.offered), 0) AS offered, coalesce(sum(k.answered), 0) AS answered,
            coalesce(sum(k.abandoned), 0) AS abandoned,
            coalesce(sum(k.short_abandoned), 0) AS short_abandoned,
@@ -499,18 +493,16 @@ CROSS JOIN LATERAL (
         SELECT f.offered, f.answered, f.abandoned, f.short_abandoned, f.answered_in_sla
         FROM queue_kpi_15m f
         WHERE f.pbx_id = r.pbx_id AND f.queue_dn = r.queue_dn
-          AND f.bucket >= q.first_slot AND f.bucket < q.last_slot
+          AND f.bucket >= r.period_from AND f.bucket + INTERVAL '15 minutes' <= r.period_to
         UNION ALL
         SELECT m.offered, m.answered, m.abandoned, m.short_abandoned, m.answered_in_sla
         FROM queue_kpi_1m m
         WHERE m.pbx_id = r.pbx_id AND m.queue_dn = r.queue_dn
-          AND m.bucket >= r.period_from AND m.bucket < least(q.first_slot, r.period_to)
-        UNION ALL
-        SELECT m.offered, m.answered, m.abandoned, m.short_abandoned, m.answered_in_sla
-        FROM queue_kpi_1m m
-        WHERE m.pbx_id = r.pbx_id AND m.queue_dn = r.queue_dn
-          AND m.bucket >= greatest(q.last_slot, q.first_slot, r.period_from)
-          AND m.bucket < r.period_to
+          AND m.bucket >= r.period_from AND m.bucket < r.period_to
+          AND (m.bucket < queuepulse_kpi_slot(INTERVAL '15 minutes',
+                                              r.period_from - INTERVAL '1 microsecond')
+                          + INTERVAL '15 minutes'
+               OR m.bucket >= queuepulse_kpi_slot(INTERVAL '15 minutes', r.period_to))
     ) k
 ) o;
 

@@ -1275,11 +1275,9 @@ CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
     (o.answered - r.answered_count) AS answered_diff,
     (o.abandoned - r.abandoned_count) AS abandoned_diff,
     ((((100)::double precision * (o.answered_in_sla)::double precision) / (NULLIF(((o.answered + o.abandoned) - o.short_abandoned), 0))::double precision) - r.sla_pct) AS sla_pct_diff
-   FROM ((((public.pbx_queue_reports r
+   FROM (((public.pbx_queue_reports r
      LEFT JOIN public.pbx_sites s ON ((s.pbx_id = r.pbx_id)))
      CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
-     CROSS JOIN LATERAL ( SELECT (public.queuepulse_kpi_slot('00:15:00'::interval, (r.period_from - '00:00:00.000001'::interval)) + '00:15:00'::interval) AS first_slot,
-            public.queuepulse_kpi_slot('00:15:00'::interval, r.period_to) AS last_slot) q)
      CROSS JOIN LATERAL ( SELECT COALESCE(sum(k.offered), (0)::bigint) AS offered,
             COALESCE(sum(k.answered), (0)::bigint) AS answered,
             COALESCE(sum(k.abandoned), (0)::bigint) AS abandoned,
@@ -1291,7 +1289,7 @@ CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
                     f.short_abandoned,
                     f.answered_in_sla
                    FROM public.queue_kpi_15m f
-                  WHERE ((f.pbx_id = r.pbx_id) AND (f.queue_dn = r.queue_dn) AND (f.bucket >= q.first_slot) AND (f.bucket < q.last_slot))
+                  WHERE ((f.pbx_id = r.pbx_id) AND (f.queue_dn = r.queue_dn) AND (f.bucket >= r.period_from) AND ((f.bucket + '00:15:00'::interval) <= r.period_to))
                 UNION ALL
                  SELECT m.offered,
                     m.answered,
@@ -1299,15 +1297,7 @@ CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
                     m.short_abandoned,
                     m.answered_in_sla
                    FROM public.queue_kpi_1m m
-                  WHERE ((m.pbx_id = r.pbx_id) AND (m.queue_dn = r.queue_dn) AND (m.bucket >= r.period_from) AND (m.bucket < LEAST(q.first_slot, r.period_to)))
-                UNION ALL
-                 SELECT m.offered,
-                    m.answered,
-                    m.abandoned,
-                    m.short_abandoned,
-                    m.answered_in_sla
-                   FROM public.queue_kpi_1m m
-                  WHERE ((m.pbx_id = r.pbx_id) AND (m.queue_dn = r.queue_dn) AND (m.bucket >= GREATEST(q.last_slot, q.first_slot, r.period_from)) AND (m.bucket < r.period_to))) k) o);
+                  WHERE ((m.pbx_id = r.pbx_id) AND (m.queue_dn = r.queue_dn) AND (m.bucket >= r.period_from) AND (m.bucket < r.period_to) AND ((m.bucket < (public.queuepulse_kpi_slot('00:15:00'::interval, (r.period_from - '00:00:00.000001'::interval)) + '00:15:00'::interval)) OR (m.bucket >= public.queuepulse_kpi_slot('00:15:00'::interval, r.period_to))))) k) o);
 
 
 --
