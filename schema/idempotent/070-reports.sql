@@ -356,26 +356,29 @@ WITH abandons AS (
     LEFT JOIN pbx_sites s ON s.pbx_id = c.pbx_id
     CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
     WHERE c.outcome = 'abandoned' AND c.ended_at IS NOT NULL
+), per_band AS (
+    SELECT pbx_id, queue_dn, local_date, band, count(*) AS n
+    FROM abandons GROUP BY pbx_id, queue_dn, local_date, band
 ), days AS (
-    -- one row per queue and day with its abandons per band (queue_calls read once, so that
-    -- filters on pbx_id, queue_dn and local_date reach it)
-    SELECT pbx_id, queue_dn, local_date, count(*) AS total,
+    -- one row per queue and day with its abandons per band (each step read once, so that
+    -- filters on pbx_id, queue_dn and local_date reach queue_calls)
+    SELECT pbx_id, queue_dn, local_date, sum(n)::bigint AS total,
            ARRAY[
-                 count(*) FILTER (WHERE band = 0),
-                 count(*) FILTER (WHERE band = 10),
-                 count(*) FILTER (WHERE band = 20),
-                 count(*) FILTER (WHERE band = 30),
-                 count(*) FILTER (WHERE band = 40),
-                 count(*) FILTER (WHERE band = 50),
-                 count(*) FILTER (WHERE band = 60),
-                 count(*) FILTER (WHERE band = 70),
-                 count(*) FILTER (WHERE band = 80),
-                 count(*) FILTER (WHERE band = 90),
-                 count(*) FILTER (WHERE band = 100),
-                 count(*) FILTER (WHERE band = 110),
-                 count(*) FILTER (WHERE band = 120)
+                 coalesce(sum(n) FILTER (WHERE band = 0), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 10), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 20), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 30), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 40), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 50), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 60), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 70), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 80), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 90), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 100), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 110), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 120), 0)::bigint
            ] AS counts
-    FROM abandons GROUP BY pbx_id, queue_dn, local_date
+    FROM per_band GROUP BY pbx_id, queue_dn, local_date
 )
 SELECT d.pbx_id, d.queue_dn, d.local_date, ((u.i - 1) * 10)::integer AS wait_from_s,
        CASE WHEN u.i < 13 THEN (u.i * 10)::integer END AS wait_to_s,

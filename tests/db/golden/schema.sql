@@ -1101,14 +1101,22 @@ CREATE VIEW public.report_abandon_curve WITH (security_invoker='true') AS
              LEFT JOIN public.pbx_sites s ON ((s.pbx_id = c.pbx_id)))
              CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
           WHERE ((c.outcome = 'abandoned'::text) AND (c.ended_at IS NOT NULL))
-        ), days AS (
+        ), per_band AS (
          SELECT abandons.pbx_id,
             abandons.queue_dn,
             abandons.local_date,
-            count(*) AS total,
-            ARRAY[count(*) FILTER (WHERE (abandons.band = 0)), count(*) FILTER (WHERE (abandons.band = 10)), count(*) FILTER (WHERE (abandons.band = 20)), count(*) FILTER (WHERE (abandons.band = 30)), count(*) FILTER (WHERE (abandons.band = 40)), count(*) FILTER (WHERE (abandons.band = 50)), count(*) FILTER (WHERE (abandons.band = 60)), count(*) FILTER (WHERE (abandons.band = 70)), count(*) FILTER (WHERE (abandons.band = 80)), count(*) FILTER (WHERE (abandons.band = 90)), count(*) FILTER (WHERE (abandons.band = 100)), count(*) FILTER (WHERE (abandons.band = 110)), count(*) FILTER (WHERE (abandons.band = 120))] AS counts
+            abandons.band,
+            count(*) AS n
            FROM abandons
-          GROUP BY abandons.pbx_id, abandons.queue_dn, abandons.local_date
+          GROUP BY abandons.pbx_id, abandons.queue_dn, abandons.local_date, abandons.band
+        ), days AS (
+         SELECT per_band.pbx_id,
+            per_band.queue_dn,
+            per_band.local_date,
+            (sum(per_band.n))::bigint AS total,
+            ARRAY[(COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 0)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 10)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 20)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 30)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 40)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 50)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 60)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 70)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 80)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 90)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 100)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 110)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 120)), (0)::numeric))::bigint] AS counts
+           FROM per_band
+          GROUP BY per_band.pbx_id, per_band.queue_dn, per_band.local_date
         )
  SELECT d.pbx_id,
     d.queue_dn,
