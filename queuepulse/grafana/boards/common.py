@@ -157,20 +157,19 @@ QUARTER_HOURLY = "queue_kpi_15m"
 
 
 def site_today_join(alias: str) -> str:
-    """``JOIN`` ``t``: ``t.since``, the start of today at the site of each chosen PBX (local
-    midnight in its ``pbx_sites`` time zone), computed once per PBX, for the rows of ``alias``."""
-    return (
-        "JOIN (SELECT p.pbx_id, queuepulse_site_today(p.pbx_id) AS since FROM (SELECT DISTINCT "
-        "pbx_id FROM queues WHERE valid_to IS NULL AND pbx_id IN ($pbx)) p) t "
-        f"ON t.pbx_id = {alias}.pbx_id"
-    )
+    """``LEFT JOIN`` ``site``: the ``pbx_sites`` row (time zone) of each row of ``alias``'s PBX
+    (a hash join on a table of one row per PBX, so the zone is not looked up per row)."""
+    return f"LEFT JOIN pbx_sites site ON site.pbx_id = {alias}.pbx_id"
 
 
 def site_today(column: str) -> str:
-    """``column`` (a UTC time) falls in today at its PBX's site (``t`` of
-    :func:`site_today_join`). The constant bound (a local day lasts at most 25 hours) lets the
-    planner use the time index; ``t.since`` cuts the day."""
-    return f"{column} > now() - interval '26 hours' AND {column} >= t.since"
+    """``column`` (a UTC time) falls in today at its PBX's site: since local midnight in its
+    time zone (``site`` of :func:`site_today_join`; UTC without a ``pbx_sites`` row), as
+    ``queuepulse_site_today`` computes it. The constant bound (a local day lasts at most 25
+    hours) lets the planner use the time index; the local midnight cuts the day."""
+    zone = "coalesce(site.time_zone, 'UTC')"
+    return (f"{column} > now() - interval '26 hours' "
+            f"AND {column} >= date_trunc('day', now() AT TIME ZONE {zone}) AT TIME ZONE {zone}")
 
 
 def dashboard_link(uid: str, params: str) -> str:
