@@ -151,7 +151,26 @@ AGENT_STATE_COLOURS: tuple[tuple[str, str], ...] = (
 )
 
 HOURLY = "queue_kpi_hourly"
-"""The hourly rollup: read it for whole-hour ranges (today, days, weeks); sums are exact."""
+"""The hourly rollup: read it for whole-hour ranges (days, weeks); sums are exact."""
+
+QUARTER_HOURLY = "queue_kpi_15m"
+"""The 15-minute rollup: local days of any site time zone are exact sums of its rows."""
+
+
+def site_today_join(alias: str) -> str:
+    """``LEFT JOIN`` ``site``: the ``pbx_sites`` row (time zone) of each row of ``alias``'s PBX
+    (a hash join on a table of one row per PBX, so the zone is not looked up per row)."""
+    return f"LEFT JOIN pbx_sites site ON site.pbx_id = {alias}.pbx_id"
+
+
+def site_today(column: str) -> str:
+    """``column`` (a UTC time) falls in today at its PBX's site: since local midnight in its
+    time zone (``site`` of :func:`site_today_join`; UTC without a ``pbx_sites`` row), as
+    ``queuepulse_site_today`` computes it. The constant bound (a local day lasts at most 25
+    hours) lets the planner use the time index; the local midnight cuts the day."""
+    zone = "coalesce(site.time_zone, 'UTC')"
+    return (f"{column} > now() - interval '26 hours' "
+            f"AND {column} >= date_trunc('day', now() AT TIME ZONE {zone}) AT TIME ZONE {zone}")
 
 
 def dashboard_link(uid: str, params: str) -> str:
