@@ -19,7 +19,7 @@ BEGIN
     IF NOT EXISTS (
         SELECT 1 FROM unnest(ARRAY[
             'call_events', 'queue_calls', 'queue_kpi_1m', 'entry_queue_kpi_1m', 'queue_live',
-            'queue_kpi_hourly',
+            'queue_kpi_hourly', 'queue_kpi_15m',
             'agent_states', 'pipeline_health', 'reconciliation_runs', 'reconciliation_diffs',
             'cdr_dead_letters', 'pbx_queue_reports', 'write_dead_letters'
         ]) AS fact(name)
@@ -63,6 +63,7 @@ BEGIN
             ('queue_kpi_1m', p_keep_facts),
             ('entry_queue_kpi_1m', p_keep_facts),
             ('queue_kpi_hourly', p_keep_facts),
+            ('queue_kpi_15m', p_keep_facts),
             ('agent_states', p_keep_facts),
             ('reconciliation_runs', p_keep_facts),
             ('pbx_queue_reports', p_keep_facts)

@@ -35,6 +35,8 @@ STAFFING = {
 }
 FAULTS = {"write_dead_letters": "dead_at"}
 WALLBOARD = {"queue_kpi_hourly": "bucket"}
+# The 15-minute rollup the report views read (migration 009).
+REPORTS = {"queue_kpi_15m": "bucket"}
 # Tables that are not hypertables, and why.
 NOT_HYPERTABLES = {
     "queuepulse_migrations": "the migration ledger",
@@ -42,6 +44,7 @@ NOT_HYPERTABLES = {
     "agent_now": "one row per agent, updated in place (history: agent_states)",
     "queue_live_now": "one row per queue, updated in place (history: queue_live)",
     "queue_targets": "configuration, one row per queue, edited in place",
+    "pbx_sites": "configuration, one row per PBX (its site time zone), updated in place",
 }
 # The key columns the analyst contract names (docs/schema.md).
 CONTRACT_COLUMNS = {
@@ -92,7 +95,8 @@ def test_every_public_table_is_a_hypertable_on_its_time_column(
     pg_conn: psycopg.Connection[Any],
 ) -> None:
     expected = {
-        **FACT_TABLES, **DIMENSIONS, **RECONCILIATION, **AUDIT, **STAFFING, **FAULTS, **WALLBOARD
+        **FACT_TABLES, **DIMENSIONS, **RECONCILIATION, **AUDIT, **STAFFING, **FAULTS, **WALLBOARD,
+        **REPORTS,
     }
     hypertables = dict(
         pg_conn.execute(
@@ -217,7 +221,8 @@ def test_writer_writes_and_the_retention_role_applies_retention(
         assert dropped["queue_live"] == 1
         # Every fact table has a retention (dimension history is kept forever).
         assert set(dropped) == (
-            set(FACT_TABLES) | set(RECONCILIATION) | set(FAULTS) | set(WALLBOARD))
+            set(FACT_TABLES) | set(RECONCILIATION) | set(FAULTS) | set(WALLBOARD)
+            | set(REPORTS))
         with pytest.raises(psycopg.errors.RaiseException):
             retention.execute("SELECT queuepulse_drop_old_chunks('queues', INTERVAL '1 day')")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):  # nothing else

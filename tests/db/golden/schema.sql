@@ -116,6 +116,7 @@ BEGIN
             ('queue_kpi_1m', p_keep_facts),
             ('entry_queue_kpi_1m', p_keep_facts),
             ('queue_kpi_hourly', p_keep_facts),
+            ('queue_kpi_15m', p_keep_facts),
             ('agent_states', p_keep_facts),
             ('reconciliation_runs', p_keep_facts),
             ('pbx_queue_reports', p_keep_facts)
@@ -149,7 +150,7 @@ BEGIN
     IF NOT EXISTS (
         SELECT 1 FROM unnest(ARRAY[
             'call_events', 'queue_calls', 'queue_kpi_1m', 'entry_queue_kpi_1m', 'queue_live',
-            'queue_kpi_hourly',
+            'queue_kpi_hourly', 'queue_kpi_15m',
             'agent_states', 'pipeline_health', 'reconciliation_runs', 'reconciliation_diffs',
             'cdr_dead_letters', 'pbx_queue_reports', 'write_dead_letters'
         ]) AS fact(name)
@@ -196,27 +197,57 @@ $$;
 CREATE FUNCTION public.queuepulse_kpi_hourly_reroll() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public'
-    AS $$
+    AS $_$
 DECLARE
     r record;
-    hour timestamptz;
+    slot timestamptz;
 BEGIN
     FOR r IN
-        SELECT DISTINCT x.pbx_id, x.queue_dn, date_trunc('hour', x.bucket) AS hour
+        SELECT DISTINCT ro.rollup, ro.width, x.pbx_id, x.queue_dn,
+               queuepulse_kpi_slot(ro.width, x.bucket) AS slot
         FROM (SELECT NEW.pbx_id, NEW.queue_dn, NEW.bucket WHERE TG_OP <> 'DELETE'
               UNION ALL
               SELECT OLD.pbx_id, OLD.queue_dn, OLD.bucket WHERE TG_OP <> 'INSERT') x
+        CROSS JOIN queuepulse_kpi_rollups() ro
+        ORDER BY ro.rollup, x.pbx_id, x.queue_dn, 5
     LOOP
-        hour := r.hour;
-        INSERT INTO queue_kpi_hourly (pbx_id, queue_dn, bucket)
-        VALUES (r.pbx_id, r.queue_dn, hour)
-        ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING;
-        PERFORM 1 FROM queue_kpi_hourly
-        WHERE pbx_id = r.pbx_id AND queue_dn = r.queue_dn AND bucket = hour FOR UPDATE;
-        PERFORM queuepulse_rollup_hours(r.pbx_id, r.queue_dn, hour, hour + INTERVAL '1 hour');
+        slot := r.slot;
+        EXECUTE format(
+            'INSERT INTO %1$I (pbx_id, queue_dn, bucket) VALUES ($1, $2, $3) '
+            'ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING', r.rollup)
+            USING r.pbx_id, r.queue_dn, slot;
+        EXECUTE format(
+            'SELECT 1 FROM %1$I WHERE pbx_id = $1 AND queue_dn = $2 AND bucket = $3 FOR UPDATE',
+            r.rollup)
+            USING r.pbx_id, r.queue_dn, slot;
+        PERFORM queuepulse_rollup_kpi(r.rollup, r.pbx_id, r.queue_dn, slot, slot + r.width);
     END LOOP;
     RETURN NULL;
 END
+$_$;
+
+
+--
+-- Name: queuepulse_kpi_rollups(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_kpi_rollups() RETURNS TABLE(rollup text, width interval)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    VALUES ('queue_kpi_hourly', INTERVAL '1 hour'), ('queue_kpi_15m', INTERVAL '15 minutes')
+$$;
+
+
+--
+-- Name: queuepulse_kpi_slot(interval, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_kpi_slot(p_width interval, p_at timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE WHEN isfinite(p_at)
+                THEN date_bin(p_width, p_at, '2000-01-01 00:00:00+00'::timestamptz)
+                ELSE p_at END
 $$;
 
 
@@ -249,40 +280,80 @@ $$;
 --
 
 CREATE FUNCTION public.queuepulse_rollup_hours(p_pbx text, p_queue text, p_from timestamp with time zone, p_to timestamp with time zone) RETURNS integer
-    LANGUAGE plpgsql
+    LANGUAGE sql
     SET search_path TO 'pg_catalog', 'public'
     AS $$
+    SELECT queuepulse_rollup_kpi('queue_kpi_hourly', p_pbx, p_queue, p_from, p_to)
+$$;
+
+
+--
+-- Name: queuepulse_rollup_kpi(text, text, text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_rollup_kpi(p_rollup text, p_pbx text, p_queue text, p_from timestamp with time zone, p_to timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $_$
 DECLARE
+    slot_width interval;
+    first_slot timestamptz;
     written integer;
 BEGIN
-    DELETE FROM queue_kpi_hourly h
-    WHERE h.pbx_id = p_pbx AND (p_queue IS NULL OR h.queue_dn = p_queue)
-      AND h.bucket >= date_trunc('hour', p_from) AND h.bucket < p_to
-      AND NOT EXISTS (
-        SELECT 1 FROM queue_kpi_1m k
-        WHERE k.pbx_id = h.pbx_id AND k.queue_dn = h.queue_dn
-          AND k.bucket >= h.bucket AND k.bucket < h.bucket + INTERVAL '1 hour');
-    INSERT INTO queue_kpi_hourly AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
-        abandoned, short_abandoned, transferred, answered_in_sla, max_wait_s,
-        wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count, updated_at)
-    SELECT k.pbx_id, k.queue_dn, date_trunc('hour', k.bucket), count(*), sum(k.offered),
-           sum(k.answered), sum(k.abandoned), sum(k.short_abandoned), sum(k.transferred),
-           sum(k.answered_in_sla), max(k.max_wait_s), sum(k.wait_answered_s_sum),
-           sum(k.wait_abandoned_s_sum), sum(k.talk_s_sum), sum(k.talk_count), now()
-    FROM queue_kpi_1m k
-    WHERE k.pbx_id = p_pbx AND (p_queue IS NULL OR k.queue_dn = p_queue)
-      AND k.bucket >= date_trunc('hour', p_from) AND k.bucket < p_to
-    GROUP BY k.pbx_id, k.queue_dn, date_trunc('hour', k.bucket)
-    ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET
-        minutes = EXCLUDED.minutes, offered = EXCLUDED.offered, answered = EXCLUDED.answered,
-        abandoned = EXCLUDED.abandoned, short_abandoned = EXCLUDED.short_abandoned,
-        transferred = EXCLUDED.transferred, answered_in_sla = EXCLUDED.answered_in_sla,
-        max_wait_s = EXCLUDED.max_wait_s, wait_answered_s_sum = EXCLUDED.wait_answered_s_sum,
-        wait_abandoned_s_sum = EXCLUDED.wait_abandoned_s_sum, talk_s_sum = EXCLUDED.talk_s_sum,
-        talk_count = EXCLUDED.talk_count, updated_at = now();
+    SELECT r.width INTO slot_width FROM queuepulse_kpi_rollups() r WHERE r.rollup = p_rollup;
+    IF slot_width IS NULL THEN
+        RAISE EXCEPTION 'queuepulse_rollup_kpi: % is not a KPI rollup', p_rollup
+            USING HINT = 'The rollups: SELECT * FROM queuepulse_kpi_rollups()';
+    END IF;
+    first_slot := queuepulse_kpi_slot(slot_width, p_from);
+    EXECUTE format($sql$
+        DELETE FROM %1$I h
+        WHERE h.pbx_id = $1 AND ($2::text IS NULL OR h.queue_dn = $2)
+          AND h.bucket >= $3 AND h.bucket < $4
+          AND NOT EXISTS (
+            SELECT 1 FROM queue_kpi_1m k
+            WHERE k.pbx_id = h.pbx_id AND k.queue_dn = h.queue_dn
+              AND k.bucket >= h.bucket AND k.bucket < h.bucket + $5)
+        $sql$, p_rollup)
+        USING p_pbx, p_queue, first_slot, p_to, slot_width;
+    EXECUTE format($sql$
+        INSERT INTO %1$I AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
+            abandoned, short_abandoned, transferred, answered_in_sla, max_wait_s,
+            wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count, updated_at)
+        SELECT k.pbx_id, k.queue_dn, date_bin($5, k.bucket, '2000-01-01 00:00:00+00'),
+               count(*), sum(k.offered), sum(k.answered), sum(k.abandoned),
+               sum(k.short_abandoned), sum(k.transferred), sum(k.answered_in_sla),
+               max(k.max_wait_s), sum(k.wait_answered_s_sum), sum(k.wait_abandoned_s_sum),
+               sum(k.talk_s_sum), sum(k.talk_count), now()
+        FROM queue_kpi_1m k
+        WHERE k.pbx_id = $1 AND ($2::text IS NULL OR k.queue_dn = $2)
+          AND k.bucket >= $3 AND k.bucket < $4
+        GROUP BY k.pbx_id, k.queue_dn, date_bin($5, k.bucket, '2000-01-01 00:00:00+00')
+        ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET
+            minutes = EXCLUDED.minutes, offered = EXCLUDED.offered,
+            answered = EXCLUDED.answered, abandoned = EXCLUDED.abandoned,
+            short_abandoned = EXCLUDED.short_abandoned, transferred = EXCLUDED.transferred,
+            answered_in_sla = EXCLUDED.answered_in_sla, max_wait_s = EXCLUDED.max_wait_s,
+            wait_answered_s_sum = EXCLUDED.wait_answered_s_sum,
+            wait_abandoned_s_sum = EXCLUDED.wait_abandoned_s_sum,
+            talk_s_sum = EXCLUDED.talk_s_sum, talk_count = EXCLUDED.talk_count,
+            updated_at = now()
+        $sql$, p_rollup)
+        USING p_pbx, p_queue, first_slot, p_to, slot_width;
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;
 END
+$_$;
+
+
+--
+-- Name: queuepulse_site_tz(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_site_tz(p_pbx text) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT coalesce((SELECT s.time_zone FROM pbx_sites s WHERE s.pbx_id = p_pbx), 'UTC')
 $$;
 
 
@@ -674,6 +745,20 @@ CREATE TABLE public.pbx_queue_reports (
 
 
 --
+-- Name: pbx_sites; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.pbx_sites (
+    pbx_id text NOT NULL,
+    time_zone text NOT NULL,
+    time_zone_source text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pbx_sites_time_zone_check CHECK (((time_zone <> ''::text) AND (timezone(time_zone, '2000-01-01 00:00:00+00'::timestamp with time zone) IS NOT NULL))),
+    CONSTRAINT pbx_sites_time_zone_source_check CHECK ((time_zone_source = ANY (ARRAY['setting'::text, 'default'::text])))
+);
+
+
+--
 -- Name: queue_agents; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -725,6 +810,30 @@ CREATE TABLE public.queue_config_changes (
     error text,
     CONSTRAINT queue_config_changes_action CHECK ((action = ANY (ARRAY['create'::text, 'update'::text, 'delete'::text, 'agent_login'::text, 'agent_logout'::text]))),
     CONSTRAINT queue_config_changes_outcome CHECK ((outcome = ANY (ARRAY['applied'::text, 'failed'::text, 'refused'::text, 'not_attempted'::text, 'unknown'::text])))
+);
+
+
+--
+-- Name: queue_kpi_15m; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_kpi_15m (
+    pbx_id text NOT NULL,
+    queue_dn text NOT NULL,
+    bucket timestamp with time zone NOT NULL,
+    minutes integer DEFAULT 0 NOT NULL,
+    offered integer DEFAULT 0 NOT NULL,
+    answered integer DEFAULT 0 NOT NULL,
+    abandoned integer DEFAULT 0 NOT NULL,
+    short_abandoned integer DEFAULT 0 NOT NULL,
+    transferred integer DEFAULT 0 NOT NULL,
+    answered_in_sla integer DEFAULT 0 NOT NULL,
+    max_wait_s double precision,
+    wait_answered_s_sum double precision DEFAULT 0 NOT NULL,
+    wait_abandoned_s_sum double precision DEFAULT 0 NOT NULL,
+    talk_s_sum double precision DEFAULT 0 NOT NULL,
+    talk_count integer DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 
@@ -932,6 +1041,318 @@ CREATE TABLE public.reconciliation_runs (
 
 
 --
+-- Name: report_abandon_curve; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.report_abandon_curve WITH (security_invoker='true') AS
+ WITH abandons AS (
+         SELECT c.pbx_id,
+            c.queue_dn,
+            ((c.ended_at AT TIME ZONE z.time_zone))::date AS local_date,
+            (LEAST((floor((GREATEST(COALESCE(c.wait_s, (EXTRACT(epoch FROM (c.ended_at - c.entered_at)))::double precision), (0)::double precision) / (10)::double precision)) * (10)::double precision), (120)::double precision))::integer AS band
+           FROM ((public.queue_calls c
+             LEFT JOIN public.pbx_sites s ON ((s.pbx_id = c.pbx_id)))
+             CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
+          WHERE ((c.outcome = 'abandoned'::text) AND (c.ended_at IS NOT NULL))
+        ), per_band AS (
+         SELECT abandons.pbx_id,
+            abandons.queue_dn,
+            abandons.local_date,
+            abandons.band,
+            count(*) AS abandoned
+           FROM abandons
+          GROUP BY abandons.pbx_id, abandons.queue_dn, abandons.local_date, abandons.band
+        ), days AS (
+         SELECT DISTINCT per_band.pbx_id,
+            per_band.queue_dn,
+            per_band.local_date
+           FROM per_band
+        )
+ SELECT d.pbx_id,
+    d.queue_dn,
+    d.local_date,
+    b.band AS wait_from_s,
+        CASE
+            WHEN (b.band < 120) THEN (b.band + 10)
+            ELSE NULL::integer
+        END AS wait_to_s,
+    COALESCE(p.abandoned, (0)::bigint) AS abandoned,
+    (sum(COALESCE(p.abandoned, (0)::bigint)) OVER day_bands)::bigint AS cumulative_abandoned,
+    ((((100)::numeric * sum(COALESCE(p.abandoned, (0)::bigint)) OVER day_bands) / sum(COALESCE(p.abandoned, (0)::bigint)) OVER day))::double precision AS cumulative_pct
+   FROM ((days d
+     CROSS JOIN generate_series(0, 120, 10) b(band))
+     LEFT JOIN per_band p ON (((p.pbx_id = d.pbx_id) AND (p.queue_dn = d.queue_dn) AND (p.local_date = d.local_date) AND (p.band = b.band))))
+  WINDOW day AS (PARTITION BY d.pbx_id, d.queue_dn, d.local_date), day_bands AS (day ORDER BY b.band);
+
+
+--
+-- Name: report_agent_daily; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.report_agent_daily WITH (security_invoker='true') AS
+ WITH config AS (
+         SELECT q.pbx_id,
+            q.queue_dn,
+            q.wrap_up_time_s,
+                CASE
+                    WHEN (q.valid_from = min(q.valid_from) OVER w) THEN '-infinity'::timestamp with time zone
+                    ELSE q.valid_from
+                END AS config_from,
+            COALESCE(q.valid_to, 'infinity'::timestamp with time zone) AS config_to
+           FROM public.queues q
+          WINDOW w AS (PARTITION BY q.pbx_id, q.queue_dn)
+        ), calls AS (
+         SELECT c_1.pbx_id,
+            c_1.agent_dn,
+            e.local_date,
+            e.answered,
+            e.talk_s,
+            (e.talk_s + (COALESCE(cfg.wrap_up_time_s, 0))::double precision) AS handle_s
+           FROM ((((public.queue_calls c_1
+             LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = c_1.pbx_id)))
+             CROSS JOIN LATERAL ( SELECT COALESCE(s_1.time_zone, 'UTC'::text) AS time_zone) z)
+             LEFT JOIN config cfg ON (((cfg.pbx_id = c_1.pbx_id) AND (cfg.queue_dn = c_1.queue_dn) AND (c_1.ended_at >= cfg.config_from) AND (c_1.ended_at < cfg.config_to))))
+             CROSS JOIN LATERAL ( VALUES (((c_1.answered_at AT TIME ZONE z.time_zone))::date,1,NULL::double precision), (((c_1.ended_at AT TIME ZONE z.time_zone))::date,0,COALESCE(c_1.talk_s, (EXTRACT(epoch FROM (c_1.ended_at - COALESCE(c_1.answered_at, c_1.entered_at))))::double precision))) e(local_date, answered, talk_s))
+          WHERE ((c_1.outcome = 'answered'::text) AND (c_1.agent_dn IS NOT NULL) AND (e.local_date IS NOT NULL))
+        ), call_days AS (
+         SELECT calls.pbx_id,
+            calls.agent_dn,
+            calls.local_date,
+            sum(calls.answered) AS answered,
+            COALESCE(sum(calls.talk_s), (0)::double precision) AS talk_s_sum,
+            count(calls.talk_s) AS talk_count,
+            COALESCE(sum(calls.handle_s), (0)::double precision) AS handle_s_sum
+           FROM calls
+          GROUP BY calls.pbx_id, calls.agent_dn, calls.local_date
+        ), spans AS (
+         SELECT a.pbx_id,
+            a.agent_dn,
+            a.ts AS span_from,
+            LEAST(COALESCE(lead(a.ts) OVER (PARTITION BY a.pbx_id, a.agent_dn ORDER BY a.ts), now()), now()) AS span_to,
+            (a.queue_status = 'LoggedIn'::text) AS logged_in
+           FROM public.agent_states a
+        ), login_days AS (
+         SELECT p.pbx_id,
+            p.agent_dn,
+            d.local_date,
+            (sum(EXTRACT(epoch FROM (LEAST(p.span_to, d.day_end) - GREATEST(p.span_from, d.day_start)))))::double precision AS logged_in_s
+           FROM (((spans p
+             LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = p.pbx_id)))
+             CROSS JOIN LATERAL ( SELECT COALESCE(s_1.time_zone, 'UTC'::text) AS time_zone) z)
+             CROSS JOIN LATERAL ( SELECT (g.g)::date AS local_date,
+                    (g.g AT TIME ZONE z.time_zone) AS day_start,
+                    ((g.g + '1 day'::interval) AT TIME ZONE z.time_zone) AS day_end
+                   FROM generate_series(date_trunc('day'::text, (p.span_from AT TIME ZONE z.time_zone)), (p.span_to AT TIME ZONE z.time_zone), '1 day'::interval) g(g)) d)
+          WHERE (p.logged_in AND (p.span_to > p.span_from) AND (LEAST(p.span_to, d.day_end) > GREATEST(p.span_from, d.day_start)))
+          GROUP BY p.pbx_id, p.agent_dn, d.local_date
+        ), names AS (
+         SELECT DISTINCT ON (g.pbx_id, g.agent_dn) g.pbx_id,
+            g.agent_dn,
+            COALESCE(NULLIF(g.display_name, ''::text), NULLIF(TRIM(BOTH FROM concat_ws(' '::text, g.first_name, g.last_name)), ''::text)) AS agent_name
+           FROM public.agents g
+          ORDER BY g.pbx_id, g.agent_dn, g.valid_from DESC
+        )
+ SELECT COALESCE(c.pbx_id, l.pbx_id) AS pbx_id,
+    COALESCE(c.agent_dn, l.agent_dn) AS agent_dn,
+    n.agent_name,
+    COALESCE(s.time_zone, 'UTC'::text) AS time_zone,
+    COALESCE(c.local_date, l.local_date) AS local_date,
+    COALESCE(c.answered, (0)::bigint) AS answered,
+    COALESCE(c.talk_s_sum, (0)::double precision) AS talk_s_sum,
+    COALESCE(c.talk_count, (0)::bigint) AS talk_count,
+    (c.talk_s_sum / (NULLIF(c.talk_count, 0))::double precision) AS avg_talk_s,
+    COALESCE(c.handle_s_sum, (0)::double precision) AS handle_s_sum,
+    (c.handle_s_sum / (NULLIF(c.talk_count, 0))::double precision) AS avg_handle_s,
+    COALESCE(l.logged_in_s, (0)::double precision) AS logged_in_s,
+    (((100)::double precision * c.handle_s_sum) / NULLIF(l.logged_in_s, (0)::double precision)) AS occupancy_pct,
+    (((COALESCE(c.answered, (0)::bigint) * 3600))::double precision / NULLIF(l.logged_in_s, (0)::double precision)) AS calls_per_hour
+   FROM (((call_days c
+     FULL JOIN login_days l ON (((l.pbx_id = c.pbx_id) AND (l.agent_dn = c.agent_dn) AND (l.local_date = c.local_date))))
+     LEFT JOIN public.pbx_sites s ON ((s.pbx_id = COALESCE(c.pbx_id, l.pbx_id))))
+     LEFT JOIN names n ON (((n.pbx_id = COALESCE(c.pbx_id, l.pbx_id)) AND (n.agent_dn = COALESCE(c.agent_dn, l.agent_dn)))));
+
+
+--
+-- Name: report_ours_vs_pbx; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
+ SELECT r.pbx_id,
+    r.queue_dn,
+    r.report,
+    r.period_from,
+    r.period_to,
+    z.time_zone,
+    (r.period_from AT TIME ZONE z.time_zone) AS local_from,
+    (r.period_to AT TIME ZONE z.time_zone) AS local_to,
+    r.fetched_at,
+    r.received_count AS pbx_received,
+    r.answered_count AS pbx_answered,
+    r.abandoned_count AS pbx_abandoned,
+    r.bad_sla_count AS pbx_bad_sla,
+    r.sla_pct AS pbx_sla_pct,
+    o.offered AS our_offered,
+    o.answered AS our_answered,
+    o.abandoned AS our_abandoned,
+    o.short_abandoned AS our_short_abandoned,
+    o.answered_in_sla AS our_answered_in_sla,
+    (((100)::double precision * (o.answered_in_sla)::double precision) / (NULLIF(((o.answered + o.abandoned) - o.short_abandoned), 0))::double precision) AS our_sla_pct,
+    (o.offered - r.received_count) AS offered_diff,
+    (o.answered - r.answered_count) AS answered_diff,
+    (o.abandoned - r.abandoned_count) AS abandoned_diff,
+    ((((100)::double precision * (o.answered_in_sla)::double precision) / (NULLIF(((o.answered + o.abandoned) - o.short_abandoned), 0))::double precision) - r.sla_pct) AS sla_pct_diff
+   FROM (((public.pbx_queue_reports r
+     LEFT JOIN public.pbx_sites s ON ((s.pbx_id = r.pbx_id)))
+     CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
+     CROSS JOIN LATERAL ( SELECT COALESCE(sum(k.offered), (0)::bigint) AS offered,
+            COALESCE(sum(k.answered), (0)::bigint) AS answered,
+            COALESCE(sum(k.abandoned), (0)::bigint) AS abandoned,
+            COALESCE(sum(k.short_abandoned), (0)::bigint) AS short_abandoned,
+            COALESCE(sum(k.answered_in_sla), (0)::bigint) AS answered_in_sla
+           FROM ( SELECT f.offered,
+                    f.answered,
+                    f.abandoned,
+                    f.short_abandoned,
+                    f.answered_in_sla
+                   FROM public.queue_kpi_15m f
+                  WHERE ((f.pbx_id = r.pbx_id) AND (f.queue_dn = r.queue_dn) AND (f.bucket >= r.period_from) AND ((f.bucket + '00:15:00'::interval) <= r.period_to))
+                UNION ALL
+                 SELECT m.offered,
+                    m.answered,
+                    m.abandoned,
+                    m.short_abandoned,
+                    m.answered_in_sla
+                   FROM public.queue_kpi_1m m
+                  WHERE ((m.pbx_id = r.pbx_id) AND (m.queue_dn = r.queue_dn) AND (m.bucket >= r.period_from) AND (m.bucket < r.period_to) AND ((m.bucket < (public.queuepulse_kpi_slot('00:15:00'::interval, (r.period_from - '00:00:00.000001'::interval)) + '00:15:00'::interval)) OR (m.bucket >= public.queuepulse_kpi_slot('00:15:00'::interval, r.period_to))))) k) o);
+
+
+--
+-- Name: report_queue_interval; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.report_queue_interval WITH (security_invoker='true') AS
+ WITH config AS (
+         SELECT q.pbx_id,
+            q.queue_dn,
+            q.wrap_up_time_s,
+                CASE
+                    WHEN (q.valid_from = min(q.valid_from) OVER w) THEN '-infinity'::timestamp with time zone
+                    ELSE q.valid_from
+                END AS config_from,
+            COALESCE(q.valid_to, 'infinity'::timestamp with time zone) AS config_to,
+            first_value(q.name) OVER (w ORDER BY q.valid_from DESC) AS current_name
+           FROM public.queues q
+          WINDOW w AS (PARTITION BY q.pbx_id, q.queue_dn)
+        )
+ SELECT k.pbx_id,
+    k.queue_dn,
+    n.current_name AS queue_name,
+    z.time_zone,
+    k.bucket AS interval_start,
+    (k.bucket + '00:15:00'::interval) AS interval_end,
+    ((k.bucket AT TIME ZONE z.time_zone))::date AS local_date,
+    (k.bucket AT TIME ZONE z.time_zone) AS local_start,
+    k.offered,
+    k.answered,
+    k.abandoned,
+    k.short_abandoned,
+    k.transferred,
+    k.answered_in_sla,
+    (((100)::double precision * (k.answered_in_sla)::double precision) / (NULLIF(((k.answered + k.abandoned) - k.short_abandoned), 0))::double precision) AS sla_pct,
+    (k.wait_answered_s_sum / (NULLIF(k.answered, 0))::double precision) AS asa_s,
+    ((k.wait_answered_s_sum + k.wait_abandoned_s_sum) / (NULLIF((k.answered + k.abandoned), 0))::double precision) AS avg_wait_s,
+    k.max_wait_s,
+    (k.talk_s_sum / (NULLIF(k.talk_count, 0))::double precision) AS avg_talk_s,
+    ((k.talk_s_sum + ((k.talk_count * COALESCE(c.wrap_up_time_s, 0)))::double precision) / (NULLIF(k.talk_count, 0))::double precision) AS avg_handle_s,
+    k.wait_answered_s_sum,
+    k.wait_abandoned_s_sum,
+    k.talk_s_sum,
+    k.talk_count,
+    (k.talk_s_sum + ((k.talk_count)::double precision * (COALESCE(c.wrap_up_time_s, 0))::double precision)) AS handle_s_sum,
+    c.wrap_up_time_s AS wrap_up_s
+   FROM ((((public.queue_kpi_15m k
+     LEFT JOIN public.pbx_sites s ON ((s.pbx_id = k.pbx_id)))
+     CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
+     LEFT JOIN config c ON (((c.pbx_id = k.pbx_id) AND (c.queue_dn = k.queue_dn) AND (k.bucket >= c.config_from) AND (k.bucket < c.config_to))))
+     LEFT JOIN ( SELECT DISTINCT config.pbx_id,
+            config.queue_dn,
+            config.current_name
+           FROM config) n ON (((n.pbx_id = k.pbx_id) AND (n.queue_dn = k.queue_dn))));
+
+
+--
+-- Name: report_queue_daily; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.report_queue_daily WITH (security_invoker='true') AS
+ SELECT i.pbx_id,
+    i.queue_dn,
+    i.queue_name,
+    i.time_zone,
+    i.local_date,
+    ((i.local_date)::timestamp without time zone AT TIME ZONE i.time_zone) AS day_start,
+    (((i.local_date + 1))::timestamp without time zone AT TIME ZONE i.time_zone) AS day_end,
+    round((EXTRACT(epoch FROM ((((i.local_date + 1))::timestamp without time zone AT TIME ZONE i.time_zone) - ((i.local_date)::timestamp without time zone AT TIME ZONE i.time_zone))) / (3600)::numeric), 2) AS hours,
+    sum(i.offered) AS offered,
+    sum(i.answered) AS answered,
+    sum(i.abandoned) AS abandoned,
+    sum(i.short_abandoned) AS short_abandoned,
+    sum(i.transferred) AS transferred,
+    sum(i.answered_in_sla) AS answered_in_sla,
+    (((100)::double precision * (sum(i.answered_in_sla))::double precision) / (NULLIF(sum(((i.answered + i.abandoned) - i.short_abandoned)), 0))::double precision) AS sla_pct,
+    (sum(i.wait_answered_s_sum) / (NULLIF(sum(i.answered), 0))::double precision) AS asa_s,
+    (sum((i.wait_answered_s_sum + i.wait_abandoned_s_sum)) / (NULLIF(sum((i.answered + i.abandoned)), 0))::double precision) AS avg_wait_s,
+    max(i.max_wait_s) AS max_wait_s,
+    (sum(i.talk_s_sum) / (NULLIF(sum(i.talk_count), 0))::double precision) AS avg_talk_s,
+    (sum(i.handle_s_sum) / (NULLIF(sum(i.talk_count), 0))::double precision) AS avg_handle_s,
+    sum(i.wait_answered_s_sum) AS wait_answered_s_sum,
+    sum(i.wait_abandoned_s_sum) AS wait_abandoned_s_sum,
+    sum(i.talk_s_sum) AS talk_s_sum,
+    sum(i.talk_count) AS talk_count,
+    sum(i.handle_s_sum) AS handle_s_sum,
+    COALESCE(bool_and((i.wrap_up_s IS NOT NULL)) FILTER (WHERE (i.talk_count > 0)), false) AS wrap_up_known,
+    count(*) AS intervals
+   FROM public.report_queue_interval i
+  GROUP BY i.pbx_id, i.queue_dn, i.queue_name, i.time_zone, i.local_date;
+
+
+--
+-- Name: report_service_level_curve; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.report_service_level_curve WITH (security_invoker='true') AS
+ WITH answers AS (
+         SELECT c.pbx_id,
+            c.queue_dn,
+            ((c.answered_at AT TIME ZONE z.time_zone))::date AS local_date,
+            (LEAST(GREATEST((ceil((COALESCE(c.wait_s, (EXTRACT(epoch FROM (c.answered_at - c.entered_at)))::double precision) / (10)::double precision)) * (10)::double precision), (10)::double precision), (130)::double precision))::integer AS band
+           FROM ((public.queue_calls c
+             LEFT JOIN public.pbx_sites s ON ((s.pbx_id = c.pbx_id)))
+             CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
+          WHERE ((c.outcome = 'answered'::text) AND (c.answered_at IS NOT NULL))
+        ), per_band AS (
+         SELECT answers.pbx_id,
+            answers.queue_dn,
+            answers.local_date,
+            answers.band,
+            count(*) AS answered
+           FROM answers
+          GROUP BY answers.pbx_id, answers.queue_dn, answers.local_date, answers.band
+        )
+ SELECT d.pbx_id,
+    d.queue_dn,
+    d.local_date,
+    t.threshold_s,
+    (COALESCE(sum(p.answered) FILTER (WHERE (p.band <= t.threshold_s)), (0)::numeric))::bigint AS answered_within,
+    ((d.answered + d.abandoned) - d.short_abandoned) AS calls_counted,
+    ((((100)::numeric * COALESCE(sum(p.answered) FILTER (WHERE (p.band <= t.threshold_s)), (0)::numeric)) / (NULLIF(((d.answered + d.abandoned) - d.short_abandoned), 0))::numeric))::double precision AS service_level_pct
+   FROM ((public.report_queue_daily d
+     CROSS JOIN generate_series(10, 120, 10) t(threshold_s))
+     LEFT JOIN per_band p ON (((p.pbx_id = d.pbx_id) AND (p.queue_dn = d.queue_dn) AND (p.local_date = d.local_date))))
+  GROUP BY d.pbx_id, d.queue_dn, d.local_date, t.threshold_s, d.answered, d.abandoned, d.short_abandoned;
+
+
+--
 -- Name: staffing_intervals; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1084,6 +1505,14 @@ ALTER TABLE ONLY public.pbx_queue_reports
 
 
 --
+-- Name: pbx_sites pbx_sites_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.pbx_sites
+    ADD CONSTRAINT pbx_sites_key PRIMARY KEY (pbx_id);
+
+
+--
 -- Name: pipeline_health pipeline_health_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1113,6 +1542,14 @@ ALTER TABLE ONLY public.queue_calls
 
 ALTER TABLE ONLY public.queue_config_changes
     ADD CONSTRAINT queue_config_changes_key UNIQUE (change_id, changed_at);
+
+
+--
+-- Name: queue_kpi_15m queue_kpi_15m_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_kpi_15m
+    ADD CONSTRAINT queue_kpi_15m_key UNIQUE (pbx_id, queue_dn, bucket);
 
 
 --
@@ -1428,6 +1865,20 @@ CREATE INDEX queue_config_changes_pbx_queue_idx ON public.queue_config_changes U
 
 
 --
+-- Name: queue_kpi_15m_bucket_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_kpi_15m_bucket_idx ON public.queue_kpi_15m USING btree (bucket DESC);
+
+
+--
+-- Name: queue_kpi_15m_pbx_bucket_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_kpi_15m_pbx_bucket_idx ON public.queue_kpi_15m USING btree (pbx_id, bucket DESC);
+
+
+--
 -- Name: queue_kpi_1m_bucket_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1659,6 +2110,13 @@ CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_config_changes FO
 
 
 --
+-- Name: queue_kpi_15m ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER ts_insert_blocker BEFORE INSERT ON public.queue_kpi_15m FOR EACH ROW EXECUTE FUNCTION _timescaledb_functions.insert_blocker();
+
+
+--
 -- Name: queue_kpi_1m ts_insert_blocker; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1769,6 +2227,12 @@ ALTER TABLE public.expected_waits ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.pbx_queue_reports ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: pbx_sites; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.pbx_sites ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: pipeline_health; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -1791,6 +2255,12 @@ ALTER TABLE public.queue_calls ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.queue_config_changes ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: queue_kpi_15m; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.queue_kpi_15m ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: queue_kpi_1m; Type: ROW SECURITY; Schema: public; Owner: -
@@ -1886,6 +2356,13 @@ CREATE POLICY queuepulse_tenant_pbx ON public.pbx_queue_reports USING (((( SELEC
 
 
 --
+-- Name: pbx_sites queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.pbx_sites USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
 -- Name: pipeline_health queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -1911,6 +2388,13 @@ CREATE POLICY queuepulse_tenant_pbx ON public.queue_calls USING (((( SELECT publ
 --
 
 CREATE POLICY queuepulse_tenant_pbx ON public.queue_config_changes USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
+
+
+--
+-- Name: queue_kpi_15m queuepulse_tenant_pbx; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY queuepulse_tenant_pbx ON public.queue_kpi_15m USING (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[])))) WITH CHECK (((( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids) IS NULL) OR (pbx_id = ANY (( SELECT public.queuepulse_tenant_pbx_ids() AS queuepulse_tenant_pbx_ids)::text[]))));
 
 
 --
@@ -2196,6 +2680,15 @@ GRANT SELECT ON TABLE public.pbx_queue_reports TO queuepulse_tenant_views;
 
 
 --
+-- Name: TABLE pbx_sites; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.pbx_sites TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pbx_sites TO queuepulse_writer;
+GRANT SELECT ON TABLE public.pbx_sites TO queuepulse_tenant_views;
+
+
+--
 -- Name: TABLE queue_agents; Type: ACL; Schema: public; Owner: -
 --
 
@@ -2219,6 +2712,15 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_agents_current TO queuep
 GRANT SELECT ON TABLE public.queue_config_changes TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_config_changes TO queuepulse_writer;
 GRANT SELECT ON TABLE public.queue_config_changes TO queuepulse_tenant_views;
+
+
+--
+-- Name: TABLE queue_kpi_15m; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.queue_kpi_15m TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.queue_kpi_15m TO queuepulse_writer;
+GRANT SELECT ON TABLE public.queue_kpi_15m TO queuepulse_tenant_views;
 
 
 --
@@ -2308,6 +2810,54 @@ GRANT SELECT ON TABLE public.reconciliation_runs TO queuepulse_tenant_views;
 
 
 --
+-- Name: TABLE report_abandon_curve; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.report_abandon_curve TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.report_abandon_curve TO queuepulse_writer;
+
+
+--
+-- Name: TABLE report_agent_daily; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.report_agent_daily TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.report_agent_daily TO queuepulse_writer;
+
+
+--
+-- Name: TABLE report_ours_vs_pbx; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.report_ours_vs_pbx TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.report_ours_vs_pbx TO queuepulse_writer;
+
+
+--
+-- Name: TABLE report_queue_interval; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.report_queue_interval TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.report_queue_interval TO queuepulse_writer;
+
+
+--
+-- Name: TABLE report_queue_daily; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.report_queue_daily TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.report_queue_daily TO queuepulse_writer;
+
+
+--
+-- Name: TABLE report_service_level_curve; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.report_service_level_curve TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.report_service_level_curve TO queuepulse_writer;
+
+
+--
 -- Name: TABLE staffing_intervals; Type: ACL; Schema: public; Owner: -
 --
 
@@ -2359,6 +2909,7 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABL
 -- queue_agents valid_from 365 days
 -- queue_calls entered_at 1 day
 -- queue_config_changes changed_at 30 days
+-- queue_kpi_15m bucket 30 days
 -- queue_kpi_1m bucket 7 days
 -- queue_kpi_hourly bucket 30 days
 -- queue_live ts 1 day
