@@ -104,7 +104,7 @@ def render(metadata: MetaData) -> str:
         "Regenerate after a schema change; tests/db/test_analytics_tables_db.py checks this",
         'module against the migrated schema."""',
         "",
-        "# ruff: noqa: E501",
+        "# ruff: noqa: E501, RUF022",
         "",
         "from __future__ import annotations",
         "",

@@ -96,7 +96,10 @@ class ReportError(QueuepulseError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class IntervalRow:
-    """One queue's figures for one 15-, 30- or 60-minute interval (``interval_report``)."""
+    """One queue's figures for one 15-, 30- or 60-minute interval (``interval_report``).
+
+    ``wrap_up_known``: the queue's wrap-up time was known for every 15 minutes with ended
+    talks (otherwise ``avg_handle_s`` counts part or all of the talks as talk only)."""
 
     pbx_id: str
     queue_dn: str
@@ -123,11 +126,13 @@ class IntervalRow:
     talk_s_sum: float
     talk_count: int
     handle_s_sum: float | None
+    wrap_up_known: bool
 
 
 @dataclass(frozen=True, slots=True)
 class DailyRow:
-    """One queue's figures for one local day (23, 24 or 25 hours long) (``daily_report``)."""
+    """One queue's figures for one local day (23, 24 or 25 hours long) (``daily_report``);
+    ``intervals``: the 15-minute intervals of the day with data."""
 
     pbx_id: str
     queue_dn: str
@@ -154,6 +159,8 @@ class DailyRow:
     talk_s_sum: float
     talk_count: int
     handle_s_sum: float | None
+    wrap_up_known: bool
+    intervals: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +170,11 @@ class AgentDay:
     pbx_id: str
     agent_dn: str
     agent_name: str | None
+    time_zone: str
     local_date: date
     answered: int
     talk_s_sum: float
+    talk_count: int
     avg_talk_s: float | None
     handle_s_sum: float | None
     avg_handle_s: float | None
@@ -308,6 +317,12 @@ def _figures(src: Any) -> list[ColumnElement[Any]]:
     ]
 
 
+def _wrap_up_known_from_intervals(src: Any) -> ColumnElement[Any]:
+    """Every 15-minute row with ended talks knew its queue's wrap-up time."""
+    known = func.bool_and(src.c.wrap_up_s.is_not(None)).filter(src.c.talk_count > 0)
+    return func.coalesce(known, False).label("wrap_up_known")
+
+
 def _queue_filter(src: Any, pbx: str, queues: Sequence[str] | None) -> list[Any]:
     conditions: list[Any] = [src.c.pbx_id == pbx]
     if queues:
@@ -365,6 +380,7 @@ def interval_query(pbx: str, queues: Sequence[str] | None, start: datetime, end:
             cast(i.bucket_local, Date).label("local_date"),
             i.bucket_local.label("local_start"),
             *_figures(inner),
+            _wrap_up_known_from_intervals(inner),
         )
         .group_by(i.pbx_id, i.queue_dn, i.bucket_start, i.bucket_local)
         .order_by(i.bucket_start, i.queue_dn)
@@ -399,6 +415,8 @@ def daily_query(pbx: str, queues: Sequence[str] | None, first: date, end: date,
                 d.c.time_zone, d.c.local_date, func.min(d.c.day_start).label("day_start"),
                 func.max(d.c.day_end).label("day_end"),
                 cast(func.max(d.c.hours), Float).label("hours"), *_figures(d),
+                func.bool_and(d.c.wrap_up_known).label("wrap_up_known"),
+                cast(func.sum(d.c.intervals), BigInteger).label("intervals"),
             )
             .where(*_queue_filter(d, pbx, queues), d.c.local_date >= first,
                    d.c.local_date < end)
@@ -425,6 +443,8 @@ def daily_query(pbx: str, queues: Sequence[str] | None, first: date, end: date,
             day_start.label("day_start"), day_end.label("day_end"),
             cast(func.extract("epoch", day_end - day_start) / 3600, Float).label("hours"),
             *_figures(inner),
+            _wrap_up_known_from_intervals(inner),
+            cast(func.count(), BigInteger).label("intervals"),
         )
         .group_by(i.pbx_id, i.queue_dn, i.day)
         .order_by(i.day, i.queue_dn)
@@ -466,9 +486,10 @@ def agent_query(pbx: str, agents: Sequence[str] | None, first: date, end: date) 
         conditions.append(a.c.agent_dn.in_(list(agents)))
     return (
         select(
-            a.c.pbx_id, a.c.agent_dn, a.c.agent_name, a.c.local_date,
+            a.c.pbx_id, a.c.agent_dn, a.c.agent_name, a.c.time_zone, a.c.local_date,
             cast(a.c.answered, BigInteger).label("answered"),
             cast(a.c.talk_s_sum, Float).label("talk_s_sum"),
+            cast(a.c.talk_count, BigInteger).label("talk_count"),
             cast(a.c.avg_talk_s, Float).label("avg_talk_s"),
             cast(a.c.handle_s_sum, Float).label("handle_s_sum"),
             cast(a.c.avg_handle_s, Float).label("avg_handle_s"),
