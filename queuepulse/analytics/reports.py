@@ -98,8 +98,9 @@ class ReportError(QueuepulseError, ValueError):
 class IntervalRow:
     """One queue's figures for one 15-, 30- or 60-minute interval (``interval_report``).
 
-    ``wrap_up_known``: the queue's wrap-up time was known for every 15 minutes with ended
-    talks (otherwise ``avg_handle_s`` counts part or all of the talks as talk only)."""
+    ``wrap_up_known``: talks ended and the queue's wrap-up time was known for every 15 minutes
+    with ended talks (as ``report_queue_daily.wrap_up_known``: false also without talks; when
+    false, ``avg_handle_s`` counts part or all of the talks as talk only)."""
 
     pbx_id: str
     queue_dn: str
