@@ -157,7 +157,8 @@ def test_daily_in_another_zone_sums_its_local_days(conn: sqlalchemy.Connection) 
             days[local_day].append(r)
     assert [r.local_date for r in rows] == sorted(days)
     for row in rows:
-        assert row.time_zone == "America/New_York" and row.hours == 24
+        assert row.time_zone == "America/New_York"
+        assert row.hours == 24
         assert row.day_start == datetime(row.local_date.year, row.local_date.month,
                                          row.local_date.day, tzinfo=zone)
         assert row.intervals == len(days[row.local_date])
@@ -170,10 +171,13 @@ def test_agent_report_reads_the_view(conn: sqlalchemy.Connection) -> None:
     a = tables.report_agent_daily
     view = conn.execute(select(a).where(a.c.pbx_id == PBX, a.c.local_date >= AUTUMN[0],
                                         a.c.local_date < AUTUMN[1]).order_by(a.c.local_date)).all()
-    assert [r.local_date for r in rows] == [v.local_date for v in view] and rows
+    assert [r.local_date for r in rows] == [v.local_date for v in view]
+    assert rows
     for row, v in zip(rows, view, strict=True):
-        assert row.agent_name == "Ada Agent" and row.answered == v.answered
-        assert _same(row.logged_in_s, v.logged_in_s) and _same(row.occupancy_pct,
+        assert row.agent_name == "Ada Agent"
+        assert row.answered == v.answered
+        assert _same(row.logged_in_s, v.logged_in_s)
+        assert _same(row.occupancy_pct,
                                                                 v.occupancy_pct)
     assert rows[0].logged_in_s == 8 * 3600
     with pytest.raises(reports.ReportError, match="site's local days"):
@@ -190,7 +194,8 @@ def test_abandon_curve_sums_the_days(conn: sqlalchemy.Connection) -> None:
     for v in view:
         per_band[v.wait_from_s] += v.abandoned
     assert [(r.wait_from_s, r.abandoned) for r in rows] == sorted(per_band.items())
-    assert rows[-1].wait_to_s is None and rows[0].wait_to_s == 10
+    assert rows[-1].wait_to_s is None
+    assert rows[0].wait_to_s == 10
     assert rows[-1].cumulative_abandoned == sum(per_band.values()) > 0
     assert rows[-1].cumulative_pct == pytest.approx(100.0)
 
@@ -226,7 +231,8 @@ def test_bad_requests_are_report_errors(conn: sqlalchemy.Connection) -> None:
 def test_look_ups(conn: sqlalchemy.Connection) -> None:
     assert reports.site_time_zone(conn, PBX) == SITE_TZ
     assert reports.site_time_zone(conn, "elsewhere") == "UTC"
-    assert reports.known_pbx(conn, PBX) and not reports.known_pbx(conn, "elsewhere")
+    assert reports.known_pbx(conn, PBX)
+    assert not reports.known_pbx(conn, "elsewhere")
     assert reports.known_queues(conn, PBX) == set(QUEUES)
 
 

@@ -81,7 +81,8 @@ def test_csv_json_and_xlsx_carry_the_figures(
 
     book_path = tmp_path / "day.xlsx"
     code, _, err = _run(capsys, *common, "-o", str(book_path))  # format from the suffix
-    assert code == 0 and err == f"wrote 50 rows to {book_path}\n"
+    assert code == 0
+    assert err == f"wrote 50 rows to {book_path}\n"
     book = load_workbook(book_path)
     sheet = book["report"]
     values = list(sheet.iter_rows(values_only=True))
@@ -116,18 +117,23 @@ def test_table_daily_agents_curves_and_progress(
     out_file = tmp_path / "agents.json"
     code, _, _ = _run(capsys, "agents", *common, "--agent", "100", "-o", str(out_file))
     rows = json.loads(out_file.read_text())["rows"]
-    assert code == 0 and [r["local_date"] for r in rows] == ["2026-10-24", "2026-10-25",
+    assert code == 0
+    assert [r["local_date"] for r in rows] == ["2026-10-24", "2026-10-25",
                                                              "2026-10-26"]
-    assert rows[0]["logged_in_s"] == 8 * 3600 and rows[0]["agent_name"] == "Ada Agent"
+    assert rows[0]["logged_in_s"] == 8 * 3600
+    assert rows[0]["agent_name"] == "Ada Agent"
 
     code, out, _ = _run(capsys, "abandons", *common, "--queue", "800", "--format", "csv")
     bands = list(csv.DictReader(io.StringIO(out)))
-    assert code == 0 and [int(b["wait_from_s"]) for b in bands] == list(range(0, 130, 10))
-    assert bands[-1]["wait_to_s"] == "" and float(bands[-1]["cumulative_pct"]) == 100.0
+    assert code == 0
+    assert [int(b["wait_from_s"]) for b in bands] == list(range(0, 130, 10))
+    assert bands[-1]["wait_to_s"] == ""
+    assert float(bands[-1]["cumulative_pct"]) == 100.0
 
     code, out, _ = _run(capsys, "service-level", *common, "--format", "json")
     points = json.loads(out)["rows"]
-    assert code == 0 and len(points) == 24
+    assert code == 0
+    assert len(points) == 24
     assert all(0 <= p["service_level_pct"] <= 100 for p in points)
 
 
@@ -173,9 +179,10 @@ def test_user_errors_exit_2_with_one_line(
     monkeypatch.setenv("QUEUEPULSE_PBX__PBX_ID", PBX)
     for args, message in USER_ERRORS:  # one database for all of them
         code, out, err = _run(capsys, *args, "--dsn", reader)
-        assert code == 2 and out == "", args
+        assert (code, out) == (2, ""), args
         assert len(err.splitlines()) == 1, (args, err)
-        assert err.startswith("queuepulse: error: ") and message in err, (args, err)
+        assert err.startswith("queuepulse: error: "), (args, err)
+        assert message in err, (args, err)
 
 
 def test_help(capsys: pytest.CaptureFixture[str]) -> None:
