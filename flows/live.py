@@ -69,7 +69,7 @@ def build_flow(
     flow = Dataflow("queuepulse_live")
     items = op.input("snapshots", flow, source if source is not None else _source(config))
     keyed = op.key_on("key_by_pbx", items, lambda item: item.pbx_id)
-    stepper = PbxStepper(config.rules, write_config=config.write_config)
+    stepper = PbxStepper(config.rules, write_config=config.write_config, sites=config.sites())
     outputs = op.stateful_map("pbx_lifecycle", keyed, stepper)
     op.inspect("observe", outputs, lambda _step_id, keyed_out: observe(keyed_out))
     if sink is None:

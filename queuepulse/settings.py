@@ -67,6 +67,13 @@ class PbxSettings(BaseModel):
         "quarter-hours are this PBX's local ones.",
     )
 
+    @property
+    def site_time_zone(self) -> tuple[str, Literal["setting", "default"]]:
+        """The site's time zone and where it came from: ``setting`` when
+        QUEUEPULSE_PBX__TIME_ZONE (or a PBX file's ``time_zone``) was given, else ``default``
+        (UTC; the 3CX XAPI exposes no time zone of the PBX system itself)."""
+        return self.time_zone, "setting" if "time_zone" in self.model_fields_set else "default"
+
     @field_validator("time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:

@@ -51,7 +51,11 @@ def handle(args: argparse.Namespace) -> int:
 async def _main(args: argparse.Namespace) -> int:
     from queuepulse.config_sync import ConfigSync
     from queuepulse.domain.rules import Rules
+    from queuepulse.schedule import utcnow
     from queuepulse.store.config_writer import ConfigStore
+    from queuepulse.store.db import DatabaseUnavailableError
+    from queuepulse.store.sites import write_site
+    from queuepulse.store.writers import StoreWriteError
     from queuepulse.xapi.client import XapiClient
 
     settings = settings_from_args(args)
@@ -59,6 +63,13 @@ async def _main(args: argparse.Namespace) -> int:
     interval = args.interval or settings.pbx.sync_interval_s
     store = ConfigStore.from_dsn(settings.db.dsn)
     try:
+        # the sync starts for this PBX: its site time zone first (pbx_sites); a database not
+        # up yet is the sync's own retry business, not a reason to stop here
+        try:
+            await asyncio.to_thread(write_site, store.writer, settings.pbx, utcnow())
+        except (DatabaseUnavailableError, StoreWriteError) as exc:
+            log.warning("site time zone not written", extra={
+                "pbx_id": settings.pbx.pbx_id, "error": str(exc)})
         async with XapiClient(settings.pbx) as client:
             sync = ConfigSync(settings.pbx.pbx_id, client, store,
                               rules=Rules.from_settings(settings.rules))

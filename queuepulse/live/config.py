@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from pydantic import ValidationError
 from queuepulse.domain.rules import Rules
 from queuepulse.errors import ConfigError
 from queuepulse.settings import PbxSettings, Settings, load_settings
+from queuepulse.store.sites import SiteZone, site_zones
 
 __all__ = ["LiveFlowConfig", "load_pbx_file"]
 
@@ -56,6 +58,8 @@ class LiveFlowConfig:
     queue_size: int = 16
     spool_dir: Path | None = None
     spool_max_bytes: int = 1 << 30
+    site_zone: SiteZone = ("UTC", "default")
+    """The site time zone of a PBX that is not a target (a replay's): the configured PBX's."""
 
     def __post_init__(self) -> None:
         if (self.replay is None) == (not self.targets):
@@ -65,6 +69,10 @@ class LiveFlowConfig:
         ids = [t.pbx_id for t in self.targets]
         if len(set(ids)) != len(ids):
             raise ConfigError(f"PBX ids must be unique, got {ids}: set pbx_id per PBX")
+
+    def sites(self) -> Callable[[str], SiteZone]:
+        """The site time zone of each PBX the flow sees (``pbx_sites``)."""
+        return site_zones(self.targets, self.site_zone)
 
     @classmethod
     def from_settings(
@@ -82,6 +90,7 @@ class LiveFlowConfig:
             "buffer_rows": settings.db.buffer_rows,
             "spool_dir": settings.db.spool_dir,
             "spool_max_bytes": settings.db.spool_max_bytes,
+            "site_zone": settings.pbx.site_time_zone,
         }
         if overrides.get("replay") is None:
             kwargs["targets"] = targets if targets is not None else (settings.pbx,)
@@ -138,7 +147,10 @@ def load_pbx_file(path: Path, base: PbxSettings) -> tuple[PbxSettings, ...]:
                 f"{', '.join(PbxSettings.model_fields)}"
             )
         try:
-            out.append(PbxSettings.model_validate({**base.model_dump(), **entry}))
+            # only what base was given: a field it left at its default stays unset (so a
+            # time_zone neither set nor in the entry is the default, not a setting)
+            out.append(PbxSettings.model_validate({**base.model_dump(exclude_unset=True),
+                                                   **entry}))
         except ValidationError as exc:
             raise ConfigError(f"{path}: entry {index}: {exc.errors()[0]['msg']}") from None
     return tuple(out)

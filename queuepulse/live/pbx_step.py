@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from queuepulse.domain.gauges import QueueLive
@@ -38,6 +38,7 @@ from queuepulse.live.items import (
     PresenceItem,
     SourceItem,
 )
+from queuepulse.store.sites import SiteZone, site_row
 from queuepulse.store.tables import TableRow
 
 __all__ = ["QUEUE_LIVE_HEARTBEAT_S", "LiveOutput", "LiveState", "PbxStepper", "changed_gauges"]
@@ -141,22 +142,34 @@ class PbxStepper:
     def __init__(
         self, rules: Rules, clock: Callable[[], float] = _wall_clock, *,
         write_config: bool = True, live_heartbeat_s: float = QUEUE_LIVE_HEARTBEAT_S,
+        sites: Callable[[str], SiteZone] | None = None,
     ) -> None:
         self.rules = rules
         self.clock = clock
         self.write_config = write_config
         self.live_heartbeat_s = live_heartbeat_s
+        self.sites = sites
+        self._sites_written: set[str] = set()
 
     def __call__(self, state: LiveState | None, item: SourceItem) -> tuple[LiveState, LiveOutput]:
         if state is None:
             state = LiveState(item.pbx_id)
         if isinstance(item, PollItem):
-            return self._poll(state, item)
-        if isinstance(item, ConfigItem):
-            return self._config(state, item)
-        if isinstance(item, PresenceItem):
-            return self._presence(state, item)
-        return self._known(state, item)
+            new_state, out = self._poll(state, item)
+        elif isinstance(item, ConfigItem):
+            new_state, out = self._config(state, item)
+        elif isinstance(item, PresenceItem):
+            new_state, out = self._presence(state, item)
+        else:
+            new_state, out = self._known(state, item)
+        if self.sites is not None and item.pbx_id not in self._sites_written:
+            # The flow started for this PBX (in this process: a restart from a snapshot
+            # writes it again, so a changed setting takes effect): its site row first.
+            self._sites_written.add(item.pbx_id)
+            at = datetime.fromtimestamp(self.clock(), UTC)
+            out = replace(out, rows=(site_row(item.pbx_id, self.sites(item.pbx_id), at),
+                                     *out.rows))
+        return new_state, out
 
     # -- polls ------------------------------------------------------------------------------
 

@@ -302,12 +302,20 @@ QUEUE_CONFIG_CHANGES = TableSpec(
 )
 """The audit of ``queuepulse queues`` writes; old/new values arrive as JSON text."""
 
+PBX_SITES = TableSpec(
+    name="pbx_sites",
+    columns=("pbx_id", "time_zone", "time_zone_source", "updated_at"),
+    key=("pbx_id",),
+)
+"""The site time zone of each PBX (configuration, not a hypertable: its key is the PBX alone);
+a flow starting for the PBX rewrites its row (:mod:`queuepulse.store.sites`)."""
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         CALL_EVENTS, QUEUE_CALLS, QUEUE_KPI_1M, ENTRY_QUEUE_KPI_1M, QUEUE_LIVE, AGENT_STATES,
         PIPELINE_HEALTH,
-        QUEUES, AGENTS, QUEUE_AGENTS, QUEUE_CONFIG_CHANGES, WRITE_DEAD_LETTERS,
+        QUEUES, AGENTS, QUEUE_AGENTS, QUEUE_CONFIG_CHANGES, WRITE_DEAD_LETTERS, PBX_SITES,
     )
 }
 """Every table the writers know, by name."""

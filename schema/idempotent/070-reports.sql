@@ -217,11 +217,10 @@ WITH config AS (
           AND c.ended_at >= cfg.config_from AND c.ended_at < cfg.config_to
     CROSS JOIN LATERAL (VALUES
         ((c.answered_at AT TIME ZONE z.time_zone)::date, 1, NULL::double precision),
-        ((c.ended_at AT TIME ZONE z.time_zone)::date, 0,
-         coalesce(c.talk_s, extract(epoch FROM c.ended_at
-                                    - coalesce(c.answered_at, c.entered_at))::double precision))
+        (CASE WHEN c.outcome = 'answered' THEN (c.ended_at AT TIME ZONE z.time_zone)::date END,
+         0, extract(epoch FROM c.ended_at - c.answered_at)::double precision)
     ) e(local_date, answered, talk_s)
-    WHERE c.outcome = 'answered' AND c.agent_dn IS NOT NULL AND e.local_date IS NOT NULL
+    WHERE c.answered_at IS NOT NULL AND c.agent_dn IS NOT NULL AND e.local_date IS NOT NULL
 ), call_days AS (
     SELECT pbx_id, agent_dn, local_date, sum(answered) AS answered,
            coalesce(sum(talk_s), 0) AS talk_s_sum, count(talk_s) AS talk_count,
@@ -229,12 +228,21 @@ WITH config AS (
     FROM calls
     GROUP BY pbx_id, agent_dn, local_date
 ), spans AS (
-    -- each agent_states row holds until the agent's next row (the newest: until now)
-    SELECT a.pbx_id, a.agent_dn, a.ts AS span_from,
-           least(coalesce(lead(a.ts) OVER (PARTITION BY a.pbx_id, a.agent_dn ORDER BY a.ts),
+    -- each agent_states row holds until the agent's next row; the newest until the PBX's
+    -- newest pipeline_health row (a flow that stopped does not keep agents logged in), or
+    -- now when no flow reports health
+    SELECT x.pbx_id, x.agent_dn, x.span_from,
+           least(coalesce(x.next_ts,
+                          (SELECT h.ts FROM pipeline_health h WHERE h.pbx_id = x.pbx_id
+                           ORDER BY h.ts DESC LIMIT 1),
                           now()), now()) AS span_to,
-           a.queue_status = 'LoggedIn' AS logged_in
-    FROM agent_states a
+           x.logged_in
+    FROM (
+        SELECT a.pbx_id, a.agent_dn, a.ts AS span_from,
+               lead(a.ts) OVER (PARTITION BY a.pbx_id, a.agent_dn ORDER BY a.ts) AS next_ts,
+               a.queue_status = 'LoggedIn' AS logged_in
+        FROM agent_states a
+    ) x
 ), login_days AS (
     SELECT p.pbx_id, p.agent_dn, d.local_date,
            sum(extract(epoch FROM least(p.span_to, d.day_end) - greatest(p.span_from, d.day_start)))
@@ -268,7 +276,7 @@ SELECT coalesce(c.pbx_id, l.pbx_id) AS pbx_id, coalesce(c.agent_dn, l.agent_dn) 
        coalesce(c.handle_s_sum, 0) AS handle_s_sum,
        c.handle_s_sum / nullif(c.talk_count, 0) AS avg_handle_s,
        coalesce(l.logged_in_s, 0) AS logged_in_s,
-       100 * c.handle_s_sum / nullif(l.logged_in_s, 0) AS occupancy_pct,
+       100 * coalesce(c.handle_s_sum, 0) / nullif(l.logged_in_s, 0) AS occupancy_pct,
        coalesce(c.answered, 0) * 3600 / nullif(l.logged_in_s, 0) AS calls_per_hour
 FROM call_days c
 FULL JOIN login_days l
@@ -292,9 +300,11 @@ COMMENT ON COLUMN report_agent_daily.agent_name IS
 COMMENT ON COLUMN report_agent_daily.time_zone IS 'Site time zone of the PBX (UTC when unknown).';
 COMMENT ON COLUMN report_agent_daily.local_date IS 'The site''s local date (time_zone).';
 COMMENT ON COLUMN report_agent_daily.answered IS
-    'Queue visits the agent answered on the day (counted at the answer).';
+    'Queue visits the agent answered on the day (counted at the answer, transferred later '
+    'or not).';
 COMMENT ON COLUMN report_agent_daily.talk_s_sum IS
-    'Talk time of the agent''s queue talks that ended on the day (seconds).';
+    'Talk time (answer to end) of the agent''s queue talks that ended on the day, as in the '
+    'queue reports (visits transferred on are not talks; seconds).';
 COMMENT ON COLUMN report_agent_daily.talk_count IS 'Queue talks of the agent that ended on the day.';
 COMMENT ON COLUMN report_agent_daily.avg_talk_s IS
     'Average talk time (seconds): talk_s_sum / talk_count; NULL without ended talks.';
@@ -305,7 +315,8 @@ COMMENT ON COLUMN report_agent_daily.avg_handle_s IS
     'Average handle time (seconds): handle_s_sum / talk_count.';
 COMMENT ON COLUMN report_agent_daily.logged_in_s IS
     'Time the agent was logged in to the queues (QueueStatus LoggedIn in agent_states, each row '
-    'holding until the next; the newest until now), cut at the local day''s boundaries (seconds).';
+    'holding until the next; the newest until the PBX''s newest pipeline_health row, else now), '
+    'cut at the local day''s boundaries (seconds).';
 COMMENT ON COLUMN report_agent_daily.occupancy_pct IS
     'Occupancy in per cent: 100 * handle_s_sum / logged_in_s; NULL when not logged in (may '
     'exceed 100 when calls were taken while logged out).';
@@ -317,9 +328,8 @@ COMMENT ON COLUMN report_agent_daily.calls_per_hour IS
 CREATE OR REPLACE VIEW report_abandon_curve AS
 WITH abandons AS (
     SELECT c.pbx_id, c.queue_dn, (c.ended_at AT TIME ZONE z.time_zone)::date AS local_date,
-           least(floor(greatest(coalesce(c.wait_s,
-                                         extract(epoch FROM c.ended_at - c.entered_at)::float8),
-                                0) / 10) * 10, 120)::integer AS band
+           least(floor(greatest(extract(epoch FROM c.ended_at - c.entered_at)::float8, 0)
+                       / 10) * 10, 120)::integer AS band
     FROM queue_calls c
     LEFT JOIN pbx_sites s ON s.pbx_id = c.pbx_id
     CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
@@ -359,7 +369,7 @@ COMMENT ON COLUMN report_abandon_curve.wait_from_s IS
 COMMENT ON COLUMN report_abandon_curve.wait_to_s IS
     'Upper end of the wait band (seconds, exclusive); NULL for the open last band (120 s and over).';
 COMMENT ON COLUMN report_abandon_curve.abandoned IS
-    'Abandoned visits (short abandons included) whose wait was in the band.';
+    'Abandoned visits (short abandons included) whose wait (entry to hang-up) was in the band.';
 COMMENT ON COLUMN report_abandon_curve.cumulative_abandoned IS
     'Abandoned visits of the day that waited less than wait_to_s (this band and those before).';
 COMMENT ON COLUMN report_abandon_curve.cumulative_pct IS
@@ -371,13 +381,12 @@ CREATE OR REPLACE VIEW report_service_level_curve AS
 WITH answers AS (
     SELECT c.pbx_id, c.queue_dn, (c.answered_at AT TIME ZONE z.time_zone)::date AS local_date,
            -- the smallest threshold the wait is within (wait <= threshold); 130 = over 120 s
-           least(greatest(ceil(coalesce(c.wait_s,
-                                        extract(epoch FROM c.answered_at - c.entered_at)::float8)
+           least(greatest(ceil(extract(epoch FROM c.answered_at - c.entered_at)::float8
                                / 10) * 10, 10), 130)::integer AS band
     FROM queue_calls c
     LEFT JOIN pbx_sites s ON s.pbx_id = c.pbx_id
     CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
-    WHERE c.outcome = 'answered' AND c.answered_at IS NOT NULL
+    WHERE c.answered_at IS NOT NULL
 ), per_band AS (
     SELECT pbx_id, queue_dn, local_date, band, count(*) AS answered
     FROM answers GROUP BY pbx_id, queue_dn, local_date, band
@@ -410,7 +419,7 @@ COMMENT ON COLUMN report_service_level_curve.local_date IS
 COMMENT ON COLUMN report_service_level_curve.threshold_s IS
     'Wait threshold in seconds: 10, 20, ..., 120.';
 COMMENT ON COLUMN report_service_level_curve.answered_within IS
-    'Visits answered on the day with a wait <= threshold_s (from queue_calls).';
+    'Visits answered on the day with a wait (entry to answer) <= threshold_s (queue_calls).';
 COMMENT ON COLUMN report_service_level_curve.calls_counted IS
     'The denominator of the SLA: answered + abandoned - short_abandoned of the day '
     '(report_queue_daily).';

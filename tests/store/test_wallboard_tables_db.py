@@ -1,4 +1,5 @@
-"""Schema 004's kept tables: the hourly KPI rollup and agent_now follow their sources."""
+"""Kept tables: the hourly (schema 004) and 15-minute (schema 009) KPI rollups and agent_now
+follow their sources."""
 
 from __future__ import annotations
 
@@ -13,15 +14,25 @@ SUMS = ("offered", "answered", "abandoned", "short_abandoned", "transferred", "a
         "talk_count")
 
 
-def _hourly_vs_minutes(conn: psycopg.Connection[Any]) -> tuple[list[Any], list[Any]]:
+ROLLUPS = {"queue_kpi_hourly": "1 hour", "queue_kpi_15m": "15 minutes"}
+
+
+def _rollup_vs_minutes(
+    conn: psycopg.Connection[Any], rollup: str = "queue_kpi_hourly"
+) -> tuple[list[Any], list[Any]]:
     cols = ", ".join(f"sum({c})::int" for c in SUMS)
-    hourly = conn.execute(
+    rolled = conn.execute(
         f"SELECT queue_dn, bucket, {cols}, max(max_wait_s), sum(minutes)::int "
-        "FROM queue_kpi_hourly GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+        f"FROM {rollup} GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
     minutes = conn.execute(
-        f"SELECT queue_dn, date_trunc('hour', bucket), {cols}, max(max_wait_s), count(*)::int "
-        "FROM queue_kpi_1m GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
-    return hourly, minutes
+        f"SELECT queue_dn, date_bin(%s::interval, bucket, '2000-01-01 00:00+00'), {cols}, "
+        "max(max_wait_s), count(*)::int FROM queue_kpi_1m GROUP BY 1, 2 ORDER BY 1, 2",
+        (ROLLUPS[rollup],)).fetchall()
+    return rolled, minutes
+
+
+def _hourly_vs_minutes(conn: psycopg.Connection[Any]) -> tuple[list[Any], list[Any]]:
+    return _rollup_vs_minutes(conn, "queue_kpi_hourly")
 
 
 def test_hourly_rollup_follows_upserts_corrections_and_deletes(
@@ -59,6 +70,51 @@ def test_hourly_rollup_follows_upserts_corrections_and_deletes(
     pg_conn.execute("SELECT queuepulse_rollup_hours('p1', NULL, '-infinity', 'infinity')")
     after = pg_conn.execute("SELECT * FROM queue_kpi_hourly ORDER BY 1, 2, 3").fetchall()
     assert [r[:-1] for r in after] == [r[:-1] for r in before]  # all but updated_at
+
+
+def test_15_minute_rollup_follows_upserts_corrections_and_deletes(
+    pg_conn: psycopg.Connection[Any],
+) -> None:
+    # the same trigger keeps both rollups; a session in a half-hour zone cuts no slot locally
+    pg_conn.execute("SET TIME ZONE 'Asia/Kolkata'")
+    pg_conn.execute(
+        "INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered, answered, abandoned, "
+        "short_abandoned, transferred, answered_in_sla, max_wait_s, talk_count) "
+        "SELECT 'p1', q, '2026-03-01T10:00:00Z'::timestamptz + m * interval '1 minute', 3, 2, "
+        "1, m % 2, m % 3 / 2, 2, m, 2 FROM generate_series(0, 89) m, "
+        "unnest(ARRAY['800', '801']) q")
+    for rollup in ROLLUPS:
+        rolled, minutes = _rollup_vs_minutes(pg_conn, rollup)
+        assert rolled == minutes
+    quarters, _ = _rollup_vs_minutes(pg_conn, "queue_kpi_15m")
+    assert len(quarters) == 2 * 6
+    assert {r[1].minute for r in quarters} == {0, 15, 30, 45}  # UTC quarter-hours
+    assert all(r[-1] == 15 for r in quarters)
+    pg_conn.execute(
+        "INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered, max_wait_s) VALUES "
+        "('p1', '800', '2026-03-01T10:20:00Z', 9, 999) ON CONFLICT (pbx_id, queue_dn, bucket) "
+        "DO UPDATE SET offered = EXCLUDED.offered, max_wait_s = EXCLUDED.max_wait_s")
+    pg_conn.execute("DELETE FROM queue_kpi_1m WHERE queue_dn = '801' "
+                    "AND bucket >= '2026-03-01T10:30:00Z' AND bucket < '2026-03-01T10:45:00Z'")
+    pg_conn.execute("UPDATE queue_kpi_1m SET answered = 0 WHERE queue_dn = '801' "
+                    "AND bucket = '2026-03-01T11:29:00Z'")
+    for rollup in ROLLUPS:
+        rolled, minutes = _rollup_vs_minutes(pg_conn, rollup)
+        assert rolled == minutes
+    row = pg_conn.execute("SELECT offered, max_wait_s, minutes FROM queue_kpi_15m WHERE "
+                          "queue_dn = '800' AND bucket = '2026-03-01T10:15:00Z'").fetchone()
+    assert row == (3 * 14 + 9, 999.0, 15)
+    assert pg_conn.execute("SELECT count(*) FROM queue_kpi_15m WHERE queue_dn = '801' AND "
+                           "bucket = '2026-03-01T10:30:00Z'").fetchone() == (0,)
+    # rebuilding history gives the same rows
+    before = pg_conn.execute("SELECT * FROM queue_kpi_15m ORDER BY 1, 2, 3").fetchall()
+    pg_conn.execute("DELETE FROM queue_kpi_15m")
+    pg_conn.execute(
+        "SELECT queuepulse_rollup_kpi('queue_kpi_15m', 'p1', NULL, '-infinity', 'infinity')")
+    after = pg_conn.execute("SELECT * FROM queue_kpi_15m ORDER BY 1, 2, 3").fetchall()
+    assert [r[:-1] for r in after] == [r[:-1] for r in before]  # all but updated_at
+    with pytest.raises(psycopg.errors.RaiseException, match="not a KPI rollup"):
+        pg_conn.execute("SELECT queuepulse_rollup_kpi('queue_live', 'p1', NULL, now(), now())")
 
 
 def test_agent_now_keeps_the_newest_state_and_since_when(pg_conn: psycopg.Connection[Any]) -> None:

@@ -1049,7 +1049,7 @@ CREATE VIEW public.report_abandon_curve WITH (security_invoker='true') AS
          SELECT c.pbx_id,
             c.queue_dn,
             ((c.ended_at AT TIME ZONE z.time_zone))::date AS local_date,
-            (LEAST((floor((GREATEST(COALESCE(c.wait_s, (EXTRACT(epoch FROM (c.ended_at - c.entered_at)))::double precision), (0)::double precision) / (10)::double precision)) * (10)::double precision), (120)::double precision))::integer AS band
+            (LEAST((floor((GREATEST((EXTRACT(epoch FROM (c.ended_at - c.entered_at)))::double precision, (0)::double precision) / (10)::double precision)) * (10)::double precision), (120)::double precision))::integer AS band
            FROM ((public.queue_calls c
              LEFT JOIN public.pbx_sites s ON ((s.pbx_id = c.pbx_id)))
              CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
@@ -1112,8 +1112,12 @@ CREATE VIEW public.report_agent_daily WITH (security_invoker='true') AS
              LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = c_1.pbx_id)))
              CROSS JOIN LATERAL ( SELECT COALESCE(s_1.time_zone, 'UTC'::text) AS time_zone) z)
              LEFT JOIN config cfg ON (((cfg.pbx_id = c_1.pbx_id) AND (cfg.queue_dn = c_1.queue_dn) AND (c_1.ended_at >= cfg.config_from) AND (c_1.ended_at < cfg.config_to))))
-             CROSS JOIN LATERAL ( VALUES (((c_1.answered_at AT TIME ZONE z.time_zone))::date,1,NULL::double precision), (((c_1.ended_at AT TIME ZONE z.time_zone))::date,0,COALESCE(c_1.talk_s, (EXTRACT(epoch FROM (c_1.ended_at - COALESCE(c_1.answered_at, c_1.entered_at))))::double precision))) e(local_date, answered, talk_s))
-          WHERE ((c_1.outcome = 'answered'::text) AND (c_1.agent_dn IS NOT NULL) AND (e.local_date IS NOT NULL))
+             CROSS JOIN LATERAL ( VALUES (((c_1.answered_at AT TIME ZONE z.time_zone))::date,1,NULL::double precision), (
+                        CASE
+                            WHEN (c_1.outcome = 'answered'::text) THEN ((c_1.ended_at AT TIME ZONE z.time_zone))::date
+                            ELSE NULL::date
+                        END,0,(EXTRACT(epoch FROM (c_1.ended_at - c_1.answered_at)))::double precision)) e(local_date, answered, talk_s))
+          WHERE ((c_1.answered_at IS NOT NULL) AND (c_1.agent_dn IS NOT NULL) AND (e.local_date IS NOT NULL))
         ), call_days AS (
          SELECT calls.pbx_id,
             calls.agent_dn,
@@ -1125,12 +1129,21 @@ CREATE VIEW public.report_agent_daily WITH (security_invoker='true') AS
            FROM calls
           GROUP BY calls.pbx_id, calls.agent_dn, calls.local_date
         ), spans AS (
-         SELECT a.pbx_id,
-            a.agent_dn,
-            a.ts AS span_from,
-            LEAST(COALESCE(lead(a.ts) OVER (PARTITION BY a.pbx_id, a.agent_dn ORDER BY a.ts), now()), now()) AS span_to,
-            (a.queue_status = 'LoggedIn'::text) AS logged_in
-           FROM public.agent_states a
+         SELECT x.pbx_id,
+            x.agent_dn,
+            x.span_from,
+            LEAST(COALESCE(x.next_ts, ( SELECT h.ts
+                   FROM public.pipeline_health h
+                  WHERE (h.pbx_id = x.pbx_id)
+                  ORDER BY h.ts DESC
+                 LIMIT 1), now()), now()) AS span_to,
+            x.logged_in
+           FROM ( SELECT a.pbx_id,
+                    a.agent_dn,
+                    a.ts AS span_from,
+                    lead(a.ts) OVER (PARTITION BY a.pbx_id, a.agent_dn ORDER BY a.ts) AS next_ts,
+                    (a.queue_status = 'LoggedIn'::text) AS logged_in
+                   FROM public.agent_states a) x
         ), login_days AS (
          SELECT p.pbx_id,
             p.agent_dn,
@@ -1164,7 +1177,7 @@ CREATE VIEW public.report_agent_daily WITH (security_invoker='true') AS
     COALESCE(c.handle_s_sum, (0)::double precision) AS handle_s_sum,
     (c.handle_s_sum / (NULLIF(c.talk_count, 0))::double precision) AS avg_handle_s,
     COALESCE(l.logged_in_s, (0)::double precision) AS logged_in_s,
-    (((100)::double precision * c.handle_s_sum) / NULLIF(l.logged_in_s, (0)::double precision)) AS occupancy_pct,
+    (((100)::double precision * COALESCE(c.handle_s_sum, (0)::double precision)) / NULLIF(l.logged_in_s, (0)::double precision)) AS occupancy_pct,
     (((COALESCE(c.answered, (0)::bigint) * 3600))::double precision / NULLIF(l.logged_in_s, (0)::double precision)) AS calls_per_hour
    FROM (((call_days c
      FULL JOIN login_days l ON (((l.pbx_id = c.pbx_id) AND (l.agent_dn = c.agent_dn) AND (l.local_date = c.local_date))))
@@ -1325,11 +1338,11 @@ CREATE VIEW public.report_service_level_curve WITH (security_invoker='true') AS
          SELECT c.pbx_id,
             c.queue_dn,
             ((c.answered_at AT TIME ZONE z.time_zone))::date AS local_date,
-            (LEAST(GREATEST((ceil((COALESCE(c.wait_s, (EXTRACT(epoch FROM (c.answered_at - c.entered_at)))::double precision) / (10)::double precision)) * (10)::double precision), (10)::double precision), (130)::double precision))::integer AS band
+            (LEAST(GREATEST((ceil(((EXTRACT(epoch FROM (c.answered_at - c.entered_at)))::double precision / (10)::double precision)) * (10)::double precision), (10)::double precision), (130)::double precision))::integer AS band
            FROM ((public.queue_calls c
              LEFT JOIN public.pbx_sites s ON ((s.pbx_id = c.pbx_id)))
              CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
-          WHERE ((c.outcome = 'answered'::text) AND (c.answered_at IS NOT NULL))
+          WHERE (c.answered_at IS NOT NULL)
         ), per_band AS (
          SELECT answers.pbx_id,
             answers.queue_dn,
