@@ -221,8 +221,11 @@ def columns_of(row_type: type[Row]) -> list[str]:
 
 
 def _rows(conn: Connection, query: Select[Any], row_type: type[R]) -> list[R]:
-    names = columns_of(row_type)
-    return [row_type(*(row._mapping[n] for n in names)) for row in conn.execute(query)]
+    """Run ``query`` (its columns in the order of ``row_type``'s fields) into typed rows."""
+    result = conn.execute(query)
+    if list(result.keys()) != columns_of(row_type):  # a builder out of step with its row type
+        raise AssertionError(f"{row_type.__name__}: query columns {list(result.keys())}")
+    return [row_type(*row) for row in result]
 
 
 # --------------------------------------------------------------------------- look-ups
@@ -281,12 +284,13 @@ def _check_range(start: Any, end: Any) -> None:
 # --------------------------------------------------------------------------- figures
 
 
-def _figures(src: Any) -> list[ColumnElement[Any]]:
-    """Sums of a report view's counts and seconds, and the ratios recomputed from them."""
+def _figures(src: Any, *, aggregate: bool = True) -> list[ColumnElement[Any]]:
+    """Sums of a report view's counts and seconds, and the ratios recomputed from them
+    (``aggregate=False``: one row's own, for rows that are not grouped)."""
     c = src.c
 
     def total(name: str) -> ColumnElement[Any]:
-        return func.sum(c[name])
+        return func.sum(c[name]) if aggregate else c[name]
 
     answered, abandoned, short = total("answered"), total("abandoned"), total("short_abandoned")
     wait_answered, wait_abandoned = total("wait_answered_s_sum"), total("wait_abandoned_s_sum")
@@ -307,7 +311,7 @@ def _figures(src: Any) -> list[ColumnElement[Any]]:
               "sla_pct"),
         ratio(cast(wait_answered, Float), answered, "asa_s"),
         ratio(cast(wait_answered + wait_abandoned, Float), answered + abandoned, "avg_wait_s"),
-        cast(func.max(c.max_wait_s), Float).label("max_wait_s"),
+        cast(func.max(c.max_wait_s) if aggregate else c.max_wait_s, Float).label("max_wait_s"),
         ratio(cast(total("talk_s_sum"), Float), talk_count, "avg_talk_s"),
         ratio(cast(total("handle_s_sum"), Float), talk_count, "avg_handle_s"),
         cast(func.coalesce(wait_answered, 0), Float).label("wait_answered_s_sum"),
@@ -318,8 +322,11 @@ def _figures(src: Any) -> list[ColumnElement[Any]]:
     ]
 
 
-def _wrap_up_known_from_intervals(src: Any) -> ColumnElement[Any]:
-    """Every 15-minute row with ended talks knew its queue's wrap-up time."""
+def _wrap_up_known_from_intervals(src: Any, *, aggregate: bool = True) -> ColumnElement[Any]:
+    """Every 15-minute row with ended talks knew its queue's wrap-up time (false without
+    talks, as ``report_queue_daily.wrap_up_known``)."""
+    if not aggregate:
+        return and_(src.c.wrap_up_s.is_not(None), src.c.talk_count > 0).label("wrap_up_known")
     known = func.bool_and(src.c.wrap_up_s.is_not(None)).filter(src.c.talk_count > 0)
     return func.coalesce(known, False).label("wrap_up_known")
 
@@ -348,15 +355,30 @@ def interval_query(pbx: str, queues: Sequence[str] | None, start: datetime, end:
                    interval: int, tz: str) -> Select[Any]:
     """Rows of :class:`IntervalRow` for intervals starting in [start, end), in zone ``tz``.
 
-    The 15-minute rows of ``report_queue_interval`` are grouped by ``date_bin(interval,
-    local start)``; a local interval that occurs twice (the hour repeated when DST ends) stays
-    two rows, told apart by their UTC start.
+    15 minutes: the rows of ``report_queue_interval``. 30/60: its 15-minute rows grouped by
+    ``date_bin(interval, local start)``, ratios from the sums; a local interval that occurs
+    twice (the hour repeated when DST ends) stays two rows, told apart by their UTC start.
     """
     if interval not in INTERVALS:
         raise ReportError(f"interval must be 15, 30 or 60 minutes, not {interval}")
     _check_range(_aware(start, "start"), _aware(end, "end"))
     check_time_zone(tz)
     v = tables.report_queue_interval
+    conditions = [*_queue_filter(v, pbx, queues), v.c.interval_start >= start,
+                  v.c.interval_start < end]
+    if interval == 15:  # the view's own rows, their local times in tz: nothing to group
+        local_start = _local(tz, v.c.interval_start)
+        return (
+            select(
+                v.c.pbx_id, v.c.queue_dn, v.c.queue_name, literal(tz).label("time_zone"),
+                v.c.interval_start, v.c.interval_end,
+                cast(local_start, Date).label("local_date"), local_start.label("local_start"),
+                *_figures(v, aggregate=False),
+                _wrap_up_known_from_intervals(v, aggregate=False),
+            )
+            .where(*conditions)
+            .order_by(v.c.interval_start, v.c.queue_dn)
+        )
     step: ColumnElement[Any] = literal_column(f"INTERVAL '{int(interval)} minutes'")
     local = _local(tz, v.c.interval_start)
     local_bucket = func.date_bin(step, local, _ORIGIN)
@@ -367,8 +389,7 @@ def interval_query(pbx: str, queues: Sequence[str] | None, start: datetime, end:
             local_bucket.label("bucket_local"),
             start_utc.label("bucket_start"),
         )
-        .where(*_queue_filter(v, pbx, queues), v.c.interval_start >= start,
-               v.c.interval_start < end)
+        .where(*conditions)
         .subquery("i")
     )
     i = inner.c
@@ -401,37 +422,21 @@ def interval_report(conn: Connection, pbx: str, queues: Sequence[str] | None,
 
 
 def daily_query(pbx: str, queues: Sequence[str] | None, first: date, end: date,
-                tz: str | None = None) -> Select[Any]:
-    """Rows of :class:`DailyRow` for the local days ``first`` .. ``end - 1``.
+                tz: str) -> Select[Any]:
+    """Rows of :class:`DailyRow` for the local days ``first`` .. ``end - 1`` of zone ``tz``:
+    the 15-minute rows of ``report_queue_interval`` summed per local day.
 
-    ``tz=None``: the site's days, read from ``report_queue_daily``. A zone: its local days,
-    summed from the 15-minute rows of ``report_queue_interval``.
+    In the site's zone the rows equal ``report_queue_daily``'s; reading the interval view over
+    the range's instants lets the database use its time index (the daily view's local dates
+    cannot), and serves any other zone the same way.
     """
     _check_range(first, end)
-    if tz is None:
-        d = tables.report_queue_daily
-        return (
-            select(
-                d.c.pbx_id, d.c.queue_dn, func.max(d.c.queue_name).label("queue_name"),
-                d.c.time_zone, d.c.local_date, func.min(d.c.day_start).label("day_start"),
-                func.max(d.c.day_end).label("day_end"),
-                cast(func.max(d.c.hours), Float).label("hours"), *_figures(d),
-                func.bool_and(d.c.wrap_up_known).label("wrap_up_known"),
-                cast(func.sum(d.c.intervals), BigInteger).label("intervals"),
-            )
-            .where(*_queue_filter(d, pbx, queues), d.c.local_date >= first,
-                   d.c.local_date < end)
-            .group_by(d.c.pbx_id, d.c.queue_dn, d.c.time_zone, d.c.local_date)
-            .order_by(d.c.local_date, d.c.queue_dn)
-        )
-    check_time_zone(tz)
+    start, stop = local_day_bounds(first, end, tz)
     v = tables.report_queue_interval
-    local_date = cast(_local(tz, v.c.interval_start), Date)
     inner = (
-        select(v, local_date.label("day"))
-        .where(*_queue_filter(v, pbx, queues),
-               v.c.interval_start >= _instant(tz, literal(first, Date)),
-               v.c.interval_start < _instant(tz, literal(end, Date)))
+        select(v, cast(_local(tz, v.c.interval_start), Date).label("day"))
+        .where(*_queue_filter(v, pbx, queues), v.c.interval_start >= start,
+               v.c.interval_start < stop)
         .subquery("i")
     )
     i = inner.c
@@ -452,19 +457,19 @@ def daily_query(pbx: str, queues: Sequence[str] | None, first: date, end: date,
     )
 
 
+def daily_report(conn: Connection, pbx: str, queues: Sequence[str] | None, first: date,
+                 end: date, tz: str | None = None) -> list[DailyRow]:
+    """Per queue and local day ``first`` .. ``end - 1`` (``tz`` default: the site zone)."""
+    zone = tz if tz is not None else site_time_zone(conn, pbx)
+    return _rows(conn, daily_query(pbx, queues, first, end, zone), DailyRow)
+
+
 def _site_or_none(conn: Connection, pbx: str, tz: str | None) -> str | None:
     """None when ``tz`` is None or the site's own zone (the views' days serve it)."""
     if tz is None:
         return None
     check_time_zone(tz)
     return None if tz == site_time_zone(conn, pbx) else tz
-
-
-def daily_report(conn: Connection, pbx: str, queues: Sequence[str] | None, first: date,
-                 end: date, tz: str | None = None) -> list[DailyRow]:
-    """Per queue and local day ``first`` .. ``end - 1`` (``tz`` default: the site zone)."""
-    return _rows(conn, daily_query(pbx, queues, first, end, _site_or_none(conn, pbx, tz)),
-                 DailyRow)
 
 
 # --------------------------------------------------------------------------- agents, curves

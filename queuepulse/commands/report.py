@@ -343,7 +343,7 @@ def _fetch(conn: Any, args: argparse.Namespace, pbx: str, selected: list[str],
             day_a = a.astimezone(zone).date()
             day_b = b.astimezone(zone).date()
             if args.report == "daily":
-                rows += reports.daily_report(conn, pbx, chosen, day_a, day_b, other_tz)
+                rows += reports.daily_report(conn, pbx, chosen, day_a, day_b, zone.key)
                 row_type = reports.DailyRow
             else:
                 rows += reports.agent_report(conn, pbx, chosen, day_a, day_b, other_tz)
