@@ -12,8 +12,9 @@ Then, as the reader role, each typed query (``interval_report`` at 15 and 60 min
 times for one local day of all queues and for the whole range of one queue, and
 ``daily_report`` / the abandon curve also for the whole range of all queues (the agent
 report: one day of all agents only — its view reads every visit whatever the range); prints
-p50/p95 in ms and the rows returned. Last, ``queuepulse report interval`` for the whole range and all queues
-(CSV to a file) runs ``--cli-runs`` times as a subprocess; prints its wall time.
+p50/p95 in ms and the rows returned. Last, ``queuepulse report interval`` for the whole range
+and all queues (CSV to a file) runs ``--cli-runs`` times as a subprocess; prints its wall
+time.
 
 Usage::
 
