@@ -74,6 +74,7 @@ __all__ = [
     "daily_report",
     "interval_query",
     "interval_report",
+    "known_agents",
     "known_pbx",
     "known_queues",
     "local_day_bounds",
@@ -260,6 +261,12 @@ def known_queues(conn: Connection, pbx: str) -> set[str]:
     """Every queue DN the PBX ever had (``queues``, current or not)."""
     q = tables.queues
     return set(conn.execute(select(q.c.queue_dn).where(q.c.pbx_id == pbx).distinct()).scalars())
+
+
+def known_agents(conn: Connection, pbx: str) -> set[str]:
+    """Every agent DN the PBX ever had (``agents``, current or not)."""
+    a = tables.agents
+    return set(conn.execute(select(a.c.agent_dn).where(a.c.pbx_id == pbx).distinct()).scalars())
 
 
 def local_day_bounds(first: date, end: date, tz: str) -> tuple[datetime, datetime]:

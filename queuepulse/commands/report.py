@@ -285,23 +285,17 @@ def _end_of_today(zone: ZoneInfo) -> datetime:
 
 
 def _check_selection(conn: Any, report: str, pbx: str, selected: list[str]) -> None:
-    from queuepulse.analytics import reports, tables
+    from queuepulse.analytics import reports
 
     if not selected:
         return
-    if report == "agents":
-        a = tables.agents
-        from sqlalchemy import select
-
-        known = set(conn.execute(select(a.c.agent_dn).where(a.c.pbx_id == pbx).distinct())
-                    .scalars())
-        what = "agent"
-    else:
-        known = reports.known_queues(conn, pbx)
-        what = "queue"
+    what = "agent" if report == "agents" else "queue"
+    known = (reports.known_agents if report == "agents" else reports.known_queues)(conn, pbx)
     unknown = [s for s in selected if s not in known]
     if unknown:
-        listed = ", ".join(sorted(known)[:20]) or "none"
+        names = sorted(known)
+        listed = (", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20
+                                           else "")) or "none"
         raise ConfigError(f"unknown {what}{'s' if len(unknown) > 1 else ''} "
                           f"{', '.join(unknown)} on PBX {pbx!r} (known: {listed})")
 
