@@ -10,8 +10,8 @@ Grafana would (``queuepulse.grafana.macros``) with each dashboard's default time
 through row-level security and the tenant views), and timed. Prints p50/p95 per panel, the p95
 of whole wall-board refreshes (every query one after another) and whether it fits the 1 s
 refresh; the last line is ``wallboard_p95_ms=<n>``. The live lists get two callers waiting and
-two calls in progress per queue; the hourly rollup and ``agent_now`` are built as migration 004
-builds them.
+two calls in progress per queue; the hourly and 15-minute rollups and ``agent_now`` are built as
+migrations 004 and 009 build them.
 
 Usage::
 
@@ -118,6 +118,7 @@ SELECT DISTINCT ON (pbx_id, queue_dn) pbx_id, queue_dn, ts, waiting, longest_wai
        agents_logged_in, agents_talking, agents_free
 FROM queue_live ORDER BY pbx_id, queue_dn, ts DESC;
 SELECT queuepulse_rollup_hours('pbx-1', NULL, '-infinity', 'infinity');
+SELECT queuepulse_rollup_kpi('queue_kpi_15m', 'pbx-1', NULL, '-infinity', 'infinity');
 """
 
 

@@ -63,15 +63,17 @@ class PbxSettings(BaseModel):
     )
     breaker_reset_s: float = Field(10.0, gt=0, description="Seconds before a half-open probe.")
     time_zone: str = Field(
-        "UTC", description="IANA time zone of the site (e.g. Europe/Berlin): forecast days and "
-        "quarter-hours are this PBX's local ones.",
+        "UTC", description="IANA time zone of the site (e.g. Europe/Berlin), stored in "
+        "pbx_sites when a flow starts: the report views' local days and intervals, the wall "
+        "board's \"today\", forecast days and quarter-hours are this PBX's local ones.",
     )
 
     @property
     def site_time_zone(self) -> tuple[str, Literal["setting", "default"]]:
         """The site's time zone and where it came from: ``setting`` when
         QUEUEPULSE_PBX__TIME_ZONE (or a PBX file's ``time_zone``) was given, else ``default``
-        (UTC; the 3CX XAPI exposes no time zone of the PBX system itself)."""
+        (UTC; the PBX's own office-hours zone, XAPI ``GET /OfficeHours`` ``TimeZoneId``, is not
+        read)."""
         return self.time_zone, "setting" if "time_zone" in self.model_fields_set else "default"
 
     @field_validator("time_zone")

@@ -1,8 +1,9 @@
 """The site time zone of each PBX (``pbx_sites``), written when a flow starts for the PBX.
 
 The zone is the setting ``QUEUEPULSE_PBX__TIME_ZONE`` (or a PBX file's ``time_zone``), UTC when
-it is not set: the 3CX XAPI documents no field with the PBX system's own time zone (only the
-list of zone names and a per-request client time zone for its reports). The report views and
+it is not set. The XAPI documents one zone of the PBX system itself, its office hours'
+(``GET /OfficeHours`` ``TimeZoneId``, an id of ``GET /Defs/TimeZones`` with its IANA name);
+queuepulse does not read it yet, so a site outside UTC sets the setting. The report views and
 the dashboards' "today" cut local days and intervals in this zone.
 
 The live flow (``run live``, ``demo``, ``replay``) writes a PBX's row with its first item

@@ -14,6 +14,22 @@
 -- queue entry, answered at the answer, abandoned / transferred at the hang-up or hand-over, a
 -- talk at its end.
 
+-- --- "today" at the site ---------------------------------------------------------------------
+
+-- Local midnight that started today at the PBX's site (timestamptz): the start of the wall
+-- board's "today". A plain SQL function so that the planner inlines it.
+CREATE OR REPLACE FUNCTION queuepulse_site_today(p_pbx text) RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT date_trunc('day', now() AT TIME ZONE queuepulse_site_tz(p_pbx))
+           AT TIME ZONE queuepulse_site_tz(p_pbx)
+$$;
+COMMENT ON FUNCTION queuepulse_site_today(text) IS
+    'Start of today at the PBX''s site: local midnight in its pbx_sites time zone (UTC when '
+    'unknown), as a UTC instant. E.g. today''s offered calls of each queue: SELECT pbx_id, '
+    'queue_dn, sum(offered) FROM queue_kpi_15m WHERE bucket > now() - interval ''26 hours'' AND '
+    'bucket >= queuepulse_site_today(pbx_id) GROUP BY 1, 2.';
+
 -- --- interval report --------------------------------------------------------------------------
 
 CREATE OR REPLACE VIEW report_queue_interval AS
@@ -265,25 +281,31 @@ WITH config AS (
                     nullif(trim(concat_ws(' ', g.first_name, g.last_name)), '')) AS agent_name
     FROM agents g
     ORDER BY g.pbx_id, g.agent_dn, g.valid_from DESC
+), per_day AS (
+    -- a UNION, not a full join, so that filters on pbx_id, agent_dn and local_date reach both
+    -- sides (and the indexes of queue_calls and agent_states)
+    SELECT pbx_id, agent_dn, local_date, answered, talk_s_sum, talk_count, handle_s_sum,
+           0::double precision AS logged_in_s
+    FROM call_days
+    UNION ALL
+    SELECT pbx_id, agent_dn, local_date, 0, 0, 0, 0, logged_in_s
+    FROM login_days
 )
-SELECT coalesce(c.pbx_id, l.pbx_id) AS pbx_id, coalesce(c.agent_dn, l.agent_dn) AS agent_dn,
-       n.agent_name, coalesce(s.time_zone, 'UTC') AS time_zone,
-       coalesce(c.local_date, l.local_date) AS local_date,
-       coalesce(c.answered, 0) AS answered,
-       coalesce(c.talk_s_sum, 0) AS talk_s_sum,
-       coalesce(c.talk_count, 0) AS talk_count,
-       c.talk_s_sum / nullif(c.talk_count, 0) AS avg_talk_s,
-       coalesce(c.handle_s_sum, 0) AS handle_s_sum,
-       c.handle_s_sum / nullif(c.talk_count, 0) AS avg_handle_s,
-       coalesce(l.logged_in_s, 0) AS logged_in_s,
-       100 * coalesce(c.handle_s_sum, 0) / nullif(l.logged_in_s, 0) AS occupancy_pct,
-       coalesce(c.answered, 0) * 3600 / nullif(l.logged_in_s, 0) AS calls_per_hour
-FROM call_days c
-FULL JOIN login_days l
-       ON l.pbx_id = c.pbx_id AND l.agent_dn = c.agent_dn AND l.local_date = c.local_date
-LEFT JOIN pbx_sites s ON s.pbx_id = coalesce(c.pbx_id, l.pbx_id)
-LEFT JOIN names n ON n.pbx_id = coalesce(c.pbx_id, l.pbx_id)
-                 AND n.agent_dn = coalesce(c.agent_dn, l.agent_dn);
+SELECT d.pbx_id, d.agent_dn, n.agent_name, coalesce(s.time_zone, 'UTC') AS time_zone,
+       d.local_date,
+       sum(d.answered)::bigint AS answered,
+       sum(d.talk_s_sum) AS talk_s_sum,
+       sum(d.talk_count)::bigint AS talk_count,
+       sum(d.talk_s_sum) / nullif(sum(d.talk_count), 0) AS avg_talk_s,
+       sum(d.handle_s_sum) AS handle_s_sum,
+       sum(d.handle_s_sum) / nullif(sum(d.talk_count), 0) AS avg_handle_s,
+       sum(d.logged_in_s) AS logged_in_s,
+       100 * sum(d.handle_s_sum) / nullif(sum(d.logged_in_s), 0) AS occupancy_pct,
+       sum(d.answered) * 3600 / nullif(sum(d.logged_in_s), 0) AS calls_per_hour
+FROM per_day d
+LEFT JOIN pbx_sites s ON s.pbx_id = d.pbx_id
+LEFT JOIN names n ON n.pbx_id = d.pbx_id AND n.agent_dn = d.agent_dn
+GROUP BY d.pbx_id, d.agent_dn, n.agent_name, s.time_zone, d.local_date;
 
 COMMENT ON VIEW report_agent_daily IS
     'Agent report: one row per PBX, agent and local day of the site (time_zone) on which the '
@@ -334,24 +356,26 @@ WITH abandons AS (
     LEFT JOIN pbx_sites s ON s.pbx_id = c.pbx_id
     CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
     WHERE c.outcome = 'abandoned' AND c.ended_at IS NOT NULL
-), per_band AS (
-    SELECT pbx_id, queue_dn, local_date, band, count(*) AS abandoned
-    FROM abandons GROUP BY pbx_id, queue_dn, local_date, band
 ), days AS (
-    SELECT DISTINCT pbx_id, queue_dn, local_date FROM per_band
+    -- one row per queue and day with the bands of its abandons (read once, so that filters
+    -- on pbx_id, queue_dn and local_date reach queue_calls)
+    SELECT pbx_id, queue_dn, local_date, array_agg(band) AS bands
+    FROM abandons GROUP BY pbx_id, queue_dn, local_date
+), curve AS (
+    SELECT d.pbx_id, d.queue_dn, d.local_date, b.band,
+           (SELECT count(*) FROM unnest(d.bands) AS x(band) WHERE x.band = b.band)
+               AS abandoned,
+           cardinality(d.bands) AS total
+    FROM days d
+    CROSS JOIN generate_series(0, 120, 10) AS b(band)
 )
-SELECT d.pbx_id, d.queue_dn, d.local_date, b.band AS wait_from_s,
-       CASE WHEN b.band < 120 THEN b.band + 10 END AS wait_to_s,
-       coalesce(p.abandoned, 0) AS abandoned,
-       (sum(coalesce(p.abandoned, 0)) OVER day_bands)::bigint AS cumulative_abandoned,
-       (100 * sum(coalesce(p.abandoned, 0)) OVER day_bands
-            / sum(coalesce(p.abandoned, 0)) OVER day)::double precision AS cumulative_pct
-FROM days d
-CROSS JOIN generate_series(0, 120, 10) b(band)
-LEFT JOIN per_band p ON p.pbx_id = d.pbx_id AND p.queue_dn = d.queue_dn
-                    AND p.local_date = d.local_date AND p.band = b.band
-WINDOW day AS (PARTITION BY d.pbx_id, d.queue_dn, d.local_date),
-       day_bands AS (day ORDER BY b.band);
+SELECT pbx_id, queue_dn, local_date, band AS wait_from_s,
+       CASE WHEN band < 120 THEN band + 10 END AS wait_to_s,
+       abandoned,
+       (sum(abandoned) OVER w)::bigint AS cumulative_abandoned,
+       (100 * sum(abandoned) OVER w / total)::double precision AS cumulative_pct
+FROM curve
+WINDOW w AS (PARTITION BY pbx_id, queue_dn, local_date ORDER BY band);
 
 COMMENT ON VIEW report_abandon_curve IS
     'Abandon curve: how long callers waited before hanging up. One row per PBX, queue, local '
@@ -450,8 +474,14 @@ FROM pbx_queue_reports r
 LEFT JOIN pbx_sites s ON s.pbx_id = r.pbx_id
 CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
 CROSS JOIN LATERAL (
+    -- the whole quarter-hours inside the period: [first_slot, last_slot)
+    SELECT queuepulse_kpi_slot(INTERVAL '15 minutes', r.period_from - INTERVAL '1 microsecond')
+               + INTERVAL '15 minutes' AS first_slot,
+           queuepulse_kpi_slot(INTERVAL '15 minutes', r.period_to) AS last_slot
+) q
+CROSS JOIN LATERAL (
     -- whole quarter-hours of the period from queue_kpi_15m, the minutes at its ends from
-    -- queue_kpi_1m: exact for any period
+    -- queue_kpi_1m (each range read by the index): exact for any period
     SELECT coalesce(sum(k.offered), 0) AS offered, coalesce(sum(k.answered), 0) AS answered,
            coalesce(sum(k.abandoned), 0) AS abandoned,
            coalesce(sum(k.short_abandoned), 0) AS short_abandoned,
@@ -460,16 +490,18 @@ CROSS JOIN LATERAL (
         SELECT f.offered, f.answered, f.abandoned, f.short_abandoned, f.answered_in_sla
         FROM queue_kpi_15m f
         WHERE f.pbx_id = r.pbx_id AND f.queue_dn = r.queue_dn
-          AND f.bucket >= r.period_from AND f.bucket + INTERVAL '15 minutes' <= r.period_to
+          AND f.bucket >= q.first_slot AND f.bucket < q.last_slot
         UNION ALL
         SELECT m.offered, m.answered, m.abandoned, m.short_abandoned, m.answered_in_sla
         FROM queue_kpi_1m m
         WHERE m.pbx_id = r.pbx_id AND m.queue_dn = r.queue_dn
-          AND m.bucket >= r.period_from AND m.bucket < r.period_to
-          AND (m.bucket < queuepulse_kpi_slot(INTERVAL '15 minutes',
-                                              r.period_from - INTERVAL '1 microsecond')
-                          + INTERVAL '15 minutes'
-               OR m.bucket >= queuepulse_kpi_slot(INTERVAL '15 minutes', r.period_to))
+          AND m.bucket >= r.period_from AND m.bucket < least(q.first_slot, r.period_to)
+        UNION ALL
+        SELECT m.offered, m.answered, m.abandoned, m.short_abandoned, m.answered_in_sla
+        FROM queue_kpi_1m m
+        WHERE m.pbx_id = r.pbx_id AND m.queue_dn = r.queue_dn
+          AND m.bucket >= greatest(q.last_slot, q.first_slot, r.period_from)
+          AND m.bucket < r.period_to
     ) k
 ) o;
 

@@ -1,19 +1,20 @@
 -- queuepulse schema 009: each PBX's site time zone, and a 15-minute rollup of the minute KPIs.
 -- Released: never edit this file; add a new numbered file instead.
 --
---  * pbx_sites: the time zone of each PBX's site, written by every flow when it starts for the
---    PBX (from QUEUEPULSE_PBX__TIME_ZONE; UTC when the setting is not set). The 3CX XAPI
---    documents no field with the PBX system's own time zone, so the setting is the source.
+--  * pbx_sites: the time zone of each PBX's site, written by the flows when they start for the
+--    PBX (from QUEUEPULSE_PBX__TIME_ZONE; UTC when the setting is not set). The PBX's own
+--    office-hours zone (XAPI GET /OfficeHours TimeZoneId) is not read yet: the setting is the
+--    source.
 --  * queuepulse_site_tz(pbx): that zone, or 'UTC' for a PBX without a row.
 --  * queue_kpi_15m: queue_kpi_1m summed per 15-minute UTC slot, on every TimescaleDB licence.
 --    Every time-zone offset in use is a whole number of quarter-hours, so the 15-, 30- and
 --    60-minute intervals and the days of ANY site zone (Asia/Kolkata's +05:30 included, and
 --    the 23- and 25-hour days of a DST change) are exact sums of these rows.
---  * the rollup mechanism of schema 004 (queue_kpi_hourly) generalised: one function rolls a
---    KPI rollup of any slot width, and the one trigger on queue_kpi_1m re-rolls the slot of
---    every rollup a minute row falls in (the hour and the quarter-hour). Slots are cut with
---    date_bin from a UTC origin, so a session's TimeZone setting no longer matters (date_trunc
---    on a timestamptz cuts at the session's local hours).
+--  * the rollup mechanism of schema 004 (queue_kpi_hourly) extended: one function re-rolls a
+--    range of either rollup, and the one trigger on queue_kpi_1m re-rolls the slot of every
+--    rollup a minute row falls in (the hour and the quarter-hour). Slots are cut with date_bin
+--    from a UTC origin, so a session's TimeZone setting no longer matters (date_trunc on a
+--    timestamptz cuts at the session's local hours).
 
 -- --- the site of each PBX ------------------------------------------------------------------
 
@@ -33,11 +34,11 @@ CREATE TABLE pbx_sites (
 );
 COMMENT ON TABLE pbx_sites IS
     'The site of each PBX: its IANA time zone, in which the report views (report_*) and the '
-    'day-level figures ("today") cut local days and intervals. Written by every flow (run live, '
-    'run sync, run reconcile, demo, replay) when it starts for the PBX, from the setting '
-    'QUEUEPULSE_PBX__TIME_ZONE (UTC when unset: the 3CX XAPI exposes no time zone of the PBX '
-    'system itself). Not a hypertable: configuration, one row per PBX, updated in place. A PBX '
-    'without a row is reported in UTC (queuepulse_site_tz).';
+    'day-level figures ("today") cut local days and intervals. Written by the flows (run live, '
+    'demo, replay, run sync) when they start for the PBX, from the setting '
+    'QUEUEPULSE_PBX__TIME_ZONE (UTC when unset; the PBX''s own office-hours time zone is not '
+    'read). Not a hypertable: configuration, one row per PBX, updated in place. A PBX without '
+    'a row is reported in UTC (queuepulse_site_tz).';
 COMMENT ON COLUMN pbx_sites.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID), as in every table.';
 COMMENT ON COLUMN pbx_sites.time_zone IS
     'IANA time zone name of the site (e.g. Europe/Berlin, Asia/Kolkata, UTC).';
@@ -92,9 +93,9 @@ COMMENT ON COLUMN queue_kpi_15m.talk_s_sum IS
 COMMENT ON COLUMN queue_kpi_15m.talk_count IS 'Ended talks summed in talk_s_sum.';
 COMMENT ON COLUMN queue_kpi_15m.updated_at IS 'When the slot was last re-rolled (UTC).';
 
--- --- one rollup mechanism for every slot width ----------------------------------------------
+-- --- one rollup mechanism for both slot widths ---------------------------------------------
 
--- The KPI rollups of queue_kpi_1m and their slot widths: the trigger re-rolls each of them.
+-- The KPI rollups of queue_kpi_1m and their slot widths, all kept by the trigger below.
 CREATE FUNCTION queuepulse_kpi_rollups() RETURNS TABLE (rollup text, width interval)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
@@ -111,11 +112,17 @@ AS $$
                 THEN date_bin(p_width, p_at, '2000-01-01 00:00:00+00'::timestamptz)
                 ELSE p_at END
 $$;
+COMMENT ON FUNCTION queuepulse_kpi_slot(interval, timestamptz) IS
+    'Start of the UTC-aligned slot of the given width holding a time (date_bin from '
+    '2000-01-01 00:00 UTC), whatever the session''s TimeZone.';
 
 -- Re-roll the slots of one rollup between p_from and p_to (the slot holding p_from first) of
 -- one PBX (all queues when p_queue is NULL) from queue_kpi_1m: slots without minute rows are
 -- deleted. E.g. rebuild a month: SELECT queuepulse_rollup_kpi('queue_kpi_15m', 'pbx', NULL,
--- '2026-01-01', '2026-02-01').
+-- '2026-01-01', '2026-02-01'). The two rollups' statements differ only in table and width;
+-- they are written out (not built for EXECUTE) because PL/pgSQL keeps the plans of static
+-- statements, and the trigger runs them for every minute row the flow upserts (EXECUTE, which
+-- plans each time, made an upsert five times as costly).
 CREATE FUNCTION queuepulse_rollup_kpi(
     p_rollup text, p_pbx text, p_queue text, p_from timestamptz, p_to timestamptz
 ) RETURNS integer
@@ -123,39 +130,30 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public
 AS $$
 DECLARE
-    slot_width interval;
     first_slot timestamptz;
     written integer;
 BEGIN
-    SELECT r.width INTO slot_width FROM queuepulse_kpi_rollups() r WHERE r.rollup = p_rollup;
-    IF slot_width IS NULL THEN
-        RAISE EXCEPTION 'queuepulse_rollup_kpi: % is not a KPI rollup', p_rollup
-            USING HINT = 'The rollups: SELECT * FROM queuepulse_kpi_rollups()';
-    END IF;
-    first_slot := queuepulse_kpi_slot(slot_width, p_from);
-    EXECUTE format($sql$
-        DELETE FROM %1$I h
-        WHERE h.pbx_id = $1 AND ($2::text IS NULL OR h.queue_dn = $2)
-          AND h.bucket >= $3 AND h.bucket < $4
+    IF p_rollup = 'queue_kpi_hourly' THEN
+        first_slot := queuepulse_kpi_slot(INTERVAL '1 hour', p_from);
+        DELETE FROM queue_kpi_hourly h
+        WHERE h.pbx_id = p_pbx AND (p_queue IS NULL OR h.queue_dn = p_queue)
+          AND h.bucket >= first_slot AND h.bucket < p_to
           AND NOT EXISTS (
             SELECT 1 FROM queue_kpi_1m k
             WHERE k.pbx_id = h.pbx_id AND k.queue_dn = h.queue_dn
-              AND k.bucket >= h.bucket AND k.bucket < h.bucket + $5)
-        $sql$, p_rollup)
-        USING p_pbx, p_queue, first_slot, p_to, slot_width;
-    EXECUTE format($sql$
-        INSERT INTO %1$I AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
+              AND k.bucket >= h.bucket AND k.bucket < h.bucket + INTERVAL '1 hour');
+        INSERT INTO queue_kpi_hourly AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
             abandoned, short_abandoned, transferred, answered_in_sla, max_wait_s,
             wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count, updated_at)
-        SELECT k.pbx_id, k.queue_dn, date_bin($5, k.bucket, '2000-01-01 00:00:00+00'),
-               count(*), sum(k.offered), sum(k.answered), sum(k.abandoned),
-               sum(k.short_abandoned), sum(k.transferred), sum(k.answered_in_sla),
-               max(k.max_wait_s), sum(k.wait_answered_s_sum), sum(k.wait_abandoned_s_sum),
-               sum(k.talk_s_sum), sum(k.talk_count), now()
+        SELECT k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '1 hour', k.bucket), count(*),
+               sum(k.offered), sum(k.answered), sum(k.abandoned), sum(k.short_abandoned),
+               sum(k.transferred), sum(k.answered_in_sla), max(k.max_wait_s),
+               sum(k.wait_answered_s_sum), sum(k.wait_abandoned_s_sum), sum(k.talk_s_sum),
+               sum(k.talk_count), now()
         FROM queue_kpi_1m k
-        WHERE k.pbx_id = $1 AND ($2::text IS NULL OR k.queue_dn = $2)
-          AND k.bucket >= $3 AND k.bucket < $4
-        GROUP BY k.pbx_id, k.queue_dn, date_bin($5, k.bucket, '2000-01-01 00:00:00+00')
+        WHERE k.pbx_id = p_pbx AND (p_queue IS NULL OR k.queue_dn = p_queue)
+          AND k.bucket >= first_slot AND k.bucket < p_to
+        GROUP BY k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '1 hour', k.bucket)
         ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET
             minutes = EXCLUDED.minutes, offered = EXCLUDED.offered,
             answered = EXCLUDED.answered, abandoned = EXCLUDED.abandoned,
@@ -164,9 +162,41 @@ BEGIN
             wait_answered_s_sum = EXCLUDED.wait_answered_s_sum,
             wait_abandoned_s_sum = EXCLUDED.wait_abandoned_s_sum,
             talk_s_sum = EXCLUDED.talk_s_sum, talk_count = EXCLUDED.talk_count,
-            updated_at = now()
-        $sql$, p_rollup)
-        USING p_pbx, p_queue, first_slot, p_to, slot_width;
+            updated_at = now();
+    ELSIF p_rollup = 'queue_kpi_15m' THEN
+        first_slot := queuepulse_kpi_slot(INTERVAL '15 minutes', p_from);
+        DELETE FROM queue_kpi_15m h
+        WHERE h.pbx_id = p_pbx AND (p_queue IS NULL OR h.queue_dn = p_queue)
+          AND h.bucket >= first_slot AND h.bucket < p_to
+          AND NOT EXISTS (
+            SELECT 1 FROM queue_kpi_1m k
+            WHERE k.pbx_id = h.pbx_id AND k.queue_dn = h.queue_dn
+              AND k.bucket >= h.bucket AND k.bucket < h.bucket + INTERVAL '15 minutes');
+        INSERT INTO queue_kpi_15m AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
+            abandoned, short_abandoned, transferred, answered_in_sla, max_wait_s,
+            wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count, updated_at)
+        SELECT k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '15 minutes', k.bucket),
+               count(*), sum(k.offered), sum(k.answered), sum(k.abandoned),
+               sum(k.short_abandoned), sum(k.transferred), sum(k.answered_in_sla),
+               max(k.max_wait_s), sum(k.wait_answered_s_sum), sum(k.wait_abandoned_s_sum),
+               sum(k.talk_s_sum), sum(k.talk_count), now()
+        FROM queue_kpi_1m k
+        WHERE k.pbx_id = p_pbx AND (p_queue IS NULL OR k.queue_dn = p_queue)
+          AND k.bucket >= first_slot AND k.bucket < p_to
+        GROUP BY k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '15 minutes', k.bucket)
+        ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET
+            minutes = EXCLUDED.minutes, offered = EXCLUDED.offered,
+            answered = EXCLUDED.answered, abandoned = EXCLUDED.abandoned,
+            short_abandoned = EXCLUDED.short_abandoned, transferred = EXCLUDED.transferred,
+            answered_in_sla = EXCLUDED.answered_in_sla, max_wait_s = EXCLUDED.max_wait_s,
+            wait_answered_s_sum = EXCLUDED.wait_answered_s_sum,
+            wait_abandoned_s_sum = EXCLUDED.wait_abandoned_s_sum,
+            talk_s_sum = EXCLUDED.talk_s_sum, talk_count = EXCLUDED.talk_count,
+            updated_at = now();
+    ELSE
+        RAISE EXCEPTION 'queuepulse_rollup_kpi: % is not a KPI rollup', p_rollup
+            USING HINT = 'The rollups: SELECT * FROM queuepulse_kpi_rollups()';
+    END IF;
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;
 END
@@ -185,39 +215,51 @@ AS $$
     SELECT queuepulse_rollup_kpi('queue_kpi_hourly', p_pbx, p_queue, p_from, p_to)
 $$;
 
--- One minute row changed: for every rollup, lock the slot row holding it, then re-roll the
--- slot. The lock comes first so that the re-roll (a new statement, a new snapshot under READ
--- COMMITTED) sees every minute row a concurrent writer of the same slot committed before it.
--- Rollups are locked in one order (queuepulse_kpi_rollups()), so two writers cannot deadlock
--- on them.
-CREATE OR REPLACE FUNCTION queuepulse_kpi_hourly_reroll() RETURNS trigger
+-- One minute row of a queue changed: lock the slot rows holding it in every rollup (the hour,
+-- then the quarter-hour: one order for every writer, so two cannot deadlock on them), then
+-- re-roll those slots. The locks come first so that the re-roll (a new statement, a new
+-- snapshot under READ COMMITTED) sees every minute row a concurrent writer of the same slot
+-- committed before it.
+CREATE FUNCTION queuepulse_kpi_reroll_minute(p_pbx text, p_queue text, p_bucket timestamptz)
+RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public
 AS $$
 DECLARE
-    r record;
-    slot timestamptz;
+    hour timestamptz := queuepulse_kpi_slot(INTERVAL '1 hour', p_bucket);
+    quarter timestamptz := queuepulse_kpi_slot(INTERVAL '15 minutes', p_bucket);
 BEGIN
-    FOR r IN
-        SELECT DISTINCT ro.rollup, ro.width, x.pbx_id, x.queue_dn,
-               queuepulse_kpi_slot(ro.width, x.bucket) AS slot
-        FROM (SELECT NEW.pbx_id, NEW.queue_dn, NEW.bucket WHERE TG_OP <> 'DELETE'
-              UNION ALL
-              SELECT OLD.pbx_id, OLD.queue_dn, OLD.bucket WHERE TG_OP <> 'INSERT') x
-        CROSS JOIN queuepulse_kpi_rollups() ro
-        ORDER BY ro.rollup, x.pbx_id, x.queue_dn, 5
-    LOOP
-        slot := r.slot;
-        EXECUTE format(
-            'INSERT INTO %1$I (pbx_id, queue_dn, bucket) VALUES ($1, $2, $3) '
-            'ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING', r.rollup)
-            USING r.pbx_id, r.queue_dn, slot;
-        EXECUTE format(
-            'SELECT 1 FROM %1$I WHERE pbx_id = $1 AND queue_dn = $2 AND bucket = $3 FOR UPDATE',
-            r.rollup)
-            USING r.pbx_id, r.queue_dn, slot;
-        PERFORM queuepulse_rollup_kpi(r.rollup, r.pbx_id, r.queue_dn, slot, slot + r.width);
-    END LOOP;
+    INSERT INTO queue_kpi_hourly (pbx_id, queue_dn, bucket) VALUES (p_pbx, p_queue, hour)
+    ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING;
+    PERFORM 1 FROM queue_kpi_hourly
+    WHERE pbx_id = p_pbx AND queue_dn = p_queue AND bucket = hour FOR UPDATE;
+    INSERT INTO queue_kpi_15m (pbx_id, queue_dn, bucket) VALUES (p_pbx, p_queue, quarter)
+    ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING;
+    PERFORM 1 FROM queue_kpi_15m
+    WHERE pbx_id = p_pbx AND queue_dn = p_queue AND bucket = quarter FOR UPDATE;
+    PERFORM queuepulse_rollup_kpi('queue_kpi_hourly', p_pbx, p_queue, hour,
+                                  hour + INTERVAL '1 hour');
+    PERFORM queuepulse_rollup_kpi('queue_kpi_15m', p_pbx, p_queue, quarter,
+                                  quarter + INTERVAL '15 minutes');
+END
+$$;
+COMMENT ON FUNCTION queuepulse_kpi_reroll_minute(text, text, timestamptz) IS
+    'Re-roll the hour and the quarter-hour holding one minute of a queue (the trigger''s step).';
+
+-- Schema 004's trigger function, now re-rolling every rollup of the minute row (same name,
+-- so the trigger queue_kpi_1m_hourly keeps calling it).
+CREATE OR REPLACE FUNCTION queuepulse_kpi_hourly_reroll() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, public
+AS $$
+BEGIN
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM queuepulse_kpi_reroll_minute(NEW.pbx_id, NEW.queue_dn, NEW.bucket);
+    END IF;
+    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.pbx_id, OLD.queue_dn, OLD.bucket)
+                            IS DISTINCT FROM (NEW.pbx_id, NEW.queue_dn, NEW.bucket)) THEN
+        PERFORM queuepulse_kpi_reroll_minute(OLD.pbx_id, OLD.queue_dn, OLD.bucket);
+    END IF;
     RETURN NULL;
 END
 $$;

@@ -150,7 +150,18 @@ AGENT_STATE_COLOURS: tuple[tuple[str, str], ...] = (
 )
 
 HOURLY = "queue_kpi_hourly"
-"""The hourly rollup: read it for whole-hour ranges (today, days, weeks); sums are exact."""
+"""The hourly rollup: read it for whole-hour ranges (days, weeks); sums are exact."""
+
+QUARTER_HOURLY = "queue_kpi_15m"
+"""The 15-minute rollup: local days of any site time zone are exact sums of its rows."""
+
+
+def site_today(column: str, pbx: str = "pbx_id") -> str:
+    """``column`` (a UTC time) falls in today at the PBX's site: since local midnight in its
+    ``pbx_sites`` time zone. The constant bound (a local day lasts at most 25 hours) lets the
+    planner use the time index; the per-PBX one cuts the day."""
+    return (f"{column} > now() - interval '26 hours' "
+            f"AND {column} >= queuepulse_site_today({pbx})")
 
 
 def dashboard_link(uid: str, params: str) -> str:

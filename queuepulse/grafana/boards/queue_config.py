@@ -8,7 +8,14 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.builders import table
 
 from queuepulse.grafana import panels as p
-from queuepulse.grafana.boards.common import CURRENT_QUEUES, base_dashboard, queue_label, sla_pct
+from queuepulse.grafana.boards.common import (
+    CURRENT_QUEUES,
+    QUARTER_HOURLY,
+    base_dashboard,
+    queue_label,
+    site_today,
+    sla_pct,
+)
 from queuepulse.grafana.ids import QUEUE_CONFIG_UID
 from queuepulse.grafana.sqlquery import sql
 from queuepulse.grafana.variables import pbx_variable, queue_variable
@@ -32,8 +39,8 @@ def queues() -> table.Panel:
             "Queues",
             "Current configuration of each queue (from the queues dimension, as the sync last "
             "saw it): ring strategy, SLA target and timeouts in seconds, max callers; members "
-            "logged in / out now; today's SLA % (UTC day) beside the target. 'Changed' is when "
-            "the configuration last changed.",
+            "logged in / out now; today's SLA % (the site's local day) beside the target. "
+            "'Changed' is when the configuration last changed.",
             sql(
                 f"""
                 SELECT {queue_label()} AS "Queue", q.pbx_id AS "PBX",
@@ -49,10 +56,9 @@ def queues() -> table.Panel:
                         WHERE m.pbx_id = q.pbx_id AND m.queue_dn = q.queue_dn
                           AND m.valid_to IS NULL
                           AND s.queue_status IS DISTINCT FROM 'LoggedIn') AS "Logged out",
-                       (SELECT {sla_pct('k')} FROM queue_kpi_1m k
+                       (SELECT {sla_pct('k')} FROM {QUARTER_HOURLY} k
                         WHERE k.pbx_id = q.pbx_id AND k.queue_dn = q.queue_dn
-                          AND k.bucket >= date_trunc('day', now() AT TIME ZONE 'UTC')
-                                          AT TIME ZONE 'UTC') AS "SLA % today",
+                          AND {site_today("k.bucket", "q.pbx_id")}) AS "SLA % today",
                        q.valid_from AS "Changed"
                 FROM queues q
                 WHERE {CURRENT_QUEUES} AND q.pbx_id IN ($pbx) AND q.queue_dn IN ($queue)

@@ -2,13 +2,16 @@
 
 Top: whether the data is live (per PBX; stale after three poll intervals without a successful
 poll), calls waiting, longest wait, and the agents by state counted once per agent (the state
-the flow computed with its rules, ``agent_now``). Then today's figures from the hourly rollup
-(``queue_kpi_hourly``: at most 24 rows per queue), one tile per queue, the per-queue table
+the flow computed with its rules, ``agent_now``). Then today's figures from the 15-minute rollup
+(``queue_kpi_15m``: at most 100 rows per queue), one tile per queue, the per-queue table
 coloured by each queue's targets (``queue_targets_effective``), and the three lists supervisors
 act on: callers waiting, calls in progress, agents. Every "now" value and list is bounded by the
 PBX's last successful poll (``pbx_freshness``): a stale PBX's rows are not shown as live.
 
-Refreshes every second; "today" is the dashboard's time range (``now/d`` → now).
+Refreshes every second. "Today" is each PBX's own local day: since midnight in its site time
+zone (``pbx_sites``, ``queuepulse_site_today``), summed from the 15-minute rollup
+(``queue_kpi_15m``), exact in any zone and on DST days, whatever the browser's zone; the time
+range (``now/d`` → now) only frames the board.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from queuepulse.grafana import panels as p
 from queuepulse.grafana.boards.common import (
     AGENT_STATE_COLOURS,
     FRESH,
-    HOURLY,
+    QUARTER_HOURLY,
     QUEUE_FILTER,
     abandon_pct,
     aht_s,
@@ -34,6 +37,7 @@ from queuepulse.grafana.boards.common import (
     member_of_chosen_queues,
     queue_filter,
     queue_label,
+    site_today,
     sla_pct,
 )
 from queuepulse.grafana.boards.staffing import expected_wait_join, next_30_min_panel
@@ -62,8 +66,8 @@ _NOW = f"""
     WHERE {queue_filter("q")}"""
 
 _TODAY = f"""
-    FROM {HOURLY}
-    WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}"""
+    FROM {QUARTER_HOURLY}
+    WHERE {site_today("bucket")} AND {QUEUE_FILTER}"""
 
 
 def _live(expr: str, name: str) -> str:
@@ -174,7 +178,8 @@ def today() -> stat.Panel:
     return (
         p.stat_panel(
             "Today",
-            "Since the start of today, from the hourly rollup: offered, answered, abandoned and "
+            "Since local midnight at each PBX's site (its time zone), from the 15-minute "
+            "rollup: offered, answered, abandoned and "
             "short abandoned (within the short-abandon threshold), abandon % (short abandons "
             "excluded), SLA %, ASA, AHT, longest completed wait, transferred / overflowed out.",
             sql(
@@ -267,8 +272,8 @@ QUEUE_TABLE_SQL = f"""
              sum(abandoned) AS abandoned, sum(transferred) AS transferred,
              {sla_pct()} AS sla_pct, {abandon_pct()} AS abandon_pct, {asa_s()} AS asa_s,
              {aht_s()} AS aht_s
-      FROM {HOURLY}
-      WHERE $__timeFilter(bucket) AND {QUEUE_FILTER}
+      FROM {QUARTER_HOURLY}
+      WHERE {site_today("bucket")} AND {QUEUE_FILTER}
       GROUP BY pbx_id, queue_dn
     ) k ON k.pbx_id = q.pbx_id AND k.queue_dn = q.queue_dn
     WHERE {queue_filter("q")}
@@ -428,7 +433,7 @@ AGENT_BOARD_SQL = f"""
       SELECT count(*) AS answered
       FROM queue_calls c
       WHERE c.pbx_id = a.pbx_id AND c.agent_dn = a.agent_dn AND c.outcome = 'answered'
-        AND $__timeFilter(c.entered_at)
+        AND {site_today("c.entered_at", "a.pbx_id")}
     ) c ON true
     WHERE a.pbx_id IN ($pbx) AND m.chosen
     ORDER BY array_position(ARRAY['free', 'talking', 'away', 'logged out', 'offline'],

@@ -197,34 +197,46 @@ $$;
 CREATE FUNCTION public.queuepulse_kpi_hourly_reroll() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public'
-    AS $_$
-DECLARE
-    r record;
-    slot timestamptz;
+    AS $$
 BEGIN
-    FOR r IN
-        SELECT DISTINCT ro.rollup, ro.width, x.pbx_id, x.queue_dn,
-               queuepulse_kpi_slot(ro.width, x.bucket) AS slot
-        FROM (SELECT NEW.pbx_id, NEW.queue_dn, NEW.bucket WHERE TG_OP <> 'DELETE'
-              UNION ALL
-              SELECT OLD.pbx_id, OLD.queue_dn, OLD.bucket WHERE TG_OP <> 'INSERT') x
-        CROSS JOIN queuepulse_kpi_rollups() ro
-        ORDER BY ro.rollup, x.pbx_id, x.queue_dn, 5
-    LOOP
-        slot := r.slot;
-        EXECUTE format(
-            'INSERT INTO %1$I (pbx_id, queue_dn, bucket) VALUES ($1, $2, $3) '
-            'ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING', r.rollup)
-            USING r.pbx_id, r.queue_dn, slot;
-        EXECUTE format(
-            'SELECT 1 FROM %1$I WHERE pbx_id = $1 AND queue_dn = $2 AND bucket = $3 FOR UPDATE',
-            r.rollup)
-            USING r.pbx_id, r.queue_dn, slot;
-        PERFORM queuepulse_rollup_kpi(r.rollup, r.pbx_id, r.queue_dn, slot, slot + r.width);
-    END LOOP;
+    IF TG_OP <> 'DELETE' THEN
+        PERFORM queuepulse_kpi_reroll_minute(NEW.pbx_id, NEW.queue_dn, NEW.bucket);
+    END IF;
+    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND (OLD.pbx_id, OLD.queue_dn, OLD.bucket)
+                            IS DISTINCT FROM (NEW.pbx_id, NEW.queue_dn, NEW.bucket)) THEN
+        PERFORM queuepulse_kpi_reroll_minute(OLD.pbx_id, OLD.queue_dn, OLD.bucket);
+    END IF;
     RETURN NULL;
 END
-$_$;
+$$;
+
+
+--
+-- Name: queuepulse_kpi_reroll_minute(text, text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_kpi_reroll_minute(p_pbx text, p_queue text, p_bucket timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+    hour timestamptz := queuepulse_kpi_slot(INTERVAL '1 hour', p_bucket);
+    quarter timestamptz := queuepulse_kpi_slot(INTERVAL '15 minutes', p_bucket);
+BEGIN
+    INSERT INTO queue_kpi_hourly (pbx_id, queue_dn, bucket) VALUES (p_pbx, p_queue, hour)
+    ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING;
+    PERFORM 1 FROM queue_kpi_hourly
+    WHERE pbx_id = p_pbx AND queue_dn = p_queue AND bucket = hour FOR UPDATE;
+    INSERT INTO queue_kpi_15m (pbx_id, queue_dn, bucket) VALUES (p_pbx, p_queue, quarter)
+    ON CONFLICT (pbx_id, queue_dn, bucket) DO NOTHING;
+    PERFORM 1 FROM queue_kpi_15m
+    WHERE pbx_id = p_pbx AND queue_dn = p_queue AND bucket = quarter FOR UPDATE;
+    PERFORM queuepulse_rollup_kpi('queue_kpi_hourly', p_pbx, p_queue, hour,
+                                  hour + INTERVAL '1 hour');
+    PERFORM queuepulse_rollup_kpi('queue_kpi_15m', p_pbx, p_queue, quarter,
+                                  quarter + INTERVAL '15 minutes');
+END
+$$;
 
 
 --
@@ -294,41 +306,32 @@ $$;
 CREATE FUNCTION public.queuepulse_rollup_kpi(p_rollup text, p_pbx text, p_queue text, p_from timestamp with time zone, p_to timestamp with time zone) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'public'
-    AS $_$
+    AS $$
 DECLARE
-    slot_width interval;
     first_slot timestamptz;
     written integer;
 BEGIN
-    SELECT r.width INTO slot_width FROM queuepulse_kpi_rollups() r WHERE r.rollup = p_rollup;
-    IF slot_width IS NULL THEN
-        RAISE EXCEPTION 'queuepulse_rollup_kpi: % is not a KPI rollup', p_rollup
-            USING HINT = 'The rollups: SELECT * FROM queuepulse_kpi_rollups()';
-    END IF;
-    first_slot := queuepulse_kpi_slot(slot_width, p_from);
-    EXECUTE format($sql$
-        DELETE FROM %1$I h
-        WHERE h.pbx_id = $1 AND ($2::text IS NULL OR h.queue_dn = $2)
-          AND h.bucket >= $3 AND h.bucket < $4
+    IF p_rollup = 'queue_kpi_hourly' THEN
+        first_slot := queuepulse_kpi_slot(INTERVAL '1 hour', p_from);
+        DELETE FROM queue_kpi_hourly h
+        WHERE h.pbx_id = p_pbx AND (p_queue IS NULL OR h.queue_dn = p_queue)
+          AND h.bucket >= first_slot AND h.bucket < p_to
           AND NOT EXISTS (
             SELECT 1 FROM queue_kpi_1m k
             WHERE k.pbx_id = h.pbx_id AND k.queue_dn = h.queue_dn
-              AND k.bucket >= h.bucket AND k.bucket < h.bucket + $5)
-        $sql$, p_rollup)
-        USING p_pbx, p_queue, first_slot, p_to, slot_width;
-    EXECUTE format($sql$
-        INSERT INTO %1$I AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
+              AND k.bucket >= h.bucket AND k.bucket < h.bucket + INTERVAL '1 hour');
+        INSERT INTO queue_kpi_hourly AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
             abandoned, short_abandoned, transferred, answered_in_sla, max_wait_s,
             wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count, updated_at)
-        SELECT k.pbx_id, k.queue_dn, date_bin($5, k.bucket, '2000-01-01 00:00:00+00'),
-               count(*), sum(k.offered), sum(k.answered), sum(k.abandoned),
-               sum(k.short_abandoned), sum(k.transferred), sum(k.answered_in_sla),
-               max(k.max_wait_s), sum(k.wait_answered_s_sum), sum(k.wait_abandoned_s_sum),
-               sum(k.talk_s_sum), sum(k.talk_count), now()
+        SELECT k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '1 hour', k.bucket), count(*),
+               sum(k.offered), sum(k.answered), sum(k.abandoned), sum(k.short_abandoned),
+               sum(k.transferred), sum(k.answered_in_sla), max(k.max_wait_s),
+               sum(k.wait_answered_s_sum), sum(k.wait_abandoned_s_sum), sum(k.talk_s_sum),
+               sum(k.talk_count), now()
         FROM queue_kpi_1m k
-        WHERE k.pbx_id = $1 AND ($2::text IS NULL OR k.queue_dn = $2)
-          AND k.bucket >= $3 AND k.bucket < $4
-        GROUP BY k.pbx_id, k.queue_dn, date_bin($5, k.bucket, '2000-01-01 00:00:00+00')
+        WHERE k.pbx_id = p_pbx AND (p_queue IS NULL OR k.queue_dn = p_queue)
+          AND k.bucket >= first_slot AND k.bucket < p_to
+        GROUP BY k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '1 hour', k.bucket)
         ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET
             minutes = EXCLUDED.minutes, offered = EXCLUDED.offered,
             answered = EXCLUDED.answered, abandoned = EXCLUDED.abandoned,
@@ -337,13 +340,57 @@ BEGIN
             wait_answered_s_sum = EXCLUDED.wait_answered_s_sum,
             wait_abandoned_s_sum = EXCLUDED.wait_abandoned_s_sum,
             talk_s_sum = EXCLUDED.talk_s_sum, talk_count = EXCLUDED.talk_count,
-            updated_at = now()
-        $sql$, p_rollup)
-        USING p_pbx, p_queue, first_slot, p_to, slot_width;
+            updated_at = now();
+    ELSIF p_rollup = 'queue_kpi_15m' THEN
+        first_slot := queuepulse_kpi_slot(INTERVAL '15 minutes', p_from);
+        DELETE FROM queue_kpi_15m h
+        WHERE h.pbx_id = p_pbx AND (p_queue IS NULL OR h.queue_dn = p_queue)
+          AND h.bucket >= first_slot AND h.bucket < p_to
+          AND NOT EXISTS (
+            SELECT 1 FROM queue_kpi_1m k
+            WHERE k.pbx_id = h.pbx_id AND k.queue_dn = h.queue_dn
+              AND k.bucket >= h.bucket AND k.bucket < h.bucket + INTERVAL '15 minutes');
+        INSERT INTO queue_kpi_15m AS h (pbx_id, queue_dn, bucket, minutes, offered, answered,
+            abandoned, short_abandoned, transferred, answered_in_sla, max_wait_s,
+            wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count, updated_at)
+        SELECT k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '15 minutes', k.bucket),
+               count(*), sum(k.offered), sum(k.answered), sum(k.abandoned),
+               sum(k.short_abandoned), sum(k.transferred), sum(k.answered_in_sla),
+               max(k.max_wait_s), sum(k.wait_answered_s_sum), sum(k.wait_abandoned_s_sum),
+               sum(k.talk_s_sum), sum(k.talk_count), now()
+        FROM queue_kpi_1m k
+        WHERE k.pbx_id = p_pbx AND (p_queue IS NULL OR k.queue_dn = p_queue)
+          AND k.bucket >= first_slot AND k.bucket < p_to
+        GROUP BY k.pbx_id, k.queue_dn, queuepulse_kpi_slot(INTERVAL '15 minutes', k.bucket)
+        ON CONFLICT (pbx_id, queue_dn, bucket) DO UPDATE SET
+            minutes = EXCLUDED.minutes, offered = EXCLUDED.offered,
+            answered = EXCLUDED.answered, abandoned = EXCLUDED.abandoned,
+            short_abandoned = EXCLUDED.short_abandoned, transferred = EXCLUDED.transferred,
+            answered_in_sla = EXCLUDED.answered_in_sla, max_wait_s = EXCLUDED.max_wait_s,
+            wait_answered_s_sum = EXCLUDED.wait_answered_s_sum,
+            wait_abandoned_s_sum = EXCLUDED.wait_abandoned_s_sum,
+            talk_s_sum = EXCLUDED.talk_s_sum, talk_count = EXCLUDED.talk_count,
+            updated_at = now();
+    ELSE
+        RAISE EXCEPTION 'queuepulse_rollup_kpi: % is not a KPI rollup', p_rollup
+            USING HINT = 'The rollups: SELECT * FROM queuepulse_kpi_rollups()';
+    END IF;
     GET DIAGNOSTICS written = ROW_COUNT;
     RETURN written;
 END
-$_$;
+$$;
+
+
+--
+-- Name: queuepulse_site_today(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.queuepulse_site_today(p_pbx text) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT date_trunc('day', now() AT TIME ZONE queuepulse_site_tz(p_pbx))
+           AT TIME ZONE queuepulse_site_tz(p_pbx)
+$$;
 
 
 --
@@ -1054,35 +1101,38 @@ CREATE VIEW public.report_abandon_curve WITH (security_invoker='true') AS
              LEFT JOIN public.pbx_sites s ON ((s.pbx_id = c.pbx_id)))
              CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
           WHERE ((c.outcome = 'abandoned'::text) AND (c.ended_at IS NOT NULL))
-        ), per_band AS (
+        ), days AS (
          SELECT abandons.pbx_id,
             abandons.queue_dn,
             abandons.local_date,
-            abandons.band,
-            count(*) AS abandoned
+            array_agg(abandons.band) AS bands
            FROM abandons
-          GROUP BY abandons.pbx_id, abandons.queue_dn, abandons.local_date, abandons.band
-        ), days AS (
-         SELECT DISTINCT per_band.pbx_id,
-            per_band.queue_dn,
-            per_band.local_date
-           FROM per_band
+          GROUP BY abandons.pbx_id, abandons.queue_dn, abandons.local_date
+        ), curve AS (
+         SELECT d.pbx_id,
+            d.queue_dn,
+            d.local_date,
+            b.band,
+            ( SELECT count(*) AS count
+                   FROM unnest(d.bands) x(band)
+                  WHERE (x.band = b.band)) AS abandoned,
+            cardinality(d.bands) AS total
+           FROM (days d
+             CROSS JOIN generate_series(0, 120, 10) b(band))
         )
- SELECT d.pbx_id,
-    d.queue_dn,
-    d.local_date,
-    b.band AS wait_from_s,
+ SELECT curve.pbx_id,
+    curve.queue_dn,
+    curve.local_date,
+    curve.band AS wait_from_s,
         CASE
-            WHEN (b.band < 120) THEN (b.band + 10)
+            WHEN (curve.band < 120) THEN (curve.band + 10)
             ELSE NULL::integer
         END AS wait_to_s,
-    COALESCE(p.abandoned, (0)::bigint) AS abandoned,
-    (sum(COALESCE(p.abandoned, (0)::bigint)) OVER day_bands)::bigint AS cumulative_abandoned,
-    ((((100)::numeric * sum(COALESCE(p.abandoned, (0)::bigint)) OVER day_bands) / sum(COALESCE(p.abandoned, (0)::bigint)) OVER day))::double precision AS cumulative_pct
-   FROM ((days d
-     CROSS JOIN generate_series(0, 120, 10) b(band))
-     LEFT JOIN per_band p ON (((p.pbx_id = d.pbx_id) AND (p.queue_dn = d.queue_dn) AND (p.local_date = d.local_date) AND (p.band = b.band))))
-  WINDOW day AS (PARTITION BY d.pbx_id, d.queue_dn, d.local_date), day_bands AS (day ORDER BY b.band);
+    curve.abandoned,
+    (sum(curve.abandoned) OVER w)::bigint AS cumulative_abandoned,
+    ((((100)::numeric * sum(curve.abandoned) OVER w) / (curve.total)::numeric))::double precision AS cumulative_pct
+   FROM curve
+  WINDOW w AS (PARTITION BY curve.pbx_id, curve.queue_dn, curve.local_date ORDER BY curve.band);
 
 
 --
@@ -1102,22 +1152,22 @@ CREATE VIEW public.report_agent_daily WITH (security_invoker='true') AS
            FROM public.queues q
           WINDOW w AS (PARTITION BY q.pbx_id, q.queue_dn)
         ), calls AS (
-         SELECT c_1.pbx_id,
-            c_1.agent_dn,
+         SELECT c.pbx_id,
+            c.agent_dn,
             e.local_date,
             e.answered,
             e.talk_s,
             (e.talk_s + (COALESCE(cfg.wrap_up_time_s, 0))::double precision) AS handle_s
-           FROM ((((public.queue_calls c_1
-             LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = c_1.pbx_id)))
+           FROM ((((public.queue_calls c
+             LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = c.pbx_id)))
              CROSS JOIN LATERAL ( SELECT COALESCE(s_1.time_zone, 'UTC'::text) AS time_zone) z)
-             LEFT JOIN config cfg ON (((cfg.pbx_id = c_1.pbx_id) AND (cfg.queue_dn = c_1.queue_dn) AND (c_1.ended_at >= cfg.config_from) AND (c_1.ended_at < cfg.config_to))))
-             CROSS JOIN LATERAL ( VALUES (((c_1.answered_at AT TIME ZONE z.time_zone))::date,1,NULL::double precision), (
+             LEFT JOIN config cfg ON (((cfg.pbx_id = c.pbx_id) AND (cfg.queue_dn = c.queue_dn) AND (c.ended_at >= cfg.config_from) AND (c.ended_at < cfg.config_to))))
+             CROSS JOIN LATERAL ( VALUES (((c.answered_at AT TIME ZONE z.time_zone))::date,1,NULL::double precision), (
                         CASE
-                            WHEN (c_1.outcome = 'answered'::text) THEN ((c_1.ended_at AT TIME ZONE z.time_zone))::date
+                            WHEN (c.outcome = 'answered'::text) THEN ((c.ended_at AT TIME ZONE z.time_zone))::date
                             ELSE NULL::date
-                        END,0,(EXTRACT(epoch FROM (c_1.ended_at - c_1.answered_at)))::double precision)) e(local_date, answered, talk_s))
-          WHERE ((c_1.answered_at IS NOT NULL) AND (c_1.agent_dn IS NOT NULL) AND (e.local_date IS NOT NULL))
+                        END,0,(EXTRACT(epoch FROM (c.ended_at - c.answered_at)))::double precision)) e(local_date, answered, talk_s))
+          WHERE ((c.answered_at IS NOT NULL) AND (c.agent_dn IS NOT NULL) AND (e.local_date IS NOT NULL))
         ), call_days AS (
          SELECT calls.pbx_id,
             calls.agent_dn,
@@ -1147,42 +1197,62 @@ CREATE VIEW public.report_agent_daily WITH (security_invoker='true') AS
         ), login_days AS (
          SELECT p.pbx_id,
             p.agent_dn,
-            d.local_date,
-            (sum(EXTRACT(epoch FROM (LEAST(p.span_to, d.day_end) - GREATEST(p.span_from, d.day_start)))))::double precision AS logged_in_s
+            d_1.local_date,
+            (sum(EXTRACT(epoch FROM (LEAST(p.span_to, d_1.day_end) - GREATEST(p.span_from, d_1.day_start)))))::double precision AS logged_in_s
            FROM (((spans p
              LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = p.pbx_id)))
              CROSS JOIN LATERAL ( SELECT COALESCE(s_1.time_zone, 'UTC'::text) AS time_zone) z)
              CROSS JOIN LATERAL ( SELECT (g.g)::date AS local_date,
                     (g.g AT TIME ZONE z.time_zone) AS day_start,
                     ((g.g + '1 day'::interval) AT TIME ZONE z.time_zone) AS day_end
-                   FROM generate_series(date_trunc('day'::text, (p.span_from AT TIME ZONE z.time_zone)), (p.span_to AT TIME ZONE z.time_zone), '1 day'::interval) g(g)) d)
-          WHERE (p.logged_in AND (p.span_to > p.span_from) AND (LEAST(p.span_to, d.day_end) > GREATEST(p.span_from, d.day_start)))
-          GROUP BY p.pbx_id, p.agent_dn, d.local_date
+                   FROM generate_series(date_trunc('day'::text, (p.span_from AT TIME ZONE z.time_zone)), (p.span_to AT TIME ZONE z.time_zone), '1 day'::interval) g(g)) d_1)
+          WHERE (p.logged_in AND (p.span_to > p.span_from) AND (LEAST(p.span_to, d_1.day_end) > GREATEST(p.span_from, d_1.day_start)))
+          GROUP BY p.pbx_id, p.agent_dn, d_1.local_date
         ), names AS (
          SELECT DISTINCT ON (g.pbx_id, g.agent_dn) g.pbx_id,
             g.agent_dn,
             COALESCE(NULLIF(g.display_name, ''::text), NULLIF(TRIM(BOTH FROM concat_ws(' '::text, g.first_name, g.last_name)), ''::text)) AS agent_name
            FROM public.agents g
           ORDER BY g.pbx_id, g.agent_dn, g.valid_from DESC
+        ), per_day AS (
+         SELECT call_days.pbx_id,
+            call_days.agent_dn,
+            call_days.local_date,
+            call_days.answered,
+            call_days.talk_s_sum,
+            call_days.talk_count,
+            call_days.handle_s_sum,
+            (0)::double precision AS logged_in_s
+           FROM call_days
+        UNION ALL
+         SELECT login_days.pbx_id,
+            login_days.agent_dn,
+            login_days.local_date,
+            0,
+            0,
+            0,
+            0,
+            login_days.logged_in_s
+           FROM login_days
         )
- SELECT COALESCE(c.pbx_id, l.pbx_id) AS pbx_id,
-    COALESCE(c.agent_dn, l.agent_dn) AS agent_dn,
+ SELECT d.pbx_id,
+    d.agent_dn,
     n.agent_name,
     COALESCE(s.time_zone, 'UTC'::text) AS time_zone,
-    COALESCE(c.local_date, l.local_date) AS local_date,
-    COALESCE(c.answered, (0)::bigint) AS answered,
-    COALESCE(c.talk_s_sum, (0)::double precision) AS talk_s_sum,
-    COALESCE(c.talk_count, (0)::bigint) AS talk_count,
-    (c.talk_s_sum / (NULLIF(c.talk_count, 0))::double precision) AS avg_talk_s,
-    COALESCE(c.handle_s_sum, (0)::double precision) AS handle_s_sum,
-    (c.handle_s_sum / (NULLIF(c.talk_count, 0))::double precision) AS avg_handle_s,
-    COALESCE(l.logged_in_s, (0)::double precision) AS logged_in_s,
-    (((100)::double precision * COALESCE(c.handle_s_sum, (0)::double precision)) / NULLIF(l.logged_in_s, (0)::double precision)) AS occupancy_pct,
-    (((COALESCE(c.answered, (0)::bigint) * 3600))::double precision / NULLIF(l.logged_in_s, (0)::double precision)) AS calls_per_hour
-   FROM (((call_days c
-     FULL JOIN login_days l ON (((l.pbx_id = c.pbx_id) AND (l.agent_dn = c.agent_dn) AND (l.local_date = c.local_date))))
-     LEFT JOIN public.pbx_sites s ON ((s.pbx_id = COALESCE(c.pbx_id, l.pbx_id))))
-     LEFT JOIN names n ON (((n.pbx_id = COALESCE(c.pbx_id, l.pbx_id)) AND (n.agent_dn = COALESCE(c.agent_dn, l.agent_dn)))));
+    d.local_date,
+    (sum(d.answered))::bigint AS answered,
+    sum(d.talk_s_sum) AS talk_s_sum,
+    (sum(d.talk_count))::bigint AS talk_count,
+    (sum(d.talk_s_sum) / (NULLIF(sum(d.talk_count), (0)::numeric))::double precision) AS avg_talk_s,
+    sum(d.handle_s_sum) AS handle_s_sum,
+    (sum(d.handle_s_sum) / (NULLIF(sum(d.talk_count), (0)::numeric))::double precision) AS avg_handle_s,
+    sum(d.logged_in_s) AS logged_in_s,
+    (((100)::double precision * sum(d.handle_s_sum)) / NULLIF(sum(d.logged_in_s), (0)::double precision)) AS occupancy_pct,
+    (((sum(d.answered) * (3600)::numeric))::double precision / NULLIF(sum(d.logged_in_s), (0)::double precision)) AS calls_per_hour
+   FROM ((per_day d
+     LEFT JOIN public.pbx_sites s ON ((s.pbx_id = d.pbx_id)))
+     LEFT JOIN names n ON (((n.pbx_id = d.pbx_id) AND (n.agent_dn = d.agent_dn))))
+  GROUP BY d.pbx_id, d.agent_dn, n.agent_name, s.time_zone, d.local_date;
 
 
 --
@@ -1214,9 +1284,11 @@ CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
     (o.answered - r.answered_count) AS answered_diff,
     (o.abandoned - r.abandoned_count) AS abandoned_diff,
     ((((100)::double precision * (o.answered_in_sla)::double precision) / (NULLIF(((o.answered + o.abandoned) - o.short_abandoned), 0))::double precision) - r.sla_pct) AS sla_pct_diff
-   FROM (((public.pbx_queue_reports r
+   FROM ((((public.pbx_queue_reports r
      LEFT JOIN public.pbx_sites s ON ((s.pbx_id = r.pbx_id)))
      CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
+     CROSS JOIN LATERAL ( SELECT (public.queuepulse_kpi_slot('00:15:00'::interval, (r.period_from - '00:00:00.000001'::interval)) + '00:15:00'::interval) AS first_slot,
+            public.queuepulse_kpi_slot('00:15:00'::interval, r.period_to) AS last_slot) q)
      CROSS JOIN LATERAL ( SELECT COALESCE(sum(k.offered), (0)::bigint) AS offered,
             COALESCE(sum(k.answered), (0)::bigint) AS answered,
             COALESCE(sum(k.abandoned), (0)::bigint) AS abandoned,
@@ -1228,7 +1300,7 @@ CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
                     f.short_abandoned,
                     f.answered_in_sla
                    FROM public.queue_kpi_15m f
-                  WHERE ((f.pbx_id = r.pbx_id) AND (f.queue_dn = r.queue_dn) AND (f.bucket >= r.period_from) AND ((f.bucket + '00:15:00'::interval) <= r.period_to))
+                  WHERE ((f.pbx_id = r.pbx_id) AND (f.queue_dn = r.queue_dn) AND (f.bucket >= q.first_slot) AND (f.bucket < q.last_slot))
                 UNION ALL
                  SELECT m.offered,
                     m.answered,
@@ -1236,7 +1308,15 @@ CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
                     m.short_abandoned,
                     m.answered_in_sla
                    FROM public.queue_kpi_1m m
-                  WHERE ((m.pbx_id = r.pbx_id) AND (m.queue_dn = r.queue_dn) AND (m.bucket >= r.period_from) AND (m.bucket < r.period_to) AND ((m.bucket < (public.queuepulse_kpi_slot('00:15:00'::interval, (r.period_from - '00:00:00.000001'::interval)) + '00:15:00'::interval)) OR (m.bucket >= public.queuepulse_kpi_slot('00:15:00'::interval, r.period_to))))) k) o);
+                  WHERE ((m.pbx_id = r.pbx_id) AND (m.queue_dn = r.queue_dn) AND (m.bucket >= r.period_from) AND (m.bucket < LEAST(q.first_slot, r.period_to)))
+                UNION ALL
+                 SELECT m.offered,
+                    m.answered,
+                    m.abandoned,
+                    m.short_abandoned,
+                    m.answered_in_sla
+                   FROM public.queue_kpi_1m m
+                  WHERE ((m.pbx_id = r.pbx_id) AND (m.queue_dn = r.queue_dn) AND (m.bucket >= GREATEST(q.last_slot, q.first_slot, r.period_from)) AND (m.bucket < r.period_to))) k) o);
 
 
 --
