@@ -1,25 +1,25 @@
 """Benchmark: the report queries of queuepulse.analytics and ``queuepulse report`` end to end.
 
-Starts a throwaway TimescaleDB cluster, migrates it and fills it with COPY: ``--days`` (30) of
-the 15-minute rollup ``queue_kpi_15m`` for ``--queues`` (100) queues of one PBX in
-Europe/Berlin (the report views' source of the interval and daily reports), one queue visit
-per queue every ``--visit-minutes`` (6) over the same days in ``queue_calls`` (the agent,
-abandon and service-level reports), five agents per queue logged in 8 hours a day in
-``agent_states``. The month spans the end of DST (25 October 2026: a 25-hour day).
+Starts a throwaway TimescaleDB cluster, migrates it and fills it with the data set of
+``bench_report_views.py`` (its ``FILL``, as a bulk load, then the rollups built by the
+migrations' own function): ``--days`` (30) days of one PBX in Europe/Berlin with ``--queues``
+(100) queues — minute KPIs (4.3 M rows, rolled up to 288,000 quarter-hours), a queue visit per
+queue every ``--visit-every-s`` (120) seconds, agent states every ``--state-every-min`` (10)
+minutes for five agents per queue.
 
-Then, as the reader role, each typed query (``interval_report`` at 15 and 60 minutes,
-``daily_report``, ``agent_report``, ``abandon_curve``, ``service_level_curve``) runs ``--runs``
-times for one local day of all queues and for the whole range of one queue, and
-``daily_report`` / the abandon curve also for the whole range of all queues (the agent
-report: one day of all agents only — its view reads every visit whatever the range); prints
-p50/p95 in ms and the rows returned. Last, ``queuepulse report interval`` for the whole range
-and all queues (CSV to a file) runs ``--cli-runs`` times as a subprocess; prints its wall
-time.
+Then, as the reader role (read-only sessions), each typed query (``interval_report`` at 15
+and 60 minutes, ``daily_report``, ``agent_report``, ``abandon_curve``,
+``service_level_curve``) runs ``--runs`` times for one local day (yesterday) of all queues and
+for the whole range of one queue (one agent), and ``daily_report`` / the curves also for the
+whole range of all queues; prints p50/p95 in ms and the rows returned. Last, ``queuepulse
+report interval`` for the whole range and all queues (CSV to a file) runs ``--cli-runs`` times
+as a subprocess; prints its wall time. The report sessions run with PostgreSQL's JIT off, as
+``queuepulse report`` runs them (``--jit on``: the server's default, to compare).
 
 Usage::
 
     .venv/bin/python benchmarks/bench_report.py [--runs 20] [--days 30] [--queues 100]
-        [--visit-minutes 6] [--cli-runs 3]
+        [--visit-every-s 120] [--state-every-min 10] [--cli-runs 3] [--jit on|off]
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from bench_report_views import FILL, ZONE
 
 from queuepulse.analytics import reports
 from queuepulse.analytics.engine import engine_for
@@ -43,8 +46,7 @@ from queuepulse.store.localdb import LocalCluster
 from queuepulse.store.migrations import load_migrations, upgrade
 
 PBX = "pbx-1"
-TZ = "Europe/Berlin"
-FIRST_DAY = date(2026, 10, 1)
+TZ = ZONE
 READER = "bench_reader"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,69 +57,22 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def fill(dsn: str, days: int, queues: int, visit_minutes: int) -> dict[str, int]:
-    """COPY the data set; return the rows written per table."""
-    start = datetime(FIRST_DAY.year, FIRST_DAY.month, FIRST_DAY.day, tzinfo=UTC) - \
-        timedelta(hours=2)
-    slots = days * 96
-    counts: dict[str, int] = {}
+def fill(dsn: str, args: argparse.Namespace) -> dict[str, int]:
+    """bench_report_views.py's data set, loaded the way it loads it; the rows per table."""
+    text = FILL.format(zone=TZ, queues=args.queues, days=args.days,
+                       visit_every_s=args.visit_every_s, state_every_min=args.state_every_min)
     with connect(dsn, autocommit=True) as conn:
-        conn.execute("INSERT INTO pbx_sites (pbx_id, time_zone, time_zone_source) "
-                     "VALUES (%s, %s, 'setting')", (PBX, TZ))
-        with conn.cursor().copy("COPY queues (pbx_id, queue_dn, valid_from, name, sla_time_s, "
-                                "wrap_up_time_s) FROM STDIN") as copy:
-            for q in range(queues):
-                copy.write_row((PBX, str(8000 + q), start - timedelta(days=400), f"Queue {q}",
-                                20, 10 if q % 2 else None))
-        with conn.cursor().copy("COPY agents (pbx_id, agent_dn, valid_from, display_name) "
-                                "FROM STDIN") as copy:
-            for a in range(queues * 5):
-                copy.write_row((PBX, str(1000 + a), start - timedelta(days=400), f"Agent {a}"))
-        with conn.cursor().copy(
-                "COPY queue_kpi_15m (pbx_id, queue_dn, bucket, minutes, offered, answered, "
-                "abandoned, short_abandoned, transferred, answered_in_sla, max_wait_s, "
-                "wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count) "
-                "FROM STDIN") as copy:
-            for q in range(queues):
-                dn = str(8000 + q)
-                for s in range(slots):
-                    n = (s * 7 + q) % 13
-                    copy.write_row((PBX, dn, start + timedelta(minutes=15 * s), 15, 20 + n,
-                                    15 + n % 5, 4, 1, n % 2, 12 + n % 4, 30.0 + n,
-                                    180.0 + 3 * n, 90.0 + n, 2700.0 + 10 * n, 15 + n % 5))
-        counts["queue_kpi_15m"] = queues * slots
-        visits = 0
-        with conn.cursor().copy(
-                "COPY queue_calls (pbx_id, call_key, queue_dn, entered_at, answered_at, "
-                "ended_at, outcome, wait_s, talk_s, agent_dn, source) FROM STDIN") as copy:
-            step = timedelta(minutes=visit_minutes)
-            for q in range(queues):
-                dn = str(8000 + q)
-                at = start + timedelta(seconds=q)
-                i = 0
-                while at < start + timedelta(days=days):
-                    wait = float((i * 17 + q) % 150)
-                    if i % 5 == 0:
-                        row = (PBX, f"{q}-{i}", dn, at, None, at + timedelta(seconds=wait),
-                               "abandoned", wait, None, None, "live")
-                    else:
-                        answer = at + timedelta(seconds=wait)
-                        row = (PBX, f"{q}-{i}", dn, at, answer, answer + timedelta(seconds=180),
-                               "answered", wait, 180.0, str(1000 + q * 5 + i % 5), "live")
-                    copy.write_row(row)
-                    at += step
-                    i += 1
-                    visits += 1
-        counts["queue_calls"] = visits
-        with conn.cursor().copy("COPY agent_states (pbx_id, agent_dn, ts, queue_status) "
-                                "FROM STDIN") as copy:
-            for a in range(queues * 5):
-                for d in range(days):
-                    day = start + timedelta(days=d, hours=8)
-                    copy.write_row((PBX, str(1000 + a), day, "LoggedIn"))
-                    copy.write_row((PBX, str(1000 + a), day + timedelta(hours=8), "LoggedOut"))
-        counts["agent_states"] = queues * 5 * days * 2
-        conn.execute("ANALYZE")
+        conn.execute("SET session_replication_role = replica")  # a bulk load: no triggers
+        conn.execute(text.encode())
+        conn.execute("SET session_replication_role = origin")
+        for rollup in ("queue_kpi_15m", "queue_kpi_hourly"):
+            conn.execute("SELECT queuepulse_rollup_kpi(%s, %s, NULL, '-infinity', 'infinity')",
+                         (rollup, PBX))
+        conn.execute("VACUUM ANALYZE")
+        counts = {}
+        for table in ("queue_kpi_15m", "queue_calls", "agent_states"):
+            row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+            counts[table] = int(row[0]) if row else 0
     return counts
 
 
@@ -136,8 +91,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="runs per query (default 20)")
     parser.add_argument("--days", type=int, default=30, help="days of data (default 30)")
     parser.add_argument("--queues", type=int, default=100, help="queues (default 100)")
-    parser.add_argument("--visit-minutes", type=int, default=6,
-                        help="one queue visit per queue every N minutes (default 6)")
+    parser.add_argument("--visit-every-s", type=int, default=120,
+                        help="one queue visit per queue every N seconds (default 120)")
+    parser.add_argument("--state-every-min", type=int, default=10,
+                        help="one agent_states row per agent every N minutes (default 10)")
+    parser.add_argument("--jit", choices=["on", "off"], default="off",
+                        help="PostgreSQL JIT in the report sessions (default off, as "
+                             "`queuepulse report` runs them)")
     parser.add_argument("--cli-runs", type=int, default=3,
                         help="runs of `queuepulse report interval` (default 3)")
     args = parser.parse_args()
@@ -149,15 +109,16 @@ def main() -> None:
             upgrade(conn, incremental, idempotent)
         cluster.ensure_login_role(READER, member_of=["queuepulse_reader"])
         began = time.perf_counter()
-        counts = fill(dsn, args.days, args.queues, args.visit_minutes)
+        counts = fill(dsn, args)
         print(f"filled in {time.perf_counter() - began:.1f} s: "
               + ", ".join(f"{t} {n:,} rows" for t, n in counts.items()))
         reader = dsn_with(dsn, user=READER)
-        engine = engine_for(reader, read_only=True)
-        end_day = FIRST_DAY + timedelta(days=args.days)
-        day = (date(2026, 10, 20), date(2026, 10, 21))
-        month = (FIRST_DAY, end_day)
-        one = ["8000"]
+        engine = engine_for(reader, read_only=True, jit=args.jit == "on")
+        today = datetime.now(UTC).astimezone(ZoneInfo(TZ)).date()
+        first_day, end_day = today - timedelta(days=args.days - 1), today
+        day = (today - timedelta(days=1), today)
+        month = (first_day, end_day)
+        one = ["8007"]
         results: list[tuple[str, str, float, float, int]] = []
         with engine.connect() as conn:
             def bounds(span: tuple[date, date]) -> tuple[datetime, datetime]:
@@ -180,6 +141,8 @@ def main() -> None:
                  lambda: reports.daily_report(conn, PBX, one, *month, tz="UTC")),
                 ("agent_report", "1 day, all agents",
                  lambda: reports.agent_report(conn, PBX, None, *day)),
+                ("agent_report", "month, 1 agent",
+                 lambda: reports.agent_report(conn, PBX, ["1007"], *month)),
                 ("abandon_curve", "1 day, all queues",
                  lambda: reports.abandon_curve(conn, PBX, None, *day)),
                 ("abandon_curve", "month, 1 queue",
@@ -206,7 +169,7 @@ def main() -> None:
                 began = time.perf_counter()
                 subprocess.run(
                     [sys.executable, "-m", "queuepulse.cli", "report", "interval",
-                     "--since", FIRST_DAY.isoformat(), "--until", end_day.isoformat(),
+                     "--since", first_day.isoformat(), "--until", end_day.isoformat(),
                      "--dsn", reader, "-o", str(out), "--no-progress"],
                     check=True, env=env, cwd=ROOT, capture_output=True)
                 walls.append(time.perf_counter() - began)

@@ -250,7 +250,8 @@ def handle(args: argparse.Namespace) -> int:
     settings = load_settings()
     pbx = args.pbx or settings.pbx.pbx_id
     dsn = args.dsn or settings.db.reader_dsn or settings.db.dsn
-    engine = engine_for(dsn, read_only=True, application_name="queuepulse-report")
+    # JIT off: it compiles the report views' large plans for seconds on each query
+    engine = engine_for(dsn, read_only=True, jit=False, application_name="queuepulse-report")
     try:
         with engine.connect() as conn:
             if not reports.known_pbx(conn, pbx):
