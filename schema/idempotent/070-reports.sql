@@ -356,26 +356,38 @@ WITH abandons AS (
     LEFT JOIN pbx_sites s ON s.pbx_id = c.pbx_id
     CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
     WHERE c.outcome = 'abandoned' AND c.ended_at IS NOT NULL
+), per_band AS (
+    SELECT pbx_id, queue_dn, local_date, band, count(*) AS n
+    FROM abandons GROUP BY pbx_id, queue_dn, local_date, band
 ), days AS (
-    -- one row per queue and day with the bands of its abandons (read once, so that filters
-    -- on pbx_id, queue_dn and local_date reach queue_calls)
-    SELECT pbx_id, queue_dn, local_date, array_agg(band) AS bands
-    FROM abandons GROUP BY pbx_id, queue_dn, local_date
-), curve AS (
-    SELECT d.pbx_id, d.queue_dn, d.local_date, b.band,
-           (SELECT count(*) FROM unnest(d.bands) AS x(band) WHERE x.band = b.band)
-               AS abandoned,
-           cardinality(d.bands) AS total
-    FROM days d
-    CROSS JOIN generate_series(0, 120, 10) AS b(band)
+    -- one row per queue and day with its abandons per band (each step read once, so that
+    -- filters on pbx_id, queue_dn and local_date reach queue_calls)
+    SELECT pbx_id, queue_dn, local_date, sum(n)::bigint AS total,
+           ARRAY[
+                 coalesce(sum(n) FILTER (WHERE band = 0), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 10), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 20), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 30), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 40), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 50), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 60), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 70), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 80), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 90), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 100), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 110), 0)::bigint,
+                 coalesce(sum(n) FILTER (WHERE band = 120), 0)::bigint
+           ] AS counts
+    FROM per_band GROUP BY pbx_id, queue_dn, local_date
 )
-SELECT pbx_id, queue_dn, local_date, band AS wait_from_s,
-       CASE WHEN band < 120 THEN band + 10 END AS wait_to_s,
-       abandoned,
-       (sum(abandoned) OVER w)::bigint AS cumulative_abandoned,
-       (100 * sum(abandoned) OVER w / total)::double precision AS cumulative_pct
-FROM curve
-WINDOW w AS (PARTITION BY pbx_id, queue_dn, local_date ORDER BY band);
+SELECT d.pbx_id, d.queue_dn, d.local_date, ((u.i - 1) * 10)::integer AS wait_from_s,
+       CASE WHEN u.i < 13 THEN (u.i * 10)::integer END AS wait_to_s,
+       u.abandoned,
+       (sum(u.abandoned) OVER w)::bigint AS cumulative_abandoned,
+       (100 * sum(u.abandoned) OVER w / d.total)::double precision AS cumulative_pct
+FROM days d
+CROSS JOIN LATERAL unnest(d.counts) WITH ORDINALITY AS u(abandoned, i)
+WINDOW w AS (PARTITION BY d.pbx_id, d.queue_dn, d.local_date ORDER BY u.i);
 
 COMMENT ON VIEW report_abandon_curve IS
     'Abandon curve: how long callers waited before hanging up. One row per PBX, queue, local '
@@ -474,14 +486,8 @@ FROM pbx_queue_reports r
 LEFT JOIN pbx_sites s ON s.pbx_id = r.pbx_id
 CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
 CROSS JOIN LATERAL (
-    -- the whole quarter-hours inside the period: [first_slot, last_slot)
-    SELECT queuepulse_kpi_slot(INTERVAL '15 minutes', r.period_from - INTERVAL '1 microsecond')
-               + INTERVAL '15 minutes' AS first_slot,
-           queuepulse_kpi_slot(INTERVAL '15 minutes', r.period_to) AS last_slot
-) q
-CROSS JOIN LATERAL (
     -- whole quarter-hours of the period from queue_kpi_15m, the minutes at its ends from
-    -- queue_kpi_1m (each range read by the index): exact for any period
+    -- queue_kpi_1m: exact for any period
     SELECT coalesce(sum(k.offered), 0) AS offered, coalesce(sum(k.answered), 0) AS answered,
            coalesce(sum(k.abandoned), 0) AS abandoned,
            coalesce(sum(k.short_abandoned), 0) AS short_abandoned,
@@ -490,18 +496,16 @@ CROSS JOIN LATERAL (
         SELECT f.offered, f.answered, f.abandoned, f.short_abandoned, f.answered_in_sla
         FROM queue_kpi_15m f
         WHERE f.pbx_id = r.pbx_id AND f.queue_dn = r.queue_dn
-          AND f.bucket >= q.first_slot AND f.bucket < q.last_slot
+          AND f.bucket >= r.period_from AND f.bucket + INTERVAL '15 minutes' <= r.period_to
         UNION ALL
         SELECT m.offered, m.answered, m.abandoned, m.short_abandoned, m.answered_in_sla
         FROM queue_kpi_1m m
         WHERE m.pbx_id = r.pbx_id AND m.queue_dn = r.queue_dn
-          AND m.bucket >= r.period_from AND m.bucket < least(q.first_slot, r.period_to)
-        UNION ALL
-        SELECT m.offered, m.answered, m.abandoned, m.short_abandoned, m.answered_in_sla
-        FROM queue_kpi_1m m
-        WHERE m.pbx_id = r.pbx_id AND m.queue_dn = r.queue_dn
-          AND m.bucket >= greatest(q.last_slot, q.first_slot, r.period_from)
-          AND m.bucket < r.period_to
+          AND m.bucket >= r.period_from AND m.bucket < r.period_to
+          AND (m.bucket < queuepulse_kpi_slot(INTERVAL '15 minutes',
+                                              r.period_from - INTERVAL '1 microsecond')
+                          + INTERVAL '15 minutes'
+               OR m.bucket >= queuepulse_kpi_slot(INTERVAL '15 minutes', r.period_to))
     ) k
 ) o;
 

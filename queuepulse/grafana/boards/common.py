@@ -156,12 +156,21 @@ QUARTER_HOURLY = "queue_kpi_15m"
 """The 15-minute rollup: local days of any site time zone are exact sums of its rows."""
 
 
-def site_today(column: str, pbx: str = "pbx_id") -> str:
-    """``column`` (a UTC time) falls in today at the PBX's site: since local midnight in its
-    ``pbx_sites`` time zone. The constant bound (a local day lasts at most 25 hours) lets the
-    planner use the time index; the per-PBX one cuts the day."""
-    return (f"{column} > now() - interval '26 hours' "
-            f"AND {column} >= queuepulse_site_today({pbx})")
+def site_today_join(alias: str) -> str:
+    """``JOIN`` ``t``: ``t.since``, the start of today at the site of each chosen PBX (local
+    midnight in its ``pbx_sites`` time zone), computed once per PBX, for the rows of ``alias``."""
+    return (
+        "JOIN (SELECT p.pbx_id, queuepulse_site_today(p.pbx_id) AS since FROM (SELECT DISTINCT "
+        "pbx_id FROM queues WHERE valid_to IS NULL AND pbx_id IN ($pbx)) p) t "
+        f"ON t.pbx_id = {alias}.pbx_id"
+    )
+
+
+def site_today(column: str) -> str:
+    """``column`` (a UTC time) falls in today at its PBX's site (``t`` of
+    :func:`site_today_join`). The constant bound (a local day lasts at most 25 hours) lets the
+    planner use the time index; ``t.since`` cuts the day."""
+    return f"{column} > now() - interval '26 hours' AND {column} >= t.since"
 
 
 def dashboard_link(uid: str, params: str) -> str:

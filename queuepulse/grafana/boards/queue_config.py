@@ -13,7 +13,6 @@ from queuepulse.grafana.boards.common import (
     QUARTER_HOURLY,
     base_dashboard,
     queue_label,
-    site_today,
     sla_pct,
 )
 from queuepulse.grafana.ids import QUEUE_CONFIG_UID
@@ -58,7 +57,8 @@ def queues() -> table.Panel:
                           AND s.queue_status IS DISTINCT FROM 'LoggedIn') AS "Logged out",
                        (SELECT {sla_pct('k')} FROM {QUARTER_HOURLY} k
                         WHERE k.pbx_id = q.pbx_id AND k.queue_dn = q.queue_dn
-                          AND {site_today("k.bucket", "q.pbx_id")}) AS "SLA % today",
+                          AND k.bucket > now() - interval '26 hours'
+                          AND k.bucket >= queuepulse_site_today(q.pbx_id)) AS "SLA % today",
                        q.valid_from AS "Changed"
                 FROM queues q
                 WHERE {CURRENT_QUEUES} AND q.pbx_id IN ($pbx) AND q.queue_dn IN ($queue)

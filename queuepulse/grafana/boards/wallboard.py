@@ -27,7 +27,6 @@ from queuepulse.grafana.boards.common import (
     AGENT_STATE_COLOURS,
     FRESH,
     QUARTER_HOURLY,
-    QUEUE_FILTER,
     abandon_pct,
     aht_s,
     asa_s,
@@ -38,6 +37,7 @@ from queuepulse.grafana.boards.common import (
     queue_filter,
     queue_label,
     site_today,
+    site_today_join,
     sla_pct,
 )
 from queuepulse.grafana.boards.staffing import expected_wait_join, next_30_min_panel
@@ -66,8 +66,9 @@ _NOW = f"""
     WHERE {queue_filter("q")}"""
 
 _TODAY = f"""
-    FROM {QUARTER_HOURLY}
-    WHERE {site_today("bucket")} AND {QUEUE_FILTER}"""
+    FROM {QUARTER_HOURLY} k
+    {site_today_join("k")}
+    WHERE {site_today("k.bucket")} AND {queue_filter("k")}"""
 
 
 def _live(expr: str, name: str) -> str:
@@ -268,13 +269,14 @@ QUEUE_TABLE_SQL = f"""
       HAVING NOT q.stale
     ) s ON true
     LEFT JOIN (
-      SELECT pbx_id, queue_dn, sum(offered) AS offered, sum(answered) AS answered,
+      SELECT k.pbx_id, k.queue_dn, sum(offered) AS offered, sum(answered) AS answered,
              sum(abandoned) AS abandoned, sum(transferred) AS transferred,
              {sla_pct()} AS sla_pct, {abandon_pct()} AS abandon_pct, {asa_s()} AS asa_s,
              {aht_s()} AS aht_s
-      FROM {QUARTER_HOURLY}
-      WHERE {site_today("bucket")} AND {QUEUE_FILTER}
-      GROUP BY pbx_id, queue_dn
+      FROM {QUARTER_HOURLY} k
+      {site_today_join("k")}
+      WHERE {site_today("k.bucket")} AND {queue_filter("k")}
+      GROUP BY k.pbx_id, k.queue_dn
     ) k ON k.pbx_id = q.pbx_id AND k.queue_dn = q.queue_dn
     WHERE {queue_filter("q")}
     ORDER BY CASE WHEN NOT q.stale THEN q.waiting ELSE -1 END DESC, q.pbx_id, q.queue_dn
@@ -422,6 +424,7 @@ AGENT_BOARD_SQL = f"""
            coalesce(c.answered, 0) AS "Answered today"
     FROM agent_now a
     {fresh_join("a")}
+    {site_today_join("a")}
     JOIN agents ag ON ag.pbx_id = a.pbx_id AND ag.agent_dn = a.agent_dn AND ag.valid_to IS NULL
     CROSS JOIN LATERAL (
       SELECT string_agg(m.queue_dn, ', ' ORDER BY m.queue_dn) AS queues,
@@ -433,7 +436,7 @@ AGENT_BOARD_SQL = f"""
       SELECT count(*) AS answered
       FROM queue_calls c
       WHERE c.pbx_id = a.pbx_id AND c.agent_dn = a.agent_dn AND c.outcome = 'answered'
-        AND {site_today("c.entered_at", "a.pbx_id")}
+        AND {site_today("c.entered_at")}
     ) c ON true
     WHERE a.pbx_id IN ($pbx) AND m.chosen
     ORDER BY array_position(ARRAY['free', 'talking', 'away', 'logged out', 'offline'],

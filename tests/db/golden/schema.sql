@@ -1101,38 +1101,37 @@ CREATE VIEW public.report_abandon_curve WITH (security_invoker='true') AS
              LEFT JOIN public.pbx_sites s ON ((s.pbx_id = c.pbx_id)))
              CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
           WHERE ((c.outcome = 'abandoned'::text) AND (c.ended_at IS NOT NULL))
-        ), days AS (
+        ), per_band AS (
          SELECT abandons.pbx_id,
             abandons.queue_dn,
             abandons.local_date,
-            array_agg(abandons.band) AS bands
+            abandons.band,
+            count(*) AS n
            FROM abandons
-          GROUP BY abandons.pbx_id, abandons.queue_dn, abandons.local_date
-        ), curve AS (
-         SELECT d.pbx_id,
-            d.queue_dn,
-            d.local_date,
-            b.band,
-            ( SELECT count(*) AS count
-                   FROM unnest(d.bands) x(band)
-                  WHERE (x.band = b.band)) AS abandoned,
-            cardinality(d.bands) AS total
-           FROM (days d
-             CROSS JOIN generate_series(0, 120, 10) b(band))
+          GROUP BY abandons.pbx_id, abandons.queue_dn, abandons.local_date, abandons.band
+        ), days AS (
+         SELECT per_band.pbx_id,
+            per_band.queue_dn,
+            per_band.local_date,
+            (sum(per_band.n))::bigint AS total,
+            ARRAY[(COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 0)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 10)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 20)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 30)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 40)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 50)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 60)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 70)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 80)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 90)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 100)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 110)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 120)), (0)::numeric))::bigint] AS counts
+           FROM per_band
+          GROUP BY per_band.pbx_id, per_band.queue_dn, per_band.local_date
         )
- SELECT curve.pbx_id,
-    curve.queue_dn,
-    curve.local_date,
-    curve.band AS wait_from_s,
+ SELECT d.pbx_id,
+    d.queue_dn,
+    d.local_date,
+    (((u.i - 1) * 10))::integer AS wait_from_s,
         CASE
-            WHEN (curve.band < 120) THEN (curve.band + 10)
+            WHEN (u.i < 13) THEN ((u.i * 10))::integer
             ELSE NULL::integer
         END AS wait_to_s,
-    curve.abandoned,
-    (sum(curve.abandoned) OVER w)::bigint AS cumulative_abandoned,
-    ((((100)::numeric * sum(curve.abandoned) OVER w) / (curve.total)::numeric))::double precision AS cumulative_pct
-   FROM curve
-  WINDOW w AS (PARTITION BY curve.pbx_id, curve.queue_dn, curve.local_date ORDER BY curve.band);
+    u.abandoned,
+    (sum(u.abandoned) OVER w)::bigint AS cumulative_abandoned,
+    ((((100)::numeric * sum(u.abandoned) OVER w) / (d.total)::numeric))::double precision AS cumulative_pct
+   FROM (days d
+     CROSS JOIN LATERAL unnest(d.counts) WITH ORDINALITY u(abandoned, i))
+  WINDOW w AS (PARTITION BY d.pbx_id, d.queue_dn, d.local_date ORDER BY u.i);
 
 
 --
@@ -1284,11 +1283,9 @@ CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
     (o.answered - r.answered_count) AS answered_diff,
     (o.abandoned - r.abandoned_count) AS abandoned_diff,
     ((((100)::double precision * (o.answered_in_sla)::double precision) / (NULLIF(((o.answered + o.abandoned) - o.short_abandoned), 0))::double precision) - r.sla_pct) AS sla_pct_diff
-   FROM ((((public.pbx_queue_reports r
+   FROM (((public.pbx_queue_reports r
      LEFT JOIN public.pbx_sites s ON ((s.pbx_id = r.pbx_id)))
      CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
-     CROSS JOIN LATERAL ( SELECT (public.queuepulse_kpi_slot('00:15:00'::interval, (r.period_from - '00:00:00.000001'::interval)) + '00:15:00'::interval) AS first_slot,
-            public.queuepulse_kpi_slot('00:15:00'::interval, r.period_to) AS last_slot) q)
      CROSS JOIN LATERAL ( SELECT COALESCE(sum(k.offered), (0)::bigint) AS offered,
             COALESCE(sum(k.answered), (0)::bigint) AS answered,
             COALESCE(sum(k.abandoned), (0)::bigint) AS abandoned,
@@ -1300,7 +1297,7 @@ CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
                     f.short_abandoned,
                     f.answered_in_sla
                    FROM public.queue_kpi_15m f
-                  WHERE ((f.pbx_id = r.pbx_id) AND (f.queue_dn = r.queue_dn) AND (f.bucket >= q.first_slot) AND (f.bucket < q.last_slot))
+                  WHERE ((f.pbx_id = r.pbx_id) AND (f.queue_dn = r.queue_dn) AND (f.bucket >= r.period_from) AND ((f.bucket + '00:15:00'::interval) <= r.period_to))
                 UNION ALL
                  SELECT m.offered,
                     m.answered,
@@ -1308,15 +1305,7 @@ CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
                     m.short_abandoned,
                     m.answered_in_sla
                    FROM public.queue_kpi_1m m
-                  WHERE ((m.pbx_id = r.pbx_id) AND (m.queue_dn = r.queue_dn) AND (m.bucket >= r.period_from) AND (m.bucket < LEAST(q.first_slot, r.period_to)))
-                UNION ALL
-                 SELECT m.offered,
-                    m.answered,
-                    m.abandoned,
-                    m.short_abandoned,
-                    m.answered_in_sla
-                   FROM public.queue_kpi_1m m
-                  WHERE ((m.pbx_id = r.pbx_id) AND (m.queue_dn = r.queue_dn) AND (m.bucket >= GREATEST(q.last_slot, q.first_slot, r.period_from)) AND (m.bucket < r.period_to))) k) o);
+                  WHERE ((m.pbx_id = r.pbx_id) AND (m.queue_dn = r.queue_dn) AND (m.bucket >= r.period_from) AND (m.bucket < r.period_to) AND ((m.bucket < (public.queuepulse_kpi_slot('00:15:00'::interval, (r.period_from - '00:00:00.000001'::interval)) + '00:15:00'::interval)) OR (m.bucket >= public.queuepulse_kpi_slot('00:15:00'::interval, r.period_to))))) k) o);
 
 
 --
