@@ -17,7 +17,7 @@ from queuepulse.logs import configure_logging
 
 COMMAND_MODULES: tuple[str, ...] = (
     "simulate", "db", "run", "record", "replay", "grafana", "targets", "demo", "queues",
-    "staffing",
+    "staffing", "report",
 )
 
 

@@ -141,6 +141,11 @@ class DatabaseSettings(BaseModel):
         description="libpq connection string of a member of queuepulse_retention (or the "
         "owner): 'db retention' and 'run live' apply the retention with it; the writer may not.",
     )
+    reader_dsn: SecretStr | None = Field(
+        None,
+        description="libpq connection string of a member of queuepulse_reader (SELECT only): "
+        "'queuepulse report' reads with it; unset: the writer's dsn, in read-only sessions.",
+    )
     data_dir: Path = Field(
         Path(".queuepulse/pgdata"), description="Data directory of the local demo cluster."
     )
