@@ -65,15 +65,16 @@ class PbxSettings(BaseModel):
     time_zone: str = Field(
         "UTC", description="IANA time zone of the site (e.g. Europe/Berlin), stored in "
         "pbx_sites when a flow starts: the report views' local days and intervals, the wall "
-        "board's \"today\", forecast days and quarter-hours are this PBX's local ones.",
+        "board's \"today\", forecast days and quarter-hours are this PBX's local ones. Unset: "
+        "the PBX's own office-hours time zone where its XAPI gives one, else UTC.",
     )
 
     @property
     def site_time_zone(self) -> tuple[str, Literal["setting", "default"]]:
-        """The site's time zone and where it came from: ``setting`` when
+        """The site's time zone as far as the settings know it: ``setting`` when
         QUEUEPULSE_PBX__TIME_ZONE (or a PBX file's ``time_zone``) was given, else ``default``
-        (UTC; the PBX's own office-hours zone, XAPI ``GET /OfficeHours`` ``TimeZoneId``, is not
-        read)."""
+        (UTC). The flows that ask the PBX put its own office-hours zone before the default
+        (:func:`queuepulse.store.sites.resolve_site_zone`)."""
         return self.time_zone, "setting" if "time_zone" in self.model_fields_set else "default"
 
     @field_validator("time_zone")

@@ -262,9 +262,9 @@ pbx_sites = Table(
     metadata,
     Column('pbx_id', TEXT(), primary_key=True, nullable=False, comment='The PBX (QUEUEPULSE_PBX__PBX_ID), as in every table.'),
     Column('time_zone', TEXT(), nullable=False, comment='IANA time zone name of the site (e.g. Europe/Berlin, Asia/Kolkata, UTC).'),
-    Column('time_zone_source', TEXT(), nullable=False, comment='Where time_zone came from: setting (QUEUEPULSE_PBX__TIME_ZONE was set) or default (it was not: UTC).'),
+    Column('time_zone_source', TEXT(), nullable=False, comment="Where time_zone came from: setting (QUEUEPULSE_PBX__TIME_ZONE was set), pbx (it was not; the PBX's own office-hours zone, XAPI OfficeHours.TimeZoneId) or default (neither: UTC)."),
     Column('updated_at', TIMESTAMP(timezone=True), nullable=False, comment='When a flow last wrote this row (UTC).'),
-    comment='The site of each PBX: its IANA time zone, in which the report views (report_*) and the day-level figures ("today") cut local days and intervals. Written by the flows (run live, demo, replay, run sync) when they start for the PBX, from the setting QUEUEPULSE_PBX__TIME_ZONE (UTC when unset; the PBX\'s own office-hours time zone is not read). Not a hypertable: configuration, one row per PBX, updated in place. A PBX without a row is reported in UTC (queuepulse_site_tz).',
+    comment='The site of each PBX: its IANA time zone, in which the report views (report_*) and the day-level figures ("today") cut local days and intervals. Written by the flows (run live, demo, replay, run sync) when they start for the PBX: the setting QUEUEPULSE_PBX__TIME_ZONE when given, else the PBX\'s own office-hours time zone (XAPI GET /OfficeHours TimeZoneId, read by run sync and the start of run live/demo), else UTC; a UTC default never replaces the PBX\'s own zone. Not a hypertable: configuration, one row per PBX, updated in place. A PBX without a row is reported in UTC (queuepulse_site_tz).',
     info={'kind': 'table'},
 )
 

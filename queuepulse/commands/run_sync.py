@@ -7,10 +7,15 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from queuepulse.commands.run import add_target_options, settings_from_args
 from queuepulse.health import CommandMetrics, DatabaseProbe
+
+if TYPE_CHECKING:
+    from queuepulse.settings import PbxSettings
+    from queuepulse.store.sites import PbxZoneClient
+    from queuepulse.store.writers import BatchWriter
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +56,7 @@ def handle(args: argparse.Namespace) -> int:
 async def _main(args: argparse.Namespace) -> int:
     from queuepulse.config_sync import ConfigSync
     from queuepulse.domain.rules import Rules
-    from queuepulse.schedule import utcnow
     from queuepulse.store.config_writer import ConfigStore
-    from queuepulse.store.db import DatabaseUnavailableError
-    from queuepulse.store.sites import write_site
-    from queuepulse.store.writers import StoreWriteError
     from queuepulse.xapi.client import XapiClient
 
     settings = settings_from_args(args)
@@ -63,14 +64,8 @@ async def _main(args: argparse.Namespace) -> int:
     interval = args.interval or settings.pbx.sync_interval_s
     store = ConfigStore.from_dsn(settings.db.dsn)
     try:
-        # the sync starts for this PBX: its site time zone first (pbx_sites); a database not
-        # up yet is the sync's own retry business, not a reason to stop here
-        try:
-            await asyncio.to_thread(write_site, store.writer, settings.pbx, utcnow())
-        except (DatabaseUnavailableError, StoreWriteError) as exc:
-            log.warning("site time zone not written", extra={
-                "pbx_id": settings.pbx.pbx_id, "error": str(exc)})
         async with XapiClient(settings.pbx) as client:
+            await _write_site_zone(store.writer, settings.pbx, client)
             sync = ConfigSync(settings.pbx.pbx_id, client, store,
                               rules=Rules.from_settings(settings.rules))
             if args.once:
@@ -95,6 +90,25 @@ async def _main(args: argparse.Namespace) -> int:
             return 0
     finally:
         store.close()
+
+
+async def _write_site_zone(writer: BatchWriter, pbx: PbxSettings, client: PbxZoneClient) -> None:
+    """The sync starts for this PBX: write its site time zone (pbx_sites) first — the setting,
+    else the PBX's own (read here), else UTC. A database not up yet is the sync's own retry
+    business, not a reason to stop here."""
+    from queuepulse.schedule import utcnow
+    from queuepulse.store.db import DatabaseUnavailableError
+    from queuepulse.store.sites import resolve_site_zone, write_site
+    from queuepulse.store.writers import StoreWriteError
+
+    zone = await resolve_site_zone(pbx, client)
+    try:
+        await asyncio.to_thread(write_site, writer, pbx, utcnow(), zone)
+    except (DatabaseUnavailableError, StoreWriteError) as exc:
+        log.warning("site time zone not written", extra={"pbx_id": pbx.pbx_id, "error": str(exc)})
+        return
+    log.info("site time zone", extra={"pbx_id": pbx.pbx_id, "time_zone": zone[0],
+                                      "source": zone[1]})
 
 
 class SyncMetrics(CommandMetrics):

@@ -96,6 +96,10 @@ def register(subparsers: Any) -> None:
                         "or a JSON list (see docs/simulator.md; default: no faults)")
     p.add_argument("--pbx-id", default="default",
                    help="pbx_id written in truth rows (default: default)")
+    p.add_argument("--time-zone", default="UTC", metavar="ZONE",
+                   help="the PBX's own time zone (IANA name, e.g. Europe/Berlin), served as "
+                        "GET /OfficeHours TimeZoneId with its entry in GET /Defs/TimeZones; "
+                        "'none' = the PBX sets no zone (default UTC)")
     p.add_argument("--tenants", type=int, default=1,
                    help="serve this many PBXs on one port, PBX i under /pbx/i "
                         "(seeds seed+i, pbx ids pbx-i); default 1 (served at /)")
@@ -160,6 +164,7 @@ def build_config(args: argparse.Namespace) -> SimulatorConfig:
         raise ConfigError(str(exc)) from None
     if args.speed <= 0:
         raise ConfigError(f"--speed must be > 0, got {args.speed}")
+    time_zone = _time_zone(args.time_zone)
     return SimulatorConfig(
         model=model, start=start, speed=args.speed, manual_clock=args.manual_clock,
         warmup_s=args.warmup, clock_skew_s=args.clock_skew,
@@ -167,7 +172,24 @@ def build_config(args: argparse.Namespace) -> SimulatorConfig:
         client_secret=secret if secret is not None else new_client_secret(),
         extra_clients=extra_clients(args.extra_client),
         token_ttl_s=args.token_ttl, pbx_id=args.pbx_id, faults=faults, history_s=args.history,
+        time_zone=time_zone,
     )
+
+
+def _time_zone(text: str) -> str | None:
+    """``--time-zone``: an IANA name, or None for 'none'."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if text.lower() == "none":
+        return None
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"--time-zone {text!r} is not a known IANA time zone (e.g. Europe/Berlin, UTC), "
+            "or 'none'"
+        ) from None
+    return text
 
 
 def extra_clients(specs: list[str]) -> tuple[tuple[str, str], ...]:

@@ -164,7 +164,9 @@ class PbxStepper:
             new_state, out = self._known(state, item)
         if self.sites is not None and item.pbx_id not in self._sites_written:
             # The flow started for this PBX (in this process: a restart from a snapshot
-            # writes it again, so a changed setting takes effect): its site row first.
+            # writes it again, so a changed setting takes effect): its site row first, from
+            # the setting alone; without one it is the UTC default, which the upsert never lets
+            # replace the PBX's own zone that start-up or `run sync` read (store/sites.py).
             self._sites_written.add(item.pbx_id)
             at = datetime.fromtimestamp(self.clock(), UTC)
             out = replace(out, rows=(site_row(item.pbx_id, self.sites(item.pbx_id), at),

@@ -11,6 +11,10 @@ instead of a traceback from the poller thread. For each PBX it:
 3. unless the flow runs with ``write_config=False``, writes the configuration as one sync
    (:class:`queuepulse.config_sync.ConfigSync`: dimension rows with validity times and the agents'
    states) in its own transaction.
+4. writes the PBX's site time zone (``pbx_sites``, :mod:`queuepulse.store.sites`): the setting
+   ``QUEUEPULSE_PBX__TIME_ZONE`` when given, else the PBX's own office-hours zone read here
+   once, else UTC. The flow's own write of the row (its first item, from the setting alone)
+   never replaces a zone read from the PBX with the UTC default.
 
 Step 3 takes the initial configuration — about 16,000 dimension rows and 5,000 agent states at
 10x scale — off the poll path: the poller's known-configuration load then reads it back, and the
@@ -51,6 +55,7 @@ async def _prepare_one(
     from queuepulse.config_sync import ConfigSync
     from queuepulse.store.config_writer import ConfigStore
     from queuepulse.store.db import DatabaseUnavailableError
+    from queuepulse.store.sites import resolve_site_zone, write_site
     from queuepulse.store.writers import StoreWriteError
 
     store = ConfigStore.from_dsn(dsn) if dsn is not None else None
@@ -77,6 +82,8 @@ async def _prepare_one(
                         "queues": result.queues, "agents": result.agents})
                 else:
                     await asyncio.to_thread(store.load, pbx.pbx_id)
+                zone = await resolve_site_zone(pbx, client)
+                await asyncio.to_thread(write_site, store.writer, pbx, utcnow(), zone)
             except (StoreWriteError, DatabaseUnavailableError) as exc:
                 raise SetupError(
                     f"PBX {pbx.pbx_id!r}: the database is not usable: {exc}"

@@ -40,18 +40,22 @@ from queuepulse.simulator.views import (
     ACTIVE_CALL_FIELDS,
     CALL_HISTORY_FIELDS,
     CALL_LOG_FIELDS,
+    OFFICE_HOURS_FIELDS,
     QUEUE_AGENT_FIELDS,
     QUEUE_FIELDS,
     SYSTEM_STATUS_FIELDS,
+    TIME_ZONE_FIELDS,
     USER_FIELDS,
     USER_SECRET_FIELDS,
     active_call_row,
     call_history_row,
     call_log_row,
+    office_hours,
     queue_agents,
     queue_entity,
     queue_managers,
     system_status,
+    time_zones,
     user_entity,
 )
 from queuepulse.simulator.write_validation import validate_body
@@ -92,6 +96,8 @@ _ROUTES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"^/Users\((?P<id>-?\d+)\)$"), "PATCH", "UpdateUser"),
     (re.compile(r"^/Users\(Number=(?P<number>.*)\)$", re.S), "GET", "Users"),
     (re.compile(r"^/SystemStatus$"), "GET", "SystemStatus"),
+    (re.compile(r"^/OfficeHours$"), "GET", "OfficeHours"),
+    (re.compile(r"^/Defs/TimeZones$"), "GET", "TimeZones"),
     (re.compile(r"^/Report(?P<x>\w+)/Pbx\.Get(?P<y>\w+)Data\((?P<args>.*)\)$", re.S), "GET",
      "Report"),
 ]
@@ -342,6 +348,13 @@ class SimulatorApp:
             if endpoint == "SystemStatus":
                 row = system_status(engine, sim.config.version, sim.config.fqdn)
                 return _dump(_select_one(row, params, SYSTEM_STATUS_FIELDS))
+            if endpoint == "OfficeHours":
+                row = office_hours(sim.config.time_zone)
+                return _dump(_select_one(row, params, OFFICE_HOURS_FIELDS))
+            if endpoint == "TimeZones":
+                opts = parse_options(params, TIME_ZONE_FIELDS)
+                page, total = apply_options(time_zones(sim.config.time_zone), opts)
+                return _dump(collection(page, total, opts))
             # a report function
             x, y = match.group("x"), match.group("y")
             if x != y or x not in REPORTS:

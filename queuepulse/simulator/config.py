@@ -42,6 +42,9 @@ class SimulatorConfig:
     faults: tuple[FaultRule, ...] = ()
     fault_seed: int = 0
     version: str = "20.0.10.1000"
+    #: The PBX's own time zone (IANA name), served as its office hours' ``TimeZoneId`` (an Id
+    #: of ``/Defs/TimeZones``); None = the PBX sets none (``TimeZoneId`` null).
+    time_zone: str | None = "UTC"
     fqdn: str = "sim.queuepulse.local"
     #: Wall seconds between background model advances while serving (0 = only on requests).
     background_tick_s: float = 0.25

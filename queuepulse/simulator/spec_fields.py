@@ -66,6 +66,14 @@ SYSTEM_STATUS_PROPERTIES: frozenset[str] = frozenset({
     "TrunksTotal", "UserExtensions", "Version", "VoicemailQuotaReached", "VoicemailStopped",
 })
 
+OFFICE_HOURS_PROPERTIES: frozenset[str] = frozenset({
+    "BreakTime", "Hours", "OfficeHolidays", "SystemLanguage", "TimeZoneId",
+})
+"""Pbx.OfficeHours (the ``/OfficeHours`` singleton; the full OpenAPI document, not the subset)."""
+
+TIME_ZONE_PROPERTIES: frozenset[str] = frozenset({"IanaName", "Id", "Name", "WindowsName"})
+"""Pbx.TimeZone (``/Defs/TimeZones``; the full OpenAPI document, not the subset)."""
+
 CALL_HISTORY_PROPERTIES: frozenset[str] = frozenset({
     "CallAnswered", "CallTime", "DstCallerNumber", "DstDisplayName", "DstDn", "DstDnType",
     "DstExtendedDisplayName", "DstExternal", "DstId", "DstInternal", "DstParticipantId",

@@ -1,6 +1,6 @@
 """XAPI entity shapes of the simulated PBX (ActiveCall, Queue, QueueAgent, User, SystemStatus,
-CallHistoryView, CallLogData), as plain dicts in wire format; field names follow
-``queue-subset.json`` exactly.
+OfficeHours, TimeZone, CallHistoryView, CallLogData), as plain dicts in wire format; field names
+follow ``queue-subset.json`` (OfficeHours and TimeZone: the full OpenAPI document) exactly.
 """
 
 from __future__ import annotations
@@ -33,9 +33,11 @@ from queuepulse.simulator.spec_fields import (
     ACTIVE_CALL_PROPERTIES,
     CALL_HISTORY_PROPERTIES,
     CALL_LOG_PROPERTIES,
+    OFFICE_HOURS_PROPERTIES,
     QUEUE_AGENT_PROPERTIES,
     QUEUE_PROPERTIES,
     SYSTEM_STATUS_PROPERTIES,
+    TIME_ZONE_PROPERTIES,
     USER_PROPERTIES,
 )
 
@@ -198,6 +200,46 @@ def system_status(engine: Engine, version: str, fqdn: str) -> dict[str, Any]:
 
 
 SYSTEM_STATUS_FIELDS = SYSTEM_STATUS_PROPERTIES
+
+#: The time zones the simulated PBX lists (``/Defs/TimeZones``): Id, display name, Windows
+#: name, IANA name. A configured zone not among them is appended with the next Id.
+TIME_ZONES: tuple[tuple[str, str, str, str], ...] = (
+    ("1", "(UTC) Coordinated Universal Time", "UTC", "UTC"),
+    ("2", "(UTC+00:00) Dublin, Edinburgh, Lisbon, London", "GMT Standard Time",
+     "Europe/London"),
+    ("3", "(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna",
+     "W. Europe Standard Time", "Europe/Berlin"),
+    ("4", "(UTC+02:00) Athens, Bucharest", "GTB Standard Time", "Europe/Athens"),
+    ("5", "(UTC-05:00) Eastern Time (US & Canada)", "Eastern Standard Time", "America/New_York"),
+    ("6", "(UTC-06:00) Central Time (US & Canada)", "Central Standard Time", "America/Chicago"),
+    ("7", "(UTC-08:00) Pacific Time (US & Canada)", "Pacific Standard Time",
+     "America/Los_Angeles"),
+    ("8", "(UTC+05:30) Chennai, Kolkata, Mumbai, New Delhi", "India Standard Time",
+     "Asia/Kolkata"),
+    ("9", "(UTC+09:00) Osaka, Sapporo, Tokyo", "Tokyo Standard Time", "Asia/Tokyo"),
+    ("10", "(UTC+10:00) Canberra, Melbourne, Sydney", "AUS Eastern Standard Time",
+     "Australia/Sydney"),
+)
+
+
+def time_zones(zone: str | None) -> list[dict[str, Any]]:
+    """The Pbx.TimeZone items of ``/Defs/TimeZones`` (``zone``, the PBX's, always among them)."""
+    rows = [{"Id": i, "Name": name, "WindowsName": windows, "IanaName": iana}
+            for i, name, windows, iana in TIME_ZONES]
+    if zone is not None and all(r["IanaName"] != zone for r in rows):
+        rows.append({"Id": str(len(rows) + 1), "Name": zone, "WindowsName": zone,
+                     "IanaName": zone})
+    return rows
+
+
+def office_hours(zone: str | None) -> dict[str, Any]:
+    """The Pbx.OfficeHours singleton: the PBX's zone as ``TimeZoneId`` (null when unset)."""
+    zone_id = next((r["Id"] for r in time_zones(zone) if r["IanaName"] == zone), None)
+    return {"TimeZoneId": zone_id, "SystemLanguage": "en", "OfficeHolidays": []}
+
+
+OFFICE_HOURS_FIELDS = OFFICE_HOURS_PROPERTIES
+TIME_ZONE_FIELDS = TIME_ZONE_PROPERTIES
 
 
 def _party(prefix: str, party: tuple[int, str, int, str, str], participant: int) -> dict[str, Any]:

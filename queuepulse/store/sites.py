@@ -1,32 +1,64 @@
 """The site time zone of each PBX (``pbx_sites``), written when a flow starts for the PBX.
 
-The zone is the setting ``QUEUEPULSE_PBX__TIME_ZONE`` (or a PBX file's ``time_zone``), UTC when
-it is not set. The XAPI documents one zone of the PBX system itself, its office hours'
-(``GET /OfficeHours`` ``TimeZoneId``, an id of ``GET /Defs/TimeZones`` with its IANA name);
-queuepulse does not read it yet, so a site outside UTC sets the setting. The report views and
-the dashboards' "today" cut local days and intervals in this zone.
+The zone, first found wins (``time_zone_source``):
 
-The live flow (``run live``, ``demo``, ``replay``) writes a PBX's row with its first item
-(:class:`~queuepulse.live.pbx_step.PbxStepper`), through the flow's own sink; ``run sync``
-writes it once at start through its :class:`~queuepulse.store.writers.BatchWriter`.
+1. ``setting``: ``QUEUEPULSE_PBX__TIME_ZONE`` (or a PBX file's ``time_zone``) was given;
+2. ``pbx``: the PBX's own zone, its office hours' (``GET /OfficeHours`` ``TimeZoneId``, looked
+   up in ``GET /Defs/TimeZones`` for its IANA name; :meth:`XapiClient.get_pbx_time_zone`);
+3. ``default``: UTC.
+
+The report views and the dashboards' "today" cut local days and intervals in this zone.
+
+``run sync`` and the live service's start-up (:mod:`queuepulse.live.startup`, ``run live`` and
+``demo``) read the PBX's zone when the setting is absent and write the row through their
+:class:`~queuepulse.store.writers.BatchWriter` (:func:`write_site`). The live flow itself
+(``run live``, ``demo``, ``replay``) writes a PBX's row with its first item
+(:class:`~queuepulse.live.pbx_step.PbxStepper`) from the setting alone, without asking the
+PBX; the upsert (:data:`~queuepulse.store.tables.PBX_SITES`) never lets a ``default`` row
+replace a ``pbx`` one, so that write keeps the zone start-up or ``run sync`` read.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from queuepulse.errors import QueuepulseError
 from queuepulse.settings import PbxSettings
 from queuepulse.store.tables import PBX_SITES, TableRow
 
 if TYPE_CHECKING:
     from queuepulse.store.writers import BatchWriter
 
-__all__ = ["SiteZone", "site_row", "site_zones", "write_site"]
+__all__ = ["SiteZone", "resolve_site_zone", "site_row", "site_zones", "write_site"]
 
-SiteZone = tuple[str, Literal["setting", "default"]]
-"""A site's IANA time zone and its source (``setting`` or ``default``)."""
+log = logging.getLogger(__name__)
+
+SiteZone = tuple[str, Literal["setting", "pbx", "default"]]
+"""A site's IANA time zone and its source (``setting``, ``pbx`` or ``default``)."""
+
+
+class PbxZoneClient(Protocol):
+    """What :func:`resolve_site_zone` needs of the XAPI client."""
+
+    async def get_pbx_time_zone(self) -> str | None: ...
+
+
+async def resolve_site_zone(pbx: PbxSettings, client: PbxZoneClient) -> SiteZone:
+    """``pbx``'s site zone: the setting when given (the PBX is not asked), else the PBX's own
+    office-hours zone, else UTC. A failed read of the PBX's zone is logged and gives UTC
+    (``default``): it never stops a flow."""
+    zone = pbx.site_time_zone
+    if zone[1] == "setting":
+        return zone
+    try:
+        own = await client.get_pbx_time_zone()
+    except QueuepulseError as exc:
+        log.warning("PBX time zone not read", extra={"pbx_id": pbx.pbx_id, "error": str(exc)})
+        return zone
+    return (own, "pbx") if own is not None else zone
 
 
 def site_row(pbx_id: str, zone: SiteZone, at: datetime) -> TableRow:
@@ -49,8 +81,11 @@ def site_zones(
     return zone_of
 
 
-def write_site(writer: BatchWriter, pbx: PbxSettings, at: datetime) -> None:
-    """Upsert ``pbx``'s site row through ``writer`` (one transaction)."""
-    table, row = site_row(pbx.pbx_id, pbx.site_time_zone, at)
+def write_site(
+    writer: BatchWriter, pbx: PbxSettings, at: datetime, zone: SiteZone | None = None
+) -> None:
+    """Upsert ``pbx``'s site row through ``writer`` (one transaction): ``zone``
+    (:func:`resolve_site_zone`), by default the setting's (or UTC)."""
+    table, row = site_row(pbx.pbx_id, zone or pbx.site_time_zone, at)
     rows: list[Any] = [row]
     writer.write({table: rows})

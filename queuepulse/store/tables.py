@@ -306,9 +306,13 @@ PBX_SITES = TableSpec(
     name="pbx_sites",
     columns=("pbx_id", "time_zone", "time_zone_source", "updated_at"),
     key=("pbx_id",),
+    # the PBX's own zone (read by `run sync` or the live start-up) is never replaced by the
+    # UTC default of a flow that does not ask the PBX; a setting or a new PBX zone replaces it
+    where_sql="NOT (EXCLUDED.time_zone_source = 'default' AND t.time_zone_source = 'pbx')",
 )
 """The site time zone of each PBX (configuration, not a hypertable: its key is the PBX alone);
-a flow starting for the PBX rewrites its row (:mod:`queuepulse.store.sites`)."""
+a flow starting for the PBX rewrites its row (:mod:`queuepulse.store.sites`), except that a
+``default`` (UTC) row never replaces a ``pbx`` one."""
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec

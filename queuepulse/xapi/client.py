@@ -36,6 +36,8 @@ from queuepulse.xapi import report_calls as rc
 from queuepulse.xapi import reports as rp
 from queuepulse.xapi.auth import TokenManager
 from queuepulse.xapi.errors import (
+    ForbiddenError,
+    NotFoundError,
     PayloadError,
     UnavailableError,
     XapiError,
@@ -48,11 +50,13 @@ from queuepulse.xapi.models import (
     CallHistoryView,
     CallLogData,
     Collection,
+    OfficeHours,
     Page,
     Queue,
     QueueAgent,
     QueueManager,
     SystemStatus,
+    TimeZone,
     User,
 )
 from queuepulse.xapi.odata import ODataQuery, format_datetime, function_path, iter_pages, key_path
@@ -123,6 +127,8 @@ class ClientStats:
     retries: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     """Failed calls by error class name (``UnavailableError``, ``AuthError``...)."""
+    skips: Counter[str] = field(default_factory=Counter)
+    """Answers skipped as unusable, by reason (``pbx_time_zone_unset``...); logged too."""
     bytes_received: int = 0
     last_success_at: datetime | None = None
     last_latency_s: float | None = None
@@ -668,6 +674,57 @@ class XapiClient:
     async def get_system_status(self, query: ODataQuery | None = None) -> SystemStatus:
         """``GET /SystemStatus`` (GetSystemStatus)."""
         return await self._get_one("/SystemStatus", SystemStatus, query)
+
+    # --- OfficeHours and Defs/TimeZones: the PBX's own time zone ---------------------------
+
+    async def get_office_hours(self, query: ODataQuery | None = None) -> OfficeHours:
+        """``GET /OfficeHours`` (GetOfficeHours, singleton)."""
+        return await self._get_one("/OfficeHours", OfficeHours, query)
+
+    async def list_time_zones(self, query: ODataQuery | None = None) -> list[TimeZone]:
+        """``GET /Defs/TimeZones`` (ListTimeZones): the zones the PBX knows, with IANA names."""
+        return await self._get_all("/Defs/TimeZones", _collection_adapter(TimeZone), query, None)
+
+    async def get_pbx_time_zone(self) -> str | None:
+        """The PBX's own time zone as an IANA name: the ``TimeZoneId`` of its office hours
+        (``GET /OfficeHours?$select=TimeZoneId``) looked up by ``Id`` in ``GET /Defs/TimeZones``
+        (its ``IanaName``).
+
+        None — a logged skip, counted in ``stats.skips`` by reason — when the PBX sets no zone,
+        the id is not in the list, the IANA name is missing or unknown here (zoneinfo), or an
+        endpoint is absent or forbidden to this API client (404/403). Other errors (PBX away,
+        bad payload) raise as usual.
+        """
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        def skip(reason: str, **extra: object) -> None:
+            self.stats.skips[reason] += 1
+            log.warning("PBX time zone not used", extra={
+                "pbx_id": self.settings.pbx_id, "reason": reason, **extra})
+
+        try:
+            hours = await self.get_office_hours(ODataQuery(select=("TimeZoneId",)))
+            zone_id = (hours.time_zone_id or "").strip()
+            if not zone_id:
+                skip("pbx_time_zone_unset")
+                return None
+            zones = await self.list_time_zones()
+        except (NotFoundError, ForbiddenError) as exc:
+            skip("pbx_time_zone_unavailable", error=str(exc))
+            return None
+        match = next((z for z in zones if z.id == zone_id), None)
+        if match is None:
+            skip("pbx_time_zone_unknown_id", time_zone_id=zone_id)
+            return None
+        iana = (match.iana_name or "").strip()
+        try:
+            if not iana:
+                raise ValueError(iana)
+            ZoneInfo(iana)
+        except (ZoneInfoNotFoundError, ValueError):
+            skip("pbx_time_zone_not_iana", time_zone_id=zone_id, iana_name=match.iana_name)
+            return None
+        return iana
 
     # --- CallHistoryView -------------------------------------------------------------------
 

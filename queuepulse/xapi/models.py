@@ -237,6 +237,23 @@ class User(XapiModel):
     ai_agent: bool | None = Field(None, alias="AIAgent")
 
 
+class OfficeHours(XapiModel):
+    """``GET /OfficeHours`` (singleton): the PBX's office hours; queuepulse reads only its
+    time zone (``TimeZoneId``, an ``Id`` of ``GET /Defs/TimeZones``)."""
+
+    time_zone_id: str | None = Field(None, alias="TimeZoneId")
+    system_language: str | None = Field(None, alias="SystemLanguage")
+
+
+class TimeZone(XapiModel):
+    """An item of ``GET /Defs/TimeZones``: a time zone the PBX knows, with its IANA name."""
+
+    id: str | None = Field(None, alias="Id")
+    iana_name: str | None = Field(None, alias="IanaName")
+    name: str | None = Field(None, alias="Name")
+    windows_name: str | None = Field(None, alias="WindowsName")
+
+
 class SystemStatus(XapiModel):
     """``GET /SystemStatus`` (singleton)."""
 

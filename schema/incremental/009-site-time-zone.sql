@@ -2,9 +2,9 @@
 -- Released: never edit this file; add a new numbered file instead.
 --
 --  * pbx_sites: the time zone of each PBX's site, written by the flows when they start for the
---    PBX (from QUEUEPULSE_PBX__TIME_ZONE; UTC when the setting is not set). The PBX's own
---    office-hours zone (XAPI GET /OfficeHours TimeZoneId) is not read yet: the setting is the
---    source.
+--    PBX: the setting QUEUEPULSE_PBX__TIME_ZONE when given, else the PBX's own office-hours
+--    zone (XAPI GET /OfficeHours TimeZoneId, its IanaName in GET /Defs/TimeZones), else UTC.
+--    A 'default' (UTC) row never replaces a 'pbx' one (the writers' upsert).
 --  * queuepulse_site_tz(pbx): that zone, or 'UTC' for a PBX without a row.
 --  * queue_kpi_15m: queue_kpi_1m summed per 15-minute UTC slot, on every TimescaleDB licence.
 --    Every time-zone offset in use is a whole number of quarter-hours, so the 15-, 30- and
@@ -26,7 +26,7 @@ CREATE TABLE pbx_sites (
     updated_at       timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT pbx_sites_key PRIMARY KEY (pbx_id),
     CONSTRAINT pbx_sites_time_zone_source_check
-        CHECK (time_zone_source IN ('setting', 'default')),
+        CHECK (time_zone_source IN ('setting', 'pbx', 'default')),
     -- an unknown zone fails here (time zone "..." not recognized), not in every report later
     CONSTRAINT pbx_sites_time_zone_check
         CHECK (time_zone <> '' AND timezone(time_zone, '2000-01-01 00:00:00+00'::timestamptz)
@@ -35,16 +35,18 @@ CREATE TABLE pbx_sites (
 COMMENT ON TABLE pbx_sites IS
     'The site of each PBX: its IANA time zone, in which the report views (report_*) and the '
     'day-level figures ("today") cut local days and intervals. Written by the flows (run live, '
-    'demo, replay, run sync) when they start for the PBX, from the setting '
-    'QUEUEPULSE_PBX__TIME_ZONE (UTC when unset; the PBX''s own office-hours time zone is not '
-    'read). Not a hypertable: configuration, one row per PBX, updated in place. A PBX without '
-    'a row is reported in UTC (queuepulse_site_tz).';
+    'demo, replay, run sync) when they start for the PBX: the setting '
+    'QUEUEPULSE_PBX__TIME_ZONE when given, else the PBX''s own office-hours time zone (XAPI '
+    'GET /OfficeHours TimeZoneId, read by run sync and the start of run live/demo), else UTC; '
+    'a UTC default never replaces the PBX''s own zone. Not a hypertable: configuration, one '
+    'row per PBX, updated in place. A PBX without a row is reported in UTC '
+    '(queuepulse_site_tz).';
 COMMENT ON COLUMN pbx_sites.pbx_id IS 'The PBX (QUEUEPULSE_PBX__PBX_ID), as in every table.';
 COMMENT ON COLUMN pbx_sites.time_zone IS
     'IANA time zone name of the site (e.g. Europe/Berlin, Asia/Kolkata, UTC).';
 COMMENT ON COLUMN pbx_sites.time_zone_source IS
-    'Where time_zone came from: setting (QUEUEPULSE_PBX__TIME_ZONE was set) or default (it was '
-    'not: UTC).';
+    'Where time_zone came from: setting (QUEUEPULSE_PBX__TIME_ZONE was set), pbx (it was not; '
+    'the PBX''s own office-hours zone, XAPI OfficeHours.TimeZoneId) or default (neither: UTC).';
 COMMENT ON COLUMN pbx_sites.updated_at IS 'When a flow last wrote this row (UTC).';
 
 -- The site time zone of a PBX ('UTC' when it has no pbx_sites row). A plain SQL function (no

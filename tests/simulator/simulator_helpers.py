@@ -15,6 +15,7 @@ from queuepulse.simulator.model.config import ModelConfig
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "xapi"
 SPEC_PATH = SHARED / "queue-subset.json"
+SWAGGER_PATH = SHARED / "swagger.yaml"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 CLIENT_ID = "queuepulse"
 CLIENT_SECRET = "simulator-test-secret"  # explicit: tests never rely on a built-in default
@@ -86,3 +87,34 @@ def schema_properties(schema_name: str) -> set[str]:
         return out
 
     return walk(schema_name)
+
+
+@cache
+def _swagger() -> dict[str, Any]:
+    import yaml
+
+    loaded: dict[str, Any] = yaml.load(SWAGGER_PATH.read_text(encoding="utf-8"),
+                                       Loader=yaml.CSafeLoader)
+    return loaded
+
+
+def swagger() -> dict[str, Any]:
+    """The FULL official OpenAPI document (swagger.yaml), or skip when ../shared is absent."""
+    if not SWAGGER_PATH.exists():
+        pytest.skip(f"OpenAPI document not found at {SWAGGER_PATH}")
+    return _swagger()
+
+
+def validate_full(path: str, body: Any, status: str = "200") -> None:
+    """Validate a ``GET path`` response body against the FULL official OpenAPI document (for
+    the operations outside the subset: ``/OfficeHours``, ``/Defs/TimeZones``)."""
+    from jsonschema import FormatChecker
+    from openapi_schema_validator import OAS30Validator
+
+    doc = swagger()
+    resp = doc["paths"][path]["get"]["responses"][status]
+    if "$ref" in resp:
+        resp = doc["components"]["responses"][resp["$ref"].split("/")[-1]]
+    schema = resp["content"]["application/json"]["schema"]
+    OAS30Validator({**schema, "components": doc["components"]},
+                   format_checker=FormatChecker()).validate(body)

@@ -13,6 +13,7 @@ from simulator_helpers import (
     manual_config,
     schema_properties,
     validate,
+    validate_full,
 )
 from starlette.testclient import TestClient
 
@@ -206,6 +207,35 @@ REPORT_CALLS = {
     "QueueAnUnCalls": "chartDate=2026-01-05T00:00:00Z,chartBy='hour',queueDnStr='',"
                       "clientTimeZone='UTC',waitInterval=null",
 }
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "UTC", "America/Argentina/Buenos_Aires"])
+def test_office_hours_time_zone_is_listed_in_defs_time_zones(zone: str) -> None:
+    """GET /OfficeHours gives the configured zone's Id of GET /Defs/TimeZones (whose IanaName is
+    the zone); both bodies match the full OpenAPI document, $select included."""
+    from dataclasses import replace
+
+    api = Api(Simulator(replace(manual_config(), time_zone=zone)))
+    hours = api.get("/OfficeHours")
+    validate_full("/OfficeHours", hours)
+    selected = api.get("/OfficeHours", **{"$select": "TimeZoneId"})
+    validate_full("/OfficeHours", selected)
+    assert selected == {"TimeZoneId": hours["TimeZoneId"]}
+    zones = api.get("/Defs/TimeZones", **{"$count": "true"})
+    validate_full("/Defs/TimeZones", zones)
+    assert zones["@odata.count"] == len(zones["value"]) >= 10
+    by_id = {z["Id"]: z for z in zones["value"]}
+    assert len(by_id) == len(zones["value"])
+    assert by_id[hours["TimeZoneId"]]["IanaName"] == zone
+
+
+def test_office_hours_without_a_zone() -> None:
+    from dataclasses import replace
+
+    api = Api(Simulator(replace(manual_config(), time_zone=None)))
+    hours = api.get("/OfficeHours", **{"$select": "TimeZoneId"})
+    validate_full("/OfficeHours", hours)
+    assert hours == {"TimeZoneId": None}
 
 
 def test_every_spec_operation_is_served_and_validated_here() -> None:

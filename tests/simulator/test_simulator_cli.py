@@ -22,7 +22,8 @@ def test_options_build_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
         "simulate", "--queues", "7", "--agents", "30", "--seed", "9", "--speed", "60",
         "--answered-callee", "agent", "--waiting-status", "Routing", "--profile", "office",
         "--faults", "ActiveCalls:status=503@p0.1", "--client-id", "svc",
-        "--client-secret-env", "SIM_SECRET", "--start", "2026-01-05T08:00:00Z"])
+        "--client-secret-env", "SIM_SECRET", "--start", "2026-01-05T08:00:00Z",
+        "--time-zone", "Asia/Kolkata"])
     cfg = build_config(args)
     assert (cfg.model.queues, cfg.model.agents, cfg.model.seed) == (7, 30, 9)
     assert cfg.speed == 60
@@ -33,6 +34,13 @@ def test_options_build_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cfg.faults[0].kind == "status"
     assert cfg.start is not None
     assert cfg.start.isoformat() == "2026-01-05T08:00:00+00:00"
+    assert cfg.time_zone == "Asia/Kolkata"
+
+
+def test_time_zone_default_and_none() -> None:
+    base = ["simulate", "--client-secret-env", "PATH"]
+    assert build_config(build_parser().parse_args(base)).time_zone == "UTC"
+    assert build_config(build_parser().parse_args([*base, "--time-zone", "none"])).time_zone is None
 
 
 def test_extra_clients_each_get_their_own_token(
@@ -82,7 +90,8 @@ def test_export_truth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 @pytest.mark.parametrize("bad", [["--faults", "x:boom"], ["--profile", "weekend"],
-                                 ["--speed", "0"], ["--client-secret-env", "NOPE_NOT_SET_1"]])
+                                 ["--speed", "0"], ["--client-secret-env", "NOPE_NOT_SET_1"],
+                                 ["--time-zone", "Mars/Olympus_Mons"]])
 def test_bad_options_are_clean_errors(bad: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--export-truth", "/nonexistent/never", *bad]) == 2
     assert "queuepulse: error:" in capsys.readouterr().err

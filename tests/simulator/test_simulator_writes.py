@@ -9,12 +9,11 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 import httpx
 import pytest
-from simulator_helpers import SHARED, SPEC_PATH, spec, validate
+from simulator_helpers import SPEC_PATH, spec, swagger, validate
 from spec_schema_gen import render
 
 from queuepulse.simulator.config import SimulatorConfig
@@ -24,22 +23,14 @@ from queuepulse.simulator.server import RunningSimulator, run_simulator
 pytestmark = pytest.mark.e2e
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-SWAGGER = SHARED / "swagger.yaml"
 SCHEMAS_MODULE = (
     __import__("pathlib").Path(__file__).resolve().parents[2]
     / "queuepulse" / "simulator" / "spec_schemas.py"
 )
 
 
-@cache
 def _swagger() -> dict[str, Any]:
-    import yaml
-
-    if not SWAGGER.exists():
-        pytest.skip(f"OpenAPI document not found at {SWAGGER}")
-    loaded: dict[str, Any] = yaml.load(SWAGGER.read_text(encoding="utf-8"),
-                                       Loader=yaml.CSafeLoader)
-    return loaded
+    return swagger()
 
 
 def _request_schema(path: str, method: str) -> str:

@@ -125,6 +125,16 @@ async def test_system_status(xapi: XapiClient) -> None:
     assert status.calls_active is not None
 
 
+async def test_pbx_time_zone(xapi: XapiClient) -> None:
+    """The simulator's default zone (UTC) through the typed methods and the lookup."""
+    hours = await xapi.get_office_hours(ODataQuery(select=("TimeZoneId",)))
+    zones = await xapi.list_time_zones()
+    (utc,) = [z for z in zones if z.id == hours.time_zone_id]
+    assert (utc.iana_name, utc.windows_name) == ("UTC", "UTC")
+    assert await xapi.get_pbx_time_zone() == "UTC"
+    assert not xapi.stats.skips
+
+
 async def test_call_history_view_pages_match_one_request(
     sim: RunningSimulator, xapi: XapiClient
 ) -> None:

@@ -837,7 +837,7 @@ CREATE TABLE public.pbx_sites (
     time_zone_source text NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT pbx_sites_time_zone_check CHECK (((time_zone <> ''::text) AND (timezone(time_zone, '2000-01-01 00:00:00+00'::timestamp with time zone) IS NOT NULL))),
-    CONSTRAINT pbx_sites_time_zone_source_check CHECK ((time_zone_source = ANY (ARRAY['setting'::text, 'default'::text])))
+    CONSTRAINT pbx_sites_time_zone_source_check CHECK ((time_zone_source = ANY (ARRAY['setting'::text, 'pbx'::text, 'default'::text])))
 );
 
 
