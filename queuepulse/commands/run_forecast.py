@@ -67,11 +67,16 @@ def build_job(args: argparse.Namespace) -> Any:
 
     from queuepulse.staffing.job import JobConfig, StaffingJob
     from queuepulse.store.db import connect
+    from queuepulse.store.sites import site_zone_name
     from queuepulse.store.staffing_tables import WRITER_TABLES
     from queuepulse.store.writers import BatchWriter
 
     settings = settings_from_args(args)
-    zone = args.time_zone or settings.pbx.time_zone
+    dsn = settings.db.dsn
+    zone = args.time_zone
+    if zone is None:
+        with connect(dsn, application_name="queuepulse-forecast") as conn:
+            zone = site_zone_name(conn, settings.pbx)
     try:
         tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -81,7 +86,6 @@ def build_job(args: argparse.Namespace) -> Any:
     for name in ("interval", "wait_interval"):
         if getattr(args, name) <= 0:
             raise ConfigError(f"--{name.replace('_', '-')} must be > 0 seconds")
-    dsn = settings.db.dsn
     config = JobConfig(
         pbx_id=settings.pbx.pbx_id, time_zone=tz,
         target_pct=settings.staffing.target_pct,

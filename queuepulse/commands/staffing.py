@@ -185,18 +185,19 @@ def _queue_plan(args: argparse.Namespace, settings: Any, aht: float | None,
     from queuepulse.schedule import utcnow
     from queuepulse.staffing.history import read_history
     from queuepulse.store.db import connect
+    from queuepulse.store.sites import site_zone_name
 
-    tz = ZoneInfo(settings.pbx.time_zone)
     pbx_id = args.pbx_id or settings.pbx.pbx_id
-    if args.date is None:
-        day = local_slot(utcnow(), tz)[0]
-    else:
+    if args.date is not None:
         try:
-            day = date.fromisoformat(args.date)
+            date.fromisoformat(args.date)
         except ValueError:
             raise ConfigError(f"--date must be YYYY-MM-DD, got {args.date!r}") from None
     now = utcnow()
     with connect(args.dsn or settings.db.dsn, application_name="queuepulse-staffing") as conn:
+        # the site's zone: the setting, else the one stored for the PBX (its own), else UTC
+        tz = ZoneInfo(site_zone_name(conn, settings.pbx.model_copy(update={"pbx_id": pbx_id})))
+        day = local_slot(now, tz)[0] if args.date is None else date.fromisoformat(args.date)
         history = read_history(conn, pbx_id, now, weeks=0).get(args.queue)
         rows = conn.execute(
             """

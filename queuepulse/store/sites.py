@@ -30,9 +30,13 @@ from queuepulse.settings import PbxSettings
 from queuepulse.store.tables import PBX_SITES, TableRow
 
 if TYPE_CHECKING:
+    from psycopg import Connection
+
     from queuepulse.store.writers import BatchWriter
 
-__all__ = ["SiteZone", "resolve_site_zone", "site_row", "site_zones", "write_site"]
+__all__ = [
+    "SiteZone", "resolve_site_zone", "site_row", "site_zone_name", "site_zones", "write_site",
+]
 
 log = logging.getLogger(__name__)
 
@@ -89,3 +93,14 @@ def write_site(
     table, row = site_row(pbx.pbx_id, zone or pbx.site_time_zone, at)
     rows: list[Any] = [row]
     writer.write({table: rows})
+
+
+def site_zone_name(conn: Connection[Any], pbx: PbxSettings) -> str:
+    """The zone a job without a connection to the PBX works in: the setting when given, else
+    the zone stored in ``pbx_sites`` (the PBX's own, read by ``run sync`` or ``run live``),
+    else UTC (``queuepulse_site_tz``)."""
+    zone, source = pbx.site_time_zone
+    if source == "setting":
+        return zone
+    row = conn.execute("SELECT queuepulse_site_tz(%s)", (pbx.pbx_id,)).fetchone()
+    return str(row[0]) if row is not None and row[0] else zone
