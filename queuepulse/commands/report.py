@@ -44,7 +44,7 @@ _KINDS: dict[str, _Kind] = {
     "interval": _Kind(
         "per queue and 15/30/60-minute interval",
         "Per queue and 15-, 30- or 60-minute interval (--interval): offered, answered, "
-        "abandoned, short abandons, transferred/overflow, SLA %%, ASA, average and longest "
+        "abandoned, short abandons, transferred/overflow, SLA %, ASA, average and longest "
         "wait, average talk and handle time, and the sums they come from. 30/60-minute "
         "intervals are sums of the 15-minute rows; every ratio is recomputed from the sums.",
         by_day=False, chunked=True),
@@ -56,7 +56,7 @@ _KINDS: dict[str, _Kind] = {
     "agents": _Kind(
         "per agent and local day of the site",
         "Per agent and local day of the site: answered calls, talk and handle time, "
-        "logged-in time, occupancy %% and calls per logged-in hour. Days are the site's "
+        "logged-in time, occupancy % and calls per logged-in hour. Days are the site's "
         "(--tz may only name the site's own zone).",
         by_day=True, chunked=True),
     "abandons": _Kind(
@@ -79,8 +79,9 @@ def register(subparsers: Any) -> None:
                        "CSV, JSON or Excel",
         description=(
             "Print or export a standard report from the report views, reading as the reader "
-            "role. Days and intervals are local to the PBX's site time zone (pbx_sites, from "
-            "QUEUEPULSE_PBX__TIME_ZONE) unless --tz names another. --since/--until take dates "
+            "role. Days and intervals are local to the PBX's site time zone (pbx_sites: "
+            "QUEUEPULSE_PBX__TIME_ZONE, else the PBX's own, else UTC) unless --tz names "
+            "another. --since/--until take dates "
             "(local midnight) or ISO-8601 date-times (without an offset: local time); --until "
             "is exclusive (--since 2026-03-01 --until 2026-04-01 is March). Exit 2 with one "
             "line for a bad range, an unknown PBX, queue, agent or time zone, or a bad format."
