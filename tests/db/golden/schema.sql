@@ -571,10 +571,17 @@ CREATE FUNCTION public.report_agent_daily_between(p_from timestamp with time zon
             FROM (
                 -- the state in force at p_from (each agent's last row before it), then the rows
                 -- within the bounds
-                (SELECT DISTINCT ON (b.pbx_id, b.agent_dn) b.pbx_id, b.agent_dn, b.ts,
-                        b.queue_status
-                 FROM agent_states b WHERE b.ts < p_from
-                 ORDER BY b.pbx_id, b.agent_dn, b.ts DESC)
+                -- (one index probe per agent: the agents of agent_now, kept from every
+                -- agent_states row, and of the agents dimension)
+                SELECT b.pbx_id, b.agent_dn, b.ts, b.queue_status
+                FROM (SELECT n.pbx_id, n.agent_dn FROM agent_now n
+                      UNION
+                      SELECT g.pbx_id, g.agent_dn FROM agents g) k
+                CROSS JOIN LATERAL (
+                    SELECT b.pbx_id, b.agent_dn, b.ts, b.queue_status FROM agent_states b
+                    WHERE b.pbx_id = k.pbx_id AND b.agent_dn = k.agent_dn AND b.ts < p_from
+                    ORDER BY b.ts DESC LIMIT 1
+                ) b
                 UNION ALL
                 SELECT b.pbx_id, b.agent_dn, b.ts, b.queue_status
                 FROM agent_states b WHERE b.ts >= p_from AND b.ts < p_to
