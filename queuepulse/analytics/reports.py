@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,8 +42,10 @@ from sqlalchemy import (
     Date,
     Float,
     Select,
+    Table,
     and_,
     cast,
+    column,
     func,
     literal,
     literal_column,
@@ -52,6 +54,7 @@ from sqlalchemy import (
     union,
 )
 from sqlalchemy.dialects.postgresql import TIMESTAMP
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from queuepulse.analytics import tables
 from queuepulse.errors import QueuepulseError
@@ -471,29 +474,50 @@ def daily_report(conn: Connection, pbx: str, queues: Sequence[str] | None, first
     return _rows(conn, daily_query(pbx, queues, first, end, zone), DailyRow)
 
 
-def _site_or_none(conn: Connection, pbx: str, tz: str | None) -> str | None:
-    """None when ``tz`` is None or the site's own zone (the views' days serve it)."""
-    if tz is None:
-        return None
-    check_time_zone(tz)
-    return None if tz == site_time_zone(conn, pbx) else tz
-
-
 # --------------------------------------------------------------------------- agents, curves
 
 
-def _site_days_only(conn: Connection, pbx: str, tz: str | None, report: str) -> None:
-    if _site_or_none(conn, pbx, tz) is not None:
+def _site_day_instants(first: date, end: date, tz: str | None) -> tuple[datetime, datetime]:
+    """The UTC instants that hold the local days ``first`` .. ``end - 1``: exact in the site
+    zone ``tz``; without it, widened to every zone's (UTC+14 starts the day first, UTC-12
+    ends it last)."""
+    if tz is not None:
+        return local_day_bounds(first, end, tz)
+    return (datetime.combine(first, time(), UTC) - timedelta(hours=14),
+            datetime.combine(end, time(), UTC) + timedelta(hours=12))
+
+
+def _between(view: Table, first: date, end: date, tz: str | None) -> TableValuedAlias:
+    """The view's ``<view>_between(p_from, p_to)`` function (the view's one definition, over
+    time bounds) for the instants of the site's local days ``first`` .. ``end - 1``: the
+    database reads the raw rows through their time indexes, where a filter on the view's
+    computed ``local_date`` alone would read every row. Filter on ``local_date`` as well: the
+    days cut by the bounds are partial."""
+    start, stop = _site_day_instants(first, end, tz)
+    between = getattr(func, f"{view.name}_between")
+    rows: TableValuedAlias = between(start, stop).table_valued(
+        *(column(c.name, c.type) for c in view.c)).alias(view.name.removeprefix("report_"))
+    return rows
+
+
+def _site_days_only(conn: Connection, pbx: str, tz: str | None, report: str) -> str:
+    """The site's zone; :class:`ReportError` when ``tz`` is another zone."""
+    site = site_time_zone(conn, pbx)
+    if tz is not None and check_time_zone(tz) != site:
         raise ReportError(
-            f"the {report} is cut in the site's local days ({site_time_zone(conn, pbx)}); "
+            f"the {report} is cut in the site's local days ({site}); "
             f"it cannot be re-cut in {tz}: leave the time zone out"
         )
+    return site
 
 
-def agent_query(pbx: str, agents: Sequence[str] | None, first: date, end: date) -> Select[Any]:
-    """Rows of :class:`AgentDay` for the site's local days ``first`` .. ``end - 1``."""
+def agent_query(pbx: str, agents: Sequence[str] | None, first: date, end: date,
+                tz: str | None = None) -> Select[Any]:
+    """Rows of :class:`AgentDay` for the site's local days ``first`` .. ``end - 1``
+    (``report_agent_daily_between``; ``tz``: the site's zone for exact bounds, None to read
+    the wider instants that hold those days in any zone)."""
     _check_range(first, end)
-    a = tables.report_agent_daily
+    a = _between(tables.report_agent_daily, first, end, tz)
     conditions: list[Any] = [a.c.pbx_id == pbx, a.c.local_date >= first, a.c.local_date < end]
     if agents:
         conditions.append(a.c.agent_dn.in_(list(agents)))
@@ -518,16 +542,17 @@ def agent_query(pbx: str, agents: Sequence[str] | None, first: date, end: date) 
 def agent_report(conn: Connection, pbx: str, agents: Sequence[str] | None, first: date,
                  end: date, tz: str | None = None) -> list[AgentDay]:
     """Per agent and site-local day ``first`` .. ``end - 1`` (``tz``: None or the site's)."""
-    _site_days_only(conn, pbx, tz, "agent report")
-    return _rows(conn, agent_query(pbx, agents, first, end), AgentDay)
+    site = _site_days_only(conn, pbx, tz, "agent report")
+    return _rows(conn, agent_query(pbx, agents, first, end, site), AgentDay)
 
 
 def abandon_curve_query(pbx: str, queues: Sequence[str] | None, first: date,
-                        end: date) -> Select[Any]:
+                        end: date, tz: str | None = None) -> Select[Any]:
     """Rows of :class:`AbandonBand`: the 10-second wait bands of ``report_abandon_curve``
-    summed over the site's local days ``first`` .. ``end - 1``, cumulated per queue."""
+    (``report_abandon_curve_between``; ``tz`` as in :func:`agent_query`) summed over the
+    site's local days ``first`` .. ``end - 1``, cumulated per queue."""
     _check_range(first, end)
-    c = tables.report_abandon_curve
+    c = _between(tables.report_abandon_curve, first, end, tz)
     bands = (
         select(c.c.pbx_id, c.c.queue_dn, c.c.wait_from_s,
                func.max(c.c.wait_to_s).label("wait_to_s"),
@@ -557,16 +582,17 @@ def abandon_curve(conn: Connection, pbx: str, queues: Sequence[str] | None, firs
                   end: date, tz: str | None = None) -> list[AbandonBand]:
     """How long callers waited before hanging up, per queue, over the site's local days
     ``first`` .. ``end - 1`` (``tz``: None or the site's)."""
-    _site_days_only(conn, pbx, tz, "abandon curve")
-    return _rows(conn, abandon_curve_query(pbx, queues, first, end), AbandonBand)
+    site = _site_days_only(conn, pbx, tz, "abandon curve")
+    return _rows(conn, abandon_curve_query(pbx, queues, first, end, site), AbandonBand)
 
 
 def service_level_curve_query(pbx: str, queues: Sequence[str] | None, first: date,
-                              end: date) -> Select[Any]:
-    """Rows of :class:`ServiceLevelPoint`: ``report_service_level_curve`` summed over the
-    site's local days ``first`` .. ``end - 1`` per queue and threshold."""
+                              end: date, tz: str | None = None) -> Select[Any]:
+    """Rows of :class:`ServiceLevelPoint`: ``report_service_level_curve``
+    (``report_service_level_curve_between``; ``tz`` as in :func:`agent_query`) summed over
+    the site's local days ``first`` .. ``end - 1`` per queue and threshold."""
     _check_range(first, end)
-    s = tables.report_service_level_curve
+    s = _between(tables.report_service_level_curve, first, end, tz)
     within, counted = func.sum(s.c.answered_within), func.sum(s.c.calls_counted)
     return (
         select(
@@ -586,6 +612,7 @@ def service_level_curve(conn: Connection, pbx: str, queues: Sequence[str] | None
                         end: date, tz: str | None = None) -> list[ServiceLevelPoint]:
     """Share answered within 10, 20, ... 120 s per queue, over the site's local days
     ``first`` .. ``end - 1`` (``tz``: None or the site's)."""
-    _site_days_only(conn, pbx, tz, "service-level curve")
-    return _rows(conn, service_level_curve_query(pbx, queues, first, end), ServiceLevelPoint)
+    site = _site_days_only(conn, pbx, tz, "service-level curve")
+    return _rows(conn, service_level_curve_query(pbx, queues, first, end, site),
+                 ServiceLevelPoint)
 

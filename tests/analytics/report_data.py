@@ -74,4 +74,7 @@ def fill(conn: Any) -> None:
         "(%(p)s, %(a)s, '2026-10-24 06:00+00', 'LoggedIn'), "
         "(%(p)s, %(a)s, '2026-10-24 14:00+00', 'LoggedOut'), "
         "(%(p)s, %(a)s, '2026-10-25 07:00+00', 'LoggedIn'), "
-        "(%(p)s, %(a)s, '2026-10-25 16:30+00', 'LoggedOut')", {"p": PBX, "a": AGENT})
+        "(%(p)s, %(a)s, '2026-10-25 16:30+00', 'LoggedOut'), "
+        # a night shift over local midnight (22:00-03:00 CET): both days get their part
+        "(%(p)s, %(a)s, '2026-10-25 21:00+00', 'LoggedIn'), "
+        "(%(p)s, %(a)s, '2026-10-26 02:00+00', 'LoggedOut')", {"p": PBX, "a": AGENT})

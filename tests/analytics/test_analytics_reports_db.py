@@ -184,7 +184,8 @@ def test_agent_report_reads_the_view(conn: sqlalchemy.Connection) -> None:
         assert _same(row.logged_in_s, v.logged_in_s)
         assert _same(row.occupancy_pct,
                                                                 v.occupancy_pct)
-    assert rows[0].logged_in_s == 8 * 3600
+    # the night shift 22:00-03:00 CET is cut at local midnight: 2 h on the 25th, 3 on the 26th
+    assert [r.logged_in_s for r in rows] == [8 * 3600, 11.5 * 3600, 3 * 3600]
     with pytest.raises(reports.ReportError, match="site's local days"):
         reports.agent_report(conn, PBX, None, *AUTUMN, tz="UTC")
 
@@ -219,6 +220,35 @@ def test_service_level_curve_sums_the_days(conn: sqlalchemy.Connection) -> None:
         within, counted = totals[(row.queue_dn, row.threshold_s)]
         assert (row.answered_within, row.calls_counted) == (within, counted)
         assert _same(row.service_level_pct, _div(100.0 * within, counted))
+
+
+@pytest.mark.parametrize("view", ["report_queue_daily", "report_agent_daily",
+                                  "report_abandon_curve", "report_service_level_curve"])
+def test_between_functions_equal_their_views_on_whole_days(conn: sqlalchemy.Connection,
+                                                           view: str) -> None:
+    """``<view>_between`` over the UTC bounds of one local day (23 and 25 hours long too) gives
+    that day's rows of the view, which is the same function over all time: an agent's state in
+    force at the start, the spans and visits crossing the bounds are cut exactly."""
+    checked = 0
+    for first, end in (SPRING, AUTUMN):
+        day = first
+        while day < end:
+            start, stop = reports.local_day_bounds(day, day + timedelta(days=1), SITE_TZ)
+            params = {"pbx": PBX, "day": day, "start": start, "stop": stop}
+            got = conn.execute(text(
+                f"SELECT * FROM {view}_between(:start, :stop) "
+                "WHERE pbx_id = :pbx AND local_date = :day ORDER BY 1, 2, 3, 4, 5, 6"),
+                params).all()
+            want = conn.execute(text(
+                f"SELECT * FROM {view} WHERE pbx_id = :pbx AND local_date = :day "
+                "ORDER BY 1, 2, 3, 4, 5, 6"), params).all()
+            assert len(got) == len(want) > 0, (view, day)
+            for g, w in zip(got, want, strict=True):
+                for a, b in zip(g, w, strict=True):
+                    assert a == b or (isinstance(a, float) and _same(a, b)), (view, day, g, w)
+            checked += 1
+            day += timedelta(days=1)
+    assert checked == 6
 
 
 def test_bad_requests_are_report_errors(conn: sqlalchemy.Connection) -> None:

@@ -456,6 +456,263 @@ CREATE FUNCTION public.queuepulse_tenant_pbx_ids() RETURNS text[]
 $$;
 
 
+--
+-- Name: report_abandon_curve_between(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.report_abandon_curve_between(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(pbx_id text, queue_dn text, local_date date, wait_from_s integer, wait_to_s integer, abandoned bigint, cumulative_abandoned bigint, cumulative_pct double precision)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    WITH abandons AS (
+        SELECT c.pbx_id, c.queue_dn, (c.ended_at AT TIME ZONE z.time_zone)::date AS local_date,
+               least(floor(greatest(extract(epoch FROM c.ended_at - c.entered_at)::float8, 0)
+                           / 10) * 10, 120)::integer AS band
+        FROM queue_calls c
+        LEFT JOIN pbx_sites s ON s.pbx_id = c.pbx_id
+        CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
+        WHERE c.outcome = 'abandoned' AND c.ended_at IS NOT NULL
+          -- hung up within the bounds (and so entered before p_to: the time index)
+          AND c.ended_at >= p_from AND c.ended_at < p_to AND c.entered_at < p_to
+    ), per_band AS (
+        SELECT pbx_id, queue_dn, local_date, band, count(*) AS n
+        FROM abandons GROUP BY pbx_id, queue_dn, local_date, band
+    ), days AS (
+        -- one row per queue and day with its abandons per band (each step read once, so that
+        -- filters on pbx_id, queue_dn and local_date reach queue_calls)
+        SELECT pbx_id, queue_dn, local_date, sum(n)::bigint AS total,
+               ARRAY[
+                     coalesce(sum(n) FILTER (WHERE band = 0), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 10), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 20), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 30), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 40), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 50), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 60), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 70), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 80), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 90), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 100), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 110), 0)::bigint,
+                     coalesce(sum(n) FILTER (WHERE band = 120), 0)::bigint
+               ] AS counts
+        FROM per_band GROUP BY pbx_id, queue_dn, local_date
+    )
+    SELECT d.pbx_id, d.queue_dn, d.local_date, ((u.i - 1) * 10)::integer AS wait_from_s,
+           CASE WHEN u.i < 13 THEN (u.i * 10)::integer END AS wait_to_s,
+           u.abandoned,
+           (sum(u.abandoned) OVER w)::bigint AS cumulative_abandoned,
+           (100 * sum(u.abandoned) OVER w / d.total)::double precision AS cumulative_pct
+    FROM days d
+    CROSS JOIN LATERAL unnest(d.counts) WITH ORDINALITY AS u(abandoned, i)
+    WINDOW w AS (PARTITION BY d.pbx_id, d.queue_dn, d.local_date ORDER BY u.i)
+$$;
+
+
+--
+-- Name: report_agent_daily_between(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.report_agent_daily_between(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(pbx_id text, agent_dn text, agent_name text, time_zone text, local_date date, answered bigint, talk_s_sum double precision, talk_count bigint, avg_talk_s double precision, handle_s_sum double precision, avg_handle_s double precision, logged_in_s double precision, occupancy_pct double precision, calls_per_hour double precision)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    WITH config AS (
+        SELECT q.pbx_id, q.queue_dn, q.wrap_up_time_s,
+               CASE WHEN q.valid_from = min(q.valid_from) OVER w THEN '-infinity'::timestamptz
+                    ELSE q.valid_from END AS config_from,
+               coalesce(q.valid_to, 'infinity'::timestamptz) AS config_to
+        FROM queues q
+        WINDOW w AS (PARTITION BY q.pbx_id, q.queue_dn)
+    ), calls AS (
+        -- an answered visit counts on the local day of its answer; its talk (and handle) time on
+        -- the day the talk ended, like the queue reports; each counts when it happened within
+        -- the bounds
+        SELECT c.pbx_id, c.agent_dn, e.local_date, e.answered, e.talk_s,
+               e.talk_s + coalesce(cfg.wrap_up_time_s, 0) AS handle_s
+        FROM queue_calls c
+        LEFT JOIN pbx_sites s ON s.pbx_id = c.pbx_id
+        CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
+        LEFT JOIN config cfg
+               ON cfg.pbx_id = c.pbx_id AND cfg.queue_dn = c.queue_dn
+              AND c.ended_at >= cfg.config_from AND c.ended_at < cfg.config_to
+        CROSS JOIN LATERAL (VALUES
+            (CASE WHEN c.answered_at >= p_from AND c.answered_at < p_to
+                  THEN (c.answered_at AT TIME ZONE z.time_zone)::date END, 1, NULL::double precision),
+            (CASE WHEN c.outcome = 'answered' AND c.ended_at >= p_from AND c.ended_at < p_to
+                  THEN (c.ended_at AT TIME ZONE z.time_zone)::date END,
+             0, extract(epoch FROM c.ended_at - c.answered_at)::double precision)
+        ) e(local_date, answered, talk_s)
+        WHERE c.answered_at IS NOT NULL AND c.agent_dn IS NOT NULL AND e.local_date IS NOT NULL
+          -- a visit enters before it is answered and ends after (the time index of queue_calls)
+          AND c.entered_at < p_to AND c.answered_at < p_to
+          AND (c.ended_at >= p_from OR c.answered_at >= p_from)
+    ), call_days AS (
+        SELECT pbx_id, agent_dn, local_date, sum(answered) AS answered,
+               coalesce(sum(talk_s), 0) AS talk_s_sum, count(talk_s) AS talk_count,
+               coalesce(sum(handle_s), 0) AS handle_s_sum
+        FROM calls
+        GROUP BY pbx_id, agent_dn, local_date
+    ), spans AS (
+        -- each agent_states row holds until the agent's next row; the newest until the PBX's
+        -- newest pipeline_health row (a flow that stopped does not keep agents logged in), or
+        -- now when no flow reports health; clipped to the bounds
+        SELECT x.pbx_id, x.agent_dn, greatest(x.span_from, p_from) AS span_from,
+               least(coalesce(x.next_ts,
+                              (SELECT min(n.ts) FROM agent_states n
+                               WHERE n.pbx_id = x.pbx_id AND n.agent_dn = x.agent_dn
+                                 AND n.ts >= p_to),
+                              (SELECT h.ts FROM pipeline_health h WHERE h.pbx_id = x.pbx_id
+                               ORDER BY h.ts DESC LIMIT 1),
+                              now()), now(), p_to) AS span_to,
+               x.logged_in
+        FROM (
+            SELECT a.pbx_id, a.agent_dn, a.ts AS span_from,
+                   lead(a.ts) OVER (PARTITION BY a.pbx_id, a.agent_dn ORDER BY a.ts) AS next_ts,
+                   a.queue_status = 'LoggedIn' AS logged_in
+            FROM (
+                -- the state in force at p_from (each agent's last row before it), then the rows
+                -- within the bounds
+                -- (one index probe per agent: the agents of agent_now, kept from every
+                -- agent_states row, and of the agents dimension)
+                SELECT b.pbx_id, b.agent_dn, b.ts, b.queue_status
+                FROM (SELECT n.pbx_id, n.agent_dn FROM agent_now n
+                      UNION
+                      SELECT g.pbx_id, g.agent_dn FROM agents g) k
+                CROSS JOIN LATERAL (
+                    SELECT b.pbx_id, b.agent_dn, b.ts, b.queue_status FROM agent_states b
+                    WHERE b.pbx_id = k.pbx_id AND b.agent_dn = k.agent_dn AND b.ts < p_from
+                    ORDER BY b.ts DESC LIMIT 1
+                ) b
+                UNION ALL
+                SELECT b.pbx_id, b.agent_dn, b.ts, b.queue_status
+                FROM agent_states b WHERE b.ts >= p_from AND b.ts < p_to
+            ) a
+        ) x
+    ), login_days AS (
+        SELECT p.pbx_id, p.agent_dn, d.local_date,
+               sum(extract(epoch FROM least(p.span_to, d.day_end) - greatest(p.span_from, d.day_start)))
+                   ::double precision AS logged_in_s
+        FROM spans p
+        LEFT JOIN pbx_sites s ON s.pbx_id = p.pbx_id
+        CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
+        CROSS JOIN LATERAL (
+            SELECT g::date AS local_date, g AT TIME ZONE z.time_zone AS day_start,
+                   (g + INTERVAL '1 day') AT TIME ZONE z.time_zone AS day_end
+            FROM generate_series(date_trunc('day', p.span_from AT TIME ZONE z.time_zone),
+                                 p.span_to AT TIME ZONE z.time_zone, INTERVAL '1 day') g
+        ) d
+        WHERE p.logged_in AND p.span_to > p.span_from
+          AND least(p.span_to, d.day_end) > greatest(p.span_from, d.day_start)
+        GROUP BY p.pbx_id, p.agent_dn, d.local_date
+    ), names AS (
+        SELECT DISTINCT ON (g.pbx_id, g.agent_dn) g.pbx_id, g.agent_dn,
+               coalesce(nullif(g.display_name, ''),
+                        nullif(trim(concat_ws(' ', g.first_name, g.last_name)), '')) AS agent_name
+        FROM agents g
+        ORDER BY g.pbx_id, g.agent_dn, g.valid_from DESC
+    ), per_day AS (
+        -- a UNION, not a full join, so that filters on pbx_id, agent_dn and local_date reach both
+        -- sides (and the indexes of queue_calls and agent_states)
+        SELECT pbx_id, agent_dn, local_date, answered, talk_s_sum, talk_count, handle_s_sum,
+               0::double precision AS logged_in_s
+        FROM call_days
+        UNION ALL
+        SELECT pbx_id, agent_dn, local_date, 0, 0, 0, 0, logged_in_s
+        FROM login_days
+    )
+    SELECT d.pbx_id, d.agent_dn, n.agent_name, coalesce(s.time_zone, 'UTC') AS time_zone,
+           d.local_date,
+           sum(d.answered)::bigint AS answered,
+           sum(d.talk_s_sum) AS talk_s_sum,
+           sum(d.talk_count)::bigint AS talk_count,
+           sum(d.talk_s_sum) / nullif(sum(d.talk_count), 0) AS avg_talk_s,
+           sum(d.handle_s_sum) AS handle_s_sum,
+           sum(d.handle_s_sum) / nullif(sum(d.talk_count), 0) AS avg_handle_s,
+           sum(d.logged_in_s) AS logged_in_s,
+           100 * sum(d.handle_s_sum) / nullif(sum(d.logged_in_s), 0) AS occupancy_pct,
+           sum(d.answered) * 3600 / nullif(sum(d.logged_in_s), 0) AS calls_per_hour
+    FROM per_day d
+    LEFT JOIN pbx_sites s ON s.pbx_id = d.pbx_id
+    LEFT JOIN names n ON n.pbx_id = d.pbx_id AND n.agent_dn = d.agent_dn
+    GROUP BY d.pbx_id, d.agent_dn, n.agent_name, s.time_zone, d.local_date
+$$;
+
+
+--
+-- Name: report_queue_daily_between(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.report_queue_daily_between(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(pbx_id text, queue_dn text, queue_name text, time_zone text, local_date date, day_start timestamp with time zone, day_end timestamp with time zone, hours numeric, offered bigint, answered bigint, abandoned bigint, short_abandoned bigint, transferred bigint, answered_in_sla bigint, sla_pct double precision, asa_s double precision, avg_wait_s double precision, max_wait_s double precision, avg_talk_s double precision, avg_handle_s double precision, wait_answered_s_sum double precision, wait_abandoned_s_sum double precision, talk_s_sum double precision, talk_count bigint, handle_s_sum double precision, wrap_up_known boolean, intervals bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT i.pbx_id, i.queue_dn, i.queue_name, i.time_zone, i.local_date,
+           i.local_date::timestamp AT TIME ZONE i.time_zone AS day_start,
+           (i.local_date + 1)::timestamp AT TIME ZONE i.time_zone AS day_end,
+           round(extract(epoch FROM ((i.local_date + 1)::timestamp AT TIME ZONE i.time_zone)
+                                   - (i.local_date::timestamp AT TIME ZONE i.time_zone)) / 3600, 2)
+               AS hours,
+           sum(i.offered) AS offered, sum(i.answered) AS answered, sum(i.abandoned) AS abandoned,
+           sum(i.short_abandoned) AS short_abandoned, sum(i.transferred) AS transferred,
+           sum(i.answered_in_sla) AS answered_in_sla,
+           100 * sum(i.answered_in_sla)::double precision
+               / nullif(sum(i.answered + i.abandoned - i.short_abandoned), 0) AS sla_pct,
+           sum(i.wait_answered_s_sum) / nullif(sum(i.answered), 0) AS asa_s,
+           sum(i.wait_answered_s_sum + i.wait_abandoned_s_sum)
+               / nullif(sum(i.answered + i.abandoned), 0) AS avg_wait_s,
+           max(i.max_wait_s) AS max_wait_s,
+           sum(i.talk_s_sum) / nullif(sum(i.talk_count), 0) AS avg_talk_s,
+           sum(i.handle_s_sum) / nullif(sum(i.talk_count), 0) AS avg_handle_s,
+           sum(i.wait_answered_s_sum) AS wait_answered_s_sum,
+           sum(i.wait_abandoned_s_sum) AS wait_abandoned_s_sum,
+           sum(i.talk_s_sum) AS talk_s_sum, sum(i.talk_count) AS talk_count,
+           sum(i.handle_s_sum) AS handle_s_sum,
+           coalesce(bool_and(i.wrap_up_s IS NOT NULL) FILTER (WHERE i.talk_count > 0), false)
+               AS wrap_up_known,
+           count(*) AS intervals
+    FROM report_queue_interval i
+    -- the bounds select whole intervals; a day cut by them holds only the intervals inside
+    WHERE i.interval_start >= p_from AND i.interval_start < p_to
+    GROUP BY i.pbx_id, i.queue_dn, i.queue_name, i.time_zone, i.local_date
+$$;
+
+
+--
+-- Name: report_service_level_curve_between(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.report_service_level_curve_between(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS TABLE(pbx_id text, queue_dn text, local_date date, threshold_s integer, answered_within bigint, calls_counted bigint, service_level_pct double precision)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    WITH answers AS (
+        SELECT c.pbx_id, c.queue_dn, (c.answered_at AT TIME ZONE z.time_zone)::date AS local_date,
+               -- the smallest threshold the wait is within (wait <= threshold); 130 = over 120 s
+               least(greatest(ceil(extract(epoch FROM c.answered_at - c.entered_at)::float8
+                                   / 10) * 10, 10), 130)::integer AS band
+        FROM queue_calls c
+        LEFT JOIN pbx_sites s ON s.pbx_id = c.pbx_id
+        CROSS JOIN LATERAL (SELECT coalesce(s.time_zone, 'UTC') AS time_zone) z
+        WHERE c.answered_at IS NOT NULL
+          -- answered within the bounds (and so entered before p_to: the time index)
+          AND c.answered_at >= p_from AND c.answered_at < p_to AND c.entered_at < p_to
+    ), per_band AS (
+        SELECT pbx_id, queue_dn, local_date, band, count(*) AS answered
+        FROM answers GROUP BY pbx_id, queue_dn, local_date, band
+    )
+    SELECT d.pbx_id, d.queue_dn, d.local_date, t.threshold_s,
+           coalesce(sum(p.answered) FILTER (WHERE p.band <= t.threshold_s), 0)::bigint
+               AS answered_within,
+           d.answered + d.abandoned - d.short_abandoned AS calls_counted,
+           (100 * coalesce(sum(p.answered) FILTER (WHERE p.band <= t.threshold_s), 0)
+                / nullif(d.answered + d.abandoned - d.short_abandoned, 0))::double precision
+               AS service_level_pct
+    FROM report_queue_daily_between(p_from, p_to) d
+    CROSS JOIN generate_series(10, 120, 10) t(threshold_s)
+    LEFT JOIN per_band p ON p.pbx_id = d.pbx_id AND p.queue_dn = d.queue_dn
+                        AND p.local_date = d.local_date
+    GROUP BY d.pbx_id, d.queue_dn, d.local_date, t.threshold_s, d.answered, d.abandoned,
+             d.short_abandoned
+$$;
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -1128,46 +1385,15 @@ CREATE TABLE public.reconciliation_runs (
 --
 
 CREATE VIEW public.report_abandon_curve WITH (security_invoker='true') AS
- WITH abandons AS (
-         SELECT c.pbx_id,
-            c.queue_dn,
-            ((c.ended_at AT TIME ZONE z.time_zone))::date AS local_date,
-            (LEAST((floor((GREATEST((EXTRACT(epoch FROM (c.ended_at - c.entered_at)))::double precision, (0)::double precision) / (10)::double precision)) * (10)::double precision), (120)::double precision))::integer AS band
-           FROM ((public.queue_calls c
-             LEFT JOIN public.pbx_sites s ON ((s.pbx_id = c.pbx_id)))
-             CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
-          WHERE ((c.outcome = 'abandoned'::text) AND (c.ended_at IS NOT NULL))
-        ), per_band AS (
-         SELECT abandons.pbx_id,
-            abandons.queue_dn,
-            abandons.local_date,
-            abandons.band,
-            count(*) AS n
-           FROM abandons
-          GROUP BY abandons.pbx_id, abandons.queue_dn, abandons.local_date, abandons.band
-        ), days AS (
-         SELECT per_band.pbx_id,
-            per_band.queue_dn,
-            per_band.local_date,
-            (sum(per_band.n))::bigint AS total,
-            ARRAY[(COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 0)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 10)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 20)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 30)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 40)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 50)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 60)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 70)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 80)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 90)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 100)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 110)), (0)::numeric))::bigint, (COALESCE(sum(per_band.n) FILTER (WHERE (per_band.band = 120)), (0)::numeric))::bigint] AS counts
-           FROM per_band
-          GROUP BY per_band.pbx_id, per_band.queue_dn, per_band.local_date
-        )
- SELECT d.pbx_id,
-    d.queue_dn,
-    d.local_date,
-    (((u.i - 1) * 10))::integer AS wait_from_s,
-        CASE
-            WHEN (u.i < 13) THEN ((u.i * 10))::integer
-            ELSE NULL::integer
-        END AS wait_to_s,
-    u.abandoned,
-    (sum(u.abandoned) OVER w)::bigint AS cumulative_abandoned,
-    ((((100)::numeric * sum(u.abandoned) OVER w) / (d.total)::numeric))::double precision AS cumulative_pct
-   FROM (days d
-     CROSS JOIN LATERAL unnest(d.counts) WITH ORDINALITY u(abandoned, i))
-  WINDOW w AS (PARTITION BY d.pbx_id, d.queue_dn, d.local_date ORDER BY u.i);
+ SELECT report_abandon_curve_between.pbx_id,
+    report_abandon_curve_between.queue_dn,
+    report_abandon_curve_between.local_date,
+    report_abandon_curve_between.wait_from_s,
+    report_abandon_curve_between.wait_to_s,
+    report_abandon_curve_between.abandoned,
+    report_abandon_curve_between.cumulative_abandoned,
+    report_abandon_curve_between.cumulative_pct
+   FROM public.report_abandon_curve_between('-infinity'::timestamp with time zone, 'infinity'::timestamp with time zone) report_abandon_curve_between(pbx_id, queue_dn, local_date, wait_from_s, wait_to_s, abandoned, cumulative_abandoned, cumulative_pct);
 
 
 --
@@ -1175,119 +1401,21 @@ CREATE VIEW public.report_abandon_curve WITH (security_invoker='true') AS
 --
 
 CREATE VIEW public.report_agent_daily WITH (security_invoker='true') AS
- WITH config AS (
-         SELECT q.pbx_id,
-            q.queue_dn,
-            q.wrap_up_time_s,
-                CASE
-                    WHEN (q.valid_from = min(q.valid_from) OVER w) THEN '-infinity'::timestamp with time zone
-                    ELSE q.valid_from
-                END AS config_from,
-            COALESCE(q.valid_to, 'infinity'::timestamp with time zone) AS config_to
-           FROM public.queues q
-          WINDOW w AS (PARTITION BY q.pbx_id, q.queue_dn)
-        ), calls AS (
-         SELECT c.pbx_id,
-            c.agent_dn,
-            e.local_date,
-            e.answered,
-            e.talk_s,
-            (e.talk_s + (COALESCE(cfg.wrap_up_time_s, 0))::double precision) AS handle_s
-           FROM ((((public.queue_calls c
-             LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = c.pbx_id)))
-             CROSS JOIN LATERAL ( SELECT COALESCE(s_1.time_zone, 'UTC'::text) AS time_zone) z)
-             LEFT JOIN config cfg ON (((cfg.pbx_id = c.pbx_id) AND (cfg.queue_dn = c.queue_dn) AND (c.ended_at >= cfg.config_from) AND (c.ended_at < cfg.config_to))))
-             CROSS JOIN LATERAL ( VALUES (((c.answered_at AT TIME ZONE z.time_zone))::date,1,NULL::double precision), (
-                        CASE
-                            WHEN (c.outcome = 'answered'::text) THEN ((c.ended_at AT TIME ZONE z.time_zone))::date
-                            ELSE NULL::date
-                        END,0,(EXTRACT(epoch FROM (c.ended_at - c.answered_at)))::double precision)) e(local_date, answered, talk_s))
-          WHERE ((c.answered_at IS NOT NULL) AND (c.agent_dn IS NOT NULL) AND (e.local_date IS NOT NULL))
-        ), call_days AS (
-         SELECT calls.pbx_id,
-            calls.agent_dn,
-            calls.local_date,
-            sum(calls.answered) AS answered,
-            COALESCE(sum(calls.talk_s), (0)::double precision) AS talk_s_sum,
-            count(calls.talk_s) AS talk_count,
-            COALESCE(sum(calls.handle_s), (0)::double precision) AS handle_s_sum
-           FROM calls
-          GROUP BY calls.pbx_id, calls.agent_dn, calls.local_date
-        ), spans AS (
-         SELECT x.pbx_id,
-            x.agent_dn,
-            x.span_from,
-            LEAST(COALESCE(x.next_ts, ( SELECT h.ts
-                   FROM public.pipeline_health h
-                  WHERE (h.pbx_id = x.pbx_id)
-                  ORDER BY h.ts DESC
-                 LIMIT 1), now()), now()) AS span_to,
-            x.logged_in
-           FROM ( SELECT a.pbx_id,
-                    a.agent_dn,
-                    a.ts AS span_from,
-                    lead(a.ts) OVER (PARTITION BY a.pbx_id, a.agent_dn ORDER BY a.ts) AS next_ts,
-                    (a.queue_status = 'LoggedIn'::text) AS logged_in
-                   FROM public.agent_states a) x
-        ), login_days AS (
-         SELECT p.pbx_id,
-            p.agent_dn,
-            d_1.local_date,
-            (sum(EXTRACT(epoch FROM (LEAST(p.span_to, d_1.day_end) - GREATEST(p.span_from, d_1.day_start)))))::double precision AS logged_in_s
-           FROM (((spans p
-             LEFT JOIN public.pbx_sites s_1 ON ((s_1.pbx_id = p.pbx_id)))
-             CROSS JOIN LATERAL ( SELECT COALESCE(s_1.time_zone, 'UTC'::text) AS time_zone) z)
-             CROSS JOIN LATERAL ( SELECT (g.g)::date AS local_date,
-                    (g.g AT TIME ZONE z.time_zone) AS day_start,
-                    ((g.g + '1 day'::interval) AT TIME ZONE z.time_zone) AS day_end
-                   FROM generate_series(date_trunc('day'::text, (p.span_from AT TIME ZONE z.time_zone)), (p.span_to AT TIME ZONE z.time_zone), '1 day'::interval) g(g)) d_1)
-          WHERE (p.logged_in AND (p.span_to > p.span_from) AND (LEAST(p.span_to, d_1.day_end) > GREATEST(p.span_from, d_1.day_start)))
-          GROUP BY p.pbx_id, p.agent_dn, d_1.local_date
-        ), names AS (
-         SELECT DISTINCT ON (g.pbx_id, g.agent_dn) g.pbx_id,
-            g.agent_dn,
-            COALESCE(NULLIF(g.display_name, ''::text), NULLIF(TRIM(BOTH FROM concat_ws(' '::text, g.first_name, g.last_name)), ''::text)) AS agent_name
-           FROM public.agents g
-          ORDER BY g.pbx_id, g.agent_dn, g.valid_from DESC
-        ), per_day AS (
-         SELECT call_days.pbx_id,
-            call_days.agent_dn,
-            call_days.local_date,
-            call_days.answered,
-            call_days.talk_s_sum,
-            call_days.talk_count,
-            call_days.handle_s_sum,
-            (0)::double precision AS logged_in_s
-           FROM call_days
-        UNION ALL
-         SELECT login_days.pbx_id,
-            login_days.agent_dn,
-            login_days.local_date,
-            0,
-            0,
-            0,
-            0,
-            login_days.logged_in_s
-           FROM login_days
-        )
- SELECT d.pbx_id,
-    d.agent_dn,
-    n.agent_name,
-    COALESCE(s.time_zone, 'UTC'::text) AS time_zone,
-    d.local_date,
-    (sum(d.answered))::bigint AS answered,
-    sum(d.talk_s_sum) AS talk_s_sum,
-    (sum(d.talk_count))::bigint AS talk_count,
-    (sum(d.talk_s_sum) / (NULLIF(sum(d.talk_count), (0)::numeric))::double precision) AS avg_talk_s,
-    sum(d.handle_s_sum) AS handle_s_sum,
-    (sum(d.handle_s_sum) / (NULLIF(sum(d.talk_count), (0)::numeric))::double precision) AS avg_handle_s,
-    sum(d.logged_in_s) AS logged_in_s,
-    (((100)::double precision * sum(d.handle_s_sum)) / NULLIF(sum(d.logged_in_s), (0)::double precision)) AS occupancy_pct,
-    (((sum(d.answered) * (3600)::numeric))::double precision / NULLIF(sum(d.logged_in_s), (0)::double precision)) AS calls_per_hour
-   FROM ((per_day d
-     LEFT JOIN public.pbx_sites s ON ((s.pbx_id = d.pbx_id)))
-     LEFT JOIN names n ON (((n.pbx_id = d.pbx_id) AND (n.agent_dn = d.agent_dn))))
-  GROUP BY d.pbx_id, d.agent_dn, n.agent_name, s.time_zone, d.local_date;
+ SELECT report_agent_daily_between.pbx_id,
+    report_agent_daily_between.agent_dn,
+    report_agent_daily_between.agent_name,
+    report_agent_daily_between.time_zone,
+    report_agent_daily_between.local_date,
+    report_agent_daily_between.answered,
+    report_agent_daily_between.talk_s_sum,
+    report_agent_daily_between.talk_count,
+    report_agent_daily_between.avg_talk_s,
+    report_agent_daily_between.handle_s_sum,
+    report_agent_daily_between.avg_handle_s,
+    report_agent_daily_between.logged_in_s,
+    report_agent_daily_between.occupancy_pct,
+    report_agent_daily_between.calls_per_hour
+   FROM public.report_agent_daily_between('-infinity'::timestamp with time zone, 'infinity'::timestamp with time zone) report_agent_daily_between(pbx_id, agent_dn, agent_name, time_zone, local_date, answered, talk_s_sum, talk_count, avg_talk_s, handle_s_sum, avg_handle_s, logged_in_s, occupancy_pct, calls_per_hour);
 
 
 --
@@ -1345,6 +1473,41 @@ CREATE VIEW public.report_ours_vs_pbx WITH (security_invoker='true') AS
 
 
 --
+-- Name: report_queue_daily; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.report_queue_daily WITH (security_invoker='true') AS
+ SELECT report_queue_daily_between.pbx_id,
+    report_queue_daily_between.queue_dn,
+    report_queue_daily_between.queue_name,
+    report_queue_daily_between.time_zone,
+    report_queue_daily_between.local_date,
+    report_queue_daily_between.day_start,
+    report_queue_daily_between.day_end,
+    report_queue_daily_between.hours,
+    report_queue_daily_between.offered,
+    report_queue_daily_between.answered,
+    report_queue_daily_between.abandoned,
+    report_queue_daily_between.short_abandoned,
+    report_queue_daily_between.transferred,
+    report_queue_daily_between.answered_in_sla,
+    report_queue_daily_between.sla_pct,
+    report_queue_daily_between.asa_s,
+    report_queue_daily_between.avg_wait_s,
+    report_queue_daily_between.max_wait_s,
+    report_queue_daily_between.avg_talk_s,
+    report_queue_daily_between.avg_handle_s,
+    report_queue_daily_between.wait_answered_s_sum,
+    report_queue_daily_between.wait_abandoned_s_sum,
+    report_queue_daily_between.talk_s_sum,
+    report_queue_daily_between.talk_count,
+    report_queue_daily_between.handle_s_sum,
+    report_queue_daily_between.wrap_up_known,
+    report_queue_daily_between.intervals
+   FROM public.report_queue_daily_between('-infinity'::timestamp with time zone, 'infinity'::timestamp with time zone) report_queue_daily_between(pbx_id, queue_dn, queue_name, time_zone, local_date, day_start, day_end, hours, offered, answered, abandoned, short_abandoned, transferred, answered_in_sla, sla_pct, asa_s, avg_wait_s, max_wait_s, avg_talk_s, avg_handle_s, wait_answered_s_sum, wait_abandoned_s_sum, talk_s_sum, talk_count, handle_s_sum, wrap_up_known, intervals);
+
+
+--
 -- Name: report_queue_interval; Type: VIEW; Schema: public; Owner: -
 --
 
@@ -1399,75 +1562,18 @@ CREATE VIEW public.report_queue_interval WITH (security_invoker='true') AS
 
 
 --
--- Name: report_queue_daily; Type: VIEW; Schema: public; Owner: -
---
-
-CREATE VIEW public.report_queue_daily WITH (security_invoker='true') AS
- SELECT i.pbx_id,
-    i.queue_dn,
-    i.queue_name,
-    i.time_zone,
-    i.local_date,
-    ((i.local_date)::timestamp without time zone AT TIME ZONE i.time_zone) AS day_start,
-    (((i.local_date + 1))::timestamp without time zone AT TIME ZONE i.time_zone) AS day_end,
-    round((EXTRACT(epoch FROM ((((i.local_date + 1))::timestamp without time zone AT TIME ZONE i.time_zone) - ((i.local_date)::timestamp without time zone AT TIME ZONE i.time_zone))) / (3600)::numeric), 2) AS hours,
-    sum(i.offered) AS offered,
-    sum(i.answered) AS answered,
-    sum(i.abandoned) AS abandoned,
-    sum(i.short_abandoned) AS short_abandoned,
-    sum(i.transferred) AS transferred,
-    sum(i.answered_in_sla) AS answered_in_sla,
-    (((100)::double precision * (sum(i.answered_in_sla))::double precision) / (NULLIF(sum(((i.answered + i.abandoned) - i.short_abandoned)), 0))::double precision) AS sla_pct,
-    (sum(i.wait_answered_s_sum) / (NULLIF(sum(i.answered), 0))::double precision) AS asa_s,
-    (sum((i.wait_answered_s_sum + i.wait_abandoned_s_sum)) / (NULLIF(sum((i.answered + i.abandoned)), 0))::double precision) AS avg_wait_s,
-    max(i.max_wait_s) AS max_wait_s,
-    (sum(i.talk_s_sum) / (NULLIF(sum(i.talk_count), 0))::double precision) AS avg_talk_s,
-    (sum(i.handle_s_sum) / (NULLIF(sum(i.talk_count), 0))::double precision) AS avg_handle_s,
-    sum(i.wait_answered_s_sum) AS wait_answered_s_sum,
-    sum(i.wait_abandoned_s_sum) AS wait_abandoned_s_sum,
-    sum(i.talk_s_sum) AS talk_s_sum,
-    sum(i.talk_count) AS talk_count,
-    sum(i.handle_s_sum) AS handle_s_sum,
-    COALESCE(bool_and((i.wrap_up_s IS NOT NULL)) FILTER (WHERE (i.talk_count > 0)), false) AS wrap_up_known,
-    count(*) AS intervals
-   FROM public.report_queue_interval i
-  GROUP BY i.pbx_id, i.queue_dn, i.queue_name, i.time_zone, i.local_date;
-
-
---
 -- Name: report_service_level_curve; Type: VIEW; Schema: public; Owner: -
 --
 
 CREATE VIEW public.report_service_level_curve WITH (security_invoker='true') AS
- WITH answers AS (
-         SELECT c.pbx_id,
-            c.queue_dn,
-            ((c.answered_at AT TIME ZONE z.time_zone))::date AS local_date,
-            (LEAST(GREATEST((ceil(((EXTRACT(epoch FROM (c.answered_at - c.entered_at)))::double precision / (10)::double precision)) * (10)::double precision), (10)::double precision), (130)::double precision))::integer AS band
-           FROM ((public.queue_calls c
-             LEFT JOIN public.pbx_sites s ON ((s.pbx_id = c.pbx_id)))
-             CROSS JOIN LATERAL ( SELECT COALESCE(s.time_zone, 'UTC'::text) AS time_zone) z)
-          WHERE (c.answered_at IS NOT NULL)
-        ), per_band AS (
-         SELECT answers.pbx_id,
-            answers.queue_dn,
-            answers.local_date,
-            answers.band,
-            count(*) AS answered
-           FROM answers
-          GROUP BY answers.pbx_id, answers.queue_dn, answers.local_date, answers.band
-        )
- SELECT d.pbx_id,
-    d.queue_dn,
-    d.local_date,
-    t.threshold_s,
-    (COALESCE(sum(p.answered) FILTER (WHERE (p.band <= t.threshold_s)), (0)::numeric))::bigint AS answered_within,
-    ((d.answered + d.abandoned) - d.short_abandoned) AS calls_counted,
-    ((((100)::numeric * COALESCE(sum(p.answered) FILTER (WHERE (p.band <= t.threshold_s)), (0)::numeric)) / (NULLIF(((d.answered + d.abandoned) - d.short_abandoned), 0))::numeric))::double precision AS service_level_pct
-   FROM ((public.report_queue_daily d
-     CROSS JOIN generate_series(10, 120, 10) t(threshold_s))
-     LEFT JOIN per_band p ON (((p.pbx_id = d.pbx_id) AND (p.queue_dn = d.queue_dn) AND (p.local_date = d.local_date))))
-  GROUP BY d.pbx_id, d.queue_dn, d.local_date, t.threshold_s, d.answered, d.abandoned, d.short_abandoned;
+ SELECT report_service_level_curve_between.pbx_id,
+    report_service_level_curve_between.queue_dn,
+    report_service_level_curve_between.local_date,
+    report_service_level_curve_between.threshold_s,
+    report_service_level_curve_between.answered_within,
+    report_service_level_curve_between.calls_counted,
+    report_service_level_curve_between.service_level_pct
+   FROM public.report_service_level_curve_between('-infinity'::timestamp with time zone, 'infinity'::timestamp with time zone) report_service_level_curve_between(pbx_id, queue_dn, local_date, threshold_s, answered_within, calls_counted, service_level_pct);
 
 
 --
@@ -2952,19 +3058,19 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.report_ours_vs_pbx TO queuepul
 
 
 --
--- Name: TABLE report_queue_interval; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.report_queue_interval TO queuepulse_reader;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.report_queue_interval TO queuepulse_writer;
-
-
---
 -- Name: TABLE report_queue_daily; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT ON TABLE public.report_queue_daily TO queuepulse_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.report_queue_daily TO queuepulse_writer;
+
+
+--
+-- Name: TABLE report_queue_interval; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.report_queue_interval TO queuepulse_reader;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.report_queue_interval TO queuepulse_writer;
 
 
 --
