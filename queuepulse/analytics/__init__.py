@@ -6,3 +6,29 @@ queries over the standard report views. See docs/analytics.md.
     with engine.connect() as conn:
         rows = interval_report(conn, "default", ["800"], start, end, interval=30)
 """
+
+from queuepulse.analytics import tables
+from queuepulse.analytics.engine import engine_for
+from queuepulse.analytics.frames import to_dataframe
+from queuepulse.analytics.reports import (
+    ReportError,
+    abandon_curve,
+    agent_report,
+    daily_report,
+    interval_report,
+    ours_vs_pbx,
+    service_level_curve,
+)
+
+__all__ = [
+    "ReportError",
+    "abandon_curve",
+    "agent_report",
+    "daily_report",
+    "engine_for",
+    "interval_report",
+    "ours_vs_pbx",
+    "service_level_curve",
+    "tables",
+    "to_dataframe",
+]

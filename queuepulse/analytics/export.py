@@ -23,6 +23,7 @@ from queuepulse.analytics.reports import (
     AgentDay,
     DailyRow,
     IntervalRow,
+    PbxComparison,
     Row,
     ServiceLevelPoint,
     columns_of,
@@ -49,10 +50,17 @@ TABLE_COLUMNS: Mapping[type[Any], list[str]] = {
                   "cumulative_pct"],
     ServiceLevelPoint: ["queue_dn", "threshold_s", "answered_within", "calls_counted",
                         "service_level_pct"],
+    PbxComparison: ["local_from", "local_to", "queue_dn", "pbx_received", "our_offered",
+                    "pbx_answered", "our_answered", "pbx_abandoned", "our_abandoned",
+                    "pbx_sla_pct", "our_sla_pct", "sla_pct_diff"],
 }
-_TEXT_COLUMNS = frozenset({"local_start", "local_date", "queue_dn", "agent_dn", "agent_name"})
+_TEXT_COLUMNS = frozenset({"local_start", "local_from", "local_to", "local_date", "queue_dn",
+                           "agent_dn", "agent_name"})
 _SHORT = {"short_abandoned": "short_ab", "cumulative_abandoned": "cumulative",
-          "answered_within": "within", "service_level_pct": "sl_pct"}
+          "answered_within": "within", "service_level_pct": "sl_pct",
+          "pbx_received": "3cx_received", "our_offered": "our_offered",
+          "pbx_answered": "3cx_answered", "pbx_abandoned": "3cx_abandoned",
+          "pbx_sla_pct": "3cx_sla_pct"}
 
 
 @dataclass(frozen=True, slots=True)

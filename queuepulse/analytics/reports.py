@@ -65,6 +65,7 @@ __all__ = [
     "AgentDay",
     "DailyRow",
     "IntervalRow",
+    "PbxComparison",
     "ReportError",
     "ServiceLevelPoint",
     "abandon_curve",
@@ -81,6 +82,8 @@ __all__ = [
     "known_pbx",
     "known_queues",
     "local_day_bounds",
+    "ours_vs_pbx",
+    "ours_vs_pbx_query",
     "service_level_curve",
     "service_level_curve_query",
     "site_time_zone",
@@ -215,8 +218,40 @@ class ServiceLevelPoint:
     service_level_pct: float | None
 
 
-Row = IntervalRow | DailyRow | AgentDay | AbandonBand | ServiceLevelPoint
-R = TypeVar("R", IntervalRow, DailyRow, AgentDay, AbandonBand, ServiceLevelPoint)
+@dataclass(frozen=True, slots=True)
+class PbxComparison:
+    """3CX's own figures for one queue and report period beside ours for the same period
+    (``ours_vs_pbx``; ``report_ours_vs_pbx``). ``*_diff`` = ours - 3CX's."""
+
+    pbx_id: str
+    queue_dn: str
+    report: str
+    period_from: datetime
+    period_to: datetime
+    time_zone: str
+    local_from: datetime
+    local_to: datetime
+    fetched_at: datetime
+    pbx_received: int | None
+    pbx_answered: int | None
+    pbx_abandoned: int | None
+    pbx_bad_sla: int | None
+    pbx_sla_pct: float | None
+    our_offered: int
+    our_answered: int
+    our_abandoned: int
+    our_short_abandoned: int
+    our_answered_in_sla: int
+    our_sla_pct: float | None
+    offered_diff: int | None
+    answered_diff: int | None
+    abandoned_diff: int | None
+    sla_pct_diff: float | None
+
+
+Row = IntervalRow | DailyRow | AgentDay | AbandonBand | ServiceLevelPoint | PbxComparison
+R = TypeVar("R", IntervalRow, DailyRow, AgentDay, AbandonBand, ServiceLevelPoint,
+            PbxComparison)
 
 
 def columns_of(row_type: type[Row]) -> list[str]:
@@ -616,3 +651,27 @@ def service_level_curve(conn: Connection, pbx: str, queues: Sequence[str] | None
     return _rows(conn, service_level_curve_query(pbx, queues, first, end, site),
                  ServiceLevelPoint)
 
+
+
+def ours_vs_pbx_query(pbx: str, queues: Sequence[str] | None, first: date, end: date,
+                      tz: str | None = None) -> Select[Any]:
+    """Rows of :class:`PbxComparison`: ``report_ours_vs_pbx`` for the 3CX report periods that
+    start in the site's local days ``first`` .. ``end - 1`` (``tz`` as in
+    :func:`agent_query`), by queue, period and report."""
+    _check_range(first, end)
+    start, stop = _site_day_instants(first, end, tz)
+    v = tables.report_ours_vs_pbx
+    return (
+        select(*(v.c[name] for name in columns_of(PbxComparison)))
+        .where(*_queue_filter(v, pbx, queues), v.c.period_from >= start,
+               v.c.period_from < stop)
+        .order_by(v.c.queue_dn, v.c.period_from, v.c.report)
+    )
+
+
+def ours_vs_pbx(conn: Connection, pbx: str, queues: Sequence[str] | None, first: date,
+                end: date, tz: str | None = None) -> list[PbxComparison]:
+    """3CX's report figures beside ours for the same periods, for the 3CX report periods
+    starting in the site's local days ``first`` .. ``end - 1`` (``tz``: None or the site's)."""
+    site = _site_days_only(conn, pbx, tz, "comparison with 3CX")
+    return _rows(conn, ours_vs_pbx_query(pbx, queues, first, end, site), PbxComparison)

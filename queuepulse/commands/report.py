@@ -69,6 +69,12 @@ _KINDS: dict[str, _Kind] = {
         "Per queue, the share of counted calls answered within 10, 20, ... 120 seconds over "
         "the whole range. Days are the site's.",
         by_day=True, chunked=False),
+    "vs-3cx": _Kind(
+        "3CX's own report figures beside ours for the same periods",
+        "Per queue and 3CX report period (StatisticSla, fetched by run reconcile) starting in "
+        "the range: 3CX's received, answered, abandoned and SLA % beside ours for exactly "
+        "the same period, and the differences (ours - 3CX's). Days are the site's.",
+        by_day=True, chunked=False),
 }
 
 
@@ -320,6 +326,7 @@ def _fetch(conn: Any, args: argparse.Namespace, pbx: str, selected: list[str],
     one_shot: dict[str, tuple[Callable[..., list[Any]], type[Any]]] = {
         "abandons": (reports.abandon_curve, reports.AbandonBand),
         "service-level": (reports.service_level_curve, reports.ServiceLevelPoint),
+        "vs-3cx": (reports.ours_vs_pbx, reports.PbxComparison),
     }
     if not kind.chunked:
         function, curve_type = one_shot[args.report]

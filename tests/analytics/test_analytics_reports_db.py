@@ -292,3 +292,39 @@ def test_to_dataframe(conn: sqlalchemy.Connection, monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, "pandas", None)  # as if the extra were not installed
     with pytest.raises(SetupError, match=r"queuepulse\[pandas\]"):
         to_dataframe(rows)
+
+
+def test_ours_vs_pbx_puts_3cx_periods_of_the_days_beside_our_figures(
+        conn: sqlalchemy.Connection, pg_conn: psycopg.Connection[Any]) -> None:
+    berlin = ZoneInfo(SITE_TZ)
+    inside = (datetime(2026, 3, 29, 8, 0, tzinfo=berlin), datetime(2026, 3, 29, 12, 0,
+                                                                     tzinfo=berlin))
+    outside = (datetime(2026, 4, 5, 8, 0, tzinfo=berlin), datetime(2026, 4, 5, 12, 0,
+                                                                    tzinfo=berlin))
+    for period_from, period_to in (inside, outside):
+        pg_conn.execute(
+            "INSERT INTO pbx_queue_reports (pbx_id, report, queue_dn, period_from, period_to, "
+            "fetched_at, received_count, answered_count, abandoned_count, bad_sla_count, "
+            "sla_pct) VALUES (%s, 'StatisticSla', '800', %s, %s, now(), 40, 30, 10, 5, 87.5)",
+            (PBX, period_from, period_to))
+    pg_conn.commit()
+    rows = reports.ours_vs_pbx(conn, PBX, None, *SPRING)
+    assert [(r.queue_dn, r.period_from) for r in rows] == [("800", inside[0])]
+    row = rows[0]
+    k = tables.queue_kpi_1m
+    ours = conn.execute(
+        select(*(sqlalchemy.func.coalesce(sqlalchemy.func.sum(k.c[name]), 0)
+                 for name in ("offered", "answered", "abandoned", "short_abandoned",
+                              "answered_in_sla")))
+        .where(k.c.pbx_id == PBX, k.c.queue_dn == "800", k.c.bucket >= inside[0],
+               k.c.bucket < inside[1])).one()
+    assert ours[0] > 0
+    assert (row.our_offered, row.our_answered, row.our_abandoned, row.our_short_abandoned,
+            row.our_answered_in_sla) == tuple(ours)
+    assert (row.pbx_received, row.pbx_answered, row.pbx_abandoned, row.pbx_sla_pct) == (
+        40, 30, 10, 87.5)
+    assert row.offered_diff == ours[0] - 40
+    assert row.answered_diff == ours[1] - 30
+    assert _same(row.sla_pct_diff,
+                 None if row.our_sla_pct is None else row.our_sla_pct - 87.5)
+    assert row.time_zone == SITE_TZ and row.local_from == datetime(2026, 3, 29, 8, 0)

@@ -199,3 +199,28 @@ def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     for word in ("--interval 15|30|60", "--tz ZONE", "table (aligned text", "xlsx needs -o",
                  "QUEUEPULSE_DB__READER_DSN", "--progress", "--queue DN"):
         assert word in text, word
+
+
+def test_vs_3cx_lists_the_3cx_periods_of_the_range_beside_ours(
+        reader: str, pg_conn: psycopg.Connection[Any],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    pg_conn.execute(
+        "INSERT INTO pbx_queue_reports (pbx_id, report, queue_dn, period_from, period_to, "
+        "fetched_at, received_count, answered_count, abandoned_count, bad_sla_count, sla_pct) "
+        "VALUES (%s, 'StatisticSla', '800', '2026-10-25 08:00+01', '2026-10-25 12:00+01', "
+        "now(), 40, 30, 10, 5, 87.5)", (PBX,))
+    pg_conn.commit()
+    common = ["--pbx", PBX, "--since", "2026-10-25", "--until", "2026-10-26", "--dsn", reader]
+    code, out, _ = _run(capsys, "vs-3cx", *common, "--format", "json")
+    rows = json.loads(out)["rows"]
+    assert code == 0
+    assert len(rows) == 1
+    assert (rows[0]["queue_dn"], rows[0]["pbx_received"], rows[0]["pbx_sla_pct"]) == (
+        "800", 40, 87.5)
+    assert rows[0]["offered_diff"] == rows[0]["our_offered"] - 40
+    code, out, _ = _run(capsys, "vs-3cx", *common)
+    assert code == 0
+    assert "3cx_received" in out and "our_offered" in out and "2026-10-25 08:00" in out
+    code, out, _ = _run(capsys, "vs-3cx", "--since", "2026-10-26", "--until", "2026-10-27",
+                        "--pbx", PBX, "--dsn", reader, "--format", "csv")
+    assert code == 0 and len(out.strip().splitlines()) == 1  # the header only
