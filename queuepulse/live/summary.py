@@ -1,8 +1,9 @@
 """The demo's terminal summary: one line per queue, refreshed every second from the database.
 
 Reads the latest ``queue_live`` row per queue (waiting, longest wait, agents) and today's
-``queue_kpi_1m`` sums (offered, answered, abandoned, SLA %), "today" being the PBX day of the
-latest gauge. Rendering is a pure function (:func:`render`) so it is tested without a terminal.
+``queue_kpi_1m`` sums (offered, answered, abandoned, SLA %), "today" being the site's local day
+(``pbx_sites`` time zone) of the latest gauge's PBX time. Rendering is a pure function
+(:func:`render`) so it is tested without a terminal.
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ SELECT queue_dn, name FROM queues WHERE pbx_id = %(pbx)s AND valid_to IS NULL
 _KPI_SQL = """
 SELECT queue_dn, sum(offered), sum(answered), sum(abandoned), sum(short_abandoned),
        sum(answered_in_sla)
-FROM queue_kpi_1m WHERE pbx_id = %(pbx)s AND bucket >= date_trunc('day', %(day)s::timestamptz)
+FROM queue_kpi_1m
+WHERE pbx_id = %(pbx)s
+  AND bucket >= date_trunc('day', %(day)s::timestamptz AT TIME ZONE queuepulse_site_tz(%(pbx)s))
+                AT TIME ZONE queuepulse_site_tz(%(pbx)s)
 GROUP BY queue_dn
 """
 
@@ -116,8 +120,8 @@ def render(at: datetime | None, rows: Sequence[QueueSummary], footer: str = "") 
             sum(r.short_abandoned for r in rows), sum(r.answered_in_sla for r in rows))
         lines.append("-" * len(head))
         lines.append(_line("all", f"{len(rows)} queues", total, ""))
-    lines.append("waiting, longest, talking: now; offered, answered, abandoned: since 00:00 PBX "
-                 "time (calls this flow saw)")
+    lines.append("waiting, longest, talking: now; offered, answered, abandoned: since local "
+                 "midnight in the site's time zone (calls this flow saw)")
     lines.append("SLA % = answered within the queue's SLATime / (answered + abandoned - short "
                  "abandons); agents: logged in/talking/free")
     if footer:

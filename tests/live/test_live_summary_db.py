@@ -4,6 +4,7 @@ database: the latest gauges per queue, today's KPI sums (yesterday's left out), 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -45,3 +46,23 @@ def test_fetch_summary_reads_latest_gauges_todays_kpis_and_current_names(pg_dsn:
         QueueSummary("801", agents_logged_in=2, agents_free=2),
     ]
     assert rows[0].sla_pct == pytest.approx(100 * 6 / 9)
+
+
+def test_today_is_the_sites_local_day(pg_dsn: str) -> None:
+    """Asia/Kolkata (+05:30): today began at the site's local midnight, 18:30 UTC; a minute
+    at that midnight counts, one half an hour before it does not. A UTC day would differ
+    (it would count both, or neither of the two, depending on the hour)."""
+    midnight = (NOW.astimezone(ZoneInfo("Asia/Kolkata"))
+                .replace(hour=0, minute=0, second=0).astimezone(UTC))
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO pbx_sites (pbx_id, time_zone, time_zone_source, updated_at) "
+                     "VALUES ('k', 'Asia/Kolkata', 'setting', now())")
+        conn.execute("INSERT INTO queue_live (pbx_id, queue_dn, ts, waiting) "
+                     "VALUES ('k', '800', %s, 0)", (NOW,))
+        conn.execute(
+            "INSERT INTO queue_kpi_1m (pbx_id, queue_dn, bucket, offered) VALUES "
+            "('k', '800', %s, 1), ('k', '800', %s, 10), ('k', '800', %s, 100)",
+            (midnight - timedelta(minutes=30), midnight, midnight + timedelta(minutes=1)))
+        at, rows = fetch_summary(conn, "k")
+    assert at == NOW
+    assert [r.offered for r in rows] == [110]
