@@ -285,17 +285,19 @@ AS $$
         FROM calls
         GROUP BY pbx_id, agent_dn, local_date
     ), spans AS (
-        -- each agent_states row holds until the agent's next row; the newest until the PBX's
-        -- newest pipeline_health row (a flow that stopped does not keep agents logged in), or
-        -- now when no flow reports health; clipped to the bounds
+        -- each agent_states row holds until the agent's next row; the newest until the PBX
+        -- time of the PBX's newest pipeline_health row (its ts + skew_s: agent_states are in
+        -- PBX time; a flow that stopped does not keep agents logged in), or now when no flow
+        -- reports health; clipped to the bounds
         SELECT x.pbx_id, x.agent_dn, greatest(x.span_from, p_from) AS span_from,
                least(coalesce(x.next_ts,
                               (SELECT min(n.ts) FROM agent_states n
                                WHERE n.pbx_id = x.pbx_id AND n.agent_dn = x.agent_dn
                                  AND n.ts >= p_to),
-                              (SELECT h.ts FROM pipeline_health h WHERE h.pbx_id = x.pbx_id
+                              (SELECT h.ts + make_interval(secs => coalesce(h.skew_s, 0))
+                               FROM pipeline_health h WHERE h.pbx_id = x.pbx_id
                                ORDER BY h.ts DESC LIMIT 1),
-                              now()), now(), p_to) AS span_to,
+                              now()), p_to) AS span_to,
                x.logged_in
         FROM (
             SELECT a.pbx_id, a.agent_dn, a.ts AS span_from,
@@ -412,7 +414,8 @@ COMMENT ON COLUMN report_agent_daily.avg_handle_s IS
     'Average handle time (seconds): handle_s_sum / talk_count.';
 COMMENT ON COLUMN report_agent_daily.logged_in_s IS
     'Time the agent was logged in to the queues (QueueStatus LoggedIn in agent_states, each row '
-    'holding until the next; the newest until the PBX''s newest pipeline_health row, else now), '
+    'holding until the next; the newest until the PBX time of the PBX''s newest pipeline_health '
+    'row (ts + skew_s), else now), '
     'cut at the local day''s boundaries (seconds).';
 COMMENT ON COLUMN report_agent_daily.occupancy_pct IS
     'Occupancy in per cent: 100 * handle_s_sum / logged_in_s; NULL when not logged in (may '

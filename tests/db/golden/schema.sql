@@ -552,17 +552,19 @@ CREATE FUNCTION public.report_agent_daily_between(p_from timestamp with time zon
         FROM calls
         GROUP BY pbx_id, agent_dn, local_date
     ), spans AS (
-        -- each agent_states row holds until the agent's next row; the newest until the PBX's
-        -- newest pipeline_health row (a flow that stopped does not keep agents logged in), or
-        -- now when no flow reports health; clipped to the bounds
+        -- each agent_states row holds until the agent's next row; the newest until the PBX
+        -- time of the PBX's newest pipeline_health row (its ts + skew_s: agent_states are in
+        -- PBX time; a flow that stopped does not keep agents logged in), or now when no flow
+        -- reports health; clipped to the bounds
         SELECT x.pbx_id, x.agent_dn, greatest(x.span_from, p_from) AS span_from,
                least(coalesce(x.next_ts,
                               (SELECT min(n.ts) FROM agent_states n
                                WHERE n.pbx_id = x.pbx_id AND n.agent_dn = x.agent_dn
                                  AND n.ts >= p_to),
-                              (SELECT h.ts FROM pipeline_health h WHERE h.pbx_id = x.pbx_id
+                              (SELECT h.ts + make_interval(secs => coalesce(h.skew_s, 0))
+                               FROM pipeline_health h WHERE h.pbx_id = x.pbx_id
                                ORDER BY h.ts DESC LIMIT 1),
-                              now()), now(), p_to) AS span_to,
+                              now()), p_to) AS span_to,
                x.logged_in
         FROM (
             SELECT a.pbx_id, a.agent_dn, a.ts AS span_from,
